@@ -1,0 +1,129 @@
+// Online safety checkers, fed with what honest replicas and clients report. They are
+// separate from the replica code and trust none of its reasoning: they only compare
+// what different honest replicas did, and what clients accepted.
+//   agreement        no two honest replicas commit different batches at one seq (OSDI'99 §4.2, Invariant)
+//   state-agreement  equal state digests wherever honest replicas executed the same prefix (§4.3)
+//   exactly-once     no honest replica executes a (client, t) twice (§4.1)
+//   validity         only client-signed requests execute (§3: clients sign requests)
+//   reply-integrity  a result a client accepted equals what the honest replicas computed (§4.1)
+import { bytesEqual, toHex } from '../core/bytes.ts';
+import { encodeResult } from '../core/encoding.ts';
+import type { Execution } from '../core/replica.ts';
+import type { OperationResult } from '../core/operations.ts';
+import type { Violation } from './violation.ts';
+
+export interface SafetyCheckerOptions {
+  /** Verifies a client's signature over a request, independently of the replicas. */
+  readonly verifyRequest: (execution: Execution) => boolean;
+}
+
+interface FirstSeen {
+  readonly replica: number;
+  readonly bytes: Uint8Array;
+}
+
+export class SafetyChecker {
+  readonly violations: Violation[] = [];
+  private readonly committed = new Map<number, FirstSeen>();
+  private readonly checkpointDigests = new Map<number, FirstSeen>();
+  private readonly executed = new Map<number, Set<string>>();
+  /** Result the first honest replica computed for "client:t". */
+  private readonly results = new Map<string, FirstSeen>();
+  /** Accepted results whose honest counterpart was not yet known, checked when it is. */
+  private readonly pendingAccepts = new Map<string, { client: number; bytes: Uint8Array; atMs: number }>();
+
+  constructor(private readonly options: SafetyCheckerOptions) {}
+
+  get ok(): boolean {
+    return this.violations.length === 0;
+  }
+
+  onCommitted(replica: number, seq: number, digest: Uint8Array, atMs: number): void {
+    this.agree('agreement', this.committed, replica, seq, digest, atMs, 'committed batch digest');
+  }
+
+  onCheckpoint(replica: number, seq: number, digest: Uint8Array, atMs: number): void {
+    this.agree('state-agreement', this.checkpointDigests, replica, seq, digest, atMs, 'state digest');
+  }
+
+  onExecuted(replica: number, seq: number, digest: Uint8Array, executions: readonly Execution[], atMs: number): void {
+    this.onCommitted(replica, seq, digest, atMs);
+    const done = this.executed.get(replica) ?? new Set<string>();
+    this.executed.set(replica, done);
+    for (const execution of executions) {
+      if (execution.result === undefined) continue;
+      const { client, timestamp } = execution.request.message;
+      const key = `${client}:${timestamp}`;
+      if (done.has(key)) {
+        this.report({ property: 'exactly-once', detail: `client ${client} t=${timestamp} executed twice`, replicas: [replica], seq, atMs });
+      }
+      done.add(key);
+      if (!this.options.verifyRequest(execution)) {
+        this.report({ property: 'validity', detail: `client ${client} t=${timestamp} is not signed by its client`, replicas: [replica], seq, atMs });
+      }
+      this.recordResult(replica, key, execution.result, seq, atMs);
+    }
+  }
+
+  onClientAccepted(client: number, timestamp: number, result: OperationResult, replicas: readonly number[], atMs: number): void {
+    const key = `${client}:${timestamp}`;
+    const bytes = encodeResult(result);
+    const honest = this.results.get(key);
+    if (honest === undefined) {
+      this.pendingAccepts.set(key, { client, bytes, atMs });
+      return;
+    }
+    if (!bytesEqual(honest.bytes, bytes)) {
+      this.report({ property: 'reply-integrity', detail: `client ${client} t=${timestamp} accepted a result no honest replica computed (from replicas ${replicas.join(',')})`, replicas: [...replicas], atMs });
+    }
+  }
+
+  /** At the end of a run: an accepted result that no honest replica ever computed is a violation too. */
+  finish(atMs: number): void {
+    for (const [key, accepted] of this.pendingAccepts) {
+      this.report({ property: 'reply-integrity', detail: `client ${accepted.client} accepted a result for ${key} that no honest replica executed`, replicas: [], atMs });
+    }
+    this.pendingAccepts.clear();
+  }
+
+  private recordResult(replica: number, key: string, result: OperationResult, seq: number, atMs: number): void {
+    const bytes = encodeResult(result);
+    const first = this.results.get(key);
+    if (first === undefined) {
+      this.results.set(key, { replica, bytes });
+      const accepted = this.pendingAccepts.get(key);
+      if (accepted !== undefined) {
+        this.pendingAccepts.delete(key);
+        if (!bytesEqual(accepted.bytes, bytes)) {
+          this.report({ property: 'reply-integrity', detail: `client accepted for ${key} a result the honest replica ${replica} did not compute`, replicas: [replica], seq, atMs });
+        }
+      }
+      return;
+    }
+    if (!bytesEqual(first.bytes, bytes)) {
+      this.report({ property: 'state-agreement', detail: `${key} gave different results at replicas ${first.replica} and ${replica}`, replicas: [first.replica, replica], seq, atMs });
+    }
+  }
+
+  private agree(property: Violation['property'], seen: Map<number, FirstSeen>, replica: number, seq: number, digest: Uint8Array, atMs: number, what: string): void {
+    const first = seen.get(seq);
+    if (first === undefined) {
+      seen.set(seq, { replica, bytes: digest });
+      return;
+    }
+    if (!bytesEqual(first.bytes, digest)) {
+      this.report({
+        property,
+        detail: `${what} at n=${seq}: replica ${first.replica} has ${toHex(first.bytes).slice(0, 12)}, replica ${replica} has ${toHex(digest).slice(0, 12)}`,
+        replicas: [first.replica, replica],
+        seq,
+        atMs,
+      });
+    }
+  }
+
+  /** For checks that live outside this class (memory bounds, final states, lockseq). */
+  report(violation: Violation): void {
+    this.violations.push(violation);
+  }
+}

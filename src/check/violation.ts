@@ -1,0 +1,18 @@
+// A broken guarantee, as checkers report it.
+
+export type Property =
+  | 'agreement'
+  | 'state-agreement'
+  | 'exactly-once'
+  | 'validity'
+  | 'reply-integrity'
+  | 'lockseq'
+  | 'memory-bound';
+
+export interface Violation {
+  readonly property: Property;
+  readonly detail: string;
+  readonly replicas: readonly number[];
+  readonly seq?: number;
+  readonly atMs: number;
+}

@@ -1,0 +1,43 @@
+// The `pancydb` command line: dispatches to subcommands and maps errors to exit status
+// (0 success, 1 a check failed, 2 usage error).
+import { runSimCommand, type Output } from './sim.ts';
+import { UsageError } from './usage-error.ts';
+
+const HELP = `Usage: pancydb <command> [options]
+
+Commands:
+  sim     run PBFT-replicated Pancydb in the deterministic simulator (pancydb sim --help)
+
+Examples:
+  npx pancydb sim -R 5 --profile ci        five seeds of the small workload
+  npx pancydb sim -S 7 -l 0.2 -V           one seed with 20% loss, traced`;
+
+const consoleOutput: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export async function main(args: readonly string[], output: Output = consoleOutput): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case 'sim':
+        return runSimCommand(rest, output);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        output.out(HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      output.err(`pancydb: ${error.message}`);
+      output.err(`Try 'pancydb ${command === 'sim' ? 'sim ' : ''}--help'.`);
+      return 2;
+    }
+    throw error;
+  }
+}

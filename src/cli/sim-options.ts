@@ -1,0 +1,160 @@
+// `pancydb sim` flags: parsed and checked here, every error naming the flag.
+import { quorumsFor } from '../core/quorum.ts';
+import { DEFAULT_NETWORK, type Crash, type NetworkOptions } from '../sim/network.ts';
+import { isProfileName, PROFILES, type ProfileName } from '../sim/profiles.ts';
+import { parseOperationMix } from '../sim/workload/random.ts';
+import type { WorkloadOptions } from '../sim/workloads.ts';
+import { UsageError } from './usage-error.ts';
+
+export const SIM_HELP = `Usage: pancydb sim [options]
+
+Runs PBFT-replicated Pancydb in the deterministic simulator, one run per seed, and
+checks agreement, state digests, exactly-once, validity, reply integrity and the
+lockseq invariant on every replica's final database.
+
+  -S SEED            first seed (default 1)
+  -R COUNT           number of seeds: SEED, SEED+1, ... (default 1)
+  -n N               replicas, 3f+1 (default 4)
+  -l LOSS            probability each message is lost, 0..1 (default 0)
+  -V                 trace: one line per protocol event
+  -p                 print each replica's final database
+  --duration SECONDS simulated seconds (default: the profile's)
+  --profile NAME     full (32 clients, 100 s, sequences up to 100) or ci (8 clients, 20 s,
+                     sequences up to 10); default full
+  --json             one JSON object per seed instead of text
+  --clients N        number of clients (default: the profile's)
+  --workload KIND    lockseq (default) or random
+  --mix SPEC         random workload op weights, e.g. get=2,put=1,cas=1,remove=1
+  --batch B          most requests per PRE-PREPARE (default 16)
+  --jitter MS        extra uniform delay per message, 0..MS
+  --reorder P        probability a message is delayed up to 20 ms more (reordering)
+  --duplicate P      probability a message is delivered twice
+  --crash R@SECONDS  replica R crashes at that simulated time (repeatable)
+  --crypto NAME      native (default, node:crypto) or noble (pure JS)
+  -h, --help         this text
+
+Exit status: 0 all seeds passed, 1 a seed failed, 2 usage error.`;
+
+export interface SimCommand {
+  readonly firstSeed: number;
+  readonly seeds: number;
+  readonly n: number;
+  readonly profile: ProfileName;
+  readonly durationMs: number;
+  readonly workload: WorkloadOptions;
+  readonly network: NetworkOptions;
+  readonly maxBatch: number | undefined;
+  readonly crypto: 'native' | 'noble';
+  readonly verbose: boolean;
+  readonly printDatabase: boolean;
+  readonly json: boolean;
+  readonly help: boolean;
+  /** The flags as given, minus -S/-R, to print a replay command. */
+  readonly replayFlags: readonly string[];
+}
+
+function integer(flag: string, text: string | undefined, minimum: number): number {
+  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${flag} needs a whole number, got ${text ?? 'nothing'}`);
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < minimum) throw new UsageError(`${flag} must be at least ${minimum}, got ${text}`);
+  return value;
+}
+
+function probability(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new UsageError(`${flag} needs a probability between 0 and 1, got ${text ?? 'nothing'}`);
+  }
+  return value;
+}
+
+function nonNegative(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0) {
+    throw new UsageError(`${flag} needs a non-negative number, got ${text ?? 'nothing'}`);
+  }
+  return value;
+}
+
+function parseCrash(text: string | undefined): Crash {
+  const match = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(text ?? '');
+  if (match === null) throw new UsageError(`--crash needs REPLICA@SECONDS such as 2@10, got ${text ?? 'nothing'}`);
+  return { replica: Number(match[1]), atMs: Number(match[2]) * 1000 };
+}
+
+export function parseSimArgs(args: readonly string[]): SimCommand {
+  const flags = new Map<string, string>();
+  const crashes: Crash[] = [];
+  const switches = new Set<string>();
+  const replayFlags: string[] = [];
+  const valued = new Set(['-S', '-R', '-n', '-l', '--duration', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--crypto']);
+  const boolean = new Set(['-V', '-p', '--json', '-h', '--help']);
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (boolean.has(arg)) {
+      switches.add(arg);
+      if (arg !== '--json') replayFlags.push(arg);
+      continue;
+    }
+    if (!valued.has(arg)) throw new UsageError(`unknown option ${arg} (see pancydb sim --help)`);
+    const value = args[++index];
+    if (value === undefined) throw new UsageError(`${arg} needs a value`);
+    if (arg === '--crash') crashes.push(parseCrash(value));
+    else flags.set(arg, value);
+    if (arg !== '-S' && arg !== '-R') replayFlags.push(arg, value);
+  }
+  const n = flags.has('-n') ? integer('-n', flags.get('-n'), 1) : 4;
+  try {
+    quorumsFor(n);
+  } catch {
+    throw new UsageError(`-n must be 3f+1 for some f >= 1 (4, 7, 10, ...), got ${n}`);
+  }
+  for (const crash of crashes) {
+    if (crash.replica >= n) throw new UsageError(`--crash names replica ${crash.replica}, but replicas are 0..${n - 1}`);
+  }
+  const profileName = flags.get('--profile') ?? 'full';
+  if (!isProfileName(profileName)) throw new UsageError(`--profile must be full or ci, got ${profileName}`);
+  const profile = PROFILES[profileName];
+  const durationS = flags.has('--duration') ? nonNegative('--duration', flags.get('--duration')) : profile.durationS;
+  if (durationS <= 0) throw new UsageError('--duration must be above 0');
+  const clients = flags.has('--clients') ? integer('--clients', flags.get('--clients'), 1) : profile.clients;
+  const crypto = flags.get('--crypto') ?? 'native';
+  if (crypto !== 'native' && crypto !== 'noble') throw new UsageError(`--crypto must be native or noble, got ${crypto}`);
+  return {
+    firstSeed: flags.has('-S') ? integer('-S', flags.get('-S'), 0) : 1,
+    seeds: flags.has('-R') ? integer('-R', flags.get('-R'), 1) : 1,
+    n,
+    profile: profileName,
+    durationMs: durationS * 1000,
+    workload: parseWorkload(flags, clients, profile.maxSequenceLength),
+    network: {
+      ...DEFAULT_NETWORK,
+      loss: flags.has('-l') ? probability('-l', flags.get('-l')) : 0,
+      jitterMs: flags.has('--jitter') ? nonNegative('--jitter', flags.get('--jitter')) : 0,
+      reorder: flags.has('--reorder') ? probability('--reorder', flags.get('--reorder')) : 0,
+      duplicate: flags.has('--duplicate') ? probability('--duplicate', flags.get('--duplicate')) : 0,
+      crashes: crashes.map(({ replica, atMs }) => ({ replica, atMs })),
+    },
+    maxBatch: flags.has('--batch') ? integer('--batch', flags.get('--batch'), 1) : undefined,
+    crypto,
+    verbose: switches.has('-V'),
+    printDatabase: switches.has('-p'),
+    json: switches.has('--json'),
+    help: switches.has('-h') || switches.has('--help'),
+    replayFlags,
+  };
+}
+
+function parseWorkload(flags: ReadonlyMap<string, string>, clients: number, maxSequenceLength: number): WorkloadOptions {
+  const kind = flags.get('--workload') ?? 'lockseq';
+  if (kind === 'lockseq') {
+    if (flags.has('--mix')) throw new UsageError('--mix applies to --workload random only');
+    return { kind, clients, maxSequenceLength };
+  }
+  if (kind !== 'random') throw new UsageError(`--workload must be lockseq or random, got ${kind}`);
+  try {
+    return { kind, clients, keys: 4, mix: parseOperationMix(flags.get('--mix') ?? 'get=2,put=1,cas=1,remove=1') };
+  } catch (error) {
+    throw new UsageError(`--mix: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

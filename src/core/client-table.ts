@@ -1,0 +1,56 @@
+// The last reply per client (OSDI'99 §4.1): it answers retransmitted requests and
+// makes execution exactly-once. Execution depends on it, so checkpoints digest it
+// together with the store (§4.3).
+import { Writer } from './bytes.ts';
+import { writeResult } from './encoding.ts';
+import type { Reply, Signed } from './messages.ts';
+import type { OperationResult } from './operations.ts';
+
+export interface ClientRecord {
+  /** t of the last request executed for this client. */
+  readonly timestamp: number;
+  readonly result: OperationResult;
+  /** The signed REPLY, resent as is when the same t comes again. */
+  readonly reply: Signed<Reply> | undefined;
+}
+
+export type ClientTableSnapshot = ReadonlyMap<number, ClientRecord>;
+
+export class ClientTable {
+  private records = new Map<number, ClientRecord>();
+
+  get(client: number): ClientRecord | undefined {
+    return this.records.get(client);
+  }
+
+  set(client: number, record: ClientRecord): void {
+    this.records.set(client, record);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  snapshot(): ClientTableSnapshot {
+    return new Map(this.records);
+  }
+
+  restore(snapshot: ClientTableSnapshot): void {
+    this.records = new Map(snapshot);
+  }
+
+  /**
+   * Canonical bytes: clients in id order with (t, result). The signed reply is left
+   * out: it names the replica, and replicas must agree on the digest.
+   */
+  encode(): Uint8Array {
+    const writer = new Writer().uint(this.records.size);
+    const clients = [...this.records.keys()].sort((a, b) => a - b);
+    for (const client of clients) {
+      const record = this.records.get(client)!;
+      writer.uint(client).uint(record.timestamp);
+      writeResult(writer, record.result);
+    }
+    return writer.finish();
+  }
+}

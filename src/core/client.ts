@@ -1,0 +1,196 @@
+// A PBFT client as a pure state machine (OSDI'99 §4.1). It sends ⟨REQUEST, o, t, c⟩σc
+// to the replica it believes is primary, accepts a result once f+1 replicas sent
+// validly signed, matching REPLYs for t, and on timeout retransmits to all replicas
+// with bounded exponential backoff. One request is outstanding at a time.
+import { bytesKey } from './bytes.ts';
+import { decodeMessage, encodeResult, encodeSigned } from './encoding.ts';
+import type { Crypto, KeyPair } from '../crypto/crypto.ts';
+import type { Peer } from './gateway.ts';
+import type { Reply, Request, Signed, SignedRequest } from './messages.ts';
+import type { Operation, OperationResult } from './operations.ts';
+import { primaryOf, quorumsFor, type Quorums } from './quorum.ts';
+
+export interface ClientConfig {
+  readonly id: number;
+  readonly n: number;
+  readonly keyPair: KeyPair;
+  readonly crypto: Crypto;
+  readonly replicaKeys: readonly Uint8Array[];
+  /** First retransmission timeout; it doubles per retry up to `maxTimeoutMs`. */
+  readonly initialTimeoutMs: number;
+  readonly maxTimeoutMs: number;
+}
+
+export type ClientInput =
+  | { readonly kind: 'submit'; readonly operation: Operation; readonly nowMs: number }
+  | { readonly kind: 'receive'; readonly from: Peer; readonly frame: Uint8Array; readonly nowMs: number }
+  | { readonly kind: 'tick'; readonly nowMs: number };
+
+export type ClientOutput =
+  | { readonly kind: 'send'; readonly to: number; readonly signed: SignedRequest }
+  | { readonly kind: 'broadcast'; readonly signed: SignedRequest }
+  | {
+      readonly kind: 'result';
+      readonly timestamp: number;
+      readonly operation: Operation;
+      readonly result: OperationResult;
+      readonly submittedAtMs: number;
+      /** Replicas whose matching replies made up the f+1. */
+      readonly replicas: readonly number[];
+    }
+  | { readonly kind: 'drop'; readonly from: Peer; readonly reason: ClientDropReason; readonly detail: string };
+
+export type ClientDropReason = 'malformed' | 'not-a-reply' | 'sender-not-signer' | 'bad-signature' | 'stale-reply';
+
+interface Outstanding {
+  readonly signed: SignedRequest;
+  readonly submittedAtMs: number;
+  timeoutMs: number;
+  retransmitAtMs: number;
+  /** Unverified replies for t, by replica (each replica's first reply counts). */
+  readonly replies: Map<number, Signed<Reply>>;
+  /** Replicas whose reply signature was checked and found valid. */
+  readonly verified: Set<number>;
+}
+
+export class Client {
+  readonly quorums: Quorums;
+  /** The view the client believes current: adopted only when f+1 replies report it. */
+  view = 0;
+  private timestamp = 0;
+  private outstanding: Outstanding | undefined;
+  /** Highest view each replica reported in a valid reply. */
+  private readonly reportedViews = new Map<number, number>();
+  private outputs: ClientOutput[] = [];
+
+  constructor(readonly config: ClientConfig) {
+    this.quorums = quorumsFor(config.n);
+    if (config.replicaKeys.length !== config.n) throw new Error(`replicaKeys must hold n=${config.n} keys`);
+    if (!(config.initialTimeoutMs > 0 && config.maxTimeoutMs >= config.initialTimeoutMs)) {
+      throw new Error('initialTimeoutMs must be positive and maxTimeoutMs at least initialTimeoutMs');
+    }
+  }
+
+  get busy(): boolean {
+    return this.outstanding !== undefined;
+  }
+
+  step(input: ClientInput): ClientOutput[] {
+    this.outputs = [];
+    switch (input.kind) {
+      case 'submit':
+        this.onSubmit(input.operation, input.nowMs);
+        break;
+      case 'receive':
+        this.onReceive(input.from, input.frame);
+        break;
+      case 'tick':
+        this.onTick(input.nowMs);
+        break;
+    }
+    return this.outputs;
+  }
+
+  private onSubmit(operation: Operation, nowMs: number): void {
+    if (this.outstanding !== undefined) throw new Error(`client ${this.config.id} already has a request outstanding`);
+    const request: Request = { type: 'request', operation, timestamp: ++this.timestamp, client: this.config.id };
+    const signed = encodeSigned(request, (bytes) => this.config.crypto.sign(this.config.keyPair, bytes));
+    const timeoutMs = this.config.initialTimeoutMs;
+    this.outstanding = { signed, submittedAtMs: nowMs, timeoutMs, retransmitAtMs: nowMs + timeoutMs, replies: new Map(), verified: new Set() };
+    this.outputs.push({ kind: 'send', to: primaryOf(this.view, this.config.n), signed });
+  }
+
+  /** §4.1: on timeout, send to all replicas; backups relay to the primary. */
+  private onTick(nowMs: number): void {
+    const outstanding = this.outstanding;
+    if (outstanding === undefined || nowMs < outstanding.retransmitAtMs) return;
+    outstanding.timeoutMs = Math.min(outstanding.timeoutMs * 2, this.config.maxTimeoutMs);
+    outstanding.retransmitAtMs = nowMs + outstanding.timeoutMs;
+    this.outputs.push({ kind: 'broadcast', signed: outstanding.signed });
+  }
+
+  private onReceive(from: Peer, frame: Uint8Array): void {
+    let signed;
+    try {
+      signed = decodeMessage(frame);
+    } catch (error) {
+      this.drop(from, 'malformed', error instanceof Error ? error.message : 'undecodable');
+      return;
+    }
+    if (signed.message.type !== 'reply') return this.drop(from, 'not-a-reply', signed.message.type);
+    const reply = signed as Signed<Reply>;
+    const { replica, client, timestamp } = reply.message;
+    if (from.kind !== 'replica' || from.id !== replica || replica >= this.config.n) {
+      return this.drop(from, 'sender-not-signer', `reply claims replica ${replica}`);
+    }
+    const outstanding = this.outstanding;
+    if (outstanding === undefined || client !== this.config.id || timestamp !== outstanding.signed.message.timestamp) {
+      return this.drop(from, 'stale-reply', `t=${timestamp}`);
+    }
+    if (outstanding.replies.has(replica)) return;
+    outstanding.replies.set(replica, reply);
+    this.tryAccept(outstanding, from);
+  }
+
+  /**
+   * Accepts once f+1 distinct replicas sent the same result (§4.1). Signatures are
+   * checked only for replies in a group that could reach f+1, so a correct run
+   * verifies about f+1 replies per request.
+   */
+  private tryAccept(outstanding: Outstanding, from: Peer): void {
+    const groups = new Map<string, number[]>();
+    for (const [replica, reply] of outstanding.replies) {
+      const key = bytesKey(encodeResult(reply.message.result));
+      const group = groups.get(key) ?? [];
+      group.push(replica);
+      groups.set(key, group);
+    }
+    for (const group of groups.values()) {
+      if (group.length < this.quorums.weak) continue;
+      const valid = group.filter((replica) => this.verifyReply(outstanding, replica, from));
+      if (valid.length >= this.quorums.weak) return this.accept(outstanding, valid);
+    }
+  }
+
+  private verifyReply(outstanding: Outstanding, replica: number, from: Peer): boolean {
+    if (outstanding.verified.has(replica)) return true;
+    const reply = outstanding.replies.get(replica)!;
+    if (this.config.crypto.verify(this.config.replicaKeys[replica]!, reply.signedBytes, reply.signature)) {
+      outstanding.verified.add(replica);
+      return true;
+    }
+    // A forged reply is forgotten, so a later genuine one from that replica can count.
+    outstanding.replies.delete(replica);
+    this.drop(from, 'bad-signature', `reply of replica ${replica}`);
+    return false;
+  }
+
+  private accept(outstanding: Outstanding, replicas: number[]): void {
+    for (const replica of replicas) {
+      const view = outstanding.replies.get(replica)!.message.view;
+      this.reportedViews.set(replica, Math.max(view, this.reportedViews.get(replica) ?? 0));
+    }
+    this.adoptView();
+    const first = outstanding.replies.get(replicas[0]!)!;
+    this.outstanding = undefined;
+    this.outputs.push({
+      kind: 'result',
+      timestamp: first.message.timestamp,
+      operation: outstanding.signed.message.operation,
+      result: first.message.result,
+      submittedAtMs: outstanding.submittedAtMs,
+      replicas: replicas.slice(0, this.quorums.weak),
+    });
+  }
+
+  /** Adopts the highest view that at least f+1 replicas have reported (§4.1). */
+  private adoptView(): void {
+    const views = [...this.reportedViews.values()].sort((a, b) => b - a);
+    const candidate = views[this.quorums.weak - 1];
+    if (candidate !== undefined && candidate > this.view) this.view = candidate;
+  }
+
+  private drop(from: Peer, reason: ClientDropReason, detail: string): void {
+    this.outputs.push({ kind: 'drop', from, reason, detail });
+  }
+}

@@ -1,0 +1,62 @@
+// Protocol parameters of one replica, checked once at start-up.
+import type { Crypto, KeyPair } from '../crypto/crypto.ts';
+import { quorumsFor, type Quorums } from './quorum.ts';
+
+export interface ProtocolParameters {
+  readonly n: number;
+  /** K: a checkpoint every K sequence numbers (OSDI'99 §4.3; the paper used 100). */
+  readonly checkpointInterval: number;
+  /** L: the log window, H = h + L; a multiple of K and at least 2K (§4.3; paper: 200). */
+  readonly logWindow: number;
+  /** B: most requests in one PRE-PREPARE's batch. */
+  readonly maxBatch: number;
+  /** Batches the primary keeps in flight (ordered but not executed) before it waits. */
+  readonly maxInflightBatches: number;
+  /** How often a replica broadcasts STATUS so that peers can retransmit what it lacks. */
+  readonly statusIntervalMs: number;
+  /** Entries younger than this are not retransmitted: their messages may still be in flight. */
+  readonly retransmitAfterMs: number;
+  /** Cap on messages from the future (higher views, above H) buffered per sender. */
+  readonly futureBufferPerSender: number;
+}
+
+export const DEFAULT_PARAMETERS: Omit<ProtocolParameters, 'n'> = {
+  checkpointInterval: 100,
+  logWindow: 200,
+  maxBatch: 16,
+  maxInflightBatches: 8,
+  statusIntervalMs: 100,
+  retransmitAfterMs: 60,
+  futureBufferPerSender: 64,
+};
+
+export interface ReplicaConfig extends ProtocolParameters {
+  readonly id: number;
+  readonly keyPair: KeyPair;
+  readonly crypto: Crypto;
+  /** Public key of replica i, index i. */
+  readonly replicaKeys: readonly Uint8Array[];
+  /** Public key of client c, or undefined for a client nobody registered. */
+  readonly clientKey: (client: number) => Uint8Array | undefined;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+}
+
+/** Throws an Error naming the field when the parameters cannot run PBFT. */
+export function validateParameters(parameters: ProtocolParameters): Quorums {
+  const quorums = quorumsFor(parameters.n);
+  positiveInteger('checkpointInterval', parameters.checkpointInterval);
+  positiveInteger('logWindow', parameters.logWindow);
+  positiveInteger('maxBatch', parameters.maxBatch);
+  positiveInteger('maxInflightBatches', parameters.maxInflightBatches);
+  positiveInteger('statusIntervalMs', parameters.statusIntervalMs);
+  positiveInteger('futureBufferPerSender', parameters.futureBufferPerSender);
+  if (!(parameters.retransmitAfterMs >= 0)) throw new Error(`retransmitAfterMs must be >= 0, got ${parameters.retransmitAfterMs}`);
+  const { checkpointInterval: k, logWindow: l } = parameters;
+  if (l % k !== 0 || l < 2 * k) {
+    throw new Error(`logWindow must be a multiple of checkpointInterval and at least twice it (L=${l}, K=${k})`);
+  }
+  return quorums;
+}

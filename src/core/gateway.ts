@@ -1,0 +1,161 @@
+// The one gateway for untrusted input (house style rule 3). A frame from the network
+// is `unknown` bytes until admit() has decoded it and checked the signer, the
+// signature, the sender's role and, for the normal-case messages, the view and the
+// watermarks (OSDI'99 §4.2). Anything wrong is dropped with a named reason; nothing
+// here throws or changes replica state. Past the gateway the replica trusts the types.
+import { bytesEqual } from './bytes.ts';
+import { batchBytes, decodeMessage, UnknownTypeError } from './encoding.ts';
+import type { Message, PrePrepare, Signed } from './messages.ts';
+import { primaryOf } from './quorum.ts';
+import type { ReplicaConfig } from './config.ts';
+
+export type DropReason =
+  | 'malformed'
+  | 'unknown-type'
+  | 'unexpected-type'
+  | 'unknown-signer'
+  | 'sender-not-signer'
+  | 'bad-signature'
+  | 'not-from-primary'
+  | 'prepare-from-primary'
+  | 'batch-digest-mismatch'
+  | 'bad-batch'
+  | 'conflicting-pre-prepare'
+  | 'wrong-view'
+  | 'outside-watermarks'
+  | 'future-buffer-full'
+  | 'checkpoint-buffer-full'
+  | 'stale-request';
+
+/** Who handed us the frame: the network's word, which the signature must confirm. */
+export interface Peer {
+  readonly kind: 'replica' | 'client';
+  readonly id: number;
+}
+
+/** What the gateway needs to know of the replica; read only. */
+export interface GatewayContext {
+  readonly config: ReplicaConfig;
+  readonly view: number;
+  readonly lowWatermark: number;
+  readonly highWatermark: number;
+  /** Digest of the PRE-PREPARE accepted for (view, seq), if any. */
+  prePrepareDigest(view: number, seq: number): Uint8Array | undefined;
+}
+
+export type Admission =
+  | { readonly verdict: 'accept'; readonly signed: Signed }
+  /** Valid, but for a later view or above H: buffer it (bounded) and retry later. */
+  | { readonly verdict: 'future'; readonly signed: Signed }
+  | { readonly verdict: 'drop'; readonly reason: DropReason; readonly detail: string; readonly type?: Message['type'] };
+
+const drop = (reason: DropReason, detail: string, type?: Message['type']): Admission =>
+  type === undefined ? { verdict: 'drop', reason, detail } : { verdict: 'drop', reason, detail, type };
+
+export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): Admission {
+  let signed: Signed;
+  try {
+    signed = decodeMessage(frame);
+  } catch (error) {
+    const reason = error instanceof UnknownTypeError ? 'unknown-type' : 'malformed';
+    return drop(reason, error instanceof Error ? error.message : 'undecodable');
+  }
+  const message = signed.message;
+  if (message.type === 'reply') return drop('unexpected-type', 'replicas do not accept REPLY', 'reply');
+
+  const identity = checkIdentity(context.config, from, signed);
+  if (identity !== undefined) return identity;
+  const role = checkRole(context, message);
+  if (role !== undefined) return role;
+  const window = checkWindow(context, message);
+  if (window === 'stale') return drop(staleReason(context, message), describeWindow(context, message), message.type);
+
+  if (!verifySignature(context.config, signed)) return drop('bad-signature', `signer ${signerName(message)}`, message.type);
+  if (message.type === 'pre-prepare') {
+    const batchProblem = checkPrePrepare(context, message);
+    if (batchProblem !== undefined) return batchProblem;
+  }
+  return window === 'future' ? { verdict: 'future', signed } : { verdict: 'accept', signed };
+}
+
+function signerName(message: Message): string {
+  return message.type === 'request' ? `client ${message.client}` : `replica ${message.replica}`;
+}
+
+/** The signer must be known, and a replica message must come from that replica. */
+function checkIdentity(config: ReplicaConfig, from: Peer, signed: Signed): Admission | undefined {
+  const message = signed.message;
+  if (message.type === 'request') {
+    if (config.clientKey(message.client) === undefined) return drop('unknown-signer', `client ${message.client}`, 'request');
+    // Requests may be relayed by any replica (§4.1: backups forward to the primary).
+    if (from.kind === 'client' && from.id !== message.client) {
+      return drop('sender-not-signer', `client ${from.id} sent a request of client ${message.client}`, 'request');
+    }
+    return undefined;
+  }
+  if (message.type === 'reply') return drop('unexpected-type', 'replicas do not accept REPLY', 'reply');
+  if (!(message.replica < config.n)) return drop('unknown-signer', `replica ${message.replica}`, message.type);
+  if (from.kind !== 'replica' || from.id !== message.replica) {
+    return drop('sender-not-signer', `${from.kind} ${from.id} sent a message of replica ${message.replica}`, message.type);
+  }
+  return undefined;
+}
+
+/** §4.2: only primary(v) pre-prepares, and the primary does not prepare. */
+function checkRole(context: GatewayContext, message: Message): Admission | undefined {
+  if (message.type === 'pre-prepare' && message.replica !== primaryOf(message.view, context.config.n)) {
+    return drop('not-from-primary', `replica ${message.replica} is not primary of view ${message.view}`, message.type);
+  }
+  if (message.type === 'prepare' && message.replica === primaryOf(message.view, context.config.n)) {
+    return drop('prepare-from-primary', `replica ${message.replica} is primary of view ${message.view}`, message.type);
+  }
+  return undefined;
+}
+
+type WindowVerdict = 'inside' | 'stale' | 'future';
+
+/** §4.2: normal-case messages must be in the current view with h < n ≤ H. */
+function checkWindow(context: GatewayContext, message: Message): WindowVerdict {
+  if (message.type === 'checkpoint') return message.seq <= context.lowWatermark ? 'stale' : 'inside';
+  if (message.type !== 'pre-prepare' && message.type !== 'prepare' && message.type !== 'commit') return 'inside';
+  if (message.view < context.view || message.seq <= context.lowWatermark) return 'stale';
+  if (message.view > context.view || message.seq > context.highWatermark) return 'future';
+  return 'inside';
+}
+
+function staleReason(context: GatewayContext, message: Message): DropReason {
+  return 'view' in message && message.view < context.view ? 'wrong-view' : 'outside-watermarks';
+}
+
+function describeWindow(context: GatewayContext, message: Message): string {
+  const seq = 'seq' in message ? message.seq : '?';
+  const view = 'view' in message ? message.view : '?';
+  return `v=${view} n=${seq}; replica at v=${context.view} h=${context.lowWatermark} H=${context.highWatermark}`;
+}
+
+function verifySignature(config: ReplicaConfig, signed: Signed): boolean {
+  const message = signed.message;
+  const key = message.type === 'request' ? config.clientKey(message.client) : config.replicaKeys[message.replica];
+  return key !== undefined && config.crypto.verify(key, signed.signedBytes, signed.signature);
+}
+
+/** §4.2: the batch must hash to d, hold 1..B client-signed requests, and not contradict an accepted d. */
+function checkPrePrepare(context: GatewayContext, message: PrePrepare): Admission | undefined {
+  const { config } = context;
+  if (message.batch.length === 0 || message.batch.length > config.maxBatch) {
+    return drop('bad-batch', `batch of ${message.batch.length}, allowed 1..${config.maxBatch}`, message.type);
+  }
+  if (!bytesEqual(config.crypto.sha256(batchBytes(message)), message.digest)) {
+    return drop('batch-digest-mismatch', `v=${message.view} n=${message.seq}`, message.type);
+  }
+  for (const request of message.batch) {
+    if (!verifySignature(config, request)) {
+      return drop('bad-batch', `request of client ${request.message.client} t=${request.message.timestamp} is not validly signed`, message.type);
+    }
+  }
+  const accepted = context.prePrepareDigest(message.view, message.seq);
+  if (accepted !== undefined && !bytesEqual(accepted, message.digest)) {
+    return drop('conflicting-pre-prepare', `v=${message.view} n=${message.seq} already has another digest`, message.type);
+  }
+  return undefined;
+}

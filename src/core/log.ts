@@ -1,0 +1,70 @@
+// The message log between the watermarks (OSDI'99 §4.2–4.3): one entry per sequence
+// number h < n ≤ H, so it never holds more than L of them.
+import { bytesEqual } from './bytes.ts';
+import type { Commit, PrePrepare, Prepare, Signed } from './messages.ts';
+import { VoteSet } from './quorum.ts';
+
+export class LogEntry {
+  prePrepare: Signed<PrePrepare> | undefined;
+  readonly prepares = new VoteSet<Signed<Prepare>>();
+  readonly commits = new VoteSet<Signed<Commit>>();
+  /** What this replica itself sent for the entry, kept for retransmission. */
+  sentPrepare: Signed<Prepare> | undefined;
+  sentCommit: Signed<Commit> | undefined;
+  /** prepared(m, v, n, i) of §4.2: PRE-PREPARE plus 2f matching PREPAREs from backups. */
+  prepared = false;
+  /** committed-local(m, v, n, i) of §4.2: prepared plus 2f+1 matching COMMITs. */
+  committed = false;
+
+  constructor(
+    readonly view: number,
+    readonly seq: number,
+    readonly createdAtMs: number,
+  ) {}
+
+  get digest(): Uint8Array | undefined {
+    return this.prePrepare?.message.digest;
+  }
+
+  /** Distinct backups whose PREPARE matches the accepted PRE-PREPARE's digest. */
+  matchingPrepares(): number {
+    const digest = this.digest;
+    return digest === undefined ? 0 : this.prepares.count((vote) => bytesEqual(vote.message.digest, digest));
+  }
+
+  matchingCommits(): number {
+    const digest = this.digest;
+    return digest === undefined ? 0 : this.commits.count((vote) => bytesEqual(vote.message.digest, digest));
+  }
+}
+
+export class MessageLog {
+  private readonly entries = new Map<number, LogEntry>();
+
+  get(seq: number): LogEntry | undefined {
+    return this.entries.get(seq);
+  }
+
+  /** The entry for `seq` in `view`; a stale entry from an older view is replaced. */
+  entryFor(view: number, seq: number, nowMs: number): LogEntry {
+    const existing = this.entries.get(seq);
+    if (existing !== undefined && existing.view === view) return existing;
+    const entry = new LogEntry(view, seq, nowMs);
+    this.entries.set(seq, entry);
+    return entry;
+  }
+
+  /** Garbage collection at a stable checkpoint (§4.3): drop every entry with n ≤ seq. */
+  discardThrough(seq: number): void {
+    for (const entrySeq of this.entries.keys()) if (entrySeq <= seq) this.entries.delete(entrySeq);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Entries in sequence order. */
+  ordered(): LogEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.seq - b.seq);
+  }
+}

@@ -1,0 +1,239 @@
+// The cluster driver: n replicas and a set of clients on a simulated network, driven
+// by one seeded event queue. It owns all I/O of a simulated run: it feeds frames and
+// ticks into the pure state machines, carries their outputs over the network, and
+// hands what happened to the checkers.
+import type { Crypto } from '../crypto/crypto.ts';
+import { deriveSecretKey } from '../crypto/keys.ts';
+import { memoizeVerify } from '../crypto/memo.ts';
+import { createCrypto } from '../crypto/index.ts';
+import { Client, type ClientOutput } from '../core/client.ts';
+import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../core/config.ts';
+import type { Peer } from '../core/gateway.ts';
+import type { Signed } from '../core/messages.ts';
+import { Replica, type ReplicaEvent, type ReplicaInput, type ReplicaOutput } from '../core/replica.ts';
+import { SafetyChecker } from '../check/safety.ts';
+import type { Violation } from '../check/violation.ts';
+import { EventQueue } from './event-queue.ts';
+import { Network, type NetworkOptions } from './network.ts';
+import { createRng, type Rng } from './rng.ts';
+import { describeMessage, describeOperation, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
+import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
+
+/** What the driver steps: a replica, or an adversary wrapped around one. */
+export interface ReplicaNode {
+  step(input: ReplicaInput): readonly ReplicaOutput[];
+}
+
+export interface SimulationOptions {
+  readonly seed: number;
+  readonly n: number;
+  readonly durationMs: number;
+  readonly workload: WorkloadOptions;
+  readonly network: NetworkOptions;
+  readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
+  readonly cryptoBackend?: 'native' | 'noble';
+  /** Receives one line per protocol event (`-V`). */
+  readonly trace?: (line: string) => void;
+  /** Called after every step of a replica, for invariants that must hold at every step. */
+  readonly afterReplicaStep?: (replica: Replica, nowMs: number) => void;
+  readonly clientTimeoutMs?: { readonly initial: number; readonly max: number };
+  readonly tickMs?: number;
+}
+
+export interface SimulationContext {
+  readonly options: SimulationOptions;
+  readonly crypto: Crypto;
+  readonly replicas: readonly Replica[];
+  readonly queue: EventQueue;
+  readonly checker: SafetyChecker;
+  readonly workloads: Workloads;
+  readonly drops: Map<string, number>;
+  readonly latenciesMs: number[];
+  readonly messages: { sent: number; delivered: number; lost: number };
+  readonly clients: readonly Client[];
+}
+
+const TICK_MS = 10;
+
+export function createSimulation(options: SimulationOptions): SimulationContext & { run(): void } {
+  const rng = createRng(options.seed);
+  const crypto = memoizeVerify(createCrypto(options.cryptoBackend ?? 'native'));
+  const parameters: ProtocolParameters = { ...DEFAULT_PARAMETERS, ...options.parameters, n: options.n };
+  const replicaKeyPairs = Array.from({ length: options.n }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'replica', id)));
+  const replicaKeys = replicaKeyPairs.map((pair) => pair.publicKey);
+  const workloads = createWorkloads(options.workload, options.durationMs, rng.fork('workload'));
+  const clientKeyPairs = Array.from({ length: options.workload.clients }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)));
+  const clientKey = (client: number) => clientKeyPairs[client]?.publicKey;
+
+  const replicas = replicaKeyPairs.map((keyPair, id) => {
+    const config: ReplicaConfig = { ...parameters, id, keyPair, crypto, replicaKeys, clientKey };
+    return new Replica(config);
+  });
+  const timeouts = options.clientTimeoutMs ?? { initial: 200, max: 1600 };
+  const clients = clientKeyPairs.map(
+    (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max }),
+  );
+  const checker = new SafetyChecker({
+    verifyRequest: ({ request }) => {
+      const key = clientKey(request.message.client);
+      return key !== undefined && crypto.verify(key, request.signedBytes, request.signature);
+    },
+  });
+  const context: SimulationContext = {
+    options, crypto, replicas, clients, checker, workloads,
+    queue: new EventQueue(),
+    drops: new Map(),
+    latenciesMs: [],
+    messages: { sent: 0, delivered: 0, lost: 0 },
+  };
+  const driver = new Driver(context, new Network(options.network, rng.fork('network')), replicas);
+  return { ...context, run: () => driver.run() };
+}
+
+class Driver {
+  private readonly replicaPeers: Peer[];
+  private readonly clientPeers: Peer[];
+  private readonly trace: ((line: string) => void) | undefined;
+
+  constructor(
+    private readonly context: SimulationContext,
+    private readonly network: Network,
+    private readonly nodes: readonly ReplicaNode[],
+  ) {
+    this.replicaPeers = nodes.map((_, id) => ({ kind: 'replica', id }));
+    this.clientPeers = context.clients.map((_, id) => ({ kind: 'client', id }));
+    this.trace = context.options.trace;
+  }
+
+  run(): void {
+    const { queue, options, checker } = this.context;
+    queue.schedule(0, () => this.tick());
+    this.context.workloads.list.forEach((workload, client) => this.onWorkloadStep(client, workload.start(0)));
+    queue.runUntil(options.durationMs, () => !checker.ok);
+    checker.finish(queue.nowMs);
+  }
+
+  private get nowMs(): number {
+    return this.context.queue.nowMs;
+  }
+
+  private tick(): void {
+    const nowMs = this.nowMs;
+    this.nodes.forEach((node, id) => {
+      if (!this.network.isCrashed(this.replicaPeers[id]!, nowMs)) this.stepReplica(id, node, { kind: 'tick', nowMs });
+    });
+    this.context.clients.forEach((client, id) => this.handleClient(id, client.step({ kind: 'tick', nowMs })));
+    this.context.queue.schedule(nowMs + (this.context.options.tickMs ?? TICK_MS), () => this.tick());
+  }
+
+  // --- replicas -------------------------------------------------------------------
+
+  private stepReplica(id: number, node: ReplicaNode, input: ReplicaInput): void {
+    const outputs = node.step(input);
+    this.context.options.afterReplicaStep?.(this.context.replicas[id]!, input.nowMs);
+    for (const output of outputs) this.handleReplicaOutput(id, output);
+  }
+
+  private handleReplicaOutput(id: number, output: ReplicaOutput): void {
+    const from = this.replicaPeers[id]!;
+    switch (output.kind) {
+      case 'send':
+        return this.transmit(from, output.to, output.signed);
+      case 'broadcast':
+        for (const to of this.replicaPeers) if (to.id !== id) this.transmit(from, to, output.signed);
+        return;
+      case 'drop': {
+        const key = output.reason;
+        this.context.drops.set(key, (this.context.drops.get(key) ?? 0) + 1);
+        this.trace?.(`${formatTime(this.nowMs)} ${id} DROP ${output.messageType?.toUpperCase() ?? '?'} from ${peerName(output.from)}: ${output.reason} (${output.detail})`);
+        return;
+      }
+      case 'event':
+        return this.onReplicaEvent(id, output.event);
+    }
+  }
+
+  private onReplicaEvent(id: number, event: ReplicaEvent): void {
+    const { checker } = this.context;
+    const nowMs = this.nowMs;
+    switch (event.type) {
+      case 'committed':
+        checker.onCommitted(id, event.seq, event.digest, nowMs);
+        break;
+      case 'executed':
+        checker.onExecuted(id, event.seq, event.digest, event.executions, nowMs);
+        this.trace?.(`${formatTime(nowMs)} ${id} EXECUTE v=${event.view} n=${event.seq} d=${shortDigest(event.digest)} requests=${event.executions.length}`);
+        return;
+      case 'checkpoint':
+        checker.onCheckpoint(id, event.seq, event.digest, nowMs);
+        break;
+      case 'stable-checkpoint':
+      case 'checkpoint-mismatch':
+        break;
+    }
+    const digest = 'digest' in event ? ` d=${shortDigest(event.digest)}` : '';
+    this.trace?.(`${formatTime(nowMs)} ${id} ${event.type.toUpperCase()} n=${event.seq}${digest}`);
+  }
+
+  // --- clients ------------------------------------------------------------------------
+
+  private handleClient(client: number, outputs: readonly ClientOutput[]): void {
+    const from = this.clientPeers[client]!;
+    for (const output of outputs) {
+      switch (output.kind) {
+        case 'send':
+          this.transmit(from, this.replicaPeers[output.to]!, output.signed);
+          break;
+        case 'broadcast':
+          for (const to of this.replicaPeers) this.transmit(from, to, output.signed);
+          break;
+        case 'result': {
+          const nowMs = this.nowMs;
+          this.context.latenciesMs.push(nowMs - output.submittedAtMs);
+          this.context.checker.onClientAccepted(client, output.timestamp, output.result, output.replicas, nowMs);
+          this.trace?.(`${formatTime(nowMs)} c${client} ACCEPT t=${output.timestamp} ${describeOperation(output.operation)} -> ${describeResult(output.result)}`);
+          this.context.workloads.record(output.operation, output.result);
+          this.onWorkloadStep(client, this.context.workloads.list[client]!.onResult(nowMs, output.result));
+          break;
+        }
+        case 'drop':
+          this.context.drops.set(`client:${output.reason}`, (this.context.drops.get(`client:${output.reason}`) ?? 0) + 1);
+          this.trace?.(`${formatTime(this.nowMs)} c${client} DROP from ${peerName(output.from)}: ${output.reason} (${output.detail})`);
+          break;
+      }
+    }
+  }
+
+  private onWorkloadStep(client: number, step: ReturnType<Workloads['list'][number]['start']>): void {
+    if (step.kind === 'stop') return;
+    this.context.queue.schedule(this.nowMs + step.afterMs, () => {
+      const nowMs = this.nowMs;
+      this.handleClient(client, this.context.clients[client]!.step({ kind: 'submit', operation: step.operation, nowMs }));
+    });
+  }
+
+  // --- network ---------------------------------------------------------------------------
+
+  private transmit(from: Peer, to: Peer, signed: Signed): void {
+    const { messages, queue } = this.context;
+    messages.sent++;
+    const fate = this.network.transmit(from, to, this.nowMs);
+    if ('lost' in fate) {
+      messages.lost++;
+      this.trace?.(`${formatTime(this.nowMs)} ${peerName(from)}->${peerName(to)} ${describeMessage(signed.message)} LOST (${fate.lost})`);
+      return;
+    }
+    for (const atMs of fate.delivered) queue.schedule(atMs, () => this.deliver(from, to, signed));
+  }
+
+  private deliver(from: Peer, to: Peer, signed: Signed): void {
+    const nowMs = this.nowMs;
+    if (this.network.isCrashed(to, nowMs)) return;
+    this.context.messages.delivered++;
+    this.trace?.(`${formatTime(nowMs)} ${peerName(from)}->${peerName(to)} ${describeMessage(signed.message)}`);
+    if (to.kind === 'replica') this.stepReplica(to.id, this.nodes[to.id]!, { kind: 'receive', from, frame: signed.frame, nowMs });
+    else this.handleClient(to.id, this.context.clients[to.id]!.step({ kind: 'receive', from, frame: signed.frame, nowMs }));
+  }
+}
+
+export type { Violation, Rng };

@@ -1,0 +1,89 @@
+// The simulated network. Defaults follow the original Pancydb simulator: 1 ms to
+// send, 5 ms on the link, 1 ms to receive, and each channel drops a message with
+// probability `loss`. On top: jitter, reordering (an extra random delay for some
+// messages), duplication, partitions between sets of replicas for a time window,
+// and crashes. Every random draw comes from the run's Rng.
+import type { Peer } from '../core/gateway.ts';
+import type { Rng } from './rng.ts';
+
+export interface Partition {
+  readonly fromMs: number;
+  readonly untilMs: number;
+  /** Replicas in different groups cannot talk; a replica in no group keeps its links. */
+  readonly groups: readonly (readonly number[])[];
+}
+
+export interface Crash {
+  readonly replica: number;
+  readonly atMs: number;
+}
+
+export interface NetworkOptions {
+  readonly sendMs: number;
+  readonly linkMs: number;
+  readonly receiveMs: number;
+  readonly loss: number;
+  readonly jitterMs: number;
+  /** Probability that a message is held back by up to `reorderMs` more, overtaking order. */
+  readonly reorder: number;
+  readonly reorderMs: number;
+  readonly duplicate: number;
+  readonly partitions: readonly Partition[];
+  readonly crashes: readonly Crash[];
+}
+
+export const DEFAULT_NETWORK: NetworkOptions = {
+  sendMs: 1,
+  linkMs: 5,
+  receiveMs: 1,
+  loss: 0,
+  jitterMs: 0,
+  reorder: 0,
+  reorderMs: 20,
+  duplicate: 0,
+  partitions: [],
+  crashes: [],
+};
+
+export type Fate = { readonly delivered: readonly number[] } | { readonly lost: 'loss' | 'partition' | 'crashed' };
+
+export class Network {
+  constructor(
+    private readonly options: NetworkOptions,
+    private readonly rng: Rng,
+  ) {}
+
+  isCrashed(peer: Peer, nowMs: number): boolean {
+    return peer.kind === 'replica' && this.options.crashes.some((crash) => crash.replica === peer.id && nowMs >= crash.atMs);
+  }
+
+  /** Whether a message sent now from `from` to `to` arrives, and when (several times if duplicated). */
+  transmit(from: Peer, to: Peer, nowMs: number): Fate {
+    if (this.isCrashed(from, nowMs)) return { lost: 'crashed' };
+    if (this.partitioned(from, to, nowMs)) return { lost: 'partition' };
+    if (this.rng.chance(this.options.loss)) return { lost: 'loss' };
+    const delivered = [nowMs + this.delayMs()];
+    if (this.rng.chance(this.options.duplicate)) delivered.push(nowMs + this.delayMs());
+    return { delivered };
+  }
+
+  private delayMs(): number {
+    const { sendMs, linkMs, receiveMs, jitterMs, reorder, reorderMs } = this.options;
+    let delay = sendMs + linkMs + receiveMs;
+    if (jitterMs > 0) delay += this.rng.next() * jitterMs;
+    if (this.rng.chance(reorder)) delay += this.rng.next() * reorderMs;
+    return delay;
+  }
+
+  /** Partitions cut links between replicas only; clients keep their links. */
+  private partitioned(from: Peer, to: Peer, nowMs: number): boolean {
+    if (from.kind !== 'replica' || to.kind !== 'replica') return false;
+    for (const partition of this.options.partitions) {
+      if (nowMs < partition.fromMs || nowMs >= partition.untilMs) continue;
+      const fromGroup = partition.groups.findIndex((group) => group.includes(from.id));
+      const toGroup = partition.groups.findIndex((group) => group.includes(to.id));
+      if (fromGroup !== -1 && toGroup !== -1 && fromGroup !== toGroup) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,115 @@
+// One seed, start to finish: build the cluster, run it, check the end state, report.
+import { toHex } from '../core/bytes.ts';
+import { stateDigest } from '../core/checkpoints.ts';
+import { quorumsFor } from '../core/quorum.ts';
+import type { Replica } from '../core/replica.ts';
+import { checkLockseqDatabase } from '../check/lockseq.ts';
+import type { Property, Violation } from '../check/violation.ts';
+import { createSimulation, type SimulationContext, type SimulationOptions } from './cluster.ts';
+
+export interface SeedReport {
+  readonly seed: number;
+  readonly n: number;
+  readonly f: number;
+  readonly durationS: number;
+  /** Completed lockseq operations per phase (zero for other workloads). */
+  readonly lock: number;
+  readonly write: number;
+  readonly clear: number;
+  readonly unlock: number;
+  /** Client operations accepted (f+1 matching replies). */
+  readonly committed: number;
+  /** Highest sequence number executed by any replica. */
+  readonly executedSeq: number;
+  readonly viewChanges: number;
+  /** Final state digest per replica (store, nextVersion and client table), hex. */
+  readonly stateDigests: Record<string, string>;
+  readonly lastExecuted: Record<string, number>;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly messages: { readonly sent: number; readonly delivered: number; readonly lost: number };
+  readonly drops: Record<string, number>;
+  readonly violations: readonly { readonly property: Property; readonly detail: string }[];
+}
+
+export interface SeedRun {
+  readonly report: SeedReport;
+  readonly context: SimulationContext;
+  readonly violations: readonly Violation[];
+}
+
+export function runSeed(options: SimulationOptions): SeedRun {
+  const simulation = createSimulation({ ...options, afterReplicaStep: (replica, nowMs) => {
+    checkMemoryBounds(simulation, replica, nowMs);
+    options.afterReplicaStep?.(replica, nowMs);
+  } });
+  simulation.run();
+  checkEndState(simulation);
+  return { report: buildReport(simulation), context: simulation, violations: simulation.checker.violations };
+}
+
+/** §4.3: the log holds at most L sequence numbers; future buffers stay within their caps. */
+function checkMemoryBounds(simulation: SimulationContext, replica: Replica, nowMs: number): void {
+  const { logWindow, futureBufferPerSender, n } = replica.config;
+  if (replica.log.size > logWindow) {
+    simulation.checker.report({ property: 'memory-bound', detail: `log holds ${replica.log.size} > L=${logWindow} entries`, replicas: [replica.id], atMs: nowMs });
+  }
+  if (replica.bufferedCount > futureBufferPerSender * n) {
+    simulation.checker.report({ property: 'memory-bound', detail: `${replica.bufferedCount} messages buffered`, replicas: [replica.id], atMs: nowMs });
+  }
+}
+
+function finalDigest(simulation: SimulationContext, replica: Replica): Uint8Array {
+  return stateDigest(simulation.crypto.sha256, replica.store.digest(), replica.clients.encode());
+}
+
+function checkEndState(simulation: SimulationContext): void {
+  const { checker, replicas, workloads, queue } = simulation;
+  const atMs = queue.nowMs;
+  const byPrefix = new Map<number, { replica: number; digest: string }>();
+  for (const replica of replicas) {
+    const digest = toHex(finalDigest(simulation, replica));
+    const first = byPrefix.get(replica.lastExecuted);
+    if (first === undefined) byPrefix.set(replica.lastExecuted, { replica: replica.id, digest });
+    else if (first.digest !== digest) {
+      checker.report({ property: 'state-agreement', detail: `after n=${replica.lastExecuted} replicas ${first.replica} and ${replica.id} hold different states`, replicas: [first.replica, replica.id], seq: replica.lastExecuted, atMs });
+    }
+  }
+  if (workloads.options.kind !== 'lockseq') return;
+  const groups = workloads.options.groups === undefined ? {} : { groups: workloads.options.groups };
+  for (const replica of replicas) {
+    const problems = checkLockseqDatabase((key) => replica.store.read(key), { maxSequenceLength: workloads.options.maxSequenceLength, ...groups });
+    for (const detail of problems.slice(0, 5)) checker.report({ property: 'lockseq', detail: `replica ${replica.id}: ${detail}`, replicas: [replica.id], atMs });
+  }
+  for (const anomaly of workloads.lockseq!.anomalies.slice(0, 5)) checker.report({ property: 'lockseq', detail: `client saw: ${anomaly}`, replicas: [], atMs });
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+function buildReport(simulation: SimulationContext): SeedReport {
+  const { options, replicas, workloads, latenciesMs, checker } = simulation;
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  const round = (ms: number) => Math.round(ms * 1000) / 1000;
+  const phases = workloads.lockseq ?? { lock: 0, write: 0, clear: 0, unlock: 0 };
+  return {
+    seed: options.seed,
+    n: options.n,
+    f: quorumsFor(options.n).f,
+    durationS: options.durationMs / 1000,
+    lock: phases.lock,
+    write: phases.write,
+    clear: phases.clear,
+    unlock: phases.unlock,
+    committed: latenciesMs.length,
+    executedSeq: Math.max(...replicas.map((replica) => replica.lastExecuted)),
+    viewChanges: 0,
+    stateDigests: Object.fromEntries(replicas.map((replica) => [String(replica.id), toHex(finalDigest(simulation, replica))])),
+    lastExecuted: Object.fromEntries(replicas.map((replica) => [String(replica.id), replica.lastExecuted])),
+    latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) },
+    messages: { ...simulation.messages },
+    drops: Object.fromEntries([...simulation.drops].sort(([a], [b]) => a.localeCompare(b))),
+    violations: checker.violations.map(({ property, detail }) => ({ property, detail })),
+  };
+}

@@ -1,0 +1,58 @@
+// One line per protocol event for `-V`: "12.007 0->2 PREPARE v=0 n=3 d=ab12cd".
+// Replicas print as their number, clients as c<id>.
+import { toHex } from '../core/bytes.ts';
+import type { Peer } from '../core/gateway.ts';
+import { assertNever, type Message } from '../core/messages.ts';
+import type { Operation, OperationResult } from '../core/operations.ts';
+
+export function peerName(peer: Peer): string {
+  return peer.kind === 'replica' ? String(peer.id) : `c${peer.id}`;
+}
+
+export function formatTime(nowMs: number): string {
+  return (nowMs / 1000).toFixed(3);
+}
+
+export function shortDigest(digest: Uint8Array): string {
+  return toHex(digest.subarray(0, 3));
+}
+
+export function describeOperation(operation: Operation): string {
+  const match = 'versionMatch' in operation && operation.versionMatch !== undefined ? ` vm=${operation.versionMatch}` : '';
+  switch (operation.type) {
+    case 'get':
+      return `get ${operation.key}`;
+    case 'put':
+      return `put ${operation.key}=${JSON.stringify(operation.value)}${match}`;
+    case 'cas':
+      return `cas ${operation.key} ${JSON.stringify(operation.expected)}->${JSON.stringify(operation.desired)}${match}`;
+    case 'remove':
+      return `remove ${operation.key}${match}`;
+  }
+}
+
+export function describeResult(result: OperationResult): string {
+  if ('actual' in result) return `${result.status} prev=${result.previousVersion} ver=${result.version}${result.status === 'no_match' ? ` actual=${JSON.stringify(result.actual)}` : ''}`;
+  return `${result.status} ver=${result.version} value=${JSON.stringify(result.value ?? '')}`;
+}
+
+export function describeMessage(message: Message): string {
+  switch (message.type) {
+    case 'request':
+      return `REQUEST c=${message.client} t=${message.timestamp} ${describeOperation(message.operation)}`;
+    case 'pre-prepare':
+      return `PRE-PREPARE v=${message.view} n=${message.seq} d=${shortDigest(message.digest)} batch=${message.batch.length}`;
+    case 'prepare':
+      return `PREPARE v=${message.view} n=${message.seq} d=${shortDigest(message.digest)}`;
+    case 'commit':
+      return `COMMIT v=${message.view} n=${message.seq} d=${shortDigest(message.digest)}`;
+    case 'checkpoint':
+      return `CHECKPOINT n=${message.seq} d=${shortDigest(message.digest)}`;
+    case 'reply':
+      return `REPLY v=${message.view} c=${message.client} t=${message.timestamp} ${describeResult(message.result)}`;
+    case 'status':
+      return `STATUS v=${message.view} h=${message.stableSeq} le=${message.lastExecuted}`;
+    default:
+      return assertNever(message);
+  }
+}
