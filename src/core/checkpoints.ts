@@ -4,7 +4,7 @@
 import { bytesEqual, bytesKey } from './bytes.ts';
 import type { ClientTableSnapshot } from './client-table.ts';
 import type { Checkpoint, Signed } from './messages.ts';
-import type { PancydbSnapshot } from './pancydb.ts';
+import { encodePancydbState, type PancydbSnapshot } from './pancydb.ts';
 import type { Quorums } from './quorum.ts';
 import { VoteSet } from './quorum.ts';
 
@@ -127,9 +127,12 @@ export class CheckpointTracker {
 
 /**
  * The checkpoint digest covers everything execution depends on (§4.3): the store,
- * including nextVersion, and the client table (last t and result per client).
+ * including nextVersion, and the client table (last t and result per client). The
+ * store part equals Pancydb's own digest(); hashing here with the injected SHA-256
+ * lets the simulator use the native one for stores of many thousand keys.
  */
-export function stateDigest(sha256: (data: Uint8Array) => Uint8Array, storeDigest: Uint8Array, clientTable: Uint8Array): Uint8Array {
+export function stateDigest(sha256: (data: Uint8Array) => Uint8Array, store: PancydbSnapshot, clientTable: Uint8Array): Uint8Array {
+  const storeDigest = sha256(encodePancydbState(store));
   const bytes = new Uint8Array(storeDigest.length + clientTable.length);
   bytes.set(storeDigest, 0);
   bytes.set(clientTable, storeDigest.length);

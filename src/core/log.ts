@@ -40,6 +40,8 @@ export class LogEntry {
 
 export class MessageLog {
   private readonly entries = new Map<number, LogEntry>();
+  /** Highest sequence number that ever had an entry. */
+  highestSeq = 0;
 
   get(seq: number): LogEntry | undefined {
     return this.entries.get(seq);
@@ -51,6 +53,7 @@ export class MessageLog {
     if (existing !== undefined && existing.view === view) return existing;
     const entry = new LogEntry(view, seq, nowMs);
     this.entries.set(seq, entry);
+    this.highestSeq = Math.max(this.highestSeq, seq);
     return entry;
   }
 

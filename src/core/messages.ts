@@ -1,4 +1,4 @@
-// The PBFT message union (Castro & Liskov, OSDI'99 §4; TOCS 2002 §4.2).
+// The PBFT message union (Castro & Liskov, OSDI'99 §4; TOCS 2002).
 // Names and fields follow the paper. Every message is signed by its sender
 // (a client for REQUEST, a replica otherwise); the signature covers the canonical
 // encoding in encoding.ts. VIEW-CHANGE and NEW-VIEW have reserved type tags there
@@ -66,7 +66,7 @@ export interface Reply {
 
 /**
  * ⟨STATUS, v, h, le, i⟩σi: not in the OSDI paper's normal case, but the BFT
- * library's answer to lost messages (TOCS 2002 §5.2, "status messages"): each
+ * library's answer to lost messages (Castro & Liskov, TOCS 2002): each
  * replica periodically says how far it got, and peers retransmit what it lacks.
  */
 export interface Status {

@@ -167,7 +167,10 @@ export class Replica implements GatewayContext {
 
   private onTick(nowMs: number): void {
     if (nowMs >= this.nextStatusAtMs) {
-      this.nextStatusAtMs = nowMs + this.config.statusIntervalMs;
+      // While work is unfinished, report often so that lost messages are resent soon;
+      // otherwise a slow heartbeat still lets peers notice that we fell behind.
+      const busy = this.log.highestSeq > this.lastExecuted || this.pending.size > 0;
+      this.nextStatusAtMs = nowMs + (busy ? this.config.statusIntervalMs : this.config.idleStatusIntervalMs);
       this.broadcast(this.sign({ type: 'status', view: this.view, stableSeq: this.lowWatermark, lastExecuted: this.lastExecuted, replica: this.id }));
     }
   }
@@ -313,7 +316,7 @@ export class Replica implements GatewayContext {
 
   private takeCheckpoint(seq: number, nowMs: number): void {
     const storeSnapshot = this.store.snapshot();
-    const digest = stateDigest(this.config.crypto.sha256, this.store.digest(), this.clients.encode());
+    const digest = stateDigest(this.config.crypto.sha256, storeSnapshot, this.clients.encode());
     const signed = this.sign<Checkpoint>({ type: 'checkpoint', seq, digest, replica: this.id });
     this.checkpoints.recordOwn({ seq, digest, signed, snapshot: { store: storeSnapshot, clients: this.clients.snapshot() } });
     this.checkpoints.addVote(signed);
@@ -352,7 +355,7 @@ export class Replica implements GatewayContext {
   /**
    * A peer said how far it got; resend our own messages for what it lacks. Entries we
    * executed are certainly missing there; newer ones only once their messages had time
-   * to arrive (TOCS 2002 §5.2).
+   * to arrive (status messages of the BFT library, Castro & Liskov, TOCS 2002).
    */
   private onStatus(signed: Signed<Status>, nowMs: number): void {
     const status = signed.message;
@@ -400,8 +403,9 @@ export class Replica implements GatewayContext {
   // --- helpers ------------------------------------------------------------------------------
 
   private initialCheckpoint(): StableCheckpoint {
-    const digest = stateDigest(this.config.crypto.sha256, this.store.digest(), this.clients.encode());
-    return { seq: 0, digest, proof: [], snapshot: { store: this.store.snapshot(), clients: this.clients.snapshot() }, own: undefined };
+    const store = this.store.snapshot();
+    const digest = stateDigest(this.config.crypto.sha256, store, this.clients.encode());
+    return { seq: 0, digest, proof: [], snapshot: { store, clients: this.clients.snapshot() }, own: undefined };
   }
 
   private sign<M extends Message>(message: M): Signed<M> {

@@ -59,7 +59,7 @@ function checkMemoryBounds(simulation: SimulationContext, replica: Replica, nowM
 }
 
 function finalDigest(simulation: SimulationContext, replica: Replica): Uint8Array {
-  return stateDigest(simulation.crypto.sha256, replica.store.digest(), replica.clients.encode());
+  return stateDigest(simulation.crypto.sha256, replica.store.snapshot(), replica.clients.encode());
 }
 
 function checkEndState(simulation: SimulationContext): void {

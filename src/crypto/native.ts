@@ -1,0 +1,169 @@
+// The fast backend: Ed25519 and SHA-256 from node:crypto (OpenSSL). It must accept
+// exactly what the reference backend (noble.ts, strict mode) accepts; see that file's
+// header for the one divergence (cofactored vs cofactorless equation) and why it is
+// harmless under the PBFT fault model.
+//
+// OpenSSL imports raw keys only as DER, and parsing costs more than a verify of a short
+// message would suggest, so KeyObjects are cached: private keys per secret-key buffer,
+// public keys in a bounded map keyed by their bytes.
+
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
+import type { Crypto, KeyPair } from './crypto.ts';
+
+const SECRET_KEY_BYTES = 32;
+const PUBLIC_KEY_BYTES = 32;
+const SIGNATURE_BYTES = 64;
+
+// RFC 8410 DER wrappers around a raw Ed25519 seed (PKCS#8) and public key (SPKI).
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+// Enough for every replica and client of a simulated cluster; a Byzantine sender cycling
+// through fresh keys only evicts entries, it cannot grow memory.
+const PUBLIC_KEY_CACHE_CAPACITY = 4096;
+
+// y-coordinates (sign bit cleared, little-endian hex) of the 8 small-order points:
+// y=0 (order 4), y=1 (identity), y=p-1 (order 2) and the two y of the order-8 points.
+// OpenSSL accepts these keys, and for them signatures can be forged without any secret;
+// noble's strict mode rejects them, and so must we to agree with it.
+const SMALL_ORDER_Y_HEX = new Set([
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+]);
+
+interface CachedPrivateKey {
+  readonly secretKey: Uint8Array;
+  readonly keyObject: KeyObject;
+}
+
+/**
+ * Creates the node:crypto Ed25519 + SHA-256 backend. Each instance has its own key caches.
+ * @example
+ * const crypto = createNativeCrypto();
+ * const keyPair = crypto.keyPair(new Uint8Array(32));
+ * const signature = crypto.sign(keyPair, new Uint8Array([1, 2, 3]));
+ * crypto.verify(keyPair.publicKey, new Uint8Array([1, 2, 3]), signature); // true
+ */
+export function createNativeCrypto(): Crypto {
+  // Keyed by the secret-key buffer rather than the KeyPair so that KeyPairs made by
+  // another backend (or spread copies) hit too. The seed is copied and compared on every
+  // hit: a Uint8Array can be mutated in place, and a stale key would sign as someone else.
+  const privateKeys = new WeakMap<Uint8Array, CachedPrivateKey>();
+  const publicKeys = new Map<string, KeyObject>();
+
+  function privateKeyOf(secretKey: Uint8Array): KeyObject {
+    const cached = privateKeys.get(secretKey);
+    if (cached !== undefined && bytesEqual(cached.secretKey, secretKey)) return cached.keyObject;
+    const keyObject = createPrivateKey({
+      key: Buffer.concat([PKCS8_ED25519_PREFIX, secretKey]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    privateKeys.set(secretKey, { secretKey: Uint8Array.from(secretKey), keyObject });
+    return keyObject;
+  }
+
+  function publicKeyOf(publicKey: Uint8Array): KeyObject {
+    // latin1 maps each byte to one char, so equal strings mean equal bytes.
+    const cacheKey = toBuffer(publicKey).toString('latin1');
+    const cached = publicKeys.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const keyObject = createPublicKey({
+      key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
+      format: 'der',
+      type: 'spki',
+    });
+    if (publicKeys.size >= PUBLIC_KEY_CACHE_CAPACITY) {
+      // FIFO: Map iterates in insertion order, so the first key is the oldest.
+      const oldest = publicKeys.keys().next();
+      if (oldest.done !== true) publicKeys.delete(oldest.value);
+    }
+    publicKeys.set(cacheKey, keyObject);
+    return keyObject;
+  }
+
+  return {
+    name: 'native',
+    keyPair(secretKey: Uint8Array): KeyPair {
+      assertBytes(secretKey, 'secretKey', SECRET_KEY_BYTES);
+      // Copy, so a caller reusing its buffer cannot change a KeyPair already handed out.
+      const ownSecretKey = Uint8Array.from(secretKey);
+      const jwk = createPublicKey(privateKeyOf(ownSecretKey)).export({ format: 'jwk' });
+      if (typeof jwk.x !== 'string') throw new Error('node:crypto returned a JWK without x');
+      return { secretKey: ownSecretKey, publicKey: new Uint8Array(Buffer.from(jwk.x, 'base64url')) };
+    },
+    sign(keyPair: KeyPair, message: Uint8Array): Uint8Array {
+      assertKeyPair(keyPair);
+      assertBytes(message, 'message');
+      return new Uint8Array(nodeSign(null, message, privateKeyOf(keyPair.secretKey)));
+    },
+    verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+      if (!isBytes(publicKey, PUBLIC_KEY_BYTES)) return false;
+      if (!isBytes(message)) return false;
+      if (!isBytes(signature, SIGNATURE_BYTES)) return false;
+      if (isRejectedPublicKey(publicKey)) return false;
+      try {
+        return nodeVerify(null, message, publicKeyOf(publicKey), signature);
+      } catch {
+        return false;
+      }
+    },
+    sha256(data: Uint8Array): Uint8Array {
+      assertBytes(data, 'data');
+      return new Uint8Array(createHash('sha256').update(data).digest());
+    },
+  };
+}
+
+/**
+ * True for the public-key encodings noble's strict mode refuses and OpenSSL does not:
+ * non-canonical y (y >= p = 2^255 - 19) and small-order points, whatever the sign bit.
+ */
+function isRejectedPublicKey(publicKey: Uint8Array): boolean {
+  const y = Uint8Array.from(publicKey);
+  y[31] = (y[31] ?? 0) & 0x7f;
+  return isAtLeastFieldPrime(y) || SMALL_ORDER_Y_HEX.has(toBuffer(y).toString('hex'));
+}
+
+/** y >= 2^255 - 19, for a little-endian y below 2^255: ed ff … ff 7f up to ff ff … ff 7f. */
+function isAtLeastFieldPrime(y: Uint8Array): boolean {
+  if (y[31] !== 0x7f || (y[0] ?? 0) < 0xed) return false;
+  for (let index = 1; index < 31; index++) if (y[index] !== 0xff) return false;
+  return true;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
+  return left.length === right.length && toBuffer(left).equals(toBuffer(right));
+}
+
+function isBytes(value: unknown, length?: number): value is Uint8Array {
+  return value instanceof Uint8Array && (length === undefined || value.length === length);
+}
+
+function assertBytes(value: unknown, name: string, length?: number): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: expected Uint8Array`);
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${name}: expected ${length} bytes, got ${value.length}`);
+  }
+}
+
+function assertKeyPair(keyPair: KeyPair): void {
+  if (typeof keyPair !== 'object' || keyPair === null) {
+    throw new TypeError('keyPair: expected { secretKey, publicKey }');
+  }
+  assertBytes(keyPair.secretKey, 'keyPair.secretKey', SECRET_KEY_BYTES);
+}

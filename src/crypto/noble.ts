@@ -1,0 +1,83 @@
+// The reference backend: pure JavaScript Ed25519 (@noble/ed25519) and SHA-256
+// (@noble/hashes). Slower than node:crypto, but small, audited and runs anywhere; the
+// native backend is tested against this one.
+//
+// Verification policy: noble's *strict* branch (`zip215: false`), not its ZIP-215
+// default. ZIP-215 accepts every signature under a small-order public key (e.g. 32 zero
+// bytes), i.e. anyone can forge for such a key; strict mode rejects small-order keys and
+// non-canonical point encodings. native.ts applies the same key rules, so both backends
+// agree on every input except one: a signer who holds the secret key can craft a
+// signature whose R has a small-order component, which noble's cofactored equation
+// accepts and OpenSSL's cofactorless equation rejects. That needs the secret key, so it
+// is no forgery: under the PBFT fault model it is the same as a Byzantine replica sending
+// a message to some replicas and not others, which the protocol already tolerates.
+
+import * as ed from '@noble/ed25519';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import type { Crypto, KeyPair } from './crypto.ts';
+
+// @noble/ed25519 v3 ships without a hash; its synchronous API needs SHA-512 wired once.
+// Assigning the same function again (another import of this file) is harmless.
+ed.hashes.sha512 = sha512;
+
+const SECRET_KEY_BYTES = 32;
+const PUBLIC_KEY_BYTES = 32;
+const SIGNATURE_BYTES = 64;
+
+/**
+ * Creates the pure-JS Ed25519 + SHA-256 backend.
+ * @example
+ * const crypto = createNobleCrypto();
+ * const keyPair = crypto.keyPair(new Uint8Array(32));
+ * const signature = crypto.sign(keyPair, new Uint8Array([1, 2, 3]));
+ * crypto.verify(keyPair.publicKey, new Uint8Array([1, 2, 3]), signature); // true
+ */
+export function createNobleCrypto(): Crypto {
+  return {
+    name: 'noble',
+    keyPair(secretKey: Uint8Array): KeyPair {
+      assertBytes(secretKey, 'secretKey', SECRET_KEY_BYTES);
+      // Copy, so a caller reusing its buffer cannot change a KeyPair already handed out.
+      const ownSecretKey = Uint8Array.from(secretKey);
+      return { secretKey: ownSecretKey, publicKey: ed.getPublicKey(ownSecretKey) };
+    },
+    sign(keyPair: KeyPair, message: Uint8Array): Uint8Array {
+      assertKeyPair(keyPair);
+      assertBytes(message, 'message');
+      return ed.sign(message, keyPair.secretKey);
+    },
+    verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+      // noble throws on wrong types and lengths; the interface promises a boolean.
+      if (!isBytes(publicKey, PUBLIC_KEY_BYTES)) return false;
+      if (!isBytes(message)) return false;
+      if (!isBytes(signature, SIGNATURE_BYTES)) return false;
+      try {
+        return ed.verify(signature, message, publicKey, { zip215: false });
+      } catch {
+        return false;
+      }
+    },
+    sha256(data: Uint8Array): Uint8Array {
+      assertBytes(data, 'data');
+      return sha256(data);
+    },
+  };
+}
+
+function isBytes(value: unknown, length?: number): value is Uint8Array {
+  return value instanceof Uint8Array && (length === undefined || value.length === length);
+}
+
+function assertBytes(value: unknown, name: string, length?: number): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: expected Uint8Array`);
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${name}: expected ${length} bytes, got ${value.length}`);
+  }
+}
+
+function assertKeyPair(keyPair: KeyPair): void {
+  if (typeof keyPair !== 'object' || keyPair === null) {
+    throw new TypeError('keyPair: expected { secretKey, publicKey }');
+  }
+  assertBytes(keyPair.secretKey, 'keyPair.secretKey', SECRET_KEY_BYTES);
+}
