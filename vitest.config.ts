@@ -6,6 +6,9 @@ export default defineConfig({
     // Seed sweeps are CPU-bound; one worker per core.
     pool: 'threads',
     poolOptions: { threads: { minThreads: 1, maxThreads: 2 } },
-    testTimeout: 120_000,
+    testTimeout: 300_000,
+    // The JSON report lets .ci/run print the closing "N passed, N failed" line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });

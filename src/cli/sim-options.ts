@@ -1,7 +1,7 @@
 // `pancydb sim` flags: parsed and checked here, every error naming the flag.
 import { quorumsFor } from '../core/quorum.ts';
 import { DEFAULT_NETWORK, type Crash, type NetworkOptions } from '../sim/network.ts';
-import { isProfileName, PROFILES, type ProfileName } from '../sim/profiles.ts';
+import { isProfileName, lockseqWorkloadOf, PROFILES, type ProfileName } from '../sim/profiles.ts';
 import { parseOperationMix } from '../sim/workload/random.ts';
 import type { WorkloadOptions } from '../sim/workloads.ts';
 import { UsageError } from './usage-error.ts';
@@ -19,8 +19,8 @@ lockseq invariant on every replica's final database.
   -V                 trace: one line per protocol event
   -p                 print each replica's final database
   --duration SECONDS simulated seconds (default: the profile's)
-  --profile NAME     full (32 clients, 100 s, sequences up to 100) or ci (8 clients, 20 s,
-                     sequences up to 10); default full
+  --profile NAME     full (32 clients, 100 s, sequences up to 100, 100 lock groups) or
+                     ci (8 clients, 8 s, sequences up to 10, 20 lock groups); default full
   --json             one JSON object per seed instead of text
   --clients N        number of clients (default: the profile's)
   --workload KIND    lockseq (default) or random
@@ -126,7 +126,7 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
     n,
     profile: profileName,
     durationMs: durationS * 1000,
-    workload: parseWorkload(flags, clients, profile.maxSequenceLength),
+    workload: parseWorkload(flags, profileName, clients),
     network: {
       ...DEFAULT_NETWORK,
       loss: flags.has('-l') ? probability('-l', flags.get('-l')) : 0,
@@ -145,11 +145,11 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
   };
 }
 
-function parseWorkload(flags: ReadonlyMap<string, string>, clients: number, maxSequenceLength: number): WorkloadOptions {
+function parseWorkload(flags: ReadonlyMap<string, string>, profile: ProfileName, clients: number): WorkloadOptions {
   const kind = flags.get('--workload') ?? 'lockseq';
   if (kind === 'lockseq') {
     if (flags.has('--mix')) throw new UsageError('--mix applies to --workload random only');
-    return { kind, clients, maxSequenceLength };
+    return lockseqWorkloadOf(profile, clients);
   }
   if (kind !== 'random') throw new UsageError(`--workload must be lockseq or random, got ${kind}`);
   try {

@@ -59,6 +59,8 @@ export class Client {
   view = 0;
   private timestamp = 0;
   private outstanding: Outstanding | undefined;
+  /** t of the last accepted request: its remaining replies arrive late and are expected. */
+  private lastAccepted = 0;
   /** Highest view each replica reported in a valid reply. */
   private readonly reportedViews = new Map<number, number>();
   private outputs: ClientOutput[] = [];
@@ -124,6 +126,7 @@ export class Client {
       return this.drop(from, 'sender-not-signer', `reply claims replica ${replica}`);
     }
     const outstanding = this.outstanding;
+    if (client === this.config.id && timestamp === this.lastAccepted) return;
     if (outstanding === undefined || client !== this.config.id || timestamp !== outstanding.signed.message.timestamp) {
       return this.drop(from, 'stale-reply', `t=${timestamp}`);
     }
@@ -173,6 +176,7 @@ export class Client {
     this.adoptView();
     const first = outstanding.replies.get(replicas[0]!)!;
     this.outstanding = undefined;
+    this.lastAccepted = first.message.timestamp;
     this.outputs.push({
       kind: 'result',
       timestamp: first.message.timestamp,

@@ -17,11 +17,14 @@ export interface ProtocolParameters {
    * signatures over many requests.
    */
   readonly maxInflightBatches: number;
-  /** How often a replica with unfinished work broadcasts STATUS so that peers can retransmit what it lacks. */
+  /** Least time between two STATUS messages of a stalled replica (one waiting for lost messages). */
   readonly statusIntervalMs: number;
-  /** The STATUS heartbeat of a replica with nothing pending. */
+  /** The STATUS heartbeat of a replica that is not stalled. */
   readonly idleStatusIntervalMs: number;
-  /** Entries younger than this are not retransmitted: their messages may still be in flight. */
+  /**
+   * An entry unexecuted for this long counts as stalled: its owner asks for it, and peers
+   * resend it. Younger entries are left alone, since their messages may still be in flight.
+   */
   readonly retransmitAfterMs: number;
   /** Cap on messages from the future (higher views, above H) buffered per sender. */
   readonly futureBufferPerSender: number;
@@ -32,9 +35,9 @@ export const DEFAULT_PARAMETERS: Omit<ProtocolParameters, 'n'> = {
   logWindow: 200,
   maxBatch: 64,
   maxInflightBatches: 1,
-  statusIntervalMs: 100,
+  statusIntervalMs: 50,
   idleStatusIntervalMs: 1000,
-  retransmitAfterMs: 60,
+  retransmitAfterMs: 30,
   futureBufferPerSender: 64,
 };
 

@@ -81,6 +81,7 @@ export class Replica implements GatewayContext {
   private readonly ordered = new Map<number, number>();
   private readonly future = new Map<number, { from: Peer; frame: Uint8Array }[]>();
   private nextStatusAtMs = 0;
+  private lastStatusAtMs = -Infinity;
   private outputs: ReplicaOutput[] = [];
 
   constructor(config: ReplicaConfig) {
@@ -166,13 +167,25 @@ export class Replica implements GatewayContext {
   }
 
   private onTick(nowMs: number): void {
-    if (nowMs >= this.nextStatusAtMs) {
-      // While work is unfinished, report often so that lost messages are resent soon;
-      // otherwise a slow heartbeat still lets peers notice that we fell behind.
-      const busy = this.log.highestSeq > this.lastExecuted || this.pending.size > 0;
-      this.nextStatusAtMs = nowMs + (busy ? this.config.statusIntervalMs : this.config.idleStatusIntervalMs);
-      this.broadcast(this.sign({ type: 'status', view: this.view, stableSeq: this.lowWatermark, lastExecuted: this.lastExecuted, replica: this.id }));
+    // A replica whose oldest unexecuted entry waited longer than messages take to
+    // arrive asks at once; otherwise a slow heartbeat still lets peers see it fell behind.
+    const stalled = this.stalledSinceMs();
+    const due = stalled !== undefined && nowMs - stalled >= this.config.retransmitAfterMs
+      ? Math.min(this.nextStatusAtMs, this.lastStatusAtMs + this.config.statusIntervalMs)
+      : this.nextStatusAtMs;
+    if (nowMs < due) return;
+    this.lastStatusAtMs = nowMs;
+    this.nextStatusAtMs = nowMs + this.config.idleStatusIntervalMs;
+    this.broadcast(this.sign({ type: 'status', view: this.view, stableSeq: this.lowWatermark, lastExecuted: this.lastExecuted, replica: this.id }));
+  }
+
+  /** When the oldest entry above lastExecuted was created, if there is one. */
+  private stalledSinceMs(): number | undefined {
+    for (let seq = this.lastExecuted + 1; seq <= this.log.highestSeq; seq++) {
+      const entry = this.log.get(seq);
+      if (entry !== undefined) return entry.createdAtMs;
     }
+    return undefined;
   }
 
   // --- requests (§4.1) --------------------------------------------------------------

@@ -6,6 +6,7 @@ import type { Crypto } from '../crypto/crypto.ts';
 import { deriveSecretKey } from '../crypto/keys.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
 import { createCrypto } from '../crypto/index.ts';
+import { withTiming, type TimedCrypto } from '../crypto/timing.ts';
 import { Client, type ClientOutput } from '../core/client.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../core/config.ts';
 import type { Peer } from '../core/gateway.ts';
@@ -32,6 +33,8 @@ export interface SimulationOptions {
   readonly network: NetworkOptions;
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
   readonly cryptoBackend?: 'native' | 'noble';
+  /** Time every call into the crypto backend (for the benchmark's crypto share). */
+  readonly measureCrypto?: boolean;
   /** Receives one line per protocol event (`-V`). */
   readonly trace?: (line: string) => void;
   /** Called after every step of a replica, for invariants that must hold at every step. */
@@ -43,6 +46,8 @@ export interface SimulationOptions {
 export interface SimulationContext {
   readonly options: SimulationOptions;
   readonly crypto: Crypto;
+  /** Present when `measureCrypto` was set: time spent in the backend, behind the memo. */
+  readonly cryptoTiming: TimedCrypto | undefined;
   readonly replicas: readonly Replica[];
   readonly queue: EventQueue;
   readonly checker: SafetyChecker;
@@ -57,7 +62,9 @@ const TICK_MS = 10;
 
 export function createSimulation(options: SimulationOptions): SimulationContext & { run(): void } {
   const rng = createRng(options.seed);
-  const crypto = memoizeVerify(createCrypto(options.cryptoBackend ?? 'native'));
+  const backend = createCrypto(options.cryptoBackend ?? 'native');
+  const cryptoTiming = options.measureCrypto === true ? withTiming(backend) : undefined;
+  const crypto = memoizeVerify(cryptoTiming ?? backend);
   const parameters: ProtocolParameters = { ...DEFAULT_PARAMETERS, ...options.parameters, n: options.n };
   const replicaKeyPairs = Array.from({ length: options.n }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'replica', id)));
   const replicaKeys = replicaKeyPairs.map((pair) => pair.publicKey);
@@ -69,7 +76,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     const config: ReplicaConfig = { ...parameters, id, keyPair, crypto, replicaKeys, clientKey };
     return new Replica(config);
   });
-  const timeouts = options.clientTimeoutMs ?? { initial: 200, max: 1600 };
+  const timeouts = options.clientTimeoutMs ?? { initial: 150, max: 1200 };
   const clients = clientKeyPairs.map(
     (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max }),
   );
@@ -80,7 +87,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     },
   });
   const context: SimulationContext = {
-    options, crypto, replicas, clients, checker, workloads,
+    options, crypto, cryptoTiming, replicas, clients, checker, workloads,
     queue: new EventQueue(),
     drops: new Map(),
     latenciesMs: [],
