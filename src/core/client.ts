@@ -130,7 +130,9 @@ export class Client {
     if (outstanding === undefined || client !== this.config.id || timestamp !== outstanding.signed.message.timestamp) {
       return this.drop(from, 'stale-reply', `t=${timestamp}`);
     }
-    if (outstanding.replies.has(replica)) return;
+    // Each replica's first genuine reply counts. An earlier reply in its name is checked
+    // now: if it was forged, it is forgotten and this one takes its place.
+    if (outstanding.replies.has(replica) && this.verifyReply(outstanding, replica, from)) return;
     outstanding.replies.set(replica, reply);
     this.tryAccept(outstanding, from);
   }
