@@ -59,7 +59,8 @@ export function createNativeCrypto(): Crypto {
   // another backend (or spread copies) hit too. The seed is copied and compared on every
   // hit: a Uint8Array can be mutated in place, and a stale key would sign as someone else.
   const privateKeys = new WeakMap<Uint8Array, CachedPrivateKey>();
-  const publicKeys = new Map<string, KeyObject>();
+  // null marks a key the blocklist refuses, so the check runs once per key, not per verify.
+  const publicKeys = new Map<string, KeyObject | null>();
 
   function privateKeyOf(secretKey: Uint8Array): KeyObject {
     const cached = privateKeys.get(secretKey);
@@ -73,16 +74,14 @@ export function createNativeCrypto(): Crypto {
     return keyObject;
   }
 
-  function publicKeyOf(publicKey: Uint8Array): KeyObject {
+  function publicKeyOf(publicKey: Uint8Array): KeyObject | null {
     // latin1 maps each byte to one char, so equal strings mean equal bytes.
     const cacheKey = toBuffer(publicKey).toString('latin1');
     const cached = publicKeys.get(cacheKey);
     if (cached !== undefined) return cached;
-    const keyObject = createPublicKey({
-      key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
-      format: 'der',
-      type: 'spki',
-    });
+    const keyObject = isRejectedPublicKey(publicKey)
+      ? null
+      : createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
     if (publicKeys.size >= PUBLIC_KEY_CACHE_CAPACITY) {
       // FIFO: Map iterates in insertion order, so the first key is the oldest.
       const oldest = publicKeys.keys().next();
@@ -111,9 +110,9 @@ export function createNativeCrypto(): Crypto {
       if (!isBytes(publicKey, PUBLIC_KEY_BYTES)) return false;
       if (!isBytes(message)) return false;
       if (!isBytes(signature, SIGNATURE_BYTES)) return false;
-      if (isRejectedPublicKey(publicKey)) return false;
       try {
-        return nodeVerify(null, message, publicKeyOf(publicKey), signature);
+        const keyObject = publicKeyOf(publicKey);
+        return keyObject !== null && nodeVerify(null, message, keyObject, signature);
       } catch {
         return false;
       }
