@@ -1,6 +1,6 @@
 // `pancydb sim` flags: parsed and checked here, every error naming the flag.
 import { quorumsFor } from '../core/quorum.ts';
-import { DEFAULT_NETWORK, type Crash, type NetworkOptions } from '../sim/network.ts';
+import { DEFAULT_NETWORK, type Crash, type NetworkOptions, type Partition, type Silence } from '../sim/network.ts';
 import { isProfileName, lockseqWorkloadOf, PROFILES, type ProfileName } from '../sim/profiles.ts';
 import { parseOperationMix } from '../sim/workload/random.ts';
 import type { WorkloadOptions } from '../sim/workloads.ts';
@@ -30,6 +30,12 @@ lockseq invariant on every replica's final database.
   --reorder P        probability a message is delayed up to 20 ms more (reordering)
   --duplicate P      probability a message is delivered twice
   --crash R@SECONDS  replica R crashes at that simulated time (repeatable)
+  --silent R@FROM[-UNTIL]
+                     replica R sends nothing from FROM seconds (until UNTIL), but still
+                     hears everything: a silent primary forces a view change (repeatable)
+  --partition FROM-UNTIL:GROUPS
+                     cut links between replica groups in that window, e.g. 5-35:0,1,2/3
+                     isolates replica 3 from 5 s to 35 s; clients keep all links (repeatable)
   --crypto NAME      native (default, node:crypto) or noble (pure JS)
   -h, --help         this text
 
@@ -76,6 +82,22 @@ function nonNegative(flag: string, text: string | undefined): number {
   return value;
 }
 
+function parseSilence(text: string): Silence {
+  const match = /^(\d+)@(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(text);
+  if (match === null) throw new UsageError(`--silent needs REPLICA@FROM or REPLICA@FROM-UNTIL in seconds, such as 0@10, got ${text}`);
+  const untilMs = match[3] === undefined ? Infinity : Number(match[3]) * 1000;
+  return { replica: Number(match[1]), fromMs: Number(match[2]) * 1000, untilMs };
+}
+
+function parsePartition(text: string): Partition {
+  const match = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?):([\d,/]+)$/.exec(text);
+  const groups = match?.[3]?.split('/').map((group) => group.split(',').filter((id) => id !== '').map(Number));
+  if (match === null || groups === undefined || groups.length < 2 || groups.some((group) => group.length === 0)) {
+    throw new UsageError(`--partition needs FROM-UNTIL:GROUPS such as 5-35:0,1,2/3, got ${text}`);
+  }
+  return { fromMs: Number(match[1]) * 1000, untilMs: Number(match[2]) * 1000, groups };
+}
+
 function parseCrash(text: string | undefined): Crash {
   const match = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(text ?? '');
   if (match === null) throw new UsageError(`--crash needs REPLICA@SECONDS such as 2@10, got ${text ?? 'nothing'}`);
@@ -85,9 +107,11 @@ function parseCrash(text: string | undefined): Crash {
 export function parseSimArgs(args: readonly string[]): SimCommand {
   const flags = new Map<string, string>();
   const crashes: Crash[] = [];
+  const silences: Silence[] = [];
+  const partitions: Partition[] = [];
   const switches = new Set<string>();
   const replayFlags: string[] = [];
-  const valued = new Set(['-S', '-R', '-n', '-l', '--duration', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--crypto']);
+  const valued = new Set(['-S', '-R', '-n', '-l', '--duration', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto']);
   const boolean = new Set(['-V', '-p', '--json', '-h', '--help']);
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
@@ -100,6 +124,8 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
     const value = args[++index];
     if (value === undefined) throw new UsageError(`${arg} needs a value`);
     if (arg === '--crash') crashes.push(parseCrash(value));
+    else if (arg === '--silent') silences.push(parseSilence(value));
+    else if (arg === '--partition') partitions.push(parsePartition(value));
     else flags.set(arg, value);
     if (arg !== '-S' && arg !== '-R') replayFlags.push(arg, value);
   }
@@ -111,6 +137,12 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
   }
   for (const crash of crashes) {
     if (crash.replica >= n) throw new UsageError(`--crash names replica ${crash.replica}, but replicas are 0..${n - 1}`);
+  }
+  for (const silence of silences) {
+    if (silence.replica >= n) throw new UsageError(`--silent names replica ${silence.replica}, but replicas are 0..${n - 1}`);
+  }
+  for (const id of partitions.flatMap((partition) => partition.groups.flat())) {
+    if (id >= n) throw new UsageError(`--partition names replica ${id}, but replicas are 0..${n - 1}`);
   }
   const profileName = flags.get('--profile') ?? 'full';
   if (!isProfileName(profileName)) throw new UsageError(`--profile must be full or ci, got ${profileName}`);
@@ -133,7 +165,9 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
       jitterMs: flags.has('--jitter') ? nonNegative('--jitter', flags.get('--jitter')) : 0,
       reorder: flags.has('--reorder') ? probability('--reorder', flags.get('--reorder')) : 0,
       duplicate: flags.has('--duplicate') ? probability('--duplicate', flags.get('--duplicate')) : 0,
-      crashes: crashes.map(({ replica, atMs }) => ({ replica, atMs })),
+      crashes,
+      silences,
+      partitions,
     },
     maxBatch: flags.has('--batch') ? integer('--batch', flags.get('--batch'), 1) : undefined,
     crypto,

@@ -3,7 +3,7 @@
 // together with the store (§4.3).
 import { Writer } from './bytes.ts';
 import { writeResult } from './encoding.ts';
-import type { Reply, Signed } from './messages.ts';
+import type { ClientEntry, Reply, Signed } from './messages.ts';
 import type { OperationResult } from './operations.ts';
 
 export interface ClientRecord {
@@ -44,13 +44,29 @@ export class ClientTable {
    * out: it names the replica, and replicas must agree on the digest.
    */
   encode(): Uint8Array {
-    const writer = new Writer().uint(this.records.size);
-    const clients = [...this.records.keys()].sort((a, b) => a - b);
-    for (const client of clients) {
-      const record = this.records.get(client)!;
-      writer.uint(client).uint(record.timestamp);
-      writeResult(writer, record.result);
-    }
-    return writer.finish();
+    return encodeClientRows(this.rows());
   }
+
+  /** (client, t, result) in client order: what state transfer carries. */
+  rows(): ClientEntry[] {
+    const clients = [...this.records.keys()].sort((a, b) => a - b);
+    return clients.map((client) => {
+      const record = this.records.get(client)!;
+      return [client, record.timestamp, record.result] as const;
+    });
+  }
+
+  /** Installs transferred rows; their replies are signed afresh when asked for. */
+  restoreRows(rows: readonly ClientEntry[]): void {
+    this.records = new Map(rows.map(([client, timestamp, result]) => [client, { timestamp, result, reply: undefined }]));
+  }
+}
+
+export function encodeClientRows(rows: readonly ClientEntry[]): Uint8Array {
+  const writer = new Writer().uint(rows.length);
+  for (const [client, timestamp, result] of rows) {
+    writer.uint(client).uint(timestamp);
+    writeResult(writer, result);
+  }
+  return writer.finish();
 }

@@ -28,6 +28,12 @@ export interface ProtocolParameters {
   readonly retransmitAfterMs: number;
   /** Cap on messages from the future (higher views, above H) buffered per sender. */
   readonly futureBufferPerSender: number;
+  /** T of §4.5.2: how long a backup waits for a request to execute before it suspects the primary. */
+  readonly viewChangeTimeoutMs: number;
+  /** The timeout doubles per consecutive failed view change, up to this cap (§4.5.2). */
+  readonly maxViewChangeTimeoutMs: number;
+  /** VIEW-CHANGE is resent this often until a NEW-VIEW is accepted (§4.5.2). */
+  readonly viewChangeResendMs: number;
 }
 
 export const DEFAULT_PARAMETERS: Omit<ProtocolParameters, 'n'> = {
@@ -39,6 +45,9 @@ export const DEFAULT_PARAMETERS: Omit<ProtocolParameters, 'n'> = {
   idleStatusIntervalMs: 1000,
   retransmitAfterMs: 30,
   futureBufferPerSender: 64,
+  viewChangeTimeoutMs: 1000,
+  maxViewChangeTimeoutMs: 16_000,
+  viewChangeResendMs: 250,
 };
 
 export interface ReplicaConfig extends ProtocolParameters {
@@ -65,6 +74,11 @@ export function validateParameters(parameters: ProtocolParameters): Quorums {
   positiveInteger('statusIntervalMs', parameters.statusIntervalMs);
   positiveInteger('idleStatusIntervalMs', parameters.idleStatusIntervalMs);
   positiveInteger('futureBufferPerSender', parameters.futureBufferPerSender);
+  positiveInteger('viewChangeTimeoutMs', parameters.viewChangeTimeoutMs);
+  positiveInteger('viewChangeResendMs', parameters.viewChangeResendMs);
+  if (!(parameters.maxViewChangeTimeoutMs >= parameters.viewChangeTimeoutMs)) {
+    throw new Error(`maxViewChangeTimeoutMs must be at least viewChangeTimeoutMs (${parameters.maxViewChangeTimeoutMs} < ${parameters.viewChangeTimeoutMs})`);
+  }
   if (!(parameters.retransmitAfterMs >= 0)) throw new Error(`retransmitAfterMs must be >= 0, got ${parameters.retransmitAfterMs}`);
   const { checkpointInterval: k, logWindow: l } = parameters;
   if (l % k !== 0 || l < 2 * k) {

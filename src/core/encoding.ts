@@ -3,7 +3,21 @@
 // and the signature covers everything before it. Decoding is strict (see bytes.ts):
 // a frame decodes only if re-encoding it gives the same bytes.
 import { DecodeError, Reader, Writer } from './bytes.ts';
-import type { Message, PrePrepare, Request, Signed, SignedRequest } from './messages.ts';
+import type {
+  Checkpoint,
+  ClientEntry,
+  Commit,
+  Message,
+  PreparedCertificate,
+  PrePrepare,
+  PrePrepareHeader,
+  Prepare,
+  Request,
+  Signed,
+  SignedRequest,
+  ViewChange,
+} from './messages.ts';
+import type { PancydbSnapshot } from './pancydb.ts';
 import type { GetResult, Operation, OperationResult, Status, WriteResult } from './operations.ts';
 
 export const SIGNATURE_BYTES = 64;
@@ -19,8 +33,16 @@ const TAG = {
   checkpoint: 5,
   reply: 6,
   status: 7,
-  // 8: view-change and 9: new-view are reserved for the view-change protocol.
+  'view-change': 8,
+  'new-view': 9,
+  'fetch-batch': 10,
+  batch: 11,
+  state: 12,
+  'commit-certificate': 13,
 } as const satisfies Record<Message['type'], number>;
+
+/** Upper bound on entries of any list in a frame (certificates, proofs, client rows). */
+export const MAX_LIST_ENTRIES = 1 << 16;
 
 export class UnknownTypeError extends DecodeError {}
 
@@ -170,7 +192,151 @@ function writeBody(writer: Writer, message: Message): void {
     case 'status':
       writer.uint(message.view).uint(message.stableSeq).uint(message.lastExecuted).uint(message.replica);
       return;
+    case 'view-change':
+      writer.uint(message.newView).uint(message.stableSeq).uint(message.replica);
+      writeFrames(writer, message.checkpointProof);
+      writer.uint(message.prepared.length);
+      for (const certificate of message.prepared) {
+        writeHeader(writer, certificate.prePrepare);
+        writeFrames(writer, certificate.prepares);
+      }
+      return;
+    case 'new-view':
+      writer.uint(message.newView).uint(message.replica);
+      writeFrames(writer, message.viewChanges);
+      writer.uint(message.prePrepares.length);
+      for (const header of message.prePrepares) writeHeader(writer, header);
+      return;
+    case 'fetch-batch':
+      writer.fixed(message.digest).uint(message.replica);
+      return;
+    case 'batch':
+      writer.fixed(message.digest).uint(message.replica).fixed(encodeBatch(message.batch));
+      return;
+    case 'state':
+      writer.uint(message.seq).uint(message.replica);
+      writeFrames(writer, message.proof);
+      writeSnapshot(writer, message.store);
+      writer.uint(message.clients.length);
+      for (const [client, timestamp, result] of message.clients) {
+        writer.uint(client).uint(timestamp);
+        writeResult(writer, result);
+      }
+      return;
+    case 'commit-certificate':
+      writer.uint(message.replica).bytes(message.prePrepare.frame);
+      writeFrames(writer, message.commits);
+      return;
   }
+}
+
+// --- nested signed frames -------------------------------------------------------
+
+function writeFrames(writer: Writer, frames: readonly Signed<{ readonly type: string }>[]): void {
+  writer.uint(frames.length);
+  for (const signed of frames) writer.bytes(signed.frame);
+}
+
+function readCount(reader: Reader): number {
+  const count = reader.uint();
+  if (count > MAX_LIST_ENTRIES) throw new DecodeError('list too long');
+  return count;
+}
+
+function readFrames<M extends Message>(reader: Reader, type: M['type']): Signed<M>[] {
+  const count = readCount(reader);
+  const frames: Signed<M>[] = [];
+  for (let index = 0; index < count; index++) {
+    const decoded = decodeMessage(reader.bytes());
+    if (decoded.message.type !== type) throw new DecodeError(`expected a nested ${type}, got ${decoded.message.type}`);
+    frames.push(decoded as Signed<M>);
+  }
+  return frames;
+}
+
+/** A PRE-PREPARE header travels as its signed bytes and signature, without the batch. */
+function writeHeader(writer: Writer, header: Signed<PrePrepareHeader>): void {
+  writer.bytes(header.signedBytes).fixed(header.signature);
+}
+
+function readHeader(reader: Reader): Signed<PrePrepareHeader> {
+  const signedBytes = reader.bytes();
+  const signature = reader.fixed(SIGNATURE_BYTES);
+  const inner = new Reader(signedBytes);
+  const body = readBody(inner);
+  inner.end();
+  if (body.type !== 'pre-prepare') throw new DecodeError('expected a PRE-PREPARE header');
+  const frame = new Uint8Array(signedBytes.length + SIGNATURE_BYTES);
+  frame.set(signedBytes);
+  frame.set(signature, signedBytes.length);
+  return { message: body, signedBytes, signature, frame };
+}
+
+/** The header part of a full PRE-PREPARE, as certificates carry it. */
+export function headerOf(prePrepare: Signed<PrePrepare>): Signed<PrePrepareHeader> {
+  const { batch: _batch, ...header } = prePrepare.message;
+  const frame = prePrepare.frame.subarray(0, prePrepare.signedBytes.length + SIGNATURE_BYTES);
+  return { message: header, signedBytes: prePrepare.signedBytes, signature: prePrepare.signature, frame };
+}
+
+/** A full PRE-PREPARE from a header and the batch that hashes to its digest. */
+export function attachBatch(header: Signed<PrePrepareHeader>, batch: readonly SignedRequest[]): Signed<PrePrepare> {
+  const batchSection = encodeBatch(batch);
+  const frame = new Uint8Array(header.signedBytes.length + SIGNATURE_BYTES + batchSection.length);
+  frame.set(header.signedBytes);
+  frame.set(header.signature, header.signedBytes.length);
+  frame.set(batchSection, header.signedBytes.length + SIGNATURE_BYTES);
+  const message: PrePrepare = { ...header.message, batch };
+  batchBytesOf.set(message, batchSection);
+  return { message, signedBytes: frame.subarray(0, header.signedBytes.length), signature: frame.subarray(header.signedBytes.length, header.signedBytes.length + SIGNATURE_BYTES), frame };
+}
+
+// --- snapshots ---------------------------------------------------------------------
+
+function writeSnapshot(writer: Writer, snapshot: PancydbSnapshot): void {
+  writer.uint(snapshot.nextVersion).uint(snapshot.entries.length);
+  for (const [key, value, version] of snapshot.entries) writer.text(key).text(value).uint(version);
+}
+
+/** Only snapshots Pancydb could have produced: keys strictly ascending, versions below nextVersion. */
+function readSnapshot(reader: Reader): PancydbSnapshot {
+  const nextVersion = reader.uint();
+  if (nextVersion < 1) throw new DecodeError('nextVersion below 1');
+  const count = reader.uint();
+  const entries: [string, string, number][] = [];
+  let previous: string | undefined;
+  for (let index = 0; index < count; index++) {
+    const key = reader.text();
+    const value = reader.text();
+    const version = reader.uint();
+    if (previous !== undefined && !(previous < key)) throw new DecodeError('snapshot keys not strictly ascending');
+    if (version < 1 || version >= nextVersion) throw new DecodeError('snapshot version out of range');
+    entries.push([key, value, version]);
+    previous = key;
+  }
+  return { nextVersion, entries };
+}
+
+function readClientEntries(reader: Reader): ClientEntry[] {
+  const count = readCount(reader);
+  const rows: ClientEntry[] = [];
+  for (let index = 0; index < count; index++) {
+    const client = reader.uint();
+    if (index > 0 && client <= rows[index - 1]![0]) throw new DecodeError('client rows not strictly ascending');
+    const timestamp = reader.uint();
+    rows.push([client, timestamp, readResult(reader)]);
+  }
+  return rows;
+}
+
+function readPreparedCertificates(reader: Reader): PreparedCertificate[] {
+  const count = readCount(reader);
+  const certificates: PreparedCertificate[] = [];
+  for (let index = 0; index < count; index++) {
+    const prePrepare = readHeader(reader);
+    certificates.push({ prePrepare, prepares: readFrames<Prepare>(reader, 'prepare') });
+  }
+  return certificates;
 }
 
 type Body = Exclude<Message, PrePrepare> | Omit<PrePrepare, 'batch'>;
@@ -208,6 +374,48 @@ function readBody(reader: Reader): Body {
       const stableSeq = reader.uint();
       const lastExecuted = reader.uint();
       return { type: 'status', view, stableSeq, lastExecuted, replica: reader.uint() };
+    }
+    case TAG['view-change']: {
+      const newView = reader.uint();
+      const stableSeq = reader.uint();
+      const replica = reader.uint();
+      const checkpointProof = readFrames<Checkpoint>(reader, 'checkpoint');
+      return { type: 'view-change', newView, stableSeq, replica, checkpointProof, prepared: readPreparedCertificates(reader) };
+    }
+    case TAG['new-view']: {
+      const newView = reader.uint();
+      const replica = reader.uint();
+      const viewChanges = readFrames<ViewChange>(reader, 'view-change');
+      const count = readCount(reader);
+      const prePrepares: Signed<PrePrepareHeader>[] = [];
+      for (let index = 0; index < count; index++) prePrepares.push(readHeader(reader));
+      return { type: 'new-view', newView, replica, viewChanges, prePrepares };
+    }
+    case TAG['fetch-batch']: {
+      const digest = reader.fixed(DIGEST_BYTES);
+      return { type: 'fetch-batch', digest, replica: reader.uint() };
+    }
+    case TAG.batch: {
+      const digest = reader.fixed(DIGEST_BYTES);
+      const replica = reader.uint();
+      const batchStart = reader.offset;
+      const batch = readBatch(reader);
+      const message = { type: 'batch' as const, digest, replica, batch };
+      batchSectionOf.set(message, reader.since(batchStart));
+      return message;
+    }
+    case TAG.state: {
+      const seq = reader.uint();
+      const replica = reader.uint();
+      const proof = readFrames<Checkpoint>(reader, 'checkpoint');
+      const store = readSnapshot(reader);
+      return { type: 'state', seq, replica, proof, store, clients: readClientEntries(reader) };
+    }
+    case TAG['commit-certificate']: {
+      const replica = reader.uint();
+      const prePrepare = decodeMessage(reader.bytes());
+      if (prePrepare.message.type !== 'pre-prepare') throw new DecodeError('commit certificate without a PRE-PREPARE');
+      return { type: 'commit-certificate', replica, prePrepare: prePrepare as Signed<PrePrepare>, commits: readFrames<Commit>(reader, 'commit') };
     }
     default:
       throw new UnknownTypeError(`unknown message type ${tag}`);
@@ -255,9 +463,15 @@ export function decodeMessage(frame: Uint8Array): Signed {
 
 /** The received batch section of a decoded PRE-PREPARE, so its digest hashes those exact bytes. */
 const batchBytesOf = new WeakMap<PrePrepare, Uint8Array>();
+const batchSectionOf = new WeakMap<object, Uint8Array>();
 
 export function batchBytes(prePrepare: PrePrepare): Uint8Array {
   return batchBytesOf.get(prePrepare) ?? encodeBatch(prePrepare.batch);
+}
+
+/** The batch section of a BATCH message as received (its hash must be the digest). */
+export function batchReplyBytes(message: { readonly batch: readonly SignedRequest[] }): Uint8Array {
+  return batchSectionOf.get(message) ?? encodeBatch(message.batch);
 }
 
 export type { Request };

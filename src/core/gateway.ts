@@ -4,9 +4,13 @@
 // watermarks (OSDI'99 §4.2). Anything wrong is dropped with a named reason; nothing
 // here throws or changes replica state. Past the gateway the replica trusts the types.
 import { bytesEqual } from './bytes.ts';
+import { checkBatch, checkCheckpointProof, checkCommitCertificate, checkHeader, checkViewChange, type CertificateContext } from './certificates.ts';
+import { stateDigest } from './checkpoints.ts';
+import { encodeClientRows } from './client-table.ts';
 import { batchBytes, decodeMessage, UnknownTypeError } from './encoding.ts';
-import type { Message, PrePrepare, Signed } from './messages.ts';
-import { primaryOf } from './quorum.ts';
+import type { Message, NewView, PrePrepare, Signed, StateTransfer } from './messages.ts';
+import { NULL_DIGEST } from './new-view.ts';
+import { primaryOf, type Quorums } from './quorum.ts';
 import type { ReplicaConfig } from './config.ts';
 
 export type DropReason =
@@ -25,7 +29,12 @@ export type DropReason =
   | 'outside-watermarks'
   | 'future-buffer-full'
   | 'checkpoint-buffer-full'
-  | 'stale-request';
+  | 'stale-request'
+  | 'bad-view-change'
+  | 'bad-new-view'
+  | 'bad-state'
+  | 'bad-certificate'
+  | 'not-in-view';
 
 /** Who handed us the frame: the network's word, which the signature must confirm. */
 export interface Peer {
@@ -36,7 +45,10 @@ export interface Peer {
 /** What the gateway needs to know of the replica; read only. */
 export interface GatewayContext {
   readonly config: ReplicaConfig;
+  readonly quorums: Quorums;
   readonly view: number;
+  /** False between sending VIEW-CHANGE for `view` and accepting its NEW-VIEW (§4.4). */
+  readonly active: boolean;
   readonly lowWatermark: number;
   readonly highWatermark: number;
   /** Digest of the PRE-PREPARE accepted for (view, seq), if any. */
@@ -71,11 +83,60 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
   if (window === 'stale') return drop(staleReason(context, message), describeWindow(context, message), message.type);
 
   if (!verifySignature(context.config, signed)) return drop('bad-signature', `signer ${signerName(message)}`, message.type);
-  if (message.type === 'pre-prepare') {
-    const batchProblem = checkPrePrepare(context, message);
-    if (batchProblem !== undefined) return batchProblem;
-  }
+  const contentProblem = checkContents(context, message);
+  if (contentProblem !== undefined) return contentProblem;
   return window === 'future' ? { verdict: 'future', signed } : { verdict: 'accept', signed };
+}
+
+/** What a message carries inside: batches and certificates, each checked in full. */
+function checkContents(context: GatewayContext, message: Message): Admission | undefined {
+  const reason = (problem: string | undefined, dropReason: DropReason) => (problem === undefined ? undefined : drop(dropReason, problem, message.type));
+  switch (message.type) {
+    case 'pre-prepare':
+      return checkPrePrepare(context, message);
+    case 'view-change':
+      return reason(checkViewChange(context, message), 'bad-view-change');
+    case 'new-view':
+      return reason(checkNewView(context, message), 'bad-new-view');
+    case 'batch':
+      return reason(checkBatch(context, { ...message, type: 'pre-prepare', view: 0, seq: 0 }), 'bad-batch');
+    case 'state':
+      return reason(checkState(context, message), 'bad-state');
+    case 'commit-certificate':
+      return reason(checkCommitCertificate(context, message), 'bad-certificate');
+    default:
+      return undefined;
+  }
+}
+
+/** §4.4: V is 2f+1 valid VIEW-CHANGEs for v+1 from distinct replicas; O is signed by primary(v+1). */
+function checkNewView(context: CertificateContext, newView: NewView): string | undefined {
+  const senders = new Set<number>();
+  for (const viewChange of newView.viewChanges) {
+    const { replica, newView: view } = viewChange.message;
+    if (view !== newView.newView) return `V holds a VIEW-CHANGE for view ${view}`;
+    if (senders.has(replica)) return `V holds two VIEW-CHANGEs from replica ${replica}`;
+    senders.add(replica);
+    const key = context.config.replicaKeys[replica];
+    if (key === undefined || !context.config.crypto.verify(key, viewChange.signedBytes, viewChange.signature)) return `VIEW-CHANGE of replica ${replica}: bad signature`;
+    const problem = checkViewChange(context, viewChange.message);
+    if (problem !== undefined) return `VIEW-CHANGE of replica ${replica}: ${problem}`;
+  }
+  if (senders.size < context.quorums.strong) return `V holds ${senders.size} VIEW-CHANGEs, need ${context.quorums.strong}`;
+  for (const header of newView.prePrepares) {
+    if (header.message.view !== newView.newView) return `O entry n=${header.message.seq} is for view ${header.message.view}`;
+    const problem = checkHeader(context, header);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/** State transfer: the snapshot must hash to the digest its 2f+1 CHECKPOINTs certify. */
+function checkState(context: CertificateContext, state: StateTransfer): string | undefined {
+  const proof = checkCheckpointProof(context, state.seq, state.proof);
+  if ('problem' in proof) return proof.problem;
+  const digest = stateDigest(context.config.crypto.sha256, state.store, encodeClientRows(state.clients));
+  return bytesEqual(digest, proof.digest) ? undefined : `state for n=${state.seq} does not hash to the certified digest`;
 }
 
 function signerName(message: Message): string {
@@ -101,8 +162,11 @@ function checkIdentity(config: ReplicaConfig, from: Peer, signed: Signed): Admis
   return undefined;
 }
 
-/** §4.2: only primary(v) pre-prepares, and the primary does not prepare. */
+/** §4.2: only primary(v) pre-prepares, and the primary does not prepare; §4.4: only primary(v+1) sends NEW-VIEW. */
 function checkRole(context: GatewayContext, message: Message): Admission | undefined {
+  if (message.type === 'new-view' && message.replica !== primaryOf(message.newView, context.config.n)) {
+    return drop('not-from-primary', `replica ${message.replica} is not primary of view ${message.newView}`, message.type);
+  }
   if (message.type === 'pre-prepare' && message.replica !== primaryOf(message.view, context.config.n)) {
     return drop('not-from-primary', `replica ${message.replica} is not primary of view ${message.view}`, message.type);
   }
@@ -114,17 +178,31 @@ function checkRole(context: GatewayContext, message: Message): Admission | undef
 
 type WindowVerdict = 'inside' | 'stale' | 'future';
 
-/** §4.2: normal-case messages must be in the current view with h < n ≤ H. */
+/**
+ * §4.2: normal-case messages must be in the current view with h < n ≤ H; during a view
+ * change (§4.4) those of the new view wait until its NEW-VIEW is accepted.
+ */
 function checkWindow(context: GatewayContext, message: Message): WindowVerdict {
-  if (message.type === 'checkpoint') return message.seq <= context.lowWatermark ? 'stale' : 'inside';
-  if (message.type !== 'pre-prepare' && message.type !== 'prepare' && message.type !== 'commit') return 'inside';
-  if (message.view < context.view || message.seq <= context.lowWatermark) return 'stale';
-  if (message.view > context.view || message.seq > context.highWatermark) return 'future';
-  return 'inside';
+  switch (message.type) {
+    case 'checkpoint':
+      return message.seq <= context.lowWatermark ? 'stale' : 'inside';
+    case 'view-change':
+    case 'new-view':
+      return message.newView < context.view ? 'stale' : 'inside';
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+      if (message.view < context.view || message.seq <= context.lowWatermark) return 'stale';
+      if (message.view > context.view || message.seq > context.highWatermark || !context.active) return 'future';
+      return 'inside';
+    default:
+      return 'inside';
+  }
 }
 
 function staleReason(context: GatewayContext, message: Message): DropReason {
-  return 'view' in message && message.view < context.view ? 'wrong-view' : 'outside-watermarks';
+  const view = 'view' in message ? message.view : 'newView' in message ? message.newView : context.view;
+  return view < context.view ? 'wrong-view' : 'outside-watermarks';
 }
 
 function describeWindow(context: GatewayContext, message: Message): string {
@@ -142,7 +220,9 @@ function verifySignature(config: ReplicaConfig, signed: Signed): boolean {
 /** §4.2: the batch must hash to d, hold 1..B client-signed requests, and not contradict an accepted d. */
 function checkPrePrepare(context: GatewayContext, message: PrePrepare): Admission | undefined {
   const { config } = context;
-  if (message.batch.length === 0 || message.batch.length > config.maxBatch) {
+  // An empty batch is the null request, allowed only under its own digest (§4.4).
+  const isNull = message.batch.length === 0 && bytesEqual(message.digest, NULL_DIGEST);
+  if ((message.batch.length === 0 && !isNull) || message.batch.length > config.maxBatch) {
     return drop('bad-batch', `batch of ${message.batch.length}, allowed 1..${config.maxBatch}`, message.type);
   }
   if (!bytesEqual(config.crypto.sha256(batchBytes(message)), message.digest)) {

@@ -57,6 +57,11 @@ export class MessageLog {
     return entry;
   }
 
+  /** On entering a view (§4.4): entries of older views go; O brings back what must stay. */
+  discardViewsBelow(view: number): void {
+    for (const [seq, entry] of this.entries) if (entry.view < view) this.entries.delete(seq);
+  }
+
   /** Garbage collection at a stable checkpoint (§4.3): drop every entry with n ≤ seq. */
   discardThrough(seq: number): void {
     for (const entrySeq of this.entries.keys()) if (entrySeq <= seq) this.entries.delete(entrySeq);

@@ -1,9 +1,10 @@
 // The PBFT message union (Castro & Liskov, OSDI'99 §4; TOCS 2002).
 // Names and fields follow the paper. Every message is signed by its sender
 // (a client for REQUEST, a replica otherwise); the signature covers the canonical
-// encoding in encoding.ts. VIEW-CHANGE and NEW-VIEW have reserved type tags there
-// and join this union with the view-change work.
+// encoding in encoding.ts. Certificates inside VIEW-CHANGE, NEW-VIEW, state transfer and
+// commit certificates are nested signed frames, checked one by one by the gateway.
 import type { Operation, OperationResult } from './operations.ts';
+import type { PancydbSnapshot } from './pancydb.ts';
 
 /** ⟨REQUEST, o, t, c⟩σc (§4.1). `timestamp` orders one client's requests. */
 export interface Request {
@@ -77,11 +78,105 @@ export interface Status {
   readonly replica: number;
 }
 
-export type Message = Request | PrePrepare | Prepare | Commit | Checkpoint | Reply | Status;
+/** A PRE-PREPARE header ⟨v, n, d⟩σp without its batch: what certificates and O carry (§4.4). */
+export type PrePrepareHeader = Omit<PrePrepare, 'batch'>;
+
+/**
+ * A prepared certificate (§4.2, §4.4): the PRE-PREPARE header signed by primary(v) and
+ * 2f PREPAREs for the same (v, n, d) from distinct replicas other than primary(v).
+ */
+export interface PreparedCertificate {
+  readonly prePrepare: Signed<PrePrepareHeader>;
+  readonly prepares: readonly Signed<Prepare>[];
+}
+
+/**
+ * ⟨VIEW-CHANGE, v+1, n, C, P, i⟩σi (§4.4): n is the last stable checkpoint, C its 2f+1
+ * signed CHECKPOINTs (empty for n = 0), P a prepared certificate per sequence number
+ * above n, each from the highest view in which it prepared at i.
+ */
+export interface ViewChange {
+  readonly type: 'view-change';
+  readonly newView: number;
+  readonly stableSeq: number;
+  readonly checkpointProof: readonly Signed<Checkpoint>[];
+  readonly prepared: readonly PreparedCertificate[];
+  readonly replica: number;
+}
+
+/**
+ * ⟨NEW-VIEW, v+1, V, O⟩σp (§4.4): V holds 2f+1 VIEW-CHANGEs for v+1 from distinct
+ * replicas, O a PRE-PREPARE header for every n in (min-s, max-s], signed by the new primary.
+ */
+export interface NewView {
+  readonly type: 'new-view';
+  readonly newView: number;
+  readonly viewChanges: readonly Signed<ViewChange>[];
+  readonly prePrepares: readonly Signed<PrePrepareHeader>[];
+  readonly replica: number;
+}
+
+/** Asks peers for the batch whose digest is d: O carries digests only (§4.4). */
+export interface FetchBatch {
+  readonly type: 'fetch-batch';
+  readonly digest: Uint8Array;
+  readonly replica: number;
+}
+
+/** A batch sent in answer to FETCH-BATCH; the receiver checks that it hashes to d. */
+export interface BatchReply {
+  readonly type: 'batch';
+  readonly digest: Uint8Array;
+  readonly batch: readonly SignedRequest[];
+  readonly replica: number;
+}
+
+/**
+ * State transfer (§4.3, TOCS 2002): the state at a stable checkpoint, with the 2f+1
+ * CHECKPOINTs that certify its digest, so the receiver installs it only if it hashes to
+ * the certified digest.
+ */
+export interface StateTransfer {
+  readonly type: 'state';
+  readonly seq: number;
+  readonly proof: readonly Signed<Checkpoint>[];
+  readonly store: PancydbSnapshot;
+  readonly clients: readonly ClientEntry[];
+  readonly replica: number;
+}
+
+/** One row of the client table inside a state transfer: client, last t, its result. */
+export type ClientEntry = readonly [client: number, timestamp: number, result: OperationResult];
+
+/**
+ * A committed batch for a replica that missed it: the PRE-PREPARE with its batch and
+ * 2f+1 matching COMMITs from distinct replicas (§4.2 committed-local, as a proof).
+ */
+export interface CommitCertificate {
+  readonly type: 'commit-certificate';
+  readonly prePrepare: Signed<PrePrepare>;
+  readonly commits: readonly Signed<Commit>[];
+  readonly replica: number;
+}
+
+export type Message =
+  | Request
+  | PrePrepare
+  | Prepare
+  | Commit
+  | Checkpoint
+  | Reply
+  | Status
+  | ViewChange
+  | NewView
+  | FetchBatch
+  | BatchReply
+  | StateTransfer
+  | CommitCertificate;
 export type MessageType = Message['type'];
 
 /** A decoded message with the bytes its signature covers and the signature. */
-export interface Signed<M extends Message = Message> {
+export interface Signed<M extends { readonly type: string } = Message> {
   readonly message: M;
   readonly signedBytes: Uint8Array;
   readonly signature: Uint8Array;

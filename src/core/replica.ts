@@ -1,25 +1,35 @@
 // A PBFT replica as a pure state machine (OSDI'99 §4.1–4.3): step(input) takes a
 // received frame or a clock tick and returns what to send and what happened. It does
 // no I/O and reads no clock: time arrives inside every input.
-import { bytesEqual } from './bytes.ts';
-import { type StableCheckpoint, CheckpointTracker, stateDigest } from './checkpoints.ts';
+import { bytesEqual, bytesKey } from './bytes.ts';
+import { type Certificate, type OwnCheckpoint, type StableCheckpoint, CheckpointTracker, stateDigest } from './checkpoints.ts';
 import { ClientTable } from './client-table.ts';
 import { validateParameters, type ReplicaConfig } from './config.ts';
-import { encodeBatch, encodeSigned } from './encoding.ts';
+import { attachBatch, encodeBatch, encodeSigned, headerOf } from './encoding.ts';
 import { admit, type DropReason, type GatewayContext, type Peer } from './gateway.ts';
 import { type LogEntry, MessageLog } from './log.ts';
 import {
   assertNever,
+  type BatchReply,
   type Checkpoint,
   type Commit,
+  type CommitCertificate,
+  type FetchBatch,
   type Message,
+  type NewView,
+  type PreparedCertificate,
   type PrePrepare,
+  type PrePrepareHeader,
   type Prepare,
   type Signed,
   type SignedRequest,
+  type StateTransfer,
   type Status,
+  type ViewChange,
 } from './messages.ts';
+import { matchesPlan, NULL_DIGEST, planNewView, type NewViewPlan } from './new-view.ts';
 import type { OperationResult } from './operations.ts';
+import type { Reply } from './messages.ts';
 import { createPancydb, type Pancydb } from './pancydb.ts';
 import { primaryOf, type Quorums } from './quorum.ts';
 
@@ -45,7 +55,13 @@ export type ReplicaEvent =
     }
   | { readonly type: 'checkpoint'; readonly seq: number; readonly digest: Uint8Array }
   | { readonly type: 'stable-checkpoint'; readonly seq: number; readonly digest: Uint8Array }
-  | { readonly type: 'checkpoint-mismatch'; readonly seq: number; readonly own: Uint8Array; readonly certified: Uint8Array };
+  | { readonly type: 'checkpoint-mismatch'; readonly seq: number; readonly own: Uint8Array; readonly certified: Uint8Array }
+  /** Sent VIEW-CHANGE for `view` (§4.4); `reason` says why. */
+  | { readonly type: 'view-change'; readonly view: number; readonly reason: 'timeout' | 'joined' | 'bad-new-view'; readonly prepared: readonly number[] }
+  /** Accepted (or, as primary, sent) NEW-VIEW for `view`. */
+  | { readonly type: 'new-view'; readonly view: number; readonly minS: number; readonly maxS: number; readonly nulls: number }
+  /** Installed the state of stable checkpoint `seq` from a peer. */
+  | { readonly type: 'state-transfer'; readonly seq: number; readonly from: number };
 
 export type ReplicaOutput =
   | { readonly kind: 'send'; readonly to: Peer; readonly signed: Signed }
@@ -73,6 +89,36 @@ export class Replica implements GatewayContext {
   readonly clients = new ClientTable();
   readonly checkpoints: CheckpointTracker;
 
+  /** False from sending VIEW-CHANGE for `view` until its NEW-VIEW is accepted (§4.4). */
+  active = true;
+  /** NEW-VIEWs this replica accepted: the view changes it went through. */
+  viewChangesCompleted = 0;
+  stateTransfers = 0;
+
+  /** §4.4: requests this replica holds but has not executed, latest t per client. */
+  private readonly waiting = new Map<number, number>();
+  /** §4.5.2: when the view-change timer fires, if running; and its current length T. */
+  private timerDeadlineMs: number | undefined;
+  private timeoutMs: number;
+  /** Whether a request executed since this view began (resets the timeout to T). */
+  private executedInView = false;
+  /** The latest valid VIEW-CHANGE from each replica (its highest view). */
+  private readonly viewChanges = new Map<number, Signed<ViewChange>>();
+  private ownViewChange: Signed<ViewChange> | undefined;
+  private viewChangeResendAtMs = 0;
+  /** The NEW-VIEW that started the current view, resent to replicas still changing views. */
+  private newView: Signed<NewView> | undefined;
+  /** Prepared certificates by sequence number, from the highest view: they outlive views (§4.4). */
+  private readonly certificates = new Map<number, PreparedCertificate>();
+  /** Batches by digest (with the highest seq that used them), so O's digests can be resolved. */
+  private readonly batches = new Map<string, { readonly batch: readonly SignedRequest[]; seq: number }>();
+  /** O entries whose batch is still being fetched, by digest. */
+  private readonly awaitingBatch = new Map<string, Signed<PrePrepareHeader>[]>();
+  /** Batches proven committed by a commit certificate, waiting for their turn to execute. */
+  private readonly certified = new Map<number, Signed<PrePrepare>>();
+  /** When this replica last sent its state to a peer (state transfer is rate limited). */
+  private readonly stateSentAtMs = new Map<number, number>();
+
   /** Primary only: highest sequence number assigned so far. */
   private lastAssigned = 0;
   /** Primary only: requests waiting for a batch, latest per client, in arrival order. */
@@ -91,6 +137,7 @@ export class Replica implements GatewayContext {
     }
     if (config.replicaKeys.length !== config.n) throw new Error(`replicaKeys must hold n=${config.n} keys`);
     this.config = config;
+    this.timeoutMs = config.viewChangeTimeoutMs;
     const votesPerSender = config.logWindow / config.checkpointInterval + 2;
     this.checkpoints = new CheckpointTracker(this.quorums, votesPerSender, this.initialCheckpoint());
   }
@@ -159,6 +206,18 @@ export class Replica implements GatewayContext {
         return this.onCheckpoint(from, signed as Signed<Checkpoint>, nowMs);
       case 'status':
         return this.onStatus(signed as Signed<Status>, nowMs);
+      case 'view-change':
+        return this.onViewChange(signed as Signed<ViewChange>, nowMs);
+      case 'new-view':
+        return this.onNewView(signed as Signed<NewView>, nowMs);
+      case 'fetch-batch':
+        return this.onFetchBatch(signed as Signed<FetchBatch>);
+      case 'batch':
+        return this.onBatch(signed as Signed<BatchReply>, nowMs);
+      case 'state':
+        return this.onState(signed as Signed<StateTransfer>, nowMs);
+      case 'commit-certificate':
+        return this.onCommitCertificate(signed as Signed<CommitCertificate>, nowMs);
       case 'reply':
         return; // The gateway drops replies; replicas never act on them.
       default:
@@ -167,6 +226,19 @@ export class Replica implements GatewayContext {
   }
 
   private onTick(nowMs: number): void {
+    if (this.timerDeadlineMs !== undefined && nowMs >= this.timerDeadlineMs) {
+      // §4.4: the primary did not get a waiting request executed in time; §4.5.2: nor
+      // did the view change complete in time, so move on to the next view.
+      this.startViewChange(this.view + 1, 'timeout', nowMs);
+    }
+    if (!this.active && this.ownViewChange !== undefined && nowMs >= this.viewChangeResendAtMs) {
+      this.viewChangeResendAtMs = nowMs + this.config.viewChangeResendMs;
+      this.broadcast(this.ownViewChange);
+    }
+    this.maybeSendStatus(nowMs);
+  }
+
+  private maybeSendStatus(nowMs: number): void {
     // A replica whose oldest unexecuted entry waited longer than messages take to
     // arrive asks at once; otherwise a slow heartbeat still lets peers see it fell behind.
     const stalled = this.stalledSinceMs();
@@ -199,12 +271,13 @@ export class Replica implements GatewayContext {
     }
     if (record !== undefined && timestamp === record.timestamp) {
       // §4.1: a retransmitted request gets the cached reply again.
-      if (record.reply !== undefined) this.send({ kind: 'client', id: client }, record.reply);
+      this.send({ kind: 'client', id: client }, record.reply ?? this.signReply(client, record.timestamp, record.result));
       return;
     }
-    if (!this.isPrimary) {
-      // §4.1: a backup relays a client's request to the primary.
-      if (from.kind === 'client') this.send({ kind: 'replica', id: primaryOf(this.view, this.config.n) }, signed);
+    if (!this.isPrimary || !this.active) {
+      // §4.1, §4.4: a backup relays a client's request to the primary and starts its timer.
+      this.noteWaiting(client, timestamp, nowMs);
+      if (from.kind === 'client' && this.active) this.send({ kind: 'replica', id: primaryOf(this.view, this.config.n) }, signed);
       return;
     }
     if ((this.ordered.get(client) ?? 0) >= timestamp) return; // Already ordered; its reply will come.
@@ -237,6 +310,7 @@ export class Replica implements GatewayContext {
       const prePrepare = this.sign<PrePrepare>({ type: 'pre-prepare', view: this.view, seq, digest, replica: this.id, batch });
       const entry = this.log.entryFor(this.view, seq, nowMs);
       entry.prePrepare = prePrepare;
+      this.rememberBatch(digest, batch, seq);
       this.broadcast(prePrepare);
       this.checkPrepared(entry, nowMs);
     }
@@ -245,10 +319,18 @@ export class Replica implements GatewayContext {
   // --- three-phase protocol (§4.2) ----------------------------------------------------
 
   private onPrePrepare(signed: Signed<PrePrepare>, nowMs: number): void {
-    const { view, seq, digest } = signed.message;
+    const { view, seq } = signed.message;
     const entry = this.log.entryFor(view, seq, nowMs);
     if (entry.prePrepare !== undefined) return; // The gateway let it through, so it is the same digest.
+    this.acceptPrePrepare(entry, signed, nowMs);
+  }
+
+  /** Logs a PRE-PREPARE (from the primary or from O) and, as a backup, prepares it (§4.2). */
+  private acceptPrePrepare(entry: LogEntry, signed: Signed<PrePrepare>, nowMs: number): void {
+    const { view, seq, digest, batch } = signed.message;
     entry.prePrepare = signed;
+    this.rememberBatch(digest, batch, seq);
+    for (const request of batch) this.noteWaiting(request.message.client, request.message.timestamp, nowMs);
     if (!this.isPrimary) {
       const prepare = this.sign<Prepare>({ type: 'prepare', view, seq, digest, replica: this.id });
       entry.sentPrepare = prepare;
@@ -274,6 +356,7 @@ export class Replica implements GatewayContext {
     if (entry.prepared || entry.prePrepare === undefined) return;
     if (entry.matchingPrepares() < this.quorums.prepares) return;
     entry.prepared = true;
+    this.recordCertificate(entry);
     const commit = this.sign<Commit>({ type: 'commit', view: entry.view, seq: entry.seq, digest: entry.prePrepare.message.digest, replica: this.id });
     entry.sentCommit = commit;
     entry.commits.add(this.id, commit);
@@ -292,21 +375,44 @@ export class Replica implements GatewayContext {
 
   /** Executes committed batches strictly in sequence order. */
   private executeReady(nowMs: number): void {
-    for (let entry = this.log.get(this.lastExecuted + 1); entry?.committed; entry = this.log.get(this.lastExecuted + 1)) {
-      this.execute(entry);
-      this.lastExecuted = entry.seq;
-      if (entry.seq % this.config.checkpointInterval === 0) this.takeCheckpoint(entry.seq, nowMs);
+    let executedAny = false;
+    for (let next = this.nextCommitted(); next !== undefined; next = this.nextCommitted()) {
+      this.execute(next);
+      executedAny = true;
+      this.lastExecuted = next.message.seq;
+      this.certified.delete(next.message.seq);
+      if (next.message.seq % this.config.checkpointInterval === 0) this.takeCheckpoint(next.message.seq, nowMs);
     }
-    if (this.isPrimary) this.tryPropose(nowMs);
+    if (executedAny) this.afterExecution(nowMs);
+    if (this.isPrimary && this.active) this.tryPropose(nowMs);
   }
 
-  private execute(entry: LogEntry): void {
-    const prePrepare = entry.prePrepare!;
+  /** The batch at lastExecuted+1, if committed here or proven committed by a certificate. */
+  private nextCommitted(): Signed<PrePrepare> | undefined {
+    const seq = this.lastExecuted + 1;
+    const entry = this.log.get(seq);
+    if (entry?.committed === true) return entry.prePrepare;
+    return this.certified.get(seq);
+  }
+
+  private execute(prePrepare: Signed<PrePrepare>): void {
+    const { view, seq, digest, batch } = prePrepare.message;
     const executions: Execution[] = [];
-    for (const request of prePrepare.message.batch) {
-      executions.push({ request, result: this.executeRequest(request, entry.view) });
+    for (const request of batch) executions.push({ request, result: this.executeRequest(request, view) });
+    this.emit({ type: 'executed', view, seq, digest, executions });
+  }
+
+  /**
+   * §4.4: the timer stops when no request is waiting and restarts while others still
+   * wait; §4.5.2: executing a request in a new view resets the timeout to T.
+   */
+  private afterExecution(nowMs: number): void {
+    if (!this.executedInView) {
+      this.executedInView = true;
+      this.timeoutMs = this.config.viewChangeTimeoutMs;
     }
-    this.emit({ type: 'executed', view: entry.view, seq: entry.seq, digest: prePrepare.message.digest, executions });
+    if (!this.active) return;
+    this.timerDeadlineMs = this.waiting.size > 0 && !this.isPrimary ? nowMs + this.timeoutMs : undefined;
   }
 
   /**
@@ -317,12 +423,26 @@ export class Replica implements GatewayContext {
     const { client, timestamp, operation } = request.message;
     const record = this.clients.get(client);
     if ((this.ordered.get(client) ?? Infinity) <= timestamp) this.ordered.delete(client);
+    if ((this.waiting.get(client) ?? Infinity) <= timestamp) this.waiting.delete(client);
     if (record !== undefined && timestamp <= record.timestamp) return undefined;
     const result = this.store.execute(operation);
-    const reply = this.sign({ type: 'reply', view, timestamp, client, replica: this.id, result });
+    const reply = this.signReply(client, timestamp, result, view);
     this.clients.set(client, { timestamp, result, reply });
     this.send({ kind: 'client', id: client }, reply);
     return result;
+  }
+
+  private signReply(client: number, timestamp: number, result: OperationResult, view = this.view): Signed<Reply> {
+    return this.sign<Reply>({ type: 'reply', view, timestamp, client, replica: this.id, result });
+  }
+
+  /** §4.4: a valid request not yet executed starts the timer, if it is not running. */
+  private noteWaiting(client: number, timestamp: number, nowMs: number): void {
+    const record = this.clients.get(client);
+    if (record !== undefined && timestamp <= record.timestamp) return;
+    if ((this.waiting.get(client) ?? 0) >= timestamp) return;
+    this.waiting.set(client, timestamp);
+    if (this.active && !this.isPrimary && this.timerDeadlineMs === undefined) this.timerDeadlineMs = nowMs + this.timeoutMs;
   }
 
   // --- checkpoints (§4.3) ---------------------------------------------------------------
@@ -350,17 +470,26 @@ export class Replica implements GatewayContext {
     if (seq <= this.lowWatermark) return;
     const certificate = this.checkpoints.certificateAt(seq);
     const own = this.checkpoints.ownAt(seq);
-    // Without our own checkpoint at seq we are behind: state transfer brings us there.
+    // Without our own checkpoint at seq we are behind: peers send their state when our
+    // STATUS shows it (state transfer, below).
     if (certificate === undefined || own === undefined) return;
     if (!bytesEqual(certificate.digest, own.digest)) {
       this.emit({ type: 'checkpoint-mismatch', seq, own: own.digest, certified: certificate.digest });
       return;
     }
+    this.makeStable(certificate, own, nowMs);
+  }
+
+  private makeStable(certificate: Certificate, own: OwnCheckpoint, nowMs: number): void {
+    const seq = certificate.seq;
     this.checkpoints.makeStable(certificate, own);
     this.log.discardThrough(seq);
+    for (const certified of this.certificates.keys()) if (certified <= seq) this.certificates.delete(certified);
+    for (const [key, held] of this.batches) if (held.seq <= seq) this.batches.delete(key);
+    for (const certified of this.certified.keys()) if (certified <= seq) this.certified.delete(certified);
     this.emit({ type: 'stable-checkpoint', seq, digest: certificate.digest });
     this.replayFuture(nowMs);
-    if (this.isPrimary) this.tryPropose(nowMs);
+    if (this.isPrimary && this.active) this.tryPropose(nowMs);
   }
 
   // --- retransmission --------------------------------------------------------------------
@@ -374,17 +503,259 @@ export class Replica implements GatewayContext {
     const status = signed.message;
     const peer: Peer = { kind: 'replica', id: status.replica };
     for (const checkpoint of this.checkpoints.ownAbove(status.stableSeq)) this.send(peer, checkpoint);
-    if (status.view !== this.view) return;
+    this.helpChangeViews(peer, status.view);
+    if (status.lastExecuted < this.lowWatermark) this.sendState(peer, nowMs);
     const first = Math.max(status.lastExecuted, this.lowWatermark) + 1;
     const last = Math.min(this.highWatermark, status.lastExecuted + RETRANSMIT_SEQS_PER_STATUS);
     for (let seq = first; seq <= last; seq++) {
       const entry = this.log.get(seq);
-      if (entry === undefined || entry.view !== this.view) continue;
-      if (seq > this.lastExecuted && nowMs - entry.createdAtMs < this.config.retransmitAfterMs) continue;
+      if (entry === undefined) continue;
+      if (entry.committed && seq <= this.lastExecuted) {
+        // It certainly lacks this batch: one certificate carries all it needs.
+        this.sendCommitCertificate(peer, entry);
+        continue;
+      }
+      if (entry.view !== this.view || status.view !== this.view) continue;
+      if (nowMs - entry.createdAtMs < this.config.retransmitAfterMs) continue;
       if (this.isPrimary && entry.prePrepare !== undefined) this.send(peer, entry.prePrepare);
       if (entry.sentPrepare !== undefined) this.send(peer, entry.sentPrepare);
       if (entry.sentCommit !== undefined) this.send(peer, entry.sentCommit);
     }
+  }
+
+  /** A peer in an older view gets our VIEW-CHANGE and, from the primary, the NEW-VIEW (§4.5.2). */
+  private helpChangeViews(peer: Peer, peerView: number): void {
+    if (peerView >= this.view) return;
+    if (this.ownViewChange !== undefined && this.ownViewChange.message.newView === this.view) this.send(peer, this.ownViewChange);
+    if (this.active && this.newView !== undefined && this.isPrimary) this.send(peer, this.newView);
+  }
+
+  private sendCommitCertificate(peer: Peer, entry: LogEntry): void {
+    const prePrepare = entry.prePrepare!;
+    const digest = prePrepare.message.digest;
+    const commits = entry.commits.voters((vote) => bytesEqual(vote.message.digest, digest)).slice(0, this.quorums.strong).map((replica) => entry.commits.get(replica)!);
+    this.send(peer, this.sign<CommitCertificate>({ type: 'commit-certificate', prePrepare, commits, replica: this.id }));
+  }
+
+  // --- view change (§4.4, §4.5.2) ----------------------------------------------------------
+
+  /** Moves to `newView`, stops normal-case work and multicasts VIEW-CHANGE ⟨v+1, n, C, P, i⟩. */
+  private startViewChange(newView: number, reason: 'timeout' | 'joined' | 'bad-new-view', nowMs: number): void {
+    if (newView <= this.view && !this.active) return;
+    if (!this.active) this.timeoutMs = Math.min(this.timeoutMs * 2, this.config.maxViewChangeTimeoutMs);
+    this.view = newView;
+    this.active = false;
+    this.executedInView = false;
+    this.timerDeadlineMs = undefined;
+    this.pending.clear();
+    this.ordered.clear();
+    const stable = this.checkpoints.stable;
+    const prepared = [...this.certificates.values()]
+      .filter(({ prePrepare }) => prePrepare.message.seq > stable.seq && prePrepare.message.seq <= stable.seq + this.config.logWindow)
+      .sort((a, b) => a.prePrepare.message.seq - b.prePrepare.message.seq);
+    const viewChange = this.sign<ViewChange>({ type: 'view-change', newView, stableSeq: stable.seq, checkpointProof: stable.proof, prepared, replica: this.id });
+    this.ownViewChange = viewChange;
+    this.viewChanges.set(this.id, viewChange);
+    this.viewChangeResendAtMs = nowMs + this.config.viewChangeResendMs;
+    this.emit({ type: 'view-change', view: newView, reason, prepared: prepared.map(({ prePrepare }) => prePrepare.message.seq) });
+    this.broadcast(viewChange);
+    this.afterViewChangeVote(nowMs);
+  }
+
+  private onViewChange(signed: Signed<ViewChange>, nowMs: number): void {
+    const { replica, newView } = signed.message;
+    const known = this.viewChanges.get(replica);
+    if (known !== undefined && known.message.newView >= newView) {
+      if (newView === this.view && this.active) this.helpChangeViews({ kind: 'replica', id: replica }, newView - 1);
+      return;
+    }
+    this.viewChanges.set(replica, signed);
+    if (newView === this.view && this.active) {
+      this.helpChangeViews({ kind: 'replica', id: replica }, newView - 1);
+      return;
+    }
+    if (this.joinIfSuspected(nowMs)) return;
+    if (newView === this.view) this.afterViewChangeVote(nowMs);
+  }
+
+  /**
+   * §4.5.2: f+1 replicas asking for views above ours include a correct one, so join
+   * them, at the smallest view of such a set. Fewer cannot force a view change.
+   */
+  private joinIfSuspected(nowMs: number): boolean {
+    const views = [...this.viewChanges.entries()]
+      .filter(([replica, signed]) => replica !== this.id && signed.message.newView > this.view)
+      .map(([, signed]) => signed.message.newView)
+      .sort((a, b) => b - a);
+    const target = views[this.quorums.weak - 1];
+    if (target === undefined) return false;
+    this.startViewChange(target, 'joined', nowMs);
+    return true;
+  }
+
+  /** VIEW-CHANGEs for the view we are changing to, own included, sorted by replica. */
+  private viewChangesFor(view: number): Signed<ViewChange>[] {
+    return [...this.viewChanges.values()].filter((signed) => signed.message.newView === view).sort((a, b) => a.message.replica - b.message.replica);
+  }
+
+  /** §4.5.2: the timer starts once 2f+1 want this view; the new primary then sends NEW-VIEW. */
+  private afterViewChangeVote(nowMs: number): void {
+    if (this.active) return;
+    const votes = this.viewChangesFor(this.view);
+    if (votes.length < this.quorums.strong) return;
+    this.timerDeadlineMs ??= nowMs + this.timeoutMs;
+    if (this.isPrimary) this.sendNewView(votes.slice(0, this.quorums.strong), nowMs);
+  }
+
+  /** §4.4: NEW-VIEW ⟨v+1, V, O⟩ with O computed from V. */
+  private sendNewView(viewChanges: readonly Signed<ViewChange>[], nowMs: number): void {
+    const plan = planNewView(viewChanges.map((signed) => signed.message));
+    const prePrepares = plan.digests.map(({ seq, digest }) =>
+      headerOf(this.sign<PrePrepare>({ type: 'pre-prepare', view: this.view, seq, digest, replica: this.id, batch: [] })),
+    );
+    const newView = this.sign<NewView>({ type: 'new-view', newView: this.view, viewChanges, prePrepares, replica: this.id });
+    this.broadcast(newView);
+    this.enterView(newView, plan, nowMs);
+  }
+
+  private onNewView(signed: Signed<NewView>, nowMs: number): void {
+    const { newView, viewChanges, prePrepares } = signed.message;
+    if (newView === this.view && this.active) return;
+    // §4.4: recompute O from V; a primary whose O differs is faulty.
+    const plan = planNewView(viewChanges.map((viewChange) => viewChange.message));
+    const mismatch = matchesPlan(plan, newView, prePrepares);
+    if (mismatch !== undefined) {
+      this.drop({ kind: 'replica', id: signed.message.replica }, 'bad-new-view', mismatch, 'new-view');
+      this.view = Math.max(this.view, newView);
+      this.active = false;
+      this.startViewChange(newView + 1, 'bad-new-view', nowMs);
+      return;
+    }
+    for (const viewChange of viewChanges) {
+      const known = this.viewChanges.get(viewChange.message.replica);
+      if (known === undefined || known.message.newView < newView) this.viewChanges.set(viewChange.message.replica, viewChange);
+    }
+    this.enterView(signed, plan, nowMs);
+  }
+
+  /** §4.4: adopt min-s, then run prepare and commit for every entry of O in the new view. */
+  private enterView(signed: Signed<NewView>, plan: NewViewPlan, nowMs: number): void {
+    const view = signed.message.newView;
+    this.view = view;
+    this.active = true;
+    this.newView = signed;
+    this.viewChangesCompleted++;
+    this.timerDeadlineMs = this.waiting.size > 0 && !this.isPrimary ? nowMs + this.timeoutMs : undefined;
+    this.adoptCheckpoint(plan, nowMs);
+    this.log.discardViewsBelow(view);
+    for (const header of signed.message.prePrepares) this.installFromNewView(header, nowMs);
+    this.lastAssigned = Math.max(plan.maxS, this.lowWatermark, this.lastExecuted);
+    const nulls = plan.digests.filter(({ digest }) => bytesEqual(digest, NULL_DIGEST)).length;
+    this.emit({ type: 'new-view', view, minS: plan.minS, maxS: plan.maxS, nulls });
+    this.replayFuture(nowMs);
+    this.executeReady(nowMs);
+  }
+
+  /** min-s becomes our stable checkpoint if our state there matches; otherwise state transfer follows. */
+  private adoptCheckpoint(plan: NewViewPlan, nowMs: number): void {
+    if (plan.minS <= this.lowWatermark || plan.checkpointProof.length === 0) return;
+    const own = this.checkpoints.ownAt(plan.minS);
+    const digest = plan.checkpointProof[0]!.message.digest;
+    if (own !== undefined && bytesEqual(own.digest, digest)) {
+      this.makeStable({ seq: plan.minS, digest, proof: plan.checkpointProof }, own, nowMs);
+    }
+  }
+
+  private installFromNewView(header: Signed<PrePrepareHeader>, nowMs: number): void {
+    const { seq, digest } = header.message;
+    if (seq <= this.lowWatermark) return;
+    const batch = bytesEqual(digest, NULL_DIGEST) ? [] : this.batches.get(bytesKey(digest))?.batch;
+    if (batch === undefined) {
+      // O carries digests only: fetch the batch and check it hashes to d (§4.4).
+      const key = bytesKey(digest);
+      const waiting = this.awaitingBatch.get(key) ?? [];
+      waiting.push(header);
+      this.awaitingBatch.set(key, waiting);
+      this.broadcast(this.sign<FetchBatch>({ type: 'fetch-batch', digest, replica: this.id }));
+      return;
+    }
+    this.acceptPrePrepare(this.log.entryFor(this.view, seq, nowMs), attachBatch(header, batch), nowMs);
+  }
+
+  private onFetchBatch(signed: Signed<FetchBatch>): void {
+    const held = this.batches.get(bytesKey(signed.message.digest));
+    if (held === undefined) return;
+    const reply = this.sign<BatchReply>({ type: 'batch', digest: signed.message.digest, batch: held.batch, replica: this.id });
+    this.send({ kind: 'replica', id: signed.message.replica }, reply);
+  }
+
+  private onBatch(signed: Signed<BatchReply>, nowMs: number): void {
+    const key = bytesKey(signed.message.digest);
+    const headers = this.awaitingBatch.get(key);
+    if (headers === undefined) return;
+    this.awaitingBatch.delete(key);
+    for (const header of headers) {
+      this.rememberBatch(header.message.digest, signed.message.batch, header.message.seq);
+      if (header.message.view === this.view && this.active) this.installFromNewView(header, nowMs);
+    }
+    this.executeReady(nowMs);
+  }
+
+  /** The prepared certificate of an entry, kept across views: the highest view wins (§4.4). */
+  private recordCertificate(entry: LogEntry): void {
+    const prePrepare = entry.prePrepare!;
+    const digest = prePrepare.message.digest;
+    const known = this.certificates.get(entry.seq);
+    if (known !== undefined && known.prePrepare.message.view > entry.view) return;
+    const prepares = entry.prepares.voters((vote) => bytesEqual(vote.message.digest, digest)).slice(0, this.quorums.prepares).map((replica) => entry.prepares.get(replica)!);
+    this.certificates.set(entry.seq, { prePrepare: headerOf(prePrepare), prepares });
+  }
+
+  private rememberBatch(digest: Uint8Array, batch: readonly SignedRequest[], seq: number): void {
+    if (batch.length === 0) return;
+    const key = bytesKey(digest);
+    const held = this.batches.get(key);
+    if (held !== undefined) held.seq = Math.max(held.seq, seq);
+    else this.batches.set(key, { batch, seq });
+  }
+
+  // --- state transfer and commit certificates ----------------------------------------------
+
+  /** A peer below our stable checkpoint gets the state there, with its 2f+1 proof. */
+  private sendState(peer: Peer, nowMs: number): void {
+    const stable = this.checkpoints.stable;
+    if (stable.proof.length === 0 || nowMs - (this.stateSentAtMs.get(peer.id) ?? -Infinity) < this.config.viewChangeResendMs * 4) return;
+    this.stateSentAtMs.set(peer.id, nowMs);
+    const clients = [...stable.snapshot.clients.entries()].sort(([a], [b]) => a - b).map(([client, record]) => [client, record.timestamp, record.result] as const);
+    this.send(peer, this.sign<StateTransfer>({ type: 'state', seq: stable.seq, proof: stable.proof, store: stable.snapshot.store, clients, replica: this.id }));
+  }
+
+  /** Installs a certified state above ours (the gateway checked the digest against the proof). */
+  private onState(signed: Signed<StateTransfer>, nowMs: number): void {
+    const { seq, proof, store, clients, replica } = signed.message;
+    if (seq <= this.lastExecuted) return;
+    this.store.restore(store);
+    this.clients.restoreRows(clients);
+    this.lastExecuted = seq;
+    for (const [client, timestamp] of [...this.waiting]) if ((this.clients.get(client)?.timestamp ?? 0) >= timestamp) this.waiting.delete(client);
+    const digest = proof[0]!.message.digest;
+    const own = this.sign<Checkpoint>({ type: 'checkpoint', seq, digest, replica: this.id });
+    const snapshot = { store: this.store.snapshot(), clients: this.clients.snapshot() };
+    this.checkpoints.recordOwn({ seq, digest, snapshot, signed: own });
+    this.stateTransfers++;
+    this.emit({ type: 'state-transfer', seq, from: replica });
+    this.makeStable({ seq, digest, proof }, { seq, digest, snapshot, signed: own }, nowMs);
+    this.executeReady(nowMs);
+  }
+
+  /** A proven-committed batch we missed: execute it in its turn (§4.2). */
+  private onCommitCertificate(signed: Signed<CommitCertificate>, nowMs: number): void {
+    const prePrepare = signed.message.prePrepare;
+    const seq = prePrepare.message.seq;
+    if (seq <= this.lastExecuted || seq > this.highWatermark) return;
+    this.certified.set(seq, prePrepare);
+    this.rememberBatch(prePrepare.message.digest, prePrepare.message.batch, seq);
+    this.executeReady(nowMs);
   }
 
   // --- messages from the future ---------------------------------------------------------

@@ -17,7 +17,7 @@ import type { Violation } from '../check/violation.ts';
 import { EventQueue } from './event-queue.ts';
 import { Network, type NetworkOptions } from './network.ts';
 import { createRng, type Rng } from './rng.ts';
-import { describeMessage, describeOperation, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
+import { describeMessage, describeOperation, describeRanges, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
 import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
 
 /** What the driver steps: a replica, or an adversary wrapped around one. */
@@ -177,6 +177,15 @@ class Driver {
       case 'stable-checkpoint':
       case 'checkpoint-mismatch':
         break;
+      case 'view-change':
+        this.trace?.(`${formatTime(nowMs)} ${id} START-VIEW-CHANGE v=${event.view} (${event.reason}) P=[${describeRanges(event.prepared.map((seq) => ({ seq })))}]`);
+        return;
+      case 'new-view':
+        this.trace?.(`${formatTime(nowMs)} ${id} ENTER-VIEW v=${event.view} min-s=${event.minS} max-s=${event.maxS} nulls=${event.nulls}`);
+        return;
+      case 'state-transfer':
+        this.trace?.(`${formatTime(nowMs)} ${id} STATE-TRANSFER n=${event.seq} from ${event.from}`);
+        return;
     }
     const digest = 'digest' in event ? ` d=${shortDigest(event.digest)}` : '';
     this.trace?.(`${formatTime(nowMs)} ${id} ${event.type.toUpperCase()} n=${event.seq}${digest}`);

@@ -18,6 +18,13 @@ export interface Crash {
   readonly atMs: number;
 }
 
+/** A replica whose every outgoing message is lost in [fromMs, untilMs): it hears but says nothing. */
+export interface Silence {
+  readonly replica: number;
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
 export interface NetworkOptions {
   readonly sendMs: number;
   readonly linkMs: number;
@@ -30,6 +37,7 @@ export interface NetworkOptions {
   readonly duplicate: number;
   readonly partitions: readonly Partition[];
   readonly crashes: readonly Crash[];
+  readonly silences: readonly Silence[];
 }
 
 export const DEFAULT_NETWORK: NetworkOptions = {
@@ -43,9 +51,10 @@ export const DEFAULT_NETWORK: NetworkOptions = {
   duplicate: 0,
   partitions: [],
   crashes: [],
+  silences: [],
 };
 
-export type Fate = { readonly delivered: readonly number[] } | { readonly lost: 'loss' | 'partition' | 'crashed' };
+export type Fate = { readonly delivered: readonly number[] } | { readonly lost: 'loss' | 'partition' | 'crashed' | 'silent' };
 
 export class Network {
   constructor(
@@ -60,6 +69,7 @@ export class Network {
   /** Whether a message sent now from `from` to `to` arrives, and when (several times if duplicated). */
   transmit(from: Peer, to: Peer, nowMs: number): Fate {
     if (this.isCrashed(from, nowMs)) return { lost: 'crashed' };
+    if (this.isSilent(from, nowMs)) return { lost: 'silent' };
     if (this.partitioned(from, to, nowMs)) return { lost: 'partition' };
     if (this.rng.chance(this.options.loss)) return { lost: 'loss' };
     const delivered = [nowMs + this.delayMs()];
@@ -73,6 +83,10 @@ export class Network {
     if (jitterMs > 0) delay += this.rng.next() * jitterMs;
     if (this.rng.chance(reorder)) delay += this.rng.next() * reorderMs;
     return delay;
+  }
+
+  private isSilent(peer: Peer, nowMs: number): boolean {
+    return peer.kind === 'replica' && this.options.silences.some((silence) => silence.replica === peer.id && nowMs >= silence.fromMs && nowMs < silence.untilMs);
   }
 
   /** Partitions cut links between replicas only; clients keep their links. */

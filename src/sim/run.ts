@@ -21,7 +21,11 @@ export interface SeedReport {
   readonly committed: number;
   /** Highest sequence number executed by any replica. */
   readonly executedSeq: number;
+  /** The highest view any replica reached, and NEW-VIEWs accepted (summed over replicas). */
   readonly viewChanges: number;
+  readonly finalView: number;
+  /** States installed from peers (summed over replicas). */
+  readonly stateTransfers: number;
   /** Final state digest per replica (store, nextVersion and client table), hex. */
   readonly stateDigests: Record<string, string>;
   readonly lastExecuted: Record<string, number>;
@@ -104,7 +108,9 @@ function buildReport(simulation: SimulationContext): SeedReport {
     unlock: phases.unlock,
     committed: latenciesMs.length,
     executedSeq: Math.max(...replicas.map((replica) => replica.lastExecuted)),
-    viewChanges: 0,
+    viewChanges: Math.max(...replicas.map((replica) => replica.viewChangesCompleted)),
+    finalView: Math.max(...replicas.map((replica) => replica.view)),
+    stateTransfers: replicas.reduce((total, replica) => total + replica.stateTransfers, 0),
     stateDigests: Object.fromEntries(replicas.map((replica) => [String(replica.id), toHex(finalDigest(simulation, replica))])),
     lastExecuted: Object.fromEntries(replicas.map((replica) => [String(replica.id), replica.lastExecuted])),
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) },

@@ -36,6 +36,29 @@ export function describeResult(result: OperationResult): string {
   return `${result.status} ver=${result.version} value=${JSON.stringify(result.value ?? '')}`;
 }
 
+/** "1..5@v0 7@v1": consecutive sequence numbers of one view as a range. */
+export function describeRanges(entries: readonly { readonly seq: number; readonly view?: number }[]): string {
+  const parts: string[] = [];
+  let start: { seq: number; view?: number } | undefined;
+  let end = 0;
+  const flush = () => {
+    if (start === undefined) return;
+    const view = start.view === undefined ? '' : `@v${start.view}`;
+    parts.push(start.seq === end ? `${end}${view}` : `${start.seq}..${end}${view}`);
+  };
+  for (const entry of entries) {
+    if (start !== undefined && entry.seq === end + 1 && entry.view === start.view) {
+      end = entry.seq;
+      continue;
+    }
+    flush();
+    start = entry;
+    end = entry.seq;
+  }
+  flush();
+  return parts.join(' ');
+}
+
 export function describeMessage(message: Message): string {
   switch (message.type) {
     case 'request':
@@ -52,6 +75,24 @@ export function describeMessage(message: Message): string {
       return `REPLY v=${message.view} c=${message.client} t=${message.timestamp} ${describeResult(message.result)}`;
     case 'status':
       return `STATUS v=${message.view} h=${message.stableSeq} le=${message.lastExecuted}`;
+    case 'view-change': {
+      const prepared = describeRanges(message.prepared.map(({ prePrepare }) => ({ seq: prePrepare.message.seq, view: prePrepare.message.view })));
+      return `VIEW-CHANGE v=${message.newView} h=${message.stableSeq} P=[${prepared}]`;
+    }
+    case 'new-view': {
+      const senders = message.viewChanges.map((viewChange) => viewChange.message.replica).join(',');
+      const o = message.prePrepares.map(({ message: header }) => header.seq);
+      const range = o.length === 0 ? 'none' : `${o[0]}..${o.at(-1)}`;
+      return `NEW-VIEW v=${message.newView} V={${senders}} O=${range} (${o.length} pre-prepares)`;
+    }
+    case 'fetch-batch':
+      return `FETCH-BATCH d=${shortDigest(message.digest)}`;
+    case 'batch':
+      return `BATCH d=${shortDigest(message.digest)} requests=${message.batch.length}`;
+    case 'state':
+      return `STATE n=${message.seq} keys=${message.store.entries.length} clients=${message.clients.length}`;
+    case 'commit-certificate':
+      return `COMMIT-CERTIFICATE v=${message.prePrepare.message.view} n=${message.prePrepare.message.seq} d=${shortDigest(message.prePrepare.message.digest)} commits=${message.commits.length}`;
     default:
       return assertNever(message);
   }

@@ -291,8 +291,8 @@ describe('encoding: hostile bytes', () => {
   });
 
   it.each([
-    ['8, reserved for VIEW-CHANGE', 8],
-    ['9, reserved for NEW-VIEW', 9],
+    ['14, one past the last message type', 14],
+    ['255', 255],
     ['0', 0],
     ['200', 200],
   ])('type tag %s is an UnknownTypeError, which is a DecodeError', (_name, tag) => {

@@ -16,6 +16,7 @@ import { encodeBatch, encodeSigned } from '../../src/core/encoding.ts';
 import type { Message, PrePrepare, Request, Signed, SignedRequest } from '../../src/core/messages.ts';
 import type { Operation } from '../../src/core/operations.ts';
 import { Replica, type ReplicaOutput } from '../../src/core/replica.ts';
+import { quorumsFor } from '../../src/core/quorum.ts';
 import { createCrypto, deriveSecretKey, type KeyPair } from '../../src/crypto/index.ts';
 
 const crypto = createCrypto('native');
@@ -158,7 +159,7 @@ const DROP_CASES: readonly DropCase[] = [
   { name: 'an empty frame', reason: 'malformed', from: replicaPeer(2), frame: () => new Uint8Array(0) },
   { name: 'a PREPARE missing its last byte', reason: 'malformed', from: replicaPeer(2), frame: () => prepare(2, 1).frame.slice(0, -1) },
   { name: 'a PREPARE with a trailing byte', reason: 'malformed', from: replicaPeer(2), frame: () => Uint8Array.from([...prepare(2, 1).frame, 0]) },
-  { name: 'type tag 8 (reserved for VIEW-CHANGE)', reason: 'unknown-type', from: replicaPeer(2), frame: () => Uint8Array.of(8, 0, 0, 0) },
+  { name: 'type tag 14 (one past the last message type)', reason: 'unknown-type', from: replicaPeer(2), frame: () => Uint8Array.of(14, 0, 0, 0) },
   { name: 'type tag 200', reason: 'unknown-type', from: replicaPeer(2), frame: () => Uint8Array.of(200, 1, 2, 3) },
   {
     name: 'a REPLY sent to a replica by the replica that signed it',
@@ -225,7 +226,7 @@ const DROP_CASES: readonly DropCase[] = [
     from: replicaPeer(0),
     frame: () => prePrepare(1, [request(0, 1), request(1, 1, undefined, 2)]).frame,
   },
-  { name: 'a PRE-PREPARE with an empty batch', reason: 'bad-batch', from: replicaPeer(0), frame: () => prePrepare(1, []).frame },
+  { name: 'a PRE-PREPARE with an empty batch under a digest other than the null request\'s', reason: 'bad-batch', from: replicaPeer(0), frame: () => prePrepare(1, [], { digest: SOME_DIGEST }).frame },
   {
     name: 'a PRE-PREPARE with a batch larger than maxBatch',
     reason: 'bad-batch',
@@ -288,6 +289,8 @@ describe('gateway: a Replica fed each hostile frame drops it and changes nothing
 describe('gateway: context by hand (view 1, h = 4, H = 8), which a replica cannot reach yet without view change', () => {
   const context: GatewayContext = {
     config: configFor(2),
+    quorums: quorumsFor(N),
+    active: true,
     view: 1,
     lowWatermark: 4,
     highWatermark: 8,
