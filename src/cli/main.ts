@@ -1,5 +1,6 @@
 // The `pancydb` command line: dispatches to subcommands and maps errors to exit status
 // (0 success, 1 a check failed, 2 usage error).
+import { runDemo } from './demo.ts';
 import { runSimCommand, type Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -7,10 +8,13 @@ const HELP = `Usage: pancydb <command> [options]
 
 Commands:
   sim     run PBFT-replicated Pancydb in the deterministic simulator (pancydb sim --help)
+  demo    a narrated run: the primary falls silent and a view change replaces it (pancydb demo --help)
 
 Examples:
   npx pancydb sim -R 5 --profile ci        five seeds of the small workload
-  npx pancydb sim -S 7 -l 0.2 -V           one seed with 20% loss, traced`;
+  npx pancydb sim -S 7 -l 0.2 -V           one seed with 20% loss, traced
+  npx pancydb sim --profile ci --silent 0@3 -V   watch a view change, message by message
+  npx pancydb demo                         the same, narrated for newcomers`;
 
 const consoleOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -23,6 +27,8 @@ export async function main(args: readonly string[], output: Output = consoleOutp
     switch (command) {
       case 'sim':
         return runSimCommand(rest, output);
+      case 'demo':
+        return runDemo(rest, output);
       case undefined:
       case '-h':
       case '--help':

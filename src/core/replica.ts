@@ -116,6 +116,8 @@ export class Replica implements GatewayContext {
   private readonly awaitingBatch = new Map<string, Signed<PrePrepareHeader>[]>();
   /** Batches proven committed by a commit certificate, waiting for their turn to execute. */
   private readonly certified = new Map<number, Signed<PrePrepare>>();
+  /** The highest lastExecuted a peer reported in STATUS: above ours, we are behind. */
+  private peersExecuted = 0;
   /** When this replica last sent its state to a peer (state transfer is rate limited). */
   private readonly stateSentAtMs = new Map<number, number>();
 
@@ -248,11 +250,35 @@ export class Replica implements GatewayContext {
     if (nowMs < due) return;
     this.lastStatusAtMs = nowMs;
     this.nextStatusAtMs = nowMs + this.config.idleStatusIntervalMs;
-    this.broadcast(this.sign({ type: 'status', view: this.view, stableSeq: this.lowWatermark, lastExecuted: this.lastExecuted, replica: this.id }));
+    this.broadcast(this.statusMessage());
+    if (stalled !== undefined && this.isPrimary && this.active) this.pushPrePrepares(nowMs);
   }
 
-  /** When the oldest entry above lastExecuted was created, if there is one. */
+  /**
+   * STATUS lets a replica pull what it knows it lacks. A backup that lost a PRE-PREPARE
+   * and every PREPARE for it does not know, so a stalled primary pushes the PRE-PREPARE
+   * to the backups whose PREPARE it has not seen.
+   */
+  private pushPrePrepares(nowMs: number): void {
+    const last = Math.min(this.lastAssigned, this.lastExecuted + this.config.maxInflightBatches + RETRANSMIT_SEQS_PER_STATUS);
+    for (let seq = this.lastExecuted + 1; seq <= last; seq++) {
+      const entry = this.log.get(seq);
+      if (entry?.prePrepare === undefined || entry.view !== this.view || entry.prepared) continue;
+      if (nowMs - entry.createdAtMs < this.config.retransmitAfterMs) continue;
+      for (let backup = 0; backup < this.config.n; backup++) {
+        if (backup !== this.id && !entry.prepares.has(backup)) this.send({ kind: 'replica', id: backup }, entry.prePrepare);
+      }
+    }
+  }
+
+  private statusMessage(): Signed<Status> {
+    return this.sign<Status>({ type: 'status', view: this.view, stableSeq: this.lowWatermark, lastExecuted: this.lastExecuted, replica: this.id });
+  }
+
+  /** When we started waiting for something: an unexecuted entry, or peers known to be ahead. */
   private stalledSinceMs(): number | undefined {
+    // Peers are ahead, or we are between views and cannot follow their normal case.
+    if (this.peersExecuted > this.lastExecuted || !this.active) return -Infinity;
     for (let seq = this.lastExecuted + 1; seq <= this.log.highestSeq; seq++) {
       const entry = this.log.get(seq);
       if (entry !== undefined) return entry.createdAtMs;
@@ -501,9 +527,15 @@ export class Replica implements GatewayContext {
    */
   private onStatus(signed: Signed<Status>, nowMs: number): void {
     const status = signed.message;
+    // A Byzantine peer can only make us ask more often, which costs it messages too.
+    this.peersExecuted = Math.max(this.peersExecuted, status.lastExecuted);
     const peer: Peer = { kind: 'replica', id: status.replica };
     for (const checkpoint of this.checkpoints.ownAbove(status.stableSeq)) this.send(peer, checkpoint);
     this.helpChangeViews(peer, status.view);
+    if (status.lastExecuted < this.lastExecuted) {
+      // Tell a lagging peer how far we are, so it keeps asking until it has caught up.
+      this.send(peer, this.statusMessage());
+    }
     if (status.lastExecuted < this.lowWatermark) this.sendState(peer, nowMs);
     const first = Math.max(status.lastExecuted, this.lowWatermark) + 1;
     const last = Math.min(this.highWatermark, status.lastExecuted + RETRANSMIT_SEQS_PER_STATUS);

@@ -30,6 +30,8 @@ export interface SimulationOptions {
   readonly n: number;
   readonly durationMs: number;
   readonly workload: WorkloadOptions;
+  /** Clients start no new work after this; the rest of the run lets replicas settle. Default: durationMs. */
+  readonly workloadDurationMs?: number;
   readonly network: NetworkOptions;
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
   readonly cryptoBackend?: 'native' | 'noble';
@@ -68,7 +70,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const parameters: ProtocolParameters = { ...DEFAULT_PARAMETERS, ...options.parameters, n: options.n };
   const replicaKeyPairs = Array.from({ length: options.n }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'replica', id)));
   const replicaKeys = replicaKeyPairs.map((pair) => pair.publicKey);
-  const workloads = createWorkloads(options.workload, options.durationMs, rng.fork('workload'));
+  const workloads = createWorkloads(options.workload, options.workloadDurationMs ?? options.durationMs, rng.fork('workload'));
   const clientKeyPairs = Array.from({ length: options.workload.clients }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)));
   const clientKey = (client: number) => clientKeyPairs[client]?.publicKey;
 
