@@ -38,6 +38,11 @@ export class SafetyChecker {
     return this.violations.length === 0;
   }
 
+  /** A restarted replica is a new incarnation: it may execute again what it executed before it lost its state. */
+  onRestart(replica: number): void {
+    this.executed.delete(replica);
+  }
+
   onCommitted(replica: number, seq: number, digest: Uint8Array, atMs: number): void {
     this.agree('agreement', this.committed, replica, seq, digest, atMs, 'committed batch digest');
   }

@@ -29,7 +29,10 @@ lockseq invariant on every replica's final database.
   --jitter MS        extra uniform delay per message, 0..MS
   --reorder P        probability a message is delayed up to 20 ms more (reordering)
   --duplicate P      probability a message is delivered twice
-  --crash R@SECONDS  replica R crashes at that simulated time (repeatable)
+  --crash R@SECONDS[-RESTART]
+                     replica R crashes at that simulated time; with -RESTART it comes back
+                     then with its state and memory lost, catches up by state transfer and
+                     votes again only in a later view (repeatable)
   --silent R@FROM[-UNTIL]
                      replica R sends nothing from FROM seconds (until UNTIL), but still
                      hears everything: a silent primary forces a view change (repeatable)
@@ -99,9 +102,13 @@ function parsePartition(text: string): Partition {
 }
 
 function parseCrash(text: string | undefined): Crash {
-  const match = /^(\d+)@(\d+(?:\.\d+)?)$/.exec(text ?? '');
-  if (match === null) throw new UsageError(`--crash needs REPLICA@SECONDS such as 2@10, got ${text ?? 'nothing'}`);
-  return { replica: Number(match[1]), atMs: Number(match[2]) * 1000 };
+  const match = /^(\d+)@(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(text ?? '');
+  if (match === null) throw new UsageError(`--crash needs REPLICA@SECONDS or REPLICA@SECONDS-RESTART such as 2@10 or 2@10-20, got ${text ?? 'nothing'}`);
+  const atMs = Number(match[2]) * 1000;
+  if (match[3] === undefined) return { replica: Number(match[1]), atMs };
+  const restartAtMs = Number(match[3]) * 1000;
+  if (restartAtMs <= atMs) throw new UsageError(`--crash ${text}: the restart must come after the crash`);
+  return { replica: Number(match[1]), atMs, restartAtMs };
 }
 
 export function parseSimArgs(args: readonly string[]): SimCommand {

@@ -61,7 +61,9 @@ export type ReplicaEvent =
   /** Accepted (or, as primary, sent) NEW-VIEW for `view`. */
   | { readonly type: 'new-view'; readonly view: number; readonly minS: number; readonly maxS: number; readonly nulls: number }
   /** Installed the state of stable checkpoint `seq` from a peer. */
-  | { readonly type: 'state-transfer'; readonly seq: number; readonly from: number };
+  | { readonly type: 'state-transfer'; readonly seq: number; readonly from: number }
+  /** A replica restarted without memory votes again, from `view` on. */
+  | { readonly type: 'voting-resumed'; readonly view: number };
 
 export type ReplicaOutput =
   | { readonly kind: 'send'; readonly to: Peer; readonly signed: Signed }
@@ -132,7 +134,21 @@ export class Replica implements GatewayContext {
   private lastStatusAtMs = -Infinity;
   private outputs: ReplicaOutput[] = [];
 
-  constructor(config: ReplicaConfig) {
+  /**
+   * Restarted without its memory of what it signed (§4.7 of the issue's rule; TOCS 2002
+   * recovery): until it has caught up and entered a view above any it could have voted
+   * in, it casts no PRE-PREPARE, PREPARE, COMMIT or VIEW-CHANGE, so it cannot vote twice.
+   */
+  private amnesiac: boolean;
+  /** Views peers reported right after the restart, until 2f of them fix the estimate below. */
+  private readonly peerViews = new Map<number, number>();
+  /** The highest view this replica may have voted in before it crashed; it votes again above it. */
+  private votedUpToView: number | undefined;
+  /** min-s of the NEW-VIEW that started the current view: the state it presumes. */
+  private viewStartSeq = 0;
+
+  constructor(config: ReplicaConfig, options: { readonly restarted?: boolean } = {}) {
+    this.amnesiac = options.restarted === true;
     this.quorums = validateParameters(config);
     if (!Number.isInteger(config.id) || config.id < 0 || config.id >= config.n) {
       throw new Error(`id must be in 0..${config.n - 1}, got ${config.id}`);
@@ -320,6 +336,7 @@ export class Replica implements GatewayContext {
     this.lastAssigned = Math.max(this.lastAssigned, this.lastExecuted, this.lowWatermark);
     while (
       this.isPrimary &&
+      this.mayVote() &&
       this.pending.size > 0 &&
       this.lastAssigned < this.highWatermark &&
       this.lastAssigned - this.lastExecuted < maxInflightBatches
@@ -357,7 +374,7 @@ export class Replica implements GatewayContext {
     entry.prePrepare = signed;
     this.rememberBatch(digest, batch, seq);
     for (const request of batch) this.noteWaiting(request.message.client, request.message.timestamp, nowMs);
-    if (!this.isPrimary) {
+    if (!this.isPrimary && this.mayVote()) {
       const prepare = this.sign<Prepare>({ type: 'prepare', view, seq, digest, replica: this.id });
       entry.sentPrepare = prepare;
       entry.prepares.add(this.id, prepare);
@@ -383,6 +400,7 @@ export class Replica implements GatewayContext {
     if (entry.matchingPrepares() < this.quorums.prepares) return;
     entry.prepared = true;
     this.recordCertificate(entry);
+    if (!this.mayVote()) return;
     const commit = this.sign<Commit>({ type: 'commit', view: entry.view, seq: entry.seq, digest: entry.prePrepare.message.digest, replica: this.id });
     entry.sentCommit = commit;
     entry.commits.add(this.id, commit);
@@ -529,6 +547,11 @@ export class Replica implements GatewayContext {
     const status = signed.message;
     // A Byzantine peer can only make us ask more often, which costs it messages too.
     this.peersExecuted = Math.max(this.peersExecuted, status.lastExecuted);
+    // Nor can it do worse than delay a restarted replica's return to voting.
+    if (this.amnesiac && this.votedUpToView === undefined) {
+      this.peerViews.set(status.replica, Math.max(status.view, this.peerViews.get(status.replica) ?? 0));
+      if (this.peerViews.size >= this.quorums.prepares) this.votedUpToView = Math.max(...this.peerViews.values());
+    }
     const peer: Peer = { kind: 'replica', id: status.replica };
     for (const checkpoint of this.checkpoints.ownAbove(status.stableSeq)) this.send(peer, checkpoint);
     this.helpChangeViews(peer, status.view);
@@ -585,11 +608,16 @@ export class Replica implements GatewayContext {
     const prepared = [...this.certificates.values()]
       .filter(({ prePrepare }) => prePrepare.message.seq > stable.seq && prePrepare.message.seq <= stable.seq + this.config.logWindow)
       .sort((a, b) => a.prePrepare.message.seq - b.prePrepare.message.seq);
+    this.emit({ type: 'view-change', view: newView, reason, prepared: prepared.map(({ prePrepare }) => prePrepare.message.seq) });
+    if (!this.mayVote()) {
+      // Without memory of its earlier votes it only moves along, waiting for a NEW-VIEW.
+      this.ownViewChange = undefined;
+      return;
+    }
     const viewChange = this.sign<ViewChange>({ type: 'view-change', newView, stableSeq: stable.seq, checkpointProof: stable.proof, prepared, replica: this.id });
     this.ownViewChange = viewChange;
     this.viewChanges.set(this.id, viewChange);
     this.viewChangeResendAtMs = nowMs + this.config.viewChangeResendMs;
-    this.emit({ type: 'view-change', view: newView, reason, prepared: prepared.map(({ prePrepare }) => prePrepare.message.seq) });
     this.broadcast(viewChange);
     this.afterViewChangeVote(nowMs);
   }
@@ -636,7 +664,7 @@ export class Replica implements GatewayContext {
     const votes = this.viewChangesFor(this.view);
     if (votes.length < this.quorums.strong) return;
     this.timerDeadlineMs ??= nowMs + this.timeoutMs;
-    if (this.isPrimary) this.sendNewView(votes.slice(0, this.quorums.strong), nowMs);
+    if (this.isPrimary && this.mayVote()) this.sendNewView(votes.slice(0, this.quorums.strong), nowMs);
   }
 
   /** §4.4: NEW-VIEW ⟨v+1, V, O⟩ with O computed from V. */
@@ -676,6 +704,7 @@ export class Replica implements GatewayContext {
     this.view = view;
     this.active = true;
     this.newView = signed;
+    this.viewStartSeq = plan.minS;
     this.viewChangesCompleted++;
     this.timerDeadlineMs = this.waiting.size > 0 && !this.isPrimary ? nowMs + this.timeoutMs : undefined;
     this.adoptCheckpoint(plan, nowMs);
@@ -814,6 +843,30 @@ export class Replica implements GatewayContext {
     let total = 0;
     for (const queue of this.future.values()) total += queue.length;
     return total;
+  }
+
+  // --- restart without memory ----------------------------------------------------------------
+
+  /**
+   * Whether this replica may sign votes. Before it crashed, a replica restarted without
+   * memory may have sent PREPAREs and COMMITs in any view its peers are in now, and a
+   * lone VIEW-CHANGE for one view more (a correct replica moves past the others only by a
+   * view change that did not complete, §4.5.2). So it votes again once it heard from 2f
+   * peers, is active (by a NEW-VIEW it did not vote for) in a view above every view they
+   * reported, and has caught up to that view's min-s: its next VIEW-CHANGE is then for a
+   * view it cannot have asked for before.
+   */
+  private mayVote(): boolean {
+    if (!this.amnesiac) return true;
+    if (this.votedUpToView === undefined || !this.active || this.view <= this.votedUpToView || this.lastExecuted < this.viewStartSeq) return false;
+    this.amnesiac = false;
+    this.emit({ type: 'voting-resumed', view: this.view });
+    return true;
+  }
+
+  /** Whether this replica is still waiting to vote after a restart (for checkers and tests). */
+  get recovering(): boolean {
+    return this.amnesiac;
   }
 
   // --- helpers ------------------------------------------------------------------------------

@@ -50,7 +50,8 @@ export interface SimulationContext {
   readonly crypto: Crypto;
   /** Present when `measureCrypto` was set: time spent in the backend, behind the memo. */
   readonly cryptoTiming: TimedCrypto | undefined;
-  readonly replicas: readonly Replica[];
+  /** Replaced in place when a replica restarts. */
+  readonly replicas: Replica[];
   readonly queue: EventQueue;
   readonly checker: SafetyChecker;
   readonly workloads: Workloads;
@@ -74,10 +75,8 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const clientKeyPairs = Array.from({ length: options.workload.clients }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)));
   const clientKey = (client: number) => clientKeyPairs[client]?.publicKey;
 
-  const replicas = replicaKeyPairs.map((keyPair, id) => {
-    const config: ReplicaConfig = { ...parameters, id, keyPair, crypto, replicaKeys, clientKey };
-    return new Replica(config);
-  });
+  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto, replicaKeys, clientKey }));
+  const replicas = configs.map((config) => new Replica(config));
   const timeouts = options.clientTimeoutMs ?? { initial: 150, max: 1200 };
   const clients = clientKeyPairs.map(
     (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max }),
@@ -95,7 +94,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     latenciesMs: [],
     messages: { sent: 0, delivered: 0, lost: 0 },
   };
-  const driver = new Driver(context, new Network(options.network, rng.fork('network')), replicas);
+  const driver = new Driver(context, new Network(options.network, rng.fork('network')), replicas, configs);
   return { ...context, run: () => driver.run() };
 }
 
@@ -107,7 +106,8 @@ class Driver {
   constructor(
     private readonly context: SimulationContext,
     private readonly network: Network,
-    private readonly nodes: readonly ReplicaNode[],
+    private readonly nodes: ReplicaNode[],
+    private readonly configs: readonly ReplicaConfig[],
   ) {
     this.replicaPeers = nodes.map((_, id) => ({ kind: 'replica', id }));
     this.clientPeers = context.clients.map((_, id) => ({ kind: 'client', id }));
@@ -117,9 +117,21 @@ class Driver {
   run(): void {
     const { queue, options, checker } = this.context;
     queue.schedule(0, () => this.tick());
+    for (const crash of options.network.crashes) {
+      if (crash.restartAtMs !== undefined) queue.schedule(crash.restartAtMs, () => this.restart(crash.replica));
+    }
     this.context.workloads.list.forEach((workload, client) => this.onWorkloadStep(client, workload.start(0)));
     queue.runUntil(options.durationMs, () => !checker.ok);
     checker.finish(queue.nowMs);
+  }
+
+  /** A crashed replica comes back as a new process: fresh state, same key, no memory of its votes. */
+  private restart(id: number): void {
+    const replica = new Replica(this.configs[id]!, { restarted: true });
+    this.context.replicas[id] = replica;
+    this.nodes[id] = replica;
+    this.context.checker.onRestart(id);
+    this.trace?.(`${formatTime(this.nowMs)} ${id} RESTART (state lost; no votes until it has caught up in a new view)`);
   }
 
   private get nowMs(): number {
@@ -187,6 +199,9 @@ class Driver {
         return;
       case 'state-transfer':
         this.trace?.(`${formatTime(nowMs)} ${id} STATE-TRANSFER n=${event.seq} from ${event.from}`);
+        return;
+      case 'voting-resumed':
+        this.trace?.(`${formatTime(nowMs)} ${id} VOTING-RESUMED v=${event.view}`);
         return;
     }
     const digest = 'digest' in event ? ` d=${shortDigest(event.digest)}` : '';

@@ -16,6 +16,8 @@ export interface Partition {
 export interface Crash {
   readonly replica: number;
   readonly atMs: number;
+  /** If set, the replica comes back then, with a fresh state: no memory of what it signed. */
+  readonly restartAtMs?: number;
 }
 
 /** A replica whose every outgoing message is lost in [fromMs, untilMs): it hears but says nothing. */
@@ -63,7 +65,10 @@ export class Network {
   ) {}
 
   isCrashed(peer: Peer, nowMs: number): boolean {
-    return peer.kind === 'replica' && this.options.crashes.some((crash) => crash.replica === peer.id && nowMs >= crash.atMs);
+    return (
+      peer.kind === 'replica' &&
+      this.options.crashes.some((crash) => crash.replica === peer.id && nowMs >= crash.atMs && nowMs < (crash.restartAtMs ?? Infinity))
+    );
   }
 
   /** Whether a message sent now from `from` to `to` arrives, and when (several times if duplicated). */
