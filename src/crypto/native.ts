@@ -15,9 +15,9 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
+import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
 
-const SECRET_KEY_BYTES = 32;
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 
@@ -147,22 +147,4 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
   return left.length === right.length && toBuffer(left).equals(toBuffer(right));
-}
-
-function isBytes(value: unknown, length?: number): value is Uint8Array {
-  return value instanceof Uint8Array && (length === undefined || value.length === length);
-}
-
-function assertBytes(value: unknown, name: string, length?: number): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: expected Uint8Array`);
-  if (length !== undefined && value.length !== length) {
-    throw new RangeError(`${name}: expected ${length} bytes, got ${value.length}`);
-  }
-}
-
-function assertKeyPair(keyPair: KeyPair): void {
-  if (typeof keyPair !== 'object' || keyPair === null) {
-    throw new TypeError('keyPair: expected { secretKey, publicKey }');
-  }
-  assertBytes(keyPair.secretKey, 'keyPair.secretKey', SECRET_KEY_BYTES);
 }

@@ -14,13 +14,13 @@
 
 import * as ed from '@noble/ed25519';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
 
 // @noble/ed25519 v3 ships without a hash; its synchronous API needs SHA-512 wired once.
 // Assigning the same function again (another import of this file) is harmless.
 ed.hashes.sha512 = sha512;
 
-const SECRET_KEY_BYTES = 32;
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 
@@ -62,22 +62,4 @@ export function createNobleCrypto(): Crypto {
       return sha256(data);
     },
   };
-}
-
-function isBytes(value: unknown, length?: number): value is Uint8Array {
-  return value instanceof Uint8Array && (length === undefined || value.length === length);
-}
-
-function assertBytes(value: unknown, name: string, length?: number): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${name}: expected Uint8Array`);
-  if (length !== undefined && value.length !== length) {
-    throw new RangeError(`${name}: expected ${length} bytes, got ${value.length}`);
-  }
-}
-
-function assertKeyPair(keyPair: KeyPair): void {
-  if (typeof keyPair !== 'object' || keyPair === null) {
-    throw new TypeError('keyPair: expected { secretKey, publicKey }');
-  }
-  assertBytes(keyPair.secretKey, 'keyPair.secretKey', SECRET_KEY_BYTES);
 }
