@@ -19,6 +19,9 @@ lockseq invariant on every replica's final database.
   -V                 trace: one line per protocol event
   -p                 print each replica's final database
   --duration SECONDS simulated seconds (default: the profile's)
+  --work-until SECONDS
+                     clients start no new work after this (default: the duration), so the
+                     rest of the run lets replicas settle
   --profile NAME     full (32 clients, 100 s, sequences up to 100, 100 lock groups) or
                      ci (8 clients, 8 s, sequences up to 10, 20 lock groups); default full
   --json             one JSON object per seed instead of text
@@ -50,6 +53,7 @@ export interface SimCommand {
   readonly n: number;
   readonly profile: ProfileName;
   readonly durationMs: number;
+  readonly workloadDurationMs: number | undefined;
   readonly workload: WorkloadOptions;
   readonly network: NetworkOptions;
   readonly maxBatch: number | undefined;
@@ -118,7 +122,7 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
   const partitions: Partition[] = [];
   const switches = new Set<string>();
   const replayFlags: string[] = [];
-  const valued = new Set(['-S', '-R', '-n', '-l', '--duration', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto']);
+  const valued = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto']);
   const boolean = new Set(['-V', '-p', '--json', '-h', '--help']);
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
@@ -165,6 +169,7 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
     n,
     profile: profileName,
     durationMs: durationS * 1000,
+    workloadDurationMs: flags.has('--work-until') ? nonNegative('--work-until', flags.get('--work-until')) * 1000 : undefined,
     workload: parseWorkload(flags, profileName, clients),
     network: {
       ...DEFAULT_NETWORK,

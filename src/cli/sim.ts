@@ -45,6 +45,7 @@ export function replayCommand(command: SimCommand, seed: number): string {
 function runOneSeed(command: SimCommand, seed: number, output: Output): { report: SeedReport; context: SimulationContext } {
   const parameters = command.maxBatch === undefined ? {} : { parameters: { maxBatch: command.maxBatch } };
   const trace = command.verbose ? { trace: (line: string) => output.out(line) } : {};
+  const quietTail = command.workloadDurationMs === undefined ? {} : { workloadDurationMs: command.workloadDurationMs };
   const { report, context } = runSeed({
     seed,
     n: command.n,
@@ -54,6 +55,7 @@ function runOneSeed(command: SimCommand, seed: number, output: Output): { report
     cryptoBackend: command.crypto,
     ...parameters,
     ...trace,
+    ...quietTail,
   });
   return { report, context };
 }

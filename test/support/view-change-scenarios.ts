@@ -5,12 +5,13 @@
 import type { SeedRun } from '../../src/sim/run.ts';
 import { simulate } from './simulate.ts';
 
-export function acrossSeeds(firstSeed: number, seeds: number, run: (seed: number) => SeedRun, check: (run: SeedRun) => string[]): string[] {
+/** `flags` are the `pancydb sim` flags of the same run, for the replay command. */
+export function acrossSeeds(firstSeed: number, seeds: number, flags: string, run: (seed: number) => SeedRun, check: (run: SeedRun) => string[]): string[] {
   const problems: string[] = [];
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const result = run(seed);
-    for (const violation of result.report.violations) problems.push(`seed ${seed}: ${violation.property}: ${violation.detail}`);
-    for (const problem of check(result)) problems.push(`seed ${seed}: ${problem}`);
+    const found = [...result.report.violations.map((violation) => `${violation.property}: ${violation.detail}`), ...check(result)];
+    for (const problem of found) problems.push(`seed ${seed}: ${problem} — replay: npx pancydb sim -S ${seed} --profile ci ${flags} -V`);
   }
   return problems;
 }
@@ -31,6 +32,7 @@ export function silentPrimary(firstSeed: number, seeds: number): string[] {
   return acrossSeeds(
     firstSeed,
     seeds,
+    '--duration 16 --work-until 13 --silent 0@10',
     (seed) => simulate({ seed, durationMs: 16_000, workloadDurationMs: 13_000, network: { silences: [{ replica: 0, fromMs: 10_000, untilMs: Infinity }] } }),
     (run) => [
       ...(run.report.viewChanges === 1 && run.report.finalView === 1 ? [] : [`expected one view change to view 1, got ${run.report.viewChanges} (view ${run.report.finalView})`]),
@@ -43,6 +45,7 @@ export function crashUnderLoss(firstSeed: number, seeds: number): string[] {
   return acrossSeeds(
     firstSeed,
     seeds,
+    '--duration 16 --work-until 8 -l 0.2 --reorder 0.2 --crash 0@3',
     // A long quiet tail: at 20% loss a client can lose both replies twice and back off 1.2 s.
     (seed) => simulate({ seed, durationMs: 16_000, workloadDurationMs: 8_000, network: { loss: 0.2, reorder: 0.2, crashes: [{ replica: 0, atMs: 3_000 }] } }),
     (run) => {
@@ -61,6 +64,7 @@ export function twoFaultyPrimaries(firstSeed: number, seeds: number): string[] {
   return acrossSeeds(
     firstSeed,
     seeds,
+    '-n 7 --duration 12 --work-until 9 --silent 0@2 --silent 1@2',
     (seed) => simulate({ seed, n: 7, durationMs: 12_000, workloadDurationMs: 9_000, network: { silences: [silent(0), silent(1)] } }),
     (run) => [
       ...(run.report.finalView === 2 ? [] : [`expected view 2, ended in view ${run.report.finalView}`]),
@@ -73,6 +77,7 @@ export function partitionedBackup(firstSeed: number, seeds: number): string[] {
   return acrossSeeds(
     firstSeed,
     seeds,
+    '--duration 37 --work-until 34 --partition 2-32:0,1,2/3',
     (seed) => simulate({
       seed,
       durationMs: 37_000,

@@ -25,6 +25,13 @@ describe('pancydb sim: usage errors exit with status 2 and name the flag', () =>
     [['sim', '--duration', '-3'], '--duration needs a non-negative number'],
     [['sim', '--crypto', 'rot13'], '--crypto must be native or noble'],
     [['sim', '--workload', 'random', '--mix', 'get=x'], '--mix'],
+    [['sim', '--silent', '0'], '--silent needs REPLICA@FROM'],
+    [['sim', '--silent', '7@1'], '--silent names replica 7'],
+    [['sim', '--partition', '5-35:0,1'], '--partition needs FROM-UNTIL:GROUPS'],
+    [['sim', '--partition', '5-35:0,1/9'], '--partition names replica 9'],
+    [['sim', '--crash', '2@5-3'], 'the restart must come after the crash'],
+    [['sim', '--work-until', 'soon'], '--work-until needs a non-negative number'],
+    [['demo', '--bogus'], 'unknown option --bogus'],
     [['launch'], 'unknown command launch'],
   ])('%j', async (args, message) => {
     const result = await run(args);
