@@ -14,6 +14,7 @@ import type { Signed } from '../core/messages.ts';
 import { Replica, type ReplicaEvent, type ReplicaInput, type ReplicaOutput } from '../core/replica.ts';
 import { SafetyChecker } from '../check/safety.ts';
 import type { Violation } from '../check/violation.ts';
+import { ClientHistory } from './client-history.ts';
 import { EventQueue } from './event-queue.ts';
 import { Network, type NetworkOptions } from './network.ts';
 import { createRng, type Rng } from './rng.ts';
@@ -57,6 +58,8 @@ export interface SimulationContext {
   readonly workloads: Workloads;
   readonly drops: Map<string, number>;
   readonly latenciesMs: number[];
+  /** Every client operation with call and return times, for linearizability checking. */
+  readonly history: ClientHistory;
   readonly messages: { sent: number; delivered: number; lost: number };
   readonly clients: readonly Client[];
 }
@@ -92,6 +95,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     queue: new EventQueue(),
     drops: new Map(),
     latenciesMs: [],
+    history: new ClientHistory(),
     messages: { sent: 0, delivered: 0, lost: 0 },
   };
   const driver = new Driver(context, new Network(options.network, rng.fork('network')), replicas, configs);
@@ -223,6 +227,7 @@ class Driver {
         case 'result': {
           const nowMs = this.nowMs;
           this.context.latenciesMs.push(nowMs - output.submittedAtMs);
+          this.context.history.complete(client, output.result, nowMs);
           this.context.checker.onClientAccepted(client, output.timestamp, output.result, output.replicas, nowMs);
           this.trace?.(`${formatTime(nowMs)} c${client} ACCEPT t=${output.timestamp} ${describeOperation(output.operation)} -> ${describeResult(output.result)}`);
           this.context.workloads.record(output.operation, output.result);
@@ -241,6 +246,7 @@ class Driver {
     if (step.kind === 'stop') return;
     this.context.queue.schedule(this.nowMs + step.afterMs, () => {
       const nowMs = this.nowMs;
+      this.context.history.call(client, step.operation, nowMs);
       this.handleClient(client, this.context.clients[client]!.step({ kind: 'submit', operation: step.operation, nowMs }));
     });
   }
