@@ -97,13 +97,16 @@ export class Replica implements GatewayContext {
   viewChangesCompleted = 0;
   stateTransfers = 0;
 
-  /** §4.4: requests this replica holds but has not executed, latest t per client. */
-  private readonly waiting = new Map<number, number>();
+  /**
+   * §4.4: requests this replica holds but has not executed, latest per client. The
+   * request itself is kept when we have it, so a new primary can order it at once.
+   */
+  private readonly waiting = new Map<number, { readonly timestamp: number; readonly request: SignedRequest | undefined }>();
   /** §4.5.2: when the view-change timer fires, if running; and its current length T. */
   private timerDeadlineMs: number | undefined;
   private timeoutMs: number;
   /** Whether a request executed since this view began (resets the timeout to T). */
-  private executedInView = false;
+  private executedInView = true;
   /** The latest valid VIEW-CHANGE from each replica (its highest view). */
   private readonly viewChanges = new Map<number, Signed<ViewChange>>();
   private ownViewChange: Signed<ViewChange> | undefined;
@@ -245,8 +248,10 @@ export class Replica implements GatewayContext {
 
   private onTick(nowMs: number): void {
     if (this.timerDeadlineMs !== undefined && nowMs >= this.timerDeadlineMs) {
-      // §4.4: the primary did not get a waiting request executed in time; §4.5.2: nor
-      // did the view change complete in time, so move on to the next view.
+      // §4.4: the primary did not get a waiting request executed in time. §4.5.2: if that
+      // happens before a NEW-VIEW arrived, or before anything executed in the new view,
+      // the view change failed, and the next one waits twice as long.
+      if (!this.active || !this.executedInView) this.doubleTimeout();
       this.startViewChange(this.view + 1, 'timeout', nowMs);
     }
     if (!this.active && this.ownViewChange !== undefined && nowMs >= this.viewChangeResendAtMs) {
@@ -318,7 +323,7 @@ export class Replica implements GatewayContext {
     }
     if (!this.isPrimary || !this.active) {
       // §4.1, §4.4: a backup relays a client's request to the primary and starts its timer.
-      this.noteWaiting(client, timestamp, nowMs);
+      this.noteWaiting(client, timestamp, nowMs, signed);
       if (from.kind === 'client' && this.active) this.send({ kind: 'replica', id: primaryOf(this.view, this.config.n) }, signed);
       return;
     }
@@ -373,7 +378,7 @@ export class Replica implements GatewayContext {
     const { view, seq, digest, batch } = signed.message;
     entry.prePrepare = signed;
     this.rememberBatch(digest, batch, seq);
-    for (const request of batch) this.noteWaiting(request.message.client, request.message.timestamp, nowMs);
+    for (const request of batch) this.noteWaiting(request.message.client, request.message.timestamp, nowMs, request);
     if (!this.isPrimary && this.mayVote()) {
       const prepare = this.sign<Prepare>({ type: 'prepare', view, seq, digest, replica: this.id });
       entry.sentPrepare = prepare;
@@ -467,7 +472,7 @@ export class Replica implements GatewayContext {
     const { client, timestamp, operation } = request.message;
     const record = this.clients.get(client);
     if ((this.ordered.get(client) ?? Infinity) <= timestamp) this.ordered.delete(client);
-    if ((this.waiting.get(client) ?? Infinity) <= timestamp) this.waiting.delete(client);
+    if ((this.waiting.get(client)?.timestamp ?? Infinity) <= timestamp) this.waiting.delete(client);
     if (record !== undefined && timestamp <= record.timestamp) return undefined;
     const result = this.store.execute(operation);
     const reply = this.signReply(client, timestamp, result, view);
@@ -481,11 +486,12 @@ export class Replica implements GatewayContext {
   }
 
   /** §4.4: a valid request not yet executed starts the timer, if it is not running. */
-  private noteWaiting(client: number, timestamp: number, nowMs: number): void {
+  private noteWaiting(client: number, timestamp: number, nowMs: number, request?: SignedRequest): void {
     const record = this.clients.get(client);
     if (record !== undefined && timestamp <= record.timestamp) return;
-    if ((this.waiting.get(client) ?? 0) >= timestamp) return;
-    this.waiting.set(client, timestamp);
+    const known = this.waiting.get(client);
+    if (known !== undefined && (known.timestamp > timestamp || (known.timestamp === timestamp && (known.request !== undefined || request === undefined)))) return;
+    this.waiting.set(client, { timestamp, request });
     if (this.active && !this.isPrimary && this.timerDeadlineMs === undefined) this.timerDeadlineMs = nowMs + this.timeoutMs;
   }
 
@@ -597,7 +603,6 @@ export class Replica implements GatewayContext {
   /** Moves to `newView`, stops normal-case work and multicasts VIEW-CHANGE ⟨v+1, n, C, P, i⟩. */
   private startViewChange(newView: number, reason: 'timeout' | 'joined' | 'bad-new-view', nowMs: number): void {
     if (newView <= this.view && !this.active) return;
-    if (!this.active) this.timeoutMs = Math.min(this.timeoutMs * 2, this.config.maxViewChangeTimeoutMs);
     this.view = newView;
     this.active = false;
     this.executedInView = false;
@@ -624,16 +629,17 @@ export class Replica implements GatewayContext {
 
   private onViewChange(signed: Signed<ViewChange>, nowMs: number): void {
     const { replica, newView } = signed.message;
-    const known = this.viewChanges.get(replica);
-    if (known !== undefined && known.message.newView >= newView) {
-      if (newView === this.view && this.active) this.helpChangeViews({ kind: 'replica', id: replica }, newView - 1);
-      return;
-    }
-    this.viewChanges.set(replica, signed);
+    // A VIEW-CHANGE for the view we are active in: the sender missed the NEW-VIEW. Only
+    // the primary can help, by resending it; answering with our own VIEW-CHANGE would make
+    // two active replicas answer each other forever.
     if (newView === this.view && this.active) {
-      this.helpChangeViews({ kind: 'replica', id: replica }, newView - 1);
+      if (!this.viewChanges.has(replica)) this.viewChanges.set(replica, signed);
+      if (this.isPrimary && this.newView !== undefined) this.send({ kind: 'replica', id: replica }, this.newView);
       return;
     }
+    const known = this.viewChanges.get(replica);
+    if (known !== undefined && known.message.newView >= newView) return;
+    this.viewChanges.set(replica, signed);
     if (this.joinIfSuspected(nowMs)) return;
     if (newView === this.view) this.afterViewChangeVote(nowMs);
   }
@@ -688,6 +694,7 @@ export class Replica implements GatewayContext {
       this.drop({ kind: 'replica', id: signed.message.replica }, 'bad-new-view', mismatch, 'new-view');
       this.view = Math.max(this.view, newView);
       this.active = false;
+      this.doubleTimeout();
       this.startViewChange(newView + 1, 'bad-new-view', nowMs);
       return;
     }
@@ -711,10 +718,27 @@ export class Replica implements GatewayContext {
     this.log.discardViewsBelow(view);
     for (const header of signed.message.prePrepares) this.installFromNewView(header, nowMs);
     this.lastAssigned = Math.max(plan.maxS, this.lowWatermark, this.lastExecuted);
+    if (this.isPrimary) this.adoptWaitingRequests();
     const nulls = plan.digests.filter(({ digest }) => bytesEqual(digest, NULL_DIGEST)).length;
     this.emit({ type: 'new-view', view, minS: plan.minS, maxS: plan.maxS, nulls });
     this.replayFuture(nowMs);
     this.executeReady(nowMs);
+  }
+
+  /**
+   * A new primary orders the requests it held as a backup, in client order, instead of
+   * waiting for clients to retransmit them (while backups' timers run again).
+   */
+  private adoptWaitingRequests(): void {
+    const inO = new Set<string>();
+    for (const entry of this.log.ordered()) {
+      for (const request of entry.prePrepare?.message.batch ?? []) inO.add(`${request.message.client}:${request.message.timestamp}`);
+    }
+    const clients = [...this.waiting.keys()].sort((a, b) => a - b);
+    for (const client of clients) {
+      const { timestamp, request } = this.waiting.get(client)!;
+      if (request !== undefined && !inO.has(`${client}:${timestamp}`)) this.pending.set(client, request);
+    }
   }
 
   /** min-s becomes our stable checkpoint if our state there matches; otherwise state transfer follows. */
@@ -798,7 +822,9 @@ export class Replica implements GatewayContext {
     this.store.restore(store);
     this.clients.restoreRows(clients);
     this.lastExecuted = seq;
-    for (const [client, timestamp] of [...this.waiting]) if ((this.clients.get(client)?.timestamp ?? 0) >= timestamp) this.waiting.delete(client);
+    for (const [client, { timestamp }] of [...this.waiting]) if ((this.clients.get(client)?.timestamp ?? 0) >= timestamp) this.waiting.delete(client);
+    // §4.4: no request waiting, no timer (executeReady below restarts it if some still wait).
+    if (this.waiting.size === 0 && this.active) this.timerDeadlineMs = undefined;
     const digest = proof[0]!.message.digest;
     const own = this.sign<Checkpoint>({ type: 'checkpoint', seq, digest, replica: this.id });
     const snapshot = { store: this.store.snapshot(), clients: this.clients.snapshot() };
@@ -843,6 +869,10 @@ export class Replica implements GatewayContext {
     let total = 0;
     for (const queue of this.future.values()) total += queue.length;
     return total;
+  }
+
+  private doubleTimeout(): void {
+    this.timeoutMs = Math.min(this.timeoutMs * 2, this.config.maxViewChangeTimeoutMs);
   }
 
   // --- restart without memory ----------------------------------------------------------------

@@ -18,7 +18,7 @@ import { createCrypto, deriveSecretKey } from '../../src/crypto/index.ts';
 export const crypto = createCrypto('native');
 
 /** Guards the pump against a livelock in the code under test. */
-const MAX_STEPS = 200_000;
+const MAX_STEPS = 10_000;
 
 export interface Envelope {
   readonly from: Peer;
@@ -45,12 +45,16 @@ export interface RecordedDrop {
   readonly reason: DropReason;
   readonly detail: string;
   readonly messageType: Message['type'] | undefined;
+  /** Position among everything recorded (drops and events), to compare what came first. */
+  readonly order: number;
 }
 
 export interface TimedEvent {
   readonly replica: number;
   readonly nowMs: number;
   readonly event: ReplicaEvent;
+  /** Position among everything recorded (drops and events), to compare what came first. */
+  readonly order: number;
 }
 
 export interface PumpOptions {
@@ -98,6 +102,7 @@ export class Pump {
   /** Checked after every step of every replica. */
   afterStep: (replica: Replica) => void = () => {};
   nowMs = 0;
+  private recorded = 0;
 
   constructor(options: PumpOptions = {}) {
     this.n = options.n ?? 4;
@@ -213,10 +218,10 @@ export class Pump {
         }
         case 'event':
           this.events[from]!.push(output.event);
-          this.timeline.push({ replica: from, nowMs: this.nowMs, event: output.event });
+          this.timeline.push({ replica: from, nowMs: this.nowMs, event: output.event, order: this.recorded++ });
           break;
         case 'drop':
-          this.drops.push({ at: from, from: output.from, reason: output.reason, detail: output.detail, messageType: output.messageType });
+          this.drops.push({ at: from, from: output.from, reason: output.reason, detail: output.detail, messageType: output.messageType, order: this.recorded++ });
           break;
       }
     }
@@ -228,8 +233,8 @@ export class Pump {
   }
 
   /** Events of one type with the time they happened, across replicas. */
-  timed<T extends ReplicaEvent['type']>(type: T): { replica: number; nowMs: number; event: Extract<ReplicaEvent, { type: T }> }[] {
-    return this.timeline.flatMap(({ replica, nowMs, event }) => (event.type === type ? [{ replica, nowMs, event: event as Extract<ReplicaEvent, { type: T }> }] : []));
+  timed<T extends ReplicaEvent['type']>(type: T): { replica: number; nowMs: number; event: Extract<ReplicaEvent, { type: T }>; order: number }[] {
+    return this.timeline.flatMap(({ replica, nowMs, event, order }) => (event.type === type ? [{ replica, nowMs, event: event as Extract<ReplicaEvent, { type: T }>, order }] : []));
   }
 
   /** Frames of one type that replica `from` broadcast, as it produced them. */
