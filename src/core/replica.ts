@@ -1,7 +1,7 @@
 // A PBFT replica as a pure state machine (OSDI'99 §4.1–4.3): step(input) takes a
 // received frame or a clock tick and returns what to send and what happened. It does
 // no I/O and reads no clock: time arrives inside every input.
-import { bytesEqual, bytesKey } from './bytes.ts';
+import { bytesEqual } from './bytes.ts';
 import { type Certificate, type OwnCheckpoint, type StableCheckpoint, CheckpointTracker, stateDigest } from './checkpoints.ts';
 import { ClientTable } from './client-table.ts';
 import { validateParameters, type ReplicaConfig } from './config.ts';
@@ -17,7 +17,6 @@ import {
   type FetchBatch,
   type Message,
   type NewView,
-  type PreparedCertificate,
   type PrePrepare,
   type PrePrepareHeader,
   type Prepare,
@@ -27,7 +26,11 @@ import {
   type Status,
   type ViewChange,
 } from './messages.ts';
+import { BatchStore } from './batch-store.ts';
 import { matchesPlan, NULL_DIGEST, planNewView, type NewViewPlan } from './new-view.ts';
+import { PreparedCertificates } from './prepared-certificates.ts';
+import { RestartGuard } from './restart-guard.ts';
+import { ViewChangeVotes } from './view-change-votes.ts';
 import type { OperationResult } from './operations.ts';
 import type { Reply } from './messages.ts';
 import { createPancydb, type Pancydb } from './pancydb.ts';
@@ -107,18 +110,13 @@ export class Replica implements GatewayContext {
   private timeoutMs: number;
   /** Whether a request executed since this view began (resets the timeout to T). */
   private executedInView = true;
-  /** The latest valid VIEW-CHANGE from each replica (its highest view). */
-  private readonly viewChanges = new Map<number, Signed<ViewChange>>();
+  private readonly viewChanges = new ViewChangeVotes();
   private ownViewChange: Signed<ViewChange> | undefined;
   private viewChangeResendAtMs = 0;
   /** The NEW-VIEW that started the current view, resent to replicas still changing views. */
   private newView: Signed<NewView> | undefined;
-  /** Prepared certificates by sequence number, from the highest view: they outlive views (§4.4). */
-  private readonly certificates = new Map<number, PreparedCertificate>();
-  /** Batches by digest (with the highest seq that used them), so O's digests can be resolved. */
-  private readonly batches = new Map<string, { readonly batch: readonly SignedRequest[]; seq: number }>();
-  /** O entries whose batch is still being fetched, by digest. */
-  private readonly awaitingBatch = new Map<string, Signed<PrePrepareHeader>[]>();
+  private readonly certificates = new PreparedCertificates();
+  private readonly batches = new BatchStore();
   /** Batches proven committed by a commit certificate, waiting for their turn to execute. */
   private readonly certified = new Map<number, Signed<PrePrepare>>();
   /** The highest lastExecuted a peer reported in STATUS: above ours, we are behind. */
@@ -137,21 +135,13 @@ export class Replica implements GatewayContext {
   private lastStatusAtMs = -Infinity;
   private outputs: ReplicaOutput[] = [];
 
-  /**
-   * Restarted without its memory of what it signed (§4.7 of the issue's rule; TOCS 2002
-   * recovery): until it has caught up and entered a view above any it could have voted
-   * in, it casts no PRE-PREPARE, PREPARE, COMMIT or VIEW-CHANGE, so it cannot vote twice.
-   */
-  private amnesiac: boolean;
-  /** Views peers reported right after the restart, until 2f of them fix the estimate below. */
-  private readonly peerViews = new Map<number, number>();
-  /** The highest view this replica may have voted in before it crashed; it votes again above it. */
-  private votedUpToView: number | undefined;
+  /** Restarted without memory: no PRE-PREPARE, PREPARE, COMMIT or VIEW-CHANGE until safe. */
+  private readonly restartGuard: RestartGuard;
   /** min-s of the NEW-VIEW that started the current view: the state it presumes. */
   private viewStartSeq = 0;
 
   constructor(config: ReplicaConfig, options: { readonly restarted?: boolean } = {}) {
-    this.amnesiac = options.restarted === true;
+
     this.quorums = validateParameters(config);
     if (!Number.isInteger(config.id) || config.id < 0 || config.id >= config.n) {
       throw new Error(`id must be in 0..${config.n - 1}, got ${config.id}`);
@@ -159,6 +149,7 @@ export class Replica implements GatewayContext {
     if (config.replicaKeys.length !== config.n) throw new Error(`replicaKeys must hold n=${config.n} keys`);
     this.config = config;
     this.timeoutMs = config.viewChangeTimeoutMs;
+    this.restartGuard = new RestartGuard(options.restarted === true, this.quorums.prepares);
     const votesPerSender = config.logWindow / config.checkpointInterval + 2;
     this.checkpoints = new CheckpointTracker(this.quorums, votesPerSender, this.initialCheckpoint());
   }
@@ -404,7 +395,7 @@ export class Replica implements GatewayContext {
     if (entry.prepared || entry.prePrepare === undefined) return;
     if (entry.matchingPrepares() < this.quorums.prepares) return;
     entry.prepared = true;
-    this.recordCertificate(entry);
+    this.certificates.record(entry, this.quorums.prepares);
     if (!this.mayVote()) return;
     const commit = this.sign<Commit>({ type: 'commit', view: entry.view, seq: entry.seq, digest: entry.prePrepare.message.digest, replica: this.id });
     entry.sentCommit = commit;
@@ -534,8 +525,8 @@ export class Replica implements GatewayContext {
     const seq = certificate.seq;
     this.checkpoints.makeStable(certificate, own);
     this.log.discardThrough(seq);
-    for (const certified of this.certificates.keys()) if (certified <= seq) this.certificates.delete(certified);
-    for (const [key, held] of this.batches) if (held.seq <= seq) this.batches.delete(key);
+    this.certificates.discardThrough(seq);
+    this.batches.discardThrough(seq);
     for (const certified of this.certified.keys()) if (certified <= seq) this.certified.delete(certified);
     this.emit({ type: 'stable-checkpoint', seq, digest: certificate.digest });
     this.replayFuture(nowMs);
@@ -554,10 +545,7 @@ export class Replica implements GatewayContext {
     // A Byzantine peer can only make us ask more often, which costs it messages too.
     this.peersExecuted = Math.max(this.peersExecuted, status.lastExecuted);
     // Nor can it do worse than delay a restarted replica's return to voting.
-    if (this.amnesiac && this.votedUpToView === undefined) {
-      this.peerViews.set(status.replica, Math.max(status.view, this.peerViews.get(status.replica) ?? 0));
-      if (this.peerViews.size >= this.quorums.prepares) this.votedUpToView = Math.max(...this.peerViews.values());
-    }
+    this.restartGuard.observe(status.replica, status.view);
     const peer: Peer = { kind: 'replica', id: status.replica };
     for (const checkpoint of this.checkpoints.ownAbove(status.stableSeq)) this.send(peer, checkpoint);
     this.helpChangeViews(peer, status.view);
@@ -610,9 +598,7 @@ export class Replica implements GatewayContext {
     this.pending.clear();
     this.ordered.clear();
     const stable = this.checkpoints.stable;
-    const prepared = [...this.certificates.values()]
-      .filter(({ prePrepare }) => prePrepare.message.seq > stable.seq && prePrepare.message.seq <= stable.seq + this.config.logWindow)
-      .sort((a, b) => a.prePrepare.message.seq - b.prePrepare.message.seq);
+    const prepared = this.certificates.within(stable.seq, stable.seq + this.config.logWindow);
     this.emit({ type: 'view-change', view: newView, reason, prepared: prepared.map(({ prePrepare }) => prePrepare.message.seq) });
     if (!this.mayVote()) {
       // Without memory of its earlier votes it only moves along, waiting for a NEW-VIEW.
@@ -621,7 +607,7 @@ export class Replica implements GatewayContext {
     }
     const viewChange = this.sign<ViewChange>({ type: 'view-change', newView, stableSeq: stable.seq, checkpointProof: stable.proof, prepared, replica: this.id });
     this.ownViewChange = viewChange;
-    this.viewChanges.set(this.id, viewChange);
+    this.viewChanges.record(viewChange);
     this.viewChangeResendAtMs = nowMs + this.config.viewChangeResendMs;
     this.broadcast(viewChange);
     this.afterViewChangeVote(nowMs);
@@ -633,13 +619,11 @@ export class Replica implements GatewayContext {
     // the primary can help, by resending it; answering with our own VIEW-CHANGE would make
     // two active replicas answer each other forever.
     if (newView === this.view && this.active) {
-      if (!this.viewChanges.has(replica)) this.viewChanges.set(replica, signed);
+      this.viewChanges.record(signed);
       if (this.isPrimary && this.newView !== undefined) this.send({ kind: 'replica', id: replica }, this.newView);
       return;
     }
-    const known = this.viewChanges.get(replica);
-    if (known !== undefined && known.message.newView >= newView) return;
-    this.viewChanges.set(replica, signed);
+    if (!this.viewChanges.record(signed)) return;
     if (this.joinIfSuspected(nowMs)) return;
     if (newView === this.view) this.afterViewChangeVote(nowMs);
   }
@@ -649,25 +633,16 @@ export class Replica implements GatewayContext {
    * them, at the smallest view of such a set. Fewer cannot force a view change.
    */
   private joinIfSuspected(nowMs: number): boolean {
-    const views = [...this.viewChanges.entries()]
-      .filter(([replica, signed]) => replica !== this.id && signed.message.newView > this.view)
-      .map(([, signed]) => signed.message.newView)
-      .sort((a, b) => b - a);
-    const target = views[this.quorums.weak - 1];
+    const target = this.viewChanges.joinTarget(this.view, this.id, this.quorums.weak);
     if (target === undefined) return false;
     this.startViewChange(target, 'joined', nowMs);
     return true;
   }
 
-  /** VIEW-CHANGEs for the view we are changing to, own included, sorted by replica. */
-  private viewChangesFor(view: number): Signed<ViewChange>[] {
-    return [...this.viewChanges.values()].filter((signed) => signed.message.newView === view).sort((a, b) => a.message.replica - b.message.replica);
-  }
-
   /** §4.5.2: the timer starts once 2f+1 want this view; the new primary then sends NEW-VIEW. */
   private afterViewChangeVote(nowMs: number): void {
     if (this.active) return;
-    const votes = this.viewChangesFor(this.view);
+    const votes = this.viewChanges.forView(this.view);
     if (votes.length < this.quorums.strong) return;
     this.timerDeadlineMs ??= nowMs + this.timeoutMs;
     if (this.isPrimary && this.mayVote()) this.sendNewView(votes.slice(0, this.quorums.strong), nowMs);
@@ -698,10 +673,7 @@ export class Replica implements GatewayContext {
       this.startViewChange(newView + 1, 'bad-new-view', nowMs);
       return;
     }
-    for (const viewChange of viewChanges) {
-      const known = this.viewChanges.get(viewChange.message.replica);
-      if (known === undefined || known.message.newView < newView) this.viewChanges.set(viewChange.message.replica, viewChange);
-    }
+    for (const viewChange of viewChanges) this.viewChanges.record(viewChange);
     this.enterView(signed, plan, nowMs);
   }
 
@@ -754,13 +726,10 @@ export class Replica implements GatewayContext {
   private installFromNewView(header: Signed<PrePrepareHeader>, nowMs: number): void {
     const { seq, digest } = header.message;
     if (seq <= this.lowWatermark) return;
-    const batch = bytesEqual(digest, NULL_DIGEST) ? [] : this.batches.get(bytesKey(digest))?.batch;
+    const batch = this.batches.get(digest);
     if (batch === undefined) {
       // O carries digests only: fetch the batch and check it hashes to d (§4.4).
-      const key = bytesKey(digest);
-      const waiting = this.awaitingBatch.get(key) ?? [];
-      waiting.push(header);
-      this.awaitingBatch.set(key, waiting);
+      this.batches.await(header);
       this.broadcast(this.sign<FetchBatch>({ type: 'fetch-batch', digest, replica: this.id }));
       return;
     }
@@ -768,17 +737,15 @@ export class Replica implements GatewayContext {
   }
 
   private onFetchBatch(signed: Signed<FetchBatch>): void {
-    const held = this.batches.get(bytesKey(signed.message.digest));
-    if (held === undefined) return;
-    const reply = this.sign<BatchReply>({ type: 'batch', digest: signed.message.digest, batch: held.batch, replica: this.id });
+    const batch = this.batches.get(signed.message.digest);
+    if (batch === undefined || batch.length === 0) return;
+    const reply = this.sign<BatchReply>({ type: 'batch', digest: signed.message.digest, batch, replica: this.id });
     this.send({ kind: 'replica', id: signed.message.replica }, reply);
   }
 
   private onBatch(signed: Signed<BatchReply>, nowMs: number): void {
-    const key = bytesKey(signed.message.digest);
-    const headers = this.awaitingBatch.get(key);
+    const headers = this.batches.takeAwaiting(signed.message.digest);
     if (headers === undefined) return;
-    this.awaitingBatch.delete(key);
     for (const header of headers) {
       this.rememberBatch(header.message.digest, signed.message.batch, header.message.seq);
       if (header.message.view === this.view && this.active) this.installFromNewView(header, nowMs);
@@ -786,22 +753,8 @@ export class Replica implements GatewayContext {
     this.executeReady(nowMs);
   }
 
-  /** The prepared certificate of an entry, kept across views: the highest view wins (§4.4). */
-  private recordCertificate(entry: LogEntry): void {
-    const prePrepare = entry.prePrepare!;
-    const digest = prePrepare.message.digest;
-    const known = this.certificates.get(entry.seq);
-    if (known !== undefined && known.prePrepare.message.view > entry.view) return;
-    const prepares = entry.prepares.voters((vote) => bytesEqual(vote.message.digest, digest)).slice(0, this.quorums.prepares).map((replica) => entry.prepares.get(replica)!);
-    this.certificates.set(entry.seq, { prePrepare: headerOf(prePrepare), prepares });
-  }
-
   private rememberBatch(digest: Uint8Array, batch: readonly SignedRequest[], seq: number): void {
-    if (batch.length === 0) return;
-    const key = bytesKey(digest);
-    const held = this.batches.get(key);
-    if (held !== undefined) held.seq = Math.max(held.seq, seq);
-    else this.batches.set(key, { batch, seq });
+    this.batches.remember(digest, batch, seq);
   }
 
   // --- state transfer and commit certificates ----------------------------------------------
@@ -877,26 +830,17 @@ export class Replica implements GatewayContext {
 
   // --- restart without memory ----------------------------------------------------------------
 
-  /**
-   * Whether this replica may sign votes. Before it crashed, a replica restarted without
-   * memory may have sent PREPAREs and COMMITs in any view its peers are in now, and a
-   * lone VIEW-CHANGE for one view more (a correct replica moves past the others only by a
-   * view change that did not complete, §4.5.2). So it votes again once it heard from 2f
-   * peers, is active (by a NEW-VIEW it did not vote for) in a view above every view they
-   * reported, and has caught up to that view's min-s: its next VIEW-CHANGE is then for a
-   * view it cannot have asked for before.
-   */
+  /** Whether this replica may sign votes (see restart-guard.ts). */
   private mayVote(): boolean {
-    if (!this.amnesiac) return true;
-    if (this.votedUpToView === undefined || !this.active || this.view <= this.votedUpToView || this.lastExecuted < this.viewStartSeq) return false;
-    this.amnesiac = false;
+    if (!this.restartGuard.recovering) return true;
+    if (!this.restartGuard.mayVote(this.active, this.view, this.lastExecuted >= this.viewStartSeq)) return false;
     this.emit({ type: 'voting-resumed', view: this.view });
     return true;
   }
 
   /** Whether this replica is still waiting to vote after a restart (for checkers and tests). */
   get recovering(): boolean {
-    return this.amnesiac;
+    return this.restartGuard.recovering;
   }
 
   // --- helpers ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@
 //   unlock  remove g<g>/lock with versionMatch = the lock's version
 // Results that a correct store cannot produce are recorded in `counters.anomalies`
 // and the client carries on, so one run reports every anomaly it meets.
-import { isWriteResult, type Operation, type OperationResult, type WriteResult } from '../../core/operations.ts';
+import { isWriteResult, type Operation, type WriteResult } from '../../core/operations.ts';
 import type { Rng } from '../rng.ts';
 import type { ClientWorkload, WorkloadStep } from './workload.ts';
 
