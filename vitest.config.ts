@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowestFirst } from './test/support/slowest-first.ts';
 
 export default defineConfig({
   test: {
@@ -7,6 +8,7 @@ export default defineConfig({
     pool: 'threads',
     poolOptions: { threads: { minThreads: 1, maxThreads: 2 } },
     testTimeout: 300_000,
+    sequence: { sequencer: SlowestFirst },
     // The JSON report lets .ci/run print the closing "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },

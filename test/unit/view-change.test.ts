@@ -651,3 +651,176 @@ describe("state transfer with a tampering sender (OSDI'99 §4.3; TOCS 2002), n=4
     expect(new Set(pump.replicas.map((replica) => JSON.stringify(stateOf(replica)))).size).toBe(1);
   });
 });
+
+describe("view change: regressions (OSDI'99 §4.4, §4.5.2), n=4, f=1", () => {
+  /** What replica `id` put on the network from pump.sent[since] on: kind, addressee, type and frame. */
+  const sentSince = (pump: Pump, since: number, id: number) =>
+    pump.sent.slice(since).flatMap(({ from, output }) =>
+      from === id && (output.kind === 'send' || output.kind === 'broadcast')
+        ? [{ kind: output.kind, to: output.kind === 'send' ? output.to : undefined, type: output.signed.message.type, frame: hex(output.signed.frame) }]
+        : [],
+    );
+
+  it("§4.4, §4.5.2: a VIEW-CHANGE for the view a replica is already active in is answered by that view's primary alone, with its NEW-VIEW; backups stay silent, so a backup that missed the NEW-VIEW gets in and a duplicate VIEW-CHANGE costs one NEW-VIEW, not a ping-pong", () => {
+    const pump = new Pump();
+    pump.outbound = silence(0);
+    const request = pump.signRequest(0, 1);
+    for (const id of [1, 2, 3]) pump.request(request, id);
+    pump.run();
+    // The NEW-VIEW for view 1 is lost on its way to replica 3, once. STATUS cannot make up
+    // for it (replica 3 already reports view 1); only its resent VIEW-CHANGE can.
+    let newViewsLost = 0;
+    pump.fate = ({ to, signed }) => (to === 3 && signed.message.type === 'new-view' && newViewsLost++ === 0 ? 'lose' : 'deliver');
+    pump.advance(T + TEST_PARAMETERS.viewChangeResendMs + 100, 50);
+
+    expect(newViewsLost).toBeGreaterThan(0);
+    const [newView] = newViewsBy(pump, 1, 1);
+    expect(newView).toBeDefined();
+    const entered = pump.timed('new-view').map(({ replica, nowMs, event }) => ({ replica, nowMs, view: event.view }));
+    expect(entered).toEqual([
+      { replica: 1, nowMs: T, view: 1 },
+      { replica: 0, nowMs: T, view: 1 },
+      { replica: 2, nowMs: T, view: 1 },
+      // At its first VIEW-CHANGE resend, from the primary's answer.
+      { replica: 3, nowMs: T + TEST_PARAMETERS.viewChangeResendMs, view: 1 },
+    ]);
+    const answers = pump.sent.filter(({ from, output }) => from === 1 && output.kind === 'send' && output.to.kind === 'replica' && output.to.id === 3 && output.signed.message.type === 'new-view');
+    expect(answers.map(({ output }) => hex((output as Outbound).signed.frame))).toEqual([hex(newView!.frame)]);
+    // Backup 2 answered replica 3's resend with nothing.
+    expect(pump.sent.filter(({ from, output }) => from === 2 && output.kind === 'send' && output.signed.message.type === 'view-change')).toEqual([]);
+    expect(pump.replicas.map((replica) => [replica.view, replica.active])).toEqual([[1, true], [1, true], [1, true], [1, true]]);
+    for (const id of [1, 2, 3]) expect(executedBy(pump, id)).toEqual([{ seq: 1, digest: hex(digestOf([request])) }]);
+    expect(pump.queue).toEqual([]);
+
+    // Now that everyone is active in view 1, a copy of replica 3's VIEW-CHANGE for view 1 arrives
+    // at backup 2, then at the primary, replica 1. Every delivery is counted.
+    let deliveries = 0;
+    pump.fate = () => {
+      deliveries++;
+      return 'deliver';
+    };
+    const [duplicate] = viewChangesBy(pump, 3, 1);
+    expect(duplicate).toBeDefined();
+    const events = pump.timeline.length;
+
+    let since = pump.sent.length;
+    pump.inject(3, 2, duplicate!);
+    pump.run();
+    expect(sentSince(pump, since, 2)).toEqual([]);
+    expect(deliveries).toBe(1);
+
+    since = pump.sent.length;
+    pump.inject(3, 1, duplicate!);
+    pump.run();
+    expect(sentSince(pump, since, 1)).toEqual([{ kind: 'send', to: { kind: 'replica', id: 3 }, type: 'new-view', frame: hex(newView!.frame) }]);
+    // Replica 3, active in view 1, ignores the NEW-VIEW it already has: the exchange ends there.
+    expect(sentSince(pump, since, 3)).toEqual([]);
+    expect(deliveries).toBe(3);
+    expect(pump.queue).toEqual([]);
+    expect(pump.timeline.length).toBe(events);
+    expect(pump.replicas.map((replica) => [replica.view, replica.active])).toEqual([[1, true], [1, true], [1, true], [1, true]]);
+  });
+
+  it('§4.4: a backup that installs by state transfer a client table covering the request it waits for stops its view-change timer: at 3T it is still active in view 0 and executes new requests with the others', () => {
+    /** K=2, L=4. Client 0's t=1 reaches replica 3 alone, which relays it to primary 0 and waits for it; then replica 3 is cut off from every replica while the others execute n=1 and n=2, and checkpoint 2 becomes stable. */
+    const cutOff = (): Pump => {
+      const pump = new Pump({ parameters: { checkpointInterval: 2, logWindow: 4 } });
+      let relayed = 0;
+      pump.fate = ({ from, to, signed }) => {
+        if (from.kind === 'client') return 'deliver';
+        if (from.id === 3 && to === 0 && signed.message.type === 'request' && relayed++ === 0) return 'deliver';
+        return from.id === 3 || to === 3 ? 'lose' : 'deliver';
+      };
+      pump.request(pump.signRequest(0, 1), 3);
+      pump.run();
+      expect(relayed).toBe(1);
+      pump.request(pump.signRequest(1, 1));
+      pump.run();
+      expect(pump.replicas.map((replica) => [replica.lastExecuted, replica.lowWatermark])).toEqual([[2, 2], [2, 2], [2, 2], [0, 0]]);
+      return pump;
+    };
+
+    // Control: left cut off, replica 3's timer, started at 0 by the relayed request, fires at T.
+    const control = cutOff();
+    control.advance(T, 10);
+    expect(control.timed('view-change').map(({ replica, nowMs, event }) => ({ replica, nowMs, view: event.view, reason: event.reason }))).toEqual([
+      { replica: 3, nowMs: T, view: 1, reason: 'timeout' },
+    ]);
+
+    // Reconnected at once, replica 3 installs the state at n=2, whose client table holds client 0's t=1.
+    const pump = cutOff();
+    pump.fate = () => 'deliver';
+    pump.advance(3 * T, 10);
+    const transfers = pump.timed('state-transfer');
+    expect(transfers.map(({ replica, event }) => ({ replica, seq: event.seq }))).toEqual([{ replica: 3, seq: 2 }]);
+    expect(transfers[0]!.nowMs).toBeLessThan(T);
+    expect(stateOf(pump.replica(3))).toEqual(stateOf(pump.replica(1)));
+    expect(pump.replica(3).clients.get(0)?.timestamp).toBe(1);
+
+    expect(pump.timed('view-change')).toEqual([]);
+    expect(viewChangesBy(pump, 3, 1)).toEqual([]);
+    expect(pump.replicas.map((replica) => [replica.view, replica.active])).toEqual([[0, true], [0, true], [0, true], [0, true]]);
+
+    const fresh = pump.signRequest(2, 1);
+    pump.request(fresh);
+    pump.run();
+    for (const id of [0, 1, 2, 3]) {
+      expect(pump.eventsOf(id, 'executed').filter(({ seq }) => seq > 2).map(({ view, seq, digest }) => ({ view, seq, digest: hex(digest) }))).toEqual([{ view: 0, seq: 3, digest: hex(digestOf([fresh])) }]);
+    }
+    expect(pump.repliesFor(2, 1).map(({ from }) => from).sort()).toEqual([0, 1, 2, 3]);
+    expect(new Set(pump.replicas.map((replica) => JSON.stringify(stateOf(replica)))).size).toBe(1);
+  });
+
+  it('§4.5.2: a timer that expires in a view entered by NEW-VIEW, before anything executed there, doubles the next wait: view 1 entered at T, view 2 started at 2T, view 3 not before 4T', () => {
+    const pump = new Pump();
+    const request = pump.signRequest(0, 1);
+    preparedNowhereCommitted(pump, request);
+    // Primary 0 goes silent; view 1's PREPAREs are lost, so nothing executes in view 1; the NEW-VIEW for view 2 is held.
+    pump.outbound = silence(0);
+    pump.fate = (envelope) => {
+      const message = envelope.signed.message;
+      if (isViewZeroCommit(envelope) || (message.type === 'prepare' && message.view === 1)) return 'lose';
+      return message.type === 'new-view' && message.newView === 2 ? 'hold' : 'deliver';
+    };
+    // Replica 1, the primary of view 1, runs no timer there, so the rule is not about it: it
+    // joins view 2 at 2T with its timeout still T. Only replicas 0, 2 and 3 are timed.
+    const timers = [0, 2, 3];
+    const moves = () =>
+      pump
+        .timed('view-change')
+        .filter(({ replica }) => timers.includes(replica))
+        .map(({ replica, nowMs, event }) => ({ replica, nowMs, view: event.view, reason: event.reason }));
+
+    pump.advance(4 * T - 1, 50);
+    // X = T: everyone enters view 1 by NEW-VIEW (below), and executes nothing there.
+    expect(moves()).toEqual([
+      { replica: 2, nowMs: T, view: 1, reason: 'timeout' },
+      { replica: 3, nowMs: T, view: 1, reason: 'timeout' },
+      { replica: 0, nowMs: T, view: 1, reason: 'joined' },
+      // X + T: the timer expires in view 1, where nothing executed. 2f+1 VIEW-CHANGEs for
+      // view 2 are in at once, so the timer for view 2 starts at 2T.
+      { replica: 0, nowMs: 2 * T, view: 2, reason: 'timeout' },
+      { replica: 2, nowMs: 2 * T, view: 2, reason: 'timeout' },
+      { replica: 3, nowMs: 2 * T, view: 2, reason: 'timeout' },
+    ]);
+    expect(pump.timed('new-view').map(({ replica, nowMs, event }) => ({ replica, nowMs, view: event.view }))).toEqual([
+      { replica: 1, nowMs: T, view: 1 },
+      { replica: 0, nowMs: T, view: 1 },
+      { replica: 2, nowMs: T, view: 1 },
+      { replica: 3, nowMs: T, view: 1 },
+      // Replica 2 sent the NEW-VIEW for view 2, held on the network, and entered view 2 itself.
+      { replica: 2, nowMs: 2 * T, view: 2 },
+    ]);
+    expect(pump.timed('executed')).toEqual([]);
+    expect(pump.held.map(({ signed }) => signed.message.type)).toContain('new-view');
+    expect([0, 3].map((id) => [pump.replica(id).view, pump.replica(id).active])).toEqual([[2, false], [2, false]]);
+
+    // 2T after view 2's timer started, not T: replicas 0 and 3 move to view 3 at 4T.
+    pump.advance(4 * T, 50);
+    expect(moves().filter(({ view }) => view === 3)).toEqual([
+      { replica: 0, nowMs: 4 * T, view: 3, reason: 'timeout' },
+      { replica: 3, nowMs: 4 * T, view: 3, reason: 'timeout' },
+      { replica: 2, nowMs: 4 * T, view: 3, reason: 'joined' },
+    ]);
+  });
+});
