@@ -62,6 +62,8 @@ export interface PumpOptions {
   readonly seed?: string;
   readonly clients?: number;
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
+  /** How many deliveries one `run` may make before it calls it a livelock; 10,000 unless told. */
+  readonly maxSteps?: number;
 }
 
 /**
@@ -103,9 +105,11 @@ export class Pump {
   afterStep: (replica: Replica) => void = () => {};
   nowMs = 0;
   private recorded = 0;
+  private readonly maxSteps: number;
 
   constructor(options: PumpOptions = {}) {
     this.n = options.n ?? 4;
+    this.maxSteps = options.maxSteps ?? MAX_STEPS;
     const seed = options.seed ?? 'pump';
     this.replicaKeyPairs = Array.from({ length: this.n }, (_, id) => crypto.keyPair(deriveSecretKey(seed, 'replica', id)));
     this.clientKeyPairs = Array.from({ length: options.clients ?? 8 }, (_, id) => crypto.keyPair(deriveSecretKey(seed, 'client', id)));
@@ -158,7 +162,7 @@ export class Pump {
 
   run(): void {
     for (let steps = 0; this.queue.length > 0; steps++) {
-      if (steps > MAX_STEPS) throw new Error('pump: too many steps');
+      if (steps > this.maxSteps) throw new Error('pump: too many steps');
       const envelope = this.queue.shift()!;
       const fate = this.fate(envelope);
       if (fate === 'lose') continue;

@@ -1,172 +1,39 @@
-// Four real Replica instances (n=4, f=1) wired by a tiny synchronous message pump: a
-// FIFO queue of frames, broadcasts to every other replica in id order, client-bound
-// frames collected. One client signs its requests by hand. The scenarios follow the
+// Four real Replica instances (n=4, f=1) wired by the synchronous message pump of
+// test/support/pump.ts: a FIFO queue of frames, broadcasts to every other replica in id
+// order, client-bound frames collected. Clients sign their requests by hand. The scenarios follow the
 // paper's normal case (OSDI'99 §4.1–4.2), checkpoints and watermarks (§4.3), and the
 // STATUS-driven retransmission of the BFT library (TOCS 2002 §5.2).
 
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../../src/core/config.ts';
-import { encodeBatch, encodeSigned } from '../../src/core/encoding.ts';
-import type { Peer } from '../../src/core/gateway.ts';
-import type { Message, PrePrepare, Reply, Signed, SignedRequest } from '../../src/core/messages.ts';
-import type { Operation } from '../../src/core/operations.ts';
-import { Replica, type ReplicaEvent, type ReplicaOutput } from '../../src/core/replica.ts';
-import { createCrypto, deriveSecretKey } from '../../src/crypto/index.ts';
+import type { ProtocolParameters } from '../../src/core/config.ts';
+import { encodeBatch } from '../../src/core/encoding.ts';
+import type { Message, PrePrepare } from '../../src/core/messages.ts';
+import type { Replica } from '../../src/core/replica.ts';
+import { crypto, hex, Pump as SharedPump, TEST_PARAMETERS as PARAMETERS } from '../support/pump.ts';
 
-const crypto = createCrypto('native');
 const SEED = 'replica-unit';
 const N = 4;
-const CLIENTS = 8;
-const replicaKeyPairs = Array.from({ length: N }, (_, id) => crypto.keyPair(deriveSecretKey(SEED, 'replica', id)));
-const replicaKeys = replicaKeyPairs.map((pair) => pair.publicKey);
-const clientKeyPairs = Array.from({ length: CLIENTS }, (_, id) => crypto.keyPair(deriveSecretKey(SEED, 'client', id)));
 
-/**
- * The parameters these scenarios assume, spelled out rather than taken from
- * DEFAULT_PARAMETERS, whose tuning may change; the spread supplies any newer ones.
- */
-const PARAMETERS: Omit<ProtocolParameters, 'n'> = {
-  ...DEFAULT_PARAMETERS,
-  checkpointInterval: 100,
-  logWindow: 200,
-  maxBatch: 16,
-  maxInflightBatches: 8,
-  statusIntervalMs: 100,
-  retransmitAfterMs: 60,
-  futureBufferPerSender: 64,
-};
-
-/** Guards the pump against a livelock in the code under test. */
-const MAX_STEPS = 100_000;
-
-interface Envelope {
-  readonly from: Peer;
-  readonly to: number;
-  readonly signed: Signed;
-}
-
-interface ClientBound {
-  readonly from: number;
-  readonly to: number;
-  readonly signed: Signed<Reply>;
-}
-
-/** What to do with one frame in flight. */
-type Fate = 'deliver' | 'lose' | 'hold';
-
-class Pump {
-  readonly replicas: Replica[];
-  readonly queue: Envelope[] = [];
-  readonly held: Envelope[] = [];
-  readonly toClients: ClientBound[] = [];
-  readonly events: ReplicaEvent[][];
-  readonly sent: { from: number; output: ReplicaOutput }[] = [];
-  readonly drops: { at: number; reason: string }[] = [];
-  fate: (envelope: Envelope) => Fate = () => 'deliver';
-  /** Checked after every step of every replica. */
-  afterStep: (replica: Replica) => void = () => {};
-  nowMs = 0;
-
-  constructor(readonly parameters: Partial<Omit<ProtocolParameters, 'n'>> = {}) {
-    this.replicas = replicaKeyPairs.map((keyPair, id) => {
-      const config: ReplicaConfig = {
-        ...PARAMETERS,
-        ...parameters,
-        n: N,
-        id,
-        keyPair,
-        crypto,
-        replicaKeys,
-        clientKey: (client) => clientKeyPairs[client]?.publicKey,
-      };
-      return new Replica(config);
-    });
-    this.events = this.replicas.map(() => []);
-  }
-
-  /** Client `client` sends its request to replica `to` (the primary of view 0 unless told). */
-  request(signed: SignedRequest, to = 0): void {
-    this.queue.push({ from: { kind: 'client', id: signed.message.client }, to, signed });
-  }
-
-  run(): void {
-    for (let steps = 0; this.queue.length > 0; steps++) {
-      if (steps > MAX_STEPS) throw new Error('pump: too many steps');
-      const envelope = this.queue.shift()!;
-      const fate = this.fate(envelope);
-      if (fate === 'lose') continue;
-      if (fate === 'hold') {
-        this.held.push(envelope);
-        continue;
-      }
-      const replica = this.replicas[envelope.to]!;
-      this.handle(envelope.to, replica.step({ kind: 'receive', from: envelope.from, frame: envelope.signed.frame, nowMs: this.nowMs }));
-      this.afterStep(replica);
-    }
-  }
-
-  /** Puts held frames back in flight; `release` picks which. */
-  release(release: (envelope: Envelope) => boolean = () => true): void {
-    const keep = this.held.filter((envelope) => !release(envelope));
-    this.queue.push(...this.held.filter(release));
-    this.held.splice(0, this.held.length, ...keep);
-  }
-
-  tickAll(nowMs: number): void {
-    this.nowMs = nowMs;
-    for (const replica of this.replicas) {
-      this.handle(replica.id, replica.step({ kind: 'tick', nowMs }));
-      this.afterStep(replica);
-    }
-  }
-
-  private handle(from: number, outputs: readonly ReplicaOutput[]): void {
-    const peer: Peer = { kind: 'replica', id: from };
-    for (const output of outputs) {
-      this.sent.push({ from, output });
-      switch (output.kind) {
-        case 'send':
-          if (output.to.kind === 'client') this.toClients.push({ from, to: output.to.id, signed: output.signed as Signed<Reply> });
-          else this.queue.push({ from: peer, to: output.to.id, signed: output.signed });
-          break;
-        case 'broadcast':
-          for (let to = 0; to < N; to++) if (to !== from) this.queue.push({ from: peer, to, signed: output.signed });
-          break;
-        case 'event':
-          this.events[from]!.push(output.event);
-          break;
-        case 'drop':
-          this.drops.push({ at: from, reason: output.reason });
-          break;
-      }
-    }
+/** The shared pump (test/support/pump.ts) with this file's keys and a few shorthands. */
+class Pump extends SharedPump {
+  constructor(parameters: Partial<Omit<ProtocolParameters, 'n'>> = {}) {
+    super({ n: N, seed: SEED, clients: 8, parameters, maxSteps: 100_000 });
   }
 
   /** Sequence numbers of every PRE-PREPARE replica `id` broadcast. */
   prePreparedBy(id: number): number[] {
-    return this.sent.flatMap(({ from, output }) =>
-      from === id && output.kind === 'broadcast' && output.signed.message.type === 'pre-prepare' ? [output.signed.message.seq] : [],
-    );
+    return this.broadcastsBy(id, 'pre-prepare').map(({ message }) => (message as PrePrepare).seq);
   }
 
+  /** Which replica sent each broadcast of one type, in order. */
   broadcastsOf(type: Message['type']): number[] {
     return this.sent.flatMap(({ from, output }) => (output.kind === 'broadcast' && output.signed.message.type === type ? [from] : []));
   }
 
-  repliesFor(client: number, timestamp: number): ClientBound[] {
-    return this.toClients.filter(({ signed }) => signed.message.client === client && signed.message.timestamp === timestamp);
-  }
-
   executedSeqs(id: number): number[] {
-    return this.events[id]!.flatMap((event) => (event.type === 'executed' ? [event.seq] : []));
+    return this.eventsOf(id, 'executed').map((event) => event.seq);
   }
 }
-
-function request(client: number, timestamp: number, operation: Operation = { type: 'put', key: `key${client}`, value: `v${timestamp}` }): SignedRequest {
-  return encodeSigned({ type: 'request', operation, timestamp, client }, (bytes) => crypto.sign(clientKeyPairs[client]!, bytes));
-}
-
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** Everything a checkpoint digests (§4.3): the store and the client table. */
 function stateOf(replica: Replica): { store: string; clients: string; nextVersion: number } {
@@ -176,7 +43,7 @@ function stateOf(replica: Replica): { store: string; clients: string; nextVersio
 describe('replica: normal case, n=4, f=1', () => {
   it('a request sent to the primary is pre-prepared, prepared, committed and executed by all 4 replicas', () => {
     const pump = new Pump();
-    const signed = request(0, 1);
+    const signed = pump.signRequest(0, 1);
     pump.request(signed);
     pump.run();
 
@@ -201,7 +68,7 @@ describe('replica: normal case, n=4, f=1', () => {
 
   it('each replica sends the client a REPLY, signed by itself, with the same result', () => {
     const pump = new Pump();
-    pump.request(request(0, 1));
+    pump.request(pump.signRequest(0, 1));
     pump.run();
 
     const replies = pump.repliesFor(0, 1);
@@ -216,13 +83,13 @@ describe('replica: normal case, n=4, f=1', () => {
         replica: from,
         result: { status: 'ok', actual: '', previousVersion: 0, version: 1 },
       });
-      expect(crypto.verify(replicaKeys[from]!, signed.signedBytes, signed.signature)).toBe(true);
+      expect(crypto.verify(pump.replicaKeyPairs[from]!.publicKey, signed.signedBytes, signed.signature)).toBe(true);
     }
   });
 
   it('a request sent to a backup is relayed to the primary and executed by all', () => {
     const pump = new Pump();
-    pump.request(request(0, 1), 2);
+    pump.request(pump.signRequest(0, 1), 2);
     pump.run();
     expect(pump.replicas.map((replica) => replica.lastExecuted)).toEqual([1, 1, 1, 1]);
     expect(pump.repliesFor(0, 1)).toHaveLength(N);
@@ -230,7 +97,7 @@ describe('replica: normal case, n=4, f=1', () => {
 
   it('the same request retransmitted to all replicas gets the cached REPLY again and is not executed twice', () => {
     const pump = new Pump();
-    const signed = request(0, 1);
+    const signed = pump.signRequest(0, 1);
     pump.request(signed);
     pump.run();
     const firstReplies = new Map(pump.repliesFor(0, 1).map(({ from, signed: reply }) => [from, hex(reply.frame)]));
@@ -251,7 +118,7 @@ describe('replica: normal case, n=4, f=1', () => {
   it('successive requests of one client execute in order with consecutive versions', () => {
     const pump = new Pump();
     for (let t = 1; t <= 3; t++) {
-      pump.request(request(0, t));
+      pump.request(pump.signRequest(0, t));
       pump.run();
     }
     for (let t = 1; t <= 3; t++) {
@@ -275,7 +142,7 @@ describe('replica: checkpoints and watermarks, K=2, L=4 (§4.3)', () => {
       expect(replica.log.size).toBeLessThanOrEqual(L);
     };
     for (let t = 1; t <= 6; t++) {
-      pump.request(request(0, t));
+      pump.request(pump.signRequest(0, t));
       pump.run();
     }
     expect(largestLog).toBeGreaterThan(0);
@@ -293,7 +160,7 @@ describe('replica: checkpoints and watermarks, K=2, L=4 (§4.3)', () => {
       for (const signed of stable.proof) {
         expect(signed.message.seq).toBe(6);
         expect(hex(signed.message.digest)).toBe(hex(stable.digest));
-        expect(crypto.verify(replicaKeys[signed.message.replica]!, signed.signedBytes, signed.signature)).toBe(true);
+        expect(crypto.verify(pump.replicaKeyPairs[signed.message.replica]!.publicKey, signed.signedBytes, signed.signature)).toBe(true);
       }
       stableDigests.add(hex(stable.digest));
     }
@@ -308,7 +175,7 @@ describe('replica: checkpoints and watermarks, K=2, L=4 (§4.3)', () => {
     // One request per batch and a pipeline deeper than L, so that only H can stop the primary.
     const pump = new Pump({ checkpointInterval: K, logWindow: L, maxBatch: 1, maxInflightBatches: 2 * L });
     pump.fate = ({ signed }) => (signed.message.type === 'checkpoint' ? 'hold' : 'deliver');
-    const requests = Array.from({ length: L + 2 }, (_, client) => request(client, 1));
+    const requests = Array.from({ length: L + 2 }, (_, client) => pump.signRequest(client, 1));
     for (const signed of requests) pump.request(signed);
     pump.run();
 
@@ -341,7 +208,7 @@ describe('replica: faults', () => {
     const pump = new Pump();
     pump.fate = ({ to }) => (to === 3 ? 'lose' : 'deliver');
     for (let t = 1; t <= 3; t++) {
-      pump.request(request(0, t));
+      pump.request(pump.signRequest(0, t));
       pump.run();
     }
     expect(pump.replicas.map((replica) => replica.lastExecuted)).toEqual([3, 3, 3, 0]);
@@ -356,7 +223,7 @@ describe('replica: faults', () => {
     const statusIntervalMs = PARAMETERS.statusIntervalMs;
     pump.fate = ({ to }) => (to === 3 ? 'lose' : 'deliver');
     for (let t = 1; t <= 2; t++) {
-      pump.request(request(0, t));
+      pump.request(pump.signRequest(0, t));
       pump.run();
     }
     const lagging = pump.replicas[3]!;
@@ -381,14 +248,14 @@ describe('replica: faults', () => {
   it('after catching up, the lagging replica takes part in the next request', () => {
     const pump = new Pump();
     pump.fate = ({ to }) => (to === 3 ? 'lose' : 'deliver');
-    pump.request(request(0, 1));
+    pump.request(pump.signRequest(0, 1));
     pump.run();
     pump.fate = () => 'deliver';
     pump.tickAll(1000);
     pump.run();
     // Now replica 2 crashes: the three left, including the one that caught up, must do.
     pump.fate = ({ to }) => (to === 2 ? 'lose' : 'deliver');
-    pump.request(request(0, 2));
+    pump.request(pump.signRequest(0, 2));
     pump.run();
     expect(pump.replicas.map((replica) => replica.lastExecuted)).toEqual([2, 2, 1, 2]);
   });
@@ -397,7 +264,7 @@ describe('replica: faults', () => {
 describe('replica: pre-prepare batches', () => {
   it('requests waiting while the pipeline is full go out together in one batch of at most maxBatch', () => {
     const pump = new Pump({ maxInflightBatches: 1, maxBatch: 3 });
-    for (let client = 0; client < 5; client++) pump.request(request(client, 1));
+    for (let client = 0; client < 5; client++) pump.request(pump.signRequest(client, 1));
     pump.run();
     const batches = pump.sent.flatMap(({ from, output }) =>
       from === 0 && output.kind === 'broadcast' && output.signed.message.type === 'pre-prepare'
