@@ -47,8 +47,10 @@ export function runSeed(options: SimulationOptions): SeedRun {
     options.afterReplicaStep?.(replica, nowMs);
   } });
   simulation.run();
-  checkEndState(simulation);
-  return { report: buildReport(simulation), context: simulation, violations: simulation.checker.violations };
+  // One snapshot and digest per replica serves both the end-state check and the report.
+  const digests = simulation.replicas.map((replica) => toHex(finalDigest(simulation, replica)));
+  checkEndState(simulation, digests);
+  return { report: buildReport(simulation, digests), context: simulation, violations: simulation.checker.violations };
 }
 
 /** §4.3: the log holds at most L sequence numbers; future buffers stay within their caps. */
@@ -66,12 +68,12 @@ function finalDigest(simulation: SimulationContext, replica: Replica): Uint8Arra
   return stateDigest(simulation.crypto.sha256, replica.store.snapshot(), replica.clients.encode());
 }
 
-function checkEndState(simulation: SimulationContext): void {
+function checkEndState(simulation: SimulationContext, digests: readonly string[]): void {
   const { checker, replicas, workloads, queue } = simulation;
   const atMs = queue.nowMs;
   const byPrefix = new Map<number, { replica: number; digest: string }>();
   for (const replica of replicas) {
-    const digest = toHex(finalDigest(simulation, replica));
+    const digest = digests[replica.id]!;
     const first = byPrefix.get(replica.lastExecuted);
     if (first === undefined) byPrefix.set(replica.lastExecuted, { replica: replica.id, digest });
     else if (first.digest !== digest) {
@@ -92,7 +94,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-function buildReport(simulation: SimulationContext): SeedReport {
+function buildReport(simulation: SimulationContext, digests: readonly string[]): SeedReport {
   const { options, replicas, workloads, latenciesMs, checker } = simulation;
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 1000) / 1000;
@@ -111,7 +113,7 @@ function buildReport(simulation: SimulationContext): SeedReport {
     viewChanges: Math.max(...replicas.map((replica) => replica.viewChangesCompleted)),
     finalView: Math.max(...replicas.map((replica) => replica.view)),
     stateTransfers: replicas.reduce((total, replica) => total + replica.stateTransfers, 0),
-    stateDigests: Object.fromEntries(replicas.map((replica) => [String(replica.id), toHex(finalDigest(simulation, replica))])),
+    stateDigests: Object.fromEntries(replicas.map((replica) => [String(replica.id), digests[replica.id]!])),
     lastExecuted: Object.fromEntries(replicas.map((replica) => [String(replica.id), replica.lastExecuted])),
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) },
     messages: { ...simulation.messages },

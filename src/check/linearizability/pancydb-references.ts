@@ -14,6 +14,7 @@
 // Key absence (version 0) has no unique witness; the sweep (pancydb-sweep.ts) handles it.
 import { precedes } from './history.ts';
 import { writtenValue, type ClassifiedHistory } from './pancydb-classify.ts';
+import { countAtOrBelow } from './pancydb-sweep-index.ts';
 import { describePancydbOperation as show, violation, type PancydbOperation, type PancydbViolation } from './pancydb-violation.ts';
 
 interface Reference {
@@ -101,7 +102,7 @@ function unexplainedRecreation(keys: KeyIndex, write: PancydbOperation): Pancydb
   const earlierVersion = earlier.output!.version;
   if ((keys.optionalByKey.get(key) ?? []).some((other) => other.input.type === 'remove')) return undefined;
   const removed = keys.removedVersionsByKey.get(key) ?? [];
-  const removal = removed[firstIndexAfter(removed, earlierVersion - 1)];
+  const removal = removed[countAtOrBelow(removed, earlierVersion - 1)];
   if (removal !== undefined && removal < version) return undefined;
   return violation('previous-version', `${show(write)} found ${key} absent, but ${show(earlier)} wrote it earlier and no remove came between`, [earlier, write]);
 }
@@ -156,18 +157,6 @@ function firstWriteIndexAfter(sorted: readonly PancydbOperation[], version: numb
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (versionOf(sorted[middle]!) <= version) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** The index of the first number in `sorted` above `bound` (sorted.length if none). */
-function firstIndexAfter(sorted: readonly number[], bound: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]! <= bound) low = middle + 1;
     else high = middle;
   }
   return low;

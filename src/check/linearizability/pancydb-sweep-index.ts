@@ -109,8 +109,8 @@ function timeOrderedEvents(operations: readonly PancydbOperation[]): SweepEvent[
   return events.map(({ operation, isCall }) => ({ operation, isCall }));
 }
 
-/** How many numbers in ascending `sorted` are at or below `bound`. */
-function countAtOrBelow(sorted: readonly number[], bound: number): number {
+/** How many numbers in ascending `sorted` are at or below `bound`: the index of the first above it. */
+export function countAtOrBelow(sorted: readonly number[], bound: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
