@@ -7,7 +7,9 @@ export type Property =
   | 'validity'
   | 'reply-integrity'
   | 'lockseq'
-  | 'memory-bound';
+  | 'memory-bound'
+  | 'linearizability'
+  | 'liveness';
 
 export interface Violation {
   readonly property: Property;

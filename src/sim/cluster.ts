@@ -11,7 +11,9 @@ import { Client, type ClientOutput } from '../core/client.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../core/config.ts';
 import type { Peer } from '../core/gateway.ts';
 import type { Signed } from '../core/messages.ts';
-import { Replica, type ReplicaEvent, type ReplicaInput, type ReplicaOutput } from '../core/replica.ts';
+import { Replica, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
+import type { AdversaryOutput } from '../adversary/adversary.ts';
+import { HostedAdversary, type FaultySpec } from '../adversary/host.ts';
 import { SafetyChecker } from '../check/safety.ts';
 import type { Violation } from '../check/violation.ts';
 import { ClientHistory } from './client-history.ts';
@@ -21,9 +23,9 @@ import { createRng, type Rng } from './rng.ts';
 import { describeMessage, describeOperation, describeRanges, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
 import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
 
-/** What the driver steps: a replica, or an adversary wrapped around one. */
+/** What the driver steps: a replica, or an adversary wrapped around one (src/adversary). */
 export interface ReplicaNode {
-  step(input: ReplicaInput): readonly ReplicaOutput[];
+  step(input: ReplicaInput): readonly AdversaryOutput[];
 }
 
 export interface SimulationOptions {
@@ -44,6 +46,8 @@ export interface SimulationOptions {
   readonly afterReplicaStep?: (replica: Replica, nowMs: number) => void;
   readonly clientTimeoutMs?: { readonly initial: number; readonly max: number };
   readonly tickMs?: number;
+  /** Byzantine replicas: id -> adversary. Their events never reach the checkers. */
+  readonly faulty?: ReadonlyMap<number, FaultySpec>;
 }
 
 export interface SimulationContext {
@@ -51,8 +55,12 @@ export interface SimulationContext {
   readonly crypto: Crypto;
   /** Present when `measureCrypto` was set: time spent in the backend, behind the memo. */
   readonly cryptoTiming: TimedCrypto | undefined;
-  /** Replaced in place when a replica restarts. */
+  /** Replaced in place when a replica restarts. A faulty replica's entry is the honest replica its adversary wraps. */
   readonly replicas: Replica[];
+  /** Ids of the Byzantine replicas, ascending. */
+  readonly faulty: readonly number[];
+  /** Ids of the correct replicas, ascending: the ones checkers listen to. */
+  readonly correct: readonly number[];
   readonly queue: EventQueue;
   readonly checker: SafetyChecker;
   readonly workloads: Workloads;
@@ -79,7 +87,12 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const clientKey = (client: number) => clientKeyPairs[client]?.publicKey;
 
   const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto, replicaKeys, clientKey }));
-  const replicas = configs.map((config) => new Replica(config));
+  const faultySpecs = options.faulty ?? new Map<number, FaultySpec>();
+  const faulty = [...faultySpecs.keys()].sort((a, b) => a - b);
+  for (const id of faulty) if (!Number.isSafeInteger(id) || id < 0 || id >= options.n) throw new Error(`faulty replica ${id} is not one of 0..${options.n - 1}`);
+  const adversaries = new AdversaryFactory(faultySpecs, faulty, rng.fork('adversaries'), options.trace);
+  const nodes: ReplicaNode[] = configs.map((config) => adversaries.create(config, false) ?? new Replica(config));
+  const replicas = nodes.map((node) => (node instanceof HostedAdversary ? node.replica : (node as Replica)));
   const timeouts = options.clientTimeoutMs ?? { initial: 150, max: 1200 };
   const clients = clientKeyPairs.map(
     (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max }),
@@ -91,15 +104,41 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     },
   });
   const context: SimulationContext = {
-    options, crypto, cryptoTiming, replicas, clients, checker, workloads,
+    options, crypto, cryptoTiming, replicas, clients, checker, workloads, faulty,
+    correct: replicas.map((_, id) => id).filter((id) => !faultySpecs.has(id)),
     queue: new EventQueue(),
     drops: new Map(),
     latenciesMs: [],
     history: new ClientHistory(),
     messages: { sent: 0, delivered: 0, lost: 0 },
   };
-  const driver = new Driver(context, new Network(options.network, rng.fork('network')), replicas, configs);
+  const driver = new Driver(context, new Network(options.network, rng.fork('network')), nodes, configs, adversaries);
   return { ...context, run: () => driver.run() };
+}
+
+/** Builds the adversary of each faulty replica, again on restart, with one shared collusion context per run. */
+class AdversaryFactory {
+  private readonly shared = new Map<string, unknown>();
+
+  constructor(
+    private readonly specs: ReadonlyMap<number, FaultySpec>,
+    private readonly faulty: readonly number[],
+    private readonly rng: Rng,
+    private readonly trace: ((line: string) => void) | undefined,
+  ) {}
+
+  isFaulty(id: number): boolean {
+    return this.specs.has(id);
+  }
+
+  create(config: ReplicaConfig, restarted: boolean): HostedAdversary | undefined {
+    const spec = this.specs.get(config.id);
+    if (spec === undefined) return undefined;
+    let adversary: HostedAdversary | undefined;
+    const note = (line: string) => this.trace?.(`${formatTime(adversary?.nowMs ?? 0)} ${config.id} ADVERSARY ${spec.definition.name}: ${line}`);
+    adversary = new HostedAdversary(spec, { config, faulty: this.faulty, shared: this.shared, rng: this.rng.fork(`${config.id}/${restarted ? 'restarted' : 'first'}`), note, restarted });
+    return adversary;
+  }
 }
 
 class Driver {
@@ -112,6 +151,7 @@ class Driver {
     private readonly network: Network,
     private readonly nodes: ReplicaNode[],
     private readonly configs: readonly ReplicaConfig[],
+    private readonly adversaries: AdversaryFactory,
   ) {
     this.replicaPeers = nodes.map((_, id) => ({ kind: 'replica', id }));
     this.clientPeers = context.clients.map((_, id) => ({ kind: 'client', id }));
@@ -131,9 +171,11 @@ class Driver {
 
   /** A crashed replica comes back as a new process: fresh state, same key, no memory of its votes. */
   private restart(id: number): void {
-    const replica = new Replica(this.configs[id]!, { restarted: true });
+    const config = this.configs[id]!;
+    const adversary = this.adversaries.create(config, true);
+    const replica = adversary?.replica ?? new Replica(config, { restarted: true });
     this.context.replicas[id] = replica;
-    this.nodes[id] = replica;
+    this.nodes[id] = adversary ?? replica;
     this.context.checker.onRestart(id);
     this.trace?.(`${formatTime(this.nowMs)} ${id} RESTART (state lost; no votes until it has caught up in a new view)`);
   }
@@ -155,25 +197,34 @@ class Driver {
 
   private stepReplica(id: number, node: ReplicaNode, input: ReplicaInput): void {
     const outputs = node.step(input);
-    this.context.options.afterReplicaStep?.(this.context.replicas[id]!, input.nowMs);
-    for (const output of outputs) this.handleReplicaOutput(id, output);
+    const faulty = this.adversaries.isFaulty(id);
+    if (!faulty) this.context.options.afterReplicaStep?.(this.context.replicas[id]!, input.nowMs);
+    for (const output of outputs) this.handleReplicaOutput(id, output, faulty);
   }
 
-  private handleReplicaOutput(id: number, output: ReplicaOutput): void {
+  private handleReplicaOutput(id: number, output: AdversaryOutput, faulty: boolean): void {
     const from = this.replicaPeers[id]!;
     switch (output.kind) {
       case 'send':
-        return this.transmit(from, output.to, output.signed);
-      case 'broadcast':
-        for (const to of this.replicaPeers) if (to.id !== id) this.transmit(from, to, output.signed);
+        return this.transmitLater(from, output.to, output.signed, 'delayMs' in output ? output.delayMs : undefined);
+      case 'broadcast': {
+        const delayMs = 'delayMs' in output ? output.delayMs : undefined;
+        for (const to of this.replicaPeers) if (to.id !== id) this.transmitLater(from, to, output.signed, delayMs);
         return;
+      }
       case 'drop': {
+        // What a faulty replica's honest core rejects says nothing about the protocol.
+        if (faulty) return;
         const key = output.reason;
         this.context.drops.set(key, (this.context.drops.get(key) ?? 0) + 1);
         this.trace?.(`${formatTime(this.nowMs)} ${id} DROP ${output.messageType?.toUpperCase() ?? '?'} from ${peerName(output.from)}: ${output.reason} (${output.detail})`);
         return;
       }
       case 'event':
+        if (faulty) {
+          this.trace?.(`${formatTime(this.nowMs)} ${id} (faulty) ${output.event.type.toUpperCase()}${'seq' in output.event ? ` n=${output.event.seq}` : ''}`);
+          return;
+        }
         return this.onReplicaEvent(id, output.event);
     }
   }
@@ -252,6 +303,12 @@ class Driver {
   }
 
   // --- network ---------------------------------------------------------------------------
+
+  /** An adversary may hold a message back; the network sees it only when it is let go. */
+  private transmitLater(from: Peer, to: Peer, signed: Signed, delayMs: number | undefined): void {
+    if (delayMs === undefined || !(delayMs > 0)) return this.transmit(from, to, signed);
+    this.context.queue.schedule(this.nowMs + delayMs, () => this.transmit(from, to, signed));
+  }
 
   private transmit(from: Peer, to: Peer, signed: Signed): void {
     const { messages, queue } = this.context;

@@ -3,6 +3,8 @@ import { toHex } from '../core/bytes.ts';
 import { stateDigest } from '../core/checkpoints.ts';
 import { quorumsFor } from '../core/quorum.ts';
 import type { Replica } from '../core/replica.ts';
+import { checkLiveness, type LivenessExpectation } from '../check/liveness.ts';
+import { checkPancydbVersions, describePancydbOperation } from '../check/linearizability/index.ts';
 import { checkLockseqDatabase } from '../check/lockseq.ts';
 import type { Property, Violation } from '../check/violation.ts';
 import { createSimulation, type SimulationContext, type SimulationOptions } from './cluster.ts';
@@ -11,6 +13,8 @@ export interface SeedReport {
   readonly seed: number;
   readonly n: number;
   readonly f: number;
+  /** Byzantine replicas; every figure below comes from the correct ones. */
+  readonly faulty: readonly number[];
   readonly durationS: number;
   /** Completed lockseq operations per phase (zero for other workloads). */
   readonly lock: number;
@@ -32,6 +36,8 @@ export interface SeedReport {
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly messages: { readonly sent: number; readonly delivered: number; readonly lost: number };
   readonly drops: Record<string, number>;
+  /** The Pancydb version checker's verdict on what clients saw ('unknown': it ran out of steps). */
+  readonly linearizability: 'linearizable' | 'not-linearizable' | 'unknown';
   readonly violations: readonly { readonly property: Property; readonly detail: string }[];
 }
 
@@ -41,7 +47,12 @@ export interface SeedRun {
   readonly violations: readonly Violation[];
 }
 
-export function runSeed(options: SimulationOptions): SeedRun {
+export interface RunOptions extends SimulationOptions {
+  /** A scenario's liveness bound; without it only safety is checked. */
+  readonly liveness?: LivenessExpectation;
+}
+
+export function runSeed(options: RunOptions): SeedRun {
   const simulation = createSimulation({ ...options, afterReplicaStep: (replica, nowMs) => {
     checkMemoryBounds(simulation, replica, nowMs);
     options.afterReplicaStep?.(replica, nowMs);
@@ -50,7 +61,25 @@ export function runSeed(options: SimulationOptions): SeedRun {
   // One snapshot and digest per replica serves both the end-state check and the report.
   const digests = simulation.replicas.map((replica) => toHex(finalDigest(simulation, replica)));
   checkEndState(simulation, digests);
-  return { report: buildReport(simulation, digests), context: simulation, violations: simulation.checker.violations };
+  const linearizability = checkHistory(simulation);
+  if (options.liveness !== undefined && simulation.checker.ok) {
+    for (const violation of checkLiveness(simulation.history.operations, options.liveness, simulation.queue.nowMs)) simulation.checker.report(violation);
+  }
+  return { report: buildReport(simulation, digests, linearizability), context: simulation, violations: simulation.checker.violations };
+}
+
+/**
+ * What clients saw must be linearizable (Herlihy & Wing), the guarantee PBFT gives
+ * clients (OSDI'99 §4.7, TOCS 2002 §2.3). The version checker reports the smallest
+ * sets of operations it found that no linearization can satisfy.
+ */
+function checkHistory(simulation: SimulationContext): SeedReport['linearizability'] {
+  const result = checkPancydbVersions(simulation.history.operations, { maxViolations: 3 });
+  for (const violation of result.violations) {
+    const operations = violation.operations.map(describePancydbOperation).join('; ');
+    simulation.checker.report({ property: 'linearizability', detail: `${violation.kind}: ${violation.detail} [operations: ${operations}]`, replicas: [], atMs: simulation.queue.nowMs });
+  }
+  return result.verdict;
 }
 
 /** §4.3: the log holds at most L sequence numbers; future buffers stay within their caps. */
@@ -68,8 +97,10 @@ function finalDigest(simulation: SimulationContext, replica: Replica): Uint8Arra
   return stateDigest(simulation.crypto.sha256, replica.store.snapshot(), replica.clients.encode());
 }
 
+/** Only correct replicas' final states are compared: a Byzantine one may hold anything. */
 function checkEndState(simulation: SimulationContext, digests: readonly string[]): void {
-  const { checker, replicas, workloads, queue } = simulation;
+  const { checker, workloads, queue } = simulation;
+  const replicas = correctReplicas(simulation);
   const atMs = queue.nowMs;
   const byPrefix = new Map<number, { replica: number; digest: string }>();
   for (const replica of replicas) {
@@ -94,8 +125,13 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-function buildReport(simulation: SimulationContext, digests: readonly string[]): SeedReport {
-  const { options, replicas, workloads, latenciesMs, checker } = simulation;
+function correctReplicas(simulation: SimulationContext): Replica[] {
+  return simulation.correct.map((id) => simulation.replicas[id]!);
+}
+
+function buildReport(simulation: SimulationContext, digests: readonly string[], linearizability: SeedReport['linearizability']): SeedReport {
+  const { options, workloads, latenciesMs, checker } = simulation;
+  const replicas = correctReplicas(simulation);
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 1000) / 1000;
   const phases = workloads.lockseq ?? { lock: 0, write: 0, clear: 0, unlock: 0 };
@@ -103,6 +139,7 @@ function buildReport(simulation: SimulationContext, digests: readonly string[]):
     seed: options.seed,
     n: options.n,
     f: quorumsFor(options.n).f,
+    faulty: simulation.faulty,
     durationS: options.durationMs / 1000,
     lock: phases.lock,
     write: phases.write,
@@ -118,6 +155,7 @@ function buildReport(simulation: SimulationContext, digests: readonly string[]):
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) },
     messages: { ...simulation.messages },
     drops: Object.fromEntries([...simulation.drops].sort(([a], [b]) => a.localeCompare(b))),
+    linearizability,
     violations: checker.violations.map(({ property, detail }) => ({ property, detail })),
   };
 }

@@ -15,4 +15,4 @@ export { pancydbModel } from './model-pancydb.ts';
 export { parseEtcdLog } from './porcupine-etcd.ts';
 export { parseKvLog } from './porcupine-kv.ts';
 export { checkPancydbVersions, type PancydbVersionCheckOptions, type PancydbVersionCheckResult } from './pancydb-versions.ts';
-export type { PancydbHistory, PancydbOperation, PancydbViolation, PancydbViolationKind } from './pancydb-violation.ts';
+export { describePancydbOperation, type PancydbHistory, type PancydbOperation, type PancydbViolation, type PancydbViolationKind } from './pancydb-violation.ts';

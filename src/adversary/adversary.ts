@@ -1,0 +1,97 @@
+// The adversary interface: a Byzantine replica is an honest Replica wrapped by an
+// adversary, which sees every input before the replica does and every output after,
+// and may rewrite, drop, delay or add to them (PBFT's fault model, OSDI'99 §2: faulty
+// replicas behave arbitrarily, but cannot forge other replicas' signatures).
+//
+// What an adversary may do is exactly what the AdversaryApi hands it: its own key (sign),
+// the honest replica it wraps (state it may read and tamper with), a second instance with
+// the same key (twins), a seeded Rng, and a context shared by all faulty replicas of the
+// run (collusion). It never holds another replica's key, so a message it signs while
+// claiming another sender fails verification at every honest gateway.
+//
+// An adversary file needs no imports: it default-exports a plain object
+//   { name, faultModel, attacks, options, create(api, options) }
+// and can live anywhere; scenario files name it by path. See adversaries/README.md.
+import type { Peer } from '../core/gateway.ts';
+import type { ProtocolParameters } from '../core/config.ts';
+import type { Message, PrePrepare, Signed, SignedRequest } from '../core/messages.ts';
+import type { Replica, ReplicaInput, ReplicaOutput } from '../core/replica.ts';
+import type { Rng } from '../sim/rng.ts';
+import type { OptionSpecs, OptionValues } from './options.ts';
+
+/**
+ * What an adversary returns: anything a replica can output, where sends and broadcasts
+ * may carry `delayMs`, held back by the driver before they reach the network.
+ */
+export type AdversaryOutput =
+  | ReplicaOutput
+  | { readonly kind: 'send'; readonly to: Peer; readonly signed: Signed; readonly delayMs?: number }
+  | { readonly kind: 'broadcast'; readonly signed: Signed; readonly delayMs?: number };
+
+export interface AdversaryApi {
+  /** The replica this adversary speaks for; its key is the only one it holds. */
+  readonly id: number;
+  readonly n: number;
+  readonly f: number;
+  readonly parameters: ProtocolParameters;
+  /** Every faulty replica of the run, this one included: the colluders. */
+  readonly faulty: readonly number[];
+  /** One object per run, shared by all faulty replicas: how they collude. */
+  readonly shared: Map<string, unknown>;
+  /** Seeded per run and per replica: the adversary's only source of randomness. */
+  readonly rng: Rng;
+  /** The honest replica inside (the current incarnation after a restart): read or tamper with its state. */
+  readonly replica: Replica;
+  /** Runs the honest replica on an input: what an honest replica would do now. */
+  step(input: ReplicaInput): AdversaryOutput[];
+  /** Signs any message with this replica's key. The message may claim another sender; honest replicas will catch it. */
+  sign<M extends Message>(message: M): Signed<M>;
+  /** Decodes a frame without verifying it; undefined if it is malformed. */
+  decode(frame: Uint8Array): Signed | undefined;
+  /** SHA-256 of a batch as PRE-PREPARE's d covers it (§4.2). */
+  batchDigest(batch: readonly SignedRequest[]): Uint8Array;
+  /** A PRE-PREPARE with another batch signed by this replica: the equivocator's tool. */
+  prePrepare(view: number, seq: number, batch: readonly SignedRequest[]): Signed<PrePrepare>;
+  sha256(data: Uint8Array): Uint8Array;
+  /** primary(v) = v mod n (§4.1). */
+  primaryOf(view: number): number;
+  /** A second honest instance with this replica's key and a fresh state: a twin (Bano et al., Twins). */
+  spawnTwin(): Replica;
+  /** A line in the run's trace (`-V`), prefixed with the replica and time. */
+  note(line: string): void;
+  /** Simulated now, in ms: the time of the input being handled. */
+  readonly nowMs: number;
+}
+
+/** One adversary at one replica: it receives every input the replica would. */
+export interface AdversaryInstance {
+  step(input: ReplicaInput): readonly AdversaryOutput[];
+}
+
+/** What an adversary file default-exports. */
+export interface AdversaryDefinition<Specs extends OptionSpecs = OptionSpecs> {
+  readonly name: string;
+  /** The fault this adversary models (one line). */
+  readonly faultModel: string;
+  /** The guarantee it attacks, with the paper section that provides it. */
+  readonly attacks: string;
+  readonly options: Specs;
+  create(api: AdversaryApi, options: OptionValues<Specs>): AdversaryInstance;
+}
+
+/** Identity, for type inference of `options` inside `create`. */
+export function defineAdversary<Specs extends OptionSpecs>(definition: AdversaryDefinition<Specs>): AdversaryDefinition<Specs> {
+  return definition;
+}
+
+/** Common filters: the outputs of one honest step, rewritten message by message. */
+export function mapSends(
+  outputs: readonly AdversaryOutput[],
+  rewrite: (signed: Signed, to: Peer | 'all') => readonly AdversaryOutput[],
+): AdversaryOutput[] {
+  return outputs.flatMap((output) => {
+    if (output.kind === 'send') return rewrite(output.signed, output.to);
+    if (output.kind === 'broadcast') return rewrite(output.signed, 'all');
+    return [output];
+  });
+}
