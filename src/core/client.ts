@@ -8,9 +8,10 @@ import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import type { Peer } from './gateway.ts';
 import type { Reply, Request, Signed, SignedRequest } from './messages.ts';
 import type { Operation, OperationResult } from './operations.ts';
+import { clientQuorums, type Flawed } from './flaws.ts';
 import { primaryOf, quorumsFor, type Quorums } from './quorum.ts';
 
-export interface ClientConfig {
+export interface ClientConfig extends Flawed {
   readonly id: number;
   readonly n: number;
   readonly keyPair: KeyPair;
@@ -66,7 +67,7 @@ export class Client {
   private outputs: ClientOutput[] = [];
 
   constructor(readonly config: ClientConfig) {
-    this.quorums = quorumsFor(config.n);
+    this.quorums = clientQuorums(config, quorumsFor(config.n));
     if (config.replicaKeys.length !== config.n) throw new Error(`replicaKeys must hold n=${config.n} keys`);
     if (!(config.initialTimeoutMs > 0 && config.maxTimeoutMs >= config.initialTimeoutMs)) {
       throw new Error('initialTimeoutMs must be positive and maxTimeoutMs at least initialTimeoutMs');

@@ -1,5 +1,6 @@
 // Protocol parameters of one replica, checked once at start-up.
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
+import type { Flawed } from './flaws.ts';
 import { quorumsFor, type Quorums } from './quorum.ts';
 
 export interface ProtocolParameters {
@@ -50,7 +51,7 @@ export const DEFAULT_PARAMETERS: Omit<ProtocolParameters, 'n'> = {
   viewChangeResendMs: 250,
 };
 
-export interface ReplicaConfig extends ProtocolParameters {
+export interface ReplicaConfig extends ProtocolParameters, Flawed {
   readonly id: number;
   readonly keyPair: KeyPair;
   readonly crypto: Crypto;

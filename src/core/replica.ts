@@ -4,6 +4,7 @@
 import { bytesEqual } from './bytes.ts';
 import { type Certificate, type OwnCheckpoint, type StableCheckpoint, CheckpointTracker, stateDigest } from './checkpoints.ts';
 import { ClientTable } from './client-table.ts';
+import { commitQuorum, replicaQuorums, hasFlaw } from './flaws.ts';
 import { validateParameters, type ReplicaConfig } from './config.ts';
 import { attachBatch, encodeBatch, encodeSigned, headerOf } from './encoding.ts';
 import { admit, type DropReason, type GatewayContext, type Peer } from './gateway.ts';
@@ -142,7 +143,7 @@ export class Replica implements GatewayContext {
 
   constructor(config: ReplicaConfig, options: { readonly restarted?: boolean } = {}) {
 
-    this.quorums = validateParameters(config);
+    this.quorums = replicaQuorums(config, validateParameters(config));
     if (!Number.isInteger(config.id) || config.id < 0 || config.id >= config.n) {
       throw new Error(`id must be in 0..${config.n - 1}, got ${config.id}`);
     }
@@ -405,7 +406,7 @@ export class Replica implements GatewayContext {
   }
 
   private checkCommitted(entry: LogEntry, nowMs: number): void {
-    if (entry.committed || !entry.prepared || entry.matchingCommits() < this.quorums.strong) return;
+    if (entry.committed || !entry.prepared || entry.matchingCommits() < commitQuorum(this.config, this.quorums)) return;
     entry.committed = true;
     this.emit({ type: 'committed', view: entry.view, seq: entry.seq, digest: entry.digest! });
     this.executeReady(nowMs);
@@ -664,7 +665,7 @@ export class Replica implements GatewayContext {
     if (newView === this.view && this.active) return;
     // §4.4: recompute O from V; a primary whose O differs is faulty.
     const plan = planNewView(viewChanges.map((viewChange) => viewChange.message));
-    const mismatch = matchesPlan(plan, newView, prePrepares);
+    const mismatch = hasFlaw(this.config, 'new-view-o-not-recomputed') ? undefined : matchesPlan(plan, newView, prePrepares);
     if (mismatch !== undefined) {
       this.drop({ kind: 'replica', id: signed.message.replica }, 'bad-new-view', mismatch, 'new-view');
       this.view = Math.max(this.view, newView);

@@ -9,6 +9,7 @@ import { createCrypto } from '../crypto/index.ts';
 import { withTiming, type TimedCrypto } from '../crypto/timing.ts';
 import { Client, type ClientOutput } from '../core/client.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../core/config.ts';
+import type { ProtocolFlaw } from '../core/flaws.ts';
 import type { Peer } from '../core/gateway.ts';
 import type { Signed } from '../core/messages.ts';
 import { Replica, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
@@ -46,6 +47,8 @@ export interface SimulationOptions {
   readonly afterReplicaStep?: (replica: Replica, nowMs: number) => void;
   readonly clientTimeoutMs?: { readonly initial: number; readonly max: number };
   readonly tickMs?: number;
+  /** Deliberately broken protocol variants (src/core/flaws.ts); tests only, never the CLI. */
+  readonly flaws?: ReadonlySet<ProtocolFlaw>;
   /** Byzantine replicas: id -> adversary. Their events never reach the checkers. */
   readonly faulty?: ReadonlyMap<number, FaultySpec>;
 }
@@ -86,7 +89,8 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const clientKeyPairs = Array.from({ length: options.workload.clients }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)));
   const clientKey = (client: number) => clientKeyPairs[client]?.publicKey;
 
-  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto, replicaKeys, clientKey }));
+  const flaws = options.flaws === undefined ? {} : { flaws: options.flaws };
+  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto, replicaKeys, clientKey, ...flaws }));
   const faultySpecs = options.faulty ?? new Map<number, FaultySpec>();
   const faulty = [...faultySpecs.keys()].sort((a, b) => a - b);
   for (const id of faulty) if (!Number.isSafeInteger(id) || id < 0 || id >= options.n) throw new Error(`faulty replica ${id} is not one of 0..${options.n - 1}`);
@@ -95,7 +99,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const replicas = nodes.map((node) => (node instanceof HostedAdversary ? node.replica : (node as Replica)));
   const timeouts = options.clientTimeoutMs ?? { initial: 150, max: 1200 };
   const clients = clientKeyPairs.map(
-    (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max }),
+    (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max, ...flaws }),
   );
   const checker = new SafetyChecker({
     verifyRequest: ({ request }) => {
