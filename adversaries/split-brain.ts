@@ -65,7 +65,8 @@ export default defineAdversary({
     const newPrimary = api.primaryOf(1);
     const others = Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id);
     const outside = others.filter((id) => !target.has(id) && !api.faulty.includes(id));
-    const sendTo = (ids: readonly number[], signed: Signed): AdversaryOutput[] => ids.map((id) => ({ kind: 'send', to: { kind: 'replica', id }, signed }));
+    const sendTo = (ids: readonly number[], signed: Signed): AdversaryOutput[] =>
+      ids.filter((id) => id < api.n).map((id) => ({ kind: 'send', to: { kind: 'replica', id }, signed }));
     const isAbout = (message: Message) => plot.seq !== undefined && 'seq' in message && message.seq === plot.seq && (!('view' in message) || message.view === 0);
     if (api.id === oldPrimary) return oldPrimaryRole(api, plot, attack, target, options, sendTo, outside);
     if (api.id === newPrimary) return newPrimaryRole(api, plot, attack, target, outside, sendTo, isAbout, options);

@@ -310,6 +310,12 @@ class Driver {
 
   /** An adversary may hold a message back; the network sees it only when it is let go. */
   private transmitLater(from: Peer, to: Peer, signed: Signed, delayMs: number | undefined): void {
+    // An adversary may name a peer that does not exist; the network has no such link.
+    const peers = to.kind === 'replica' ? this.replicaPeers : this.clientPeers;
+    if (!Number.isSafeInteger(to.id) || to.id < 0 || to.id >= peers.length) {
+      this.context.drops.set('no-such-peer', (this.context.drops.get('no-such-peer') ?? 0) + 1);
+      return;
+    }
     if (delayMs === undefined || !(delayMs > 0)) return this.transmit(from, to, signed);
     this.context.queue.schedule(this.nowMs + delayMs, () => this.transmit(from, to, signed));
   }
