@@ -13,12 +13,16 @@ Commands:
 Examples:
   npx pancydb sim -R 5 --profile ci        five seeds of the small workload
   npx pancydb sim -S 7 -l 0.2 -V           one seed with 20% loss, traced
+  npx pancydb sim --scenario adversaries/scenarios/equivocate.json -R 1000
+                                           a scenario file over 1000 seeds, on every core
   npx pancydb sim --profile ci --silent 0@3 -V   watch a view change, message by message
   npx pancydb demo                         the same, narrated for newcomers`;
 
 const consoleOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  // A progress line only where someone watches it; logs and pipes get none.
+  ...(process.stderr.isTTY ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
 };
 
 export async function main(args: readonly string[], output: Output = consoleOutput): Promise<number> {
@@ -26,7 +30,7 @@ export async function main(args: readonly string[], output: Output = consoleOutp
   try {
     switch (command) {
       case 'sim':
-        return runSimCommand(rest, output);
+        return await runSimCommand(rest, output);
       case 'demo':
         return runDemo(rest, output);
       case undefined:

@@ -1,17 +1,24 @@
 // `pancydb sim` flags: parsed and checked here, every error naming the flag.
 import { quorumsFor } from '../core/quorum.ts';
-import { DEFAULT_NETWORK, type Crash, type NetworkOptions, type Partition, type Silence } from '../sim/network.ts';
-import { isProfileName, lockseqWorkloadOf, PROFILES, type ProfileName } from '../sim/profiles.ts';
-import { parseOperationMix } from '../sim/workload/random.ts';
-import type { WorkloadOptions } from '../sim/workloads.ts';
+import type { Crash, Partition, Silence } from '../sim/network.ts';
+import { isProfileName, type ProfileName } from '../sim/profiles.ts';
+import { parseOperationMix, type OperationMix } from '../sim/workload/random.ts';
 import { UsageError } from './usage-error.ts';
 
-export const SIM_HELP = `Usage: pancydb sim [options]
+export const SIM_HELP = `Usage: pancydb sim [--scenario FILE] [options]
 
 Runs PBFT-replicated Pancydb in the deterministic simulator, one run per seed, and
 checks agreement, state digests, exactly-once, validity, reply integrity and the
 lockseq invariant on every replica's final database.
 
+  --scenario FILE    run a scenario file: JSON naming f, network faults, Byzantine
+                     replicas and their adversaries, the workload and what to expect
+                     (safety, a liveness bound, or a violation some seed must find);
+                     see README.md. Flags given with it override the file: -R (default
+                     the file's seeds), --duration, --work-until, --clients, --profile
+                     (lockseq sizes), --mix, --batch, -l, --jitter, --reorder, --duplicate;
+                     --crash, --silent and --partition add to its faults; -n, if given,
+                     must equal the file's 3f+1
   -S SEED            first seed (default 1)
   -R COUNT           number of seeds: SEED, SEED+1, ... (default 1)
   -n N               replicas, 3f+1 (default 4)
@@ -43,26 +50,57 @@ lockseq invariant on every replica's final database.
                      cut links between replica groups in that window, e.g. 5-35:0,1,2/3
                      isolates replica 3 from 5 s to 35 s; clients keep all links (repeatable)
   --crypto NAME      native (default, node:crypto) or noble (pure JS)
+  --workers N        worker threads for several seeds (default: one per core; 1 runs
+                     them in this thread); -V and -p always run in this thread
+  --shrink FILE      with one failing seed (-S, -R 1): look for a smaller scenario that
+                     still fails with that seed (fewer faulty replicas and network faults,
+                     fewer clients, shorter run), write it to FILE and print its replay
   -h, --help         this text
 
-Exit status: 0 all seeds passed, 1 a seed failed, 2 usage error.`;
+Exit status: 0 all seeds passed (for a scenario expecting a violation: some seed found
+one), 1 a seed failed (or none found the expected violation), 2 usage error, including
+any problem in a scenario file.`;
+
+/**
+ * The flags that shape a run, as given: undefined (or empty) when not given. Without
+ * --scenario, defaults fill the gaps (sim-seed.ts, commandScenario); with it, they
+ * override the file's fields and the lists add to the file's.
+ */
+export interface SimFlags {
+  readonly n: number | undefined;
+  readonly profile: ProfileName | undefined;
+  readonly durationS: number | undefined;
+  readonly workUntilS: number | undefined;
+  readonly clients: number | undefined;
+  readonly workload: 'lockseq' | 'random' | undefined;
+  readonly mix: OperationMix | undefined;
+  readonly maxBatch: number | undefined;
+  readonly loss: number | undefined;
+  readonly jitterMs: number | undefined;
+  readonly reorder: number | undefined;
+  readonly duplicate: number | undefined;
+  readonly crashes: readonly Crash[];
+  readonly silences: readonly Silence[];
+  readonly partitions: readonly Partition[];
+}
 
 export interface SimCommand {
+  /** --scenario as given (relative to the working directory); undefined without it. */
+  readonly scenarioPath: string | undefined;
   readonly firstSeed: number;
-  readonly seeds: number;
-  readonly n: number;
-  readonly profile: ProfileName;
-  readonly durationMs: number;
-  readonly workloadDurationMs: number | undefined;
-  readonly workload: WorkloadOptions;
-  readonly network: NetworkOptions;
-  readonly maxBatch: number | undefined;
+  /** -R as given; without it 1, or the scenario's `seeds`. */
+  readonly seedCount: number | undefined;
+  readonly flags: SimFlags;
   readonly crypto: 'native' | 'noble';
   readonly verbose: boolean;
   readonly printDatabase: boolean;
   readonly json: boolean;
   readonly help: boolean;
-  /** The flags as given, minus -S/-R, to print a replay command. */
+  /** --workers: threads for a sweep; undefined means one per core (1 runs seeds in this thread). */
+  readonly workers: number | undefined;
+  /** --shrink FILE: shrink the failing seed's scenario and write the smaller one to FILE. */
+  readonly shrinkTo: string | undefined;
+  /** The flags as given, minus -S, -R, --scenario and --json, to print a replay command. */
   readonly replayFlags: readonly string[];
 }
 
@@ -115,92 +153,106 @@ function parseCrash(text: string | undefined): Crash {
   return { replica: Number(match[1]), atMs, restartAtMs };
 }
 
+const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--scenario', '--workers', '--shrink']);
+const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help']);
+/** Flags that change what a run does; the rest only change how it is shown. */
+const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink']);
+
 export function parseSimArgs(args: readonly string[]): SimCommand {
-  const flags = new Map<string, string>();
+  const values = new Map<string, string>();
   const crashes: Crash[] = [];
   const silences: Silence[] = [];
   const partitions: Partition[] = [];
   const switches = new Set<string>();
   const replayFlags: string[] = [];
-  const valued = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto']);
-  const boolean = new Set(['-V', '-p', '--json', '-h', '--help']);
   for (let index = 0; index < args.length; index++) {
     const arg = args[index]!;
-    if (boolean.has(arg)) {
+    if (SWITCHES.has(arg)) {
       switches.add(arg);
-      if (arg !== '--json') replayFlags.push(arg);
+      if (!NOT_REPLAYED.has(arg)) replayFlags.push(arg);
       continue;
     }
-    if (!valued.has(arg)) throw new UsageError(`unknown option ${arg} (see pancydb sim --help)`);
+    if (!VALUED.has(arg)) throw new UsageError(`unknown option ${arg} (see pancydb sim --help)`);
     const value = args[++index];
     if (value === undefined) throw new UsageError(`${arg} needs a value`);
     if (arg === '--crash') crashes.push(parseCrash(value));
     else if (arg === '--silent') silences.push(parseSilence(value));
     else if (arg === '--partition') partitions.push(parsePartition(value));
-    else flags.set(arg, value);
-    if (arg !== '-S' && arg !== '-R') replayFlags.push(arg, value);
+    else values.set(arg, value);
+    if (!NOT_REPLAYED.has(arg)) replayFlags.push(arg, value);
   }
-  const n = flags.has('-n') ? integer('-n', flags.get('-n'), 1) : 4;
-  try {
-    quorumsFor(n);
-  } catch {
-    throw new UsageError(`-n must be 3f+1 for some f >= 1 (4, 7, 10, ...), got ${n}`);
+  const scenarioPath = values.get('--scenario');
+  const flags = parseFlags(values, { crashes, silences, partitions });
+  if (scenarioPath === undefined) {
+    checkReplicaIds(flags, flags.n ?? 4);
+    if (flags.mix !== undefined && (flags.workload ?? 'lockseq') === 'lockseq') throw new UsageError('--mix applies to --workload random only');
   }
-  for (const crash of crashes) {
-    if (crash.replica >= n) throw new UsageError(`--crash names replica ${crash.replica}, but replicas are 0..${n - 1}`);
-  }
-  for (const silence of silences) {
-    if (silence.replica >= n) throw new UsageError(`--silent names replica ${silence.replica}, but replicas are 0..${n - 1}`);
-  }
-  for (const id of partitions.flatMap((partition) => partition.groups.flat())) {
-    if (id >= n) throw new UsageError(`--partition names replica ${id}, but replicas are 0..${n - 1}`);
-  }
-  const profileName = flags.get('--profile') ?? 'full';
-  if (!isProfileName(profileName)) throw new UsageError(`--profile must be full or ci, got ${profileName}`);
-  const profile = PROFILES[profileName];
-  const durationS = flags.has('--duration') ? nonNegative('--duration', flags.get('--duration')) : profile.durationS;
-  if (durationS <= 0) throw new UsageError('--duration must be above 0');
-  const clients = flags.has('--clients') ? integer('--clients', flags.get('--clients'), 1) : profile.clients;
-  const crypto = flags.get('--crypto') ?? 'native';
+  const crypto = values.get('--crypto') ?? 'native';
   if (crypto !== 'native' && crypto !== 'noble') throw new UsageError(`--crypto must be native or noble, got ${crypto}`);
   return {
-    firstSeed: flags.has('-S') ? integer('-S', flags.get('-S'), 0) : 1,
-    seeds: flags.has('-R') ? integer('-R', flags.get('-R'), 1) : 1,
-    n,
-    profile: profileName,
-    durationMs: durationS * 1000,
-    workloadDurationMs: flags.has('--work-until') ? nonNegative('--work-until', flags.get('--work-until')) * 1000 : undefined,
-    workload: parseWorkload(flags, profileName, clients),
-    network: {
-      ...DEFAULT_NETWORK,
-      loss: flags.has('-l') ? probability('-l', flags.get('-l')) : 0,
-      jitterMs: flags.has('--jitter') ? nonNegative('--jitter', flags.get('--jitter')) : 0,
-      reorder: flags.has('--reorder') ? probability('--reorder', flags.get('--reorder')) : 0,
-      duplicate: flags.has('--duplicate') ? probability('--duplicate', flags.get('--duplicate')) : 0,
-      crashes,
-      silences,
-      partitions,
-    },
-    maxBatch: flags.has('--batch') ? integer('--batch', flags.get('--batch'), 1) : undefined,
+    scenarioPath,
+    firstSeed: values.has('-S') ? integer('-S', values.get('-S'), 0) : 1,
+    seedCount: values.has('-R') ? integer('-R', values.get('-R'), 1) : undefined,
+    flags,
     crypto,
     verbose: switches.has('-V'),
     printDatabase: switches.has('-p'),
     json: switches.has('--json'),
     help: switches.has('-h') || switches.has('--help'),
+    workers: values.has('--workers') ? integer('--workers', values.get('--workers'), 1) : undefined,
+    shrinkTo: values.get('--shrink'),
     replayFlags,
   };
 }
 
-function parseWorkload(flags: ReadonlyMap<string, string>, profile: ProfileName, clients: number): WorkloadOptions {
-  const kind = flags.get('--workload') ?? 'lockseq';
-  if (kind === 'lockseq') {
-    if (flags.has('--mix')) throw new UsageError('--mix applies to --workload random only');
-    return lockseqWorkloadOf(profile, clients);
+function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, 'crashes' | 'silences' | 'partitions'>): SimFlags {
+  const optional = <T>(flag: string, parse: (flag: string, text: string | undefined) => T): T | undefined => (values.has(flag) ? parse(flag, values.get(flag)) : undefined);
+  const n = optional('-n', (flag, text) => integer(flag, text, 1));
+  if (n !== undefined) {
+    try {
+      quorumsFor(n);
+    } catch {
+      throw new UsageError(`-n must be 3f+1 for some f >= 1 (4, 7, 10, ...), got ${n}`);
+    }
   }
-  if (kind !== 'random') throw new UsageError(`--workload must be lockseq or random, got ${kind}`);
-  try {
-    return { kind, clients, keys: 4, mix: parseOperationMix(flags.get('--mix') ?? 'get=2,put=1,cas=1,remove=1') };
-  } catch (error) {
-    throw new UsageError(`--mix: ${error instanceof Error ? error.message : String(error)}`);
+  const profile = values.get('--profile');
+  if (profile !== undefined && !isProfileName(profile)) throw new UsageError(`--profile must be full or ci, got ${profile}`);
+  const durationS = optional('--duration', nonNegative);
+  if (durationS !== undefined && durationS <= 0) throw new UsageError('--duration must be above 0');
+  const workload = values.get('--workload');
+  if (workload !== undefined && workload !== 'lockseq' && workload !== 'random') throw new UsageError(`--workload must be lockseq or random, got ${workload}`);
+  return {
+    n,
+    profile,
+    durationS,
+    workUntilS: optional('--work-until', nonNegative),
+    clients: optional('--clients', (flag, text) => integer(flag, text, 1)),
+    workload,
+    mix: optional('--mix', (flag, text) => {
+      try {
+        return parseOperationMix(text ?? '');
+      } catch (error) {
+        throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }),
+    maxBatch: optional('--batch', (flag, text) => integer(flag, text, 1)),
+    loss: optional('-l', probability),
+    jitterMs: optional('--jitter', nonNegative),
+    reorder: optional('--reorder', probability),
+    duplicate: optional('--duplicate', probability),
+    ...lists,
+  };
+}
+
+/** --crash, --silent and --partition name replicas 0..n-1. */
+export function checkReplicaIds(flags: Pick<SimFlags, 'crashes' | 'silences' | 'partitions'>, n: number): void {
+  for (const crash of flags.crashes) {
+    if (crash.replica >= n) throw new UsageError(`--crash names replica ${crash.replica}, but replicas are 0..${n - 1}`);
+  }
+  for (const silence of flags.silences) {
+    if (silence.replica >= n) throw new UsageError(`--silent names replica ${silence.replica}, but replicas are 0..${n - 1}`);
+  }
+  for (const id of flags.partitions.flatMap((partition) => partition.groups.flat())) {
+    if (id >= n) throw new UsageError(`--partition names replica ${id}, but replicas are 0..${n - 1}`);
   }
 }

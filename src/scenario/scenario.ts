@@ -18,8 +18,12 @@ export interface ScenarioFaulty extends FaultySpec {
 export type ScenarioExpectation =
   /** Liveness: every request a correct client submits from liveAfterS on completes within completeWithinS. */
   | { readonly kind: 'live'; readonly liveAfterMs: number; readonly completeWithinMs: number }
-  /** A negative test: some seed must produce a violation. */
-  | { readonly kind: 'violation' }
+  /**
+   * A negative test: some seed must produce a violation. With a liveness bound (the file
+   * gives liveAfterS/completeWithinS next to "violation": true), breaking it counts too:
+   * that is how a scenario says "more than f silent replicas must stall the system".
+   */
+  | { readonly kind: 'violation'; readonly liveness: { readonly liveAfterMs: number; readonly completeWithinMs: number } | undefined }
   /** Safety only. */
   | { readonly kind: 'safe' };
 

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { parseSimArgs } from '../../src/cli/sim-options.ts';
 import { replayCommand } from '../../src/cli/sim.ts';
+import { loadSimCommand, runCommandSeed } from '../../src/cli/sim-seed.ts';
+
+const SCENARIOS = 'test/fixtures/scenarios';
 
 async function run(args: string[]): Promise<{ status: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -70,5 +73,108 @@ describe('pancydb sim: a run', () => {
   it('the replay command keeps the flags that shape the run and names the seed', () => {
     const command = parseSimArgs(['-S', '9', '-R', '100', '-n', '7', '-l', '0.2', '--profile', 'ci', '--json']);
     expect(replayCommand(command, 17)).toBe('npx pancydb sim -S 17 -n 7 -l 0.2 --profile ci -V');
+  });
+});
+
+describe('pancydb sim --scenario: a scenario file, with flags that override it', () => {
+  const silentPrimary = `${SCENARIOS}/silent-primary.json`;
+
+  it('prints a header, runs the seeds -S/-R choose with the --duration given, and passes', async () => {
+    const result = await run(['sim', '--scenario', silentPrimary, '-S', '3', '-R', '2', '--duration', '4']);
+    expect(result.status).toBe(0);
+    expect(result.out[0]).toBe(
+      `scenario silent-primary (${silentPrimary}): n=4 f=1; faulty: 0=silent; expect: safety, and requests from 0 s complete within 4 s; seeds 3..4`,
+    );
+    expect(result.out[1]).toMatch(/^seed 3: /);
+    expect(result.out[2]).toMatch(/^seed 4: /);
+    expect(result.out.at(-1)).toBe('PASS seeds=2 failures=0');
+  });
+
+  it("runs the file's seeds by default, and flags replace, cut short or add to its fields", async () => {
+    const plain = await loadSimCommand(['--scenario', silentPrimary]);
+    expect(plain.seeds).toBe(5);
+    expect(plain.scenario).toMatchObject({ durationMs: 6000, workloadDurationMs: 3000 });
+    const args = ['--scenario', silentPrimary, '--duration', '2', '--clients', '3', '-l', '0.1', '--silent', '1@1', '--batch', '8', '--profile', 'full'];
+    const { scenario } = await loadSimCommand(args);
+    expect(scenario).toMatchObject({ durationMs: 2000, workloadDurationMs: 2000, parameters: { maxBatch: 8 } });
+    expect(scenario.workload).toEqual({ kind: 'lockseq', clients: 3, maxSequenceLength: 100, groups: 100 });
+    expect(scenario.network).toMatchObject({ loss: 0.1, silences: [{ replica: 1, fromMs: 1000, untilMs: Infinity }] });
+    expect([...scenario.faulty.keys()]).toEqual([0]);
+  });
+
+  it('--json prints one report per seed and no header', async () => {
+    const result = await run(['sim', '--scenario', silentPrimary, '-S', '2', '-R', '1', '--duration', '3', '--json']);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.out[0]!);
+    expect(report).toMatchObject({ seed: 2, n: 4, f: 1, faulty: [0] });
+    expect(Object.keys(report.stateDigests)).toEqual(['1', '2', '3']);
+    expect(result.out.slice(1)).toEqual(['PASS seeds=1 failures=0']);
+  });
+
+  it('runCommandSeed, the seam a sweep worker uses, builds the same run as the CLI loop', async () => {
+    const args = ['--scenario', silentPrimary, '-S', '2', '-R', '1', '--duration', '3', '--json'];
+    const result = await run(['sim', ...args]);
+    const { report } = runCommandSeed(await loadSimCommand(args), 2);
+    expect(JSON.stringify(report)).toBe(result.out[0]);
+  });
+
+  it('a failing seed prints a replay command that reproduces it exactly', async () => {
+    // A second silent replica (beyond f=1) from 1 s stalls everything: the liveness bound breaks.
+    const result = await run(['sim', '--scenario', silentPrimary, '-S', '3', '-R', '2', '--silent', '1@1', '--duration', '5', '--json']);
+    expect(result.status).toBe(1);
+    const failing = result.out.map((line) => (line.startsWith('{') ? JSON.parse(line) : undefined)).find((report) => report?.violations.length > 0);
+    expect(failing.violations[0].property).toBe('liveness');
+    const replay = result.out.at(-1)!;
+    expect(replay).toBe(`replay: npx pancydb sim --scenario ${silentPrimary} -S ${failing.seed} -R 1 --silent 1@1 --duration 5 -V`);
+    const args = replay.replace('replay: npx pancydb ', '').replace(/ -V$/, ' --json').split(' ');
+    const again = await run(args);
+    expect(again.out[0]).toBe(JSON.stringify(failing));
+  });
+
+  it('the replay command quotes a path the shell would split', () => {
+    const command = parseSimArgs(['--scenario', 'my scenarios/x.json', '-S', '9', '-R', '100', '-l', '0.2', '--json']);
+    expect(replayCommand(command, 17)).toBe("npx pancydb sim --scenario 'my scenarios/x.json' -S 17 -R 1 -l 0.2 -V");
+  });
+
+  it('expect violation: passes when some seed finds one (2 of 4 replicas silent stall every request)', async () => {
+    const result = await run(['sim', '--scenario', `${SCENARIOS}/two-silent-violation.json`]);
+    expect(result.status).toBe(0);
+    expect(result.out[0]).toContain('faulty: 0=silent 1=silent; expect: a violation in some seed');
+    expect(result.out.some((line) => line.startsWith('  VIOLATION liveness: '))).toBe(true);
+    expect(result.out.at(-1)).toBe('PASS seeds=2 violating=2 (expected violation found at seed 1)');
+  });
+
+  it('expect violation: fails when no seed finds one, and prints the command that reruns them', async () => {
+    const path = `${SCENARIOS}/safe-only-violation.json`;
+    const result = await run(['sim', '--scenario', path, '--duration', '2']);
+    expect(result.status).toBe(1);
+    expect(result.out.slice(-2)).toEqual([
+      'FAIL seeds=2 violating=0 (expected a violation, no seed produced one)',
+      `rerun: npx pancydb sim --scenario ${path} -S 1 -R 2 --duration 2`,
+    ]);
+  });
+
+  it.each([
+    [['--scenario', `${SCENARIOS}/invalid-json.json`], 'invalid-json.json: invalid JSON'],
+    [['--scenario', `${SCENARIOS}/no-such-file.json`], 'no-such-file.json: cannot read the scenario file'],
+    [['--scenario', `${SCENARIOS}/unknown-adversary.json`], 'faulty.0.adversary: no built-in adversary "equivocat"'],
+    [['--scenario', `${SCENARIOS}/bad-default-export.json`], 'faulty.2.adversary: ./no-create.ts does not default-export'],
+    [['--scenario', `${SCENARIOS}/bad-adversary-options.json`], 'faulty.0.options.fromS: must be at least 0'],
+    [['--scenario', `${SCENARIOS}/too-many-faulty.json`], 'faulty: 2 faulty replicas'],
+    [['--scenario', silentPrimary, '-n', '7'], "-n 7 does not match the scenario's f=1"],
+    [['--scenario', silentPrimary, '--crash', '5@1'], '--crash names replica 5, but replicas are 0..3'],
+    [['--scenario', silentPrimary, '--mix', 'get=1'], '--mix applies to a random workload only'],
+    [['--scenario', silentPrimary, '--workload', 'random'], "--workload random does not match the scenario's workload.kind lockseq"],
+    [['--scenario', silentPrimary, '--work-until', '9'], '--work-until 9 is after the end of the run (6 s)'],
+  ])('exits 2 for %j', async (args, message) => {
+    const result = await run(['sim', ...args]);
+    expect(result.status).toBe(2);
+    expect(result.err.join('\n')).toContain(message);
+    expect(result.out).toEqual([]);
+  });
+
+  it('--help documents --scenario', async () => {
+    const result = await run(['sim', '--help']);
+    expect(result.out.join('\n')).toContain('--scenario FILE');
   });
 });

@@ -1,0 +1,82 @@
+// Finding and loading the adversary a scenario names. A bare name ("equivocate") is a
+// built-in: adversaries/<name>.ts in this repository. Anything with a "/" or a .ts, .js
+// or .mjs ending is a file, relative to the scenario file's directory, so a scenario and
+// its own adversary can live together anywhere. The module's default export must look
+// like an AdversaryDefinition (src/adversary/adversary.ts); it needs no imports.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { AdversaryDefinition } from '../adversary/adversary.ts';
+import type { OptionSpec } from '../adversary/options.ts';
+
+/** adversaries/ at the repository root, found from this file: src/scenario/ is two levels down. */
+export const BUILT_IN_ADVERSARIES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'adversaries');
+
+const OPTION_KINDS: readonly OptionSpec['kind'][] = ['number', 'integer', 'boolean', 'choice', 'ids'];
+
+export interface LoadedAdversary {
+  readonly definition: AdversaryDefinition;
+  /** Absolute path of the module. */
+  readonly modulePath: string;
+}
+
+/** Thrown with a message that completes "faulty.N.adversary: …". */
+export class AdversaryLoadError extends Error {}
+
+/** The built-in adversary names, sorted: adversaries/*.ts. */
+export function builtInAdversaryNames(): string[] {
+  return readdirSync(BUILT_IN_ADVERSARIES_DIR)
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.endsWith('.test.ts'))
+    .map((file) => file.slice(0, -'.ts'.length))
+    .sort();
+}
+
+export function isAdversaryPath(name: string): boolean {
+  return name.includes('/') || name.includes('\\') || /\.(ts|js|mjs)$/.test(name);
+}
+
+/** Where `name` lives, or an AdversaryLoadError saying where it was looked for. */
+export function locateAdversary(name: string, scenarioDirectory: string): string {
+  if (isAdversaryPath(name)) {
+    const path = resolve(scenarioDirectory, name);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new AdversaryLoadError(`no file ${name} (looked for ${path})`);
+    return path;
+  }
+  const path = join(BUILT_IN_ADVERSARIES_DIR, `${name}.ts`);
+  if (/^[\w-]+$/.test(name) && existsSync(path)) return path;
+  throw new AdversaryLoadError(
+    `no built-in adversary ${JSON.stringify(name)} (built-ins: ${builtInAdversaryNames().join(', ')}); ` + `a file must be named by a path such as ./${name}.ts`,
+  );
+}
+
+export async function loadAdversary(name: string, scenarioDirectory: string): Promise<LoadedAdversary> {
+  const modulePath = locateAdversary(name, scenarioDirectory);
+  let module: { readonly default?: unknown };
+  try {
+    module = (await import(pathToFileURL(modulePath).href)) as { readonly default?: unknown };
+  } catch (error) {
+    throw new AdversaryLoadError(`could not load ${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const problem = definitionProblem(module.default);
+  if (problem !== undefined) {
+    throw new AdversaryLoadError(`${name} does not default-export an adversary definition: ${problem} (see adversaries/README.md)`);
+  }
+  return { definition: module.default as AdversaryDefinition, modulePath };
+}
+
+/** What is wrong with a would-be AdversaryDefinition, or undefined if nothing is. */
+export function definitionProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return value === undefined ? 'there is no default export' : 'the default export is not an object';
+  const definition = value as Record<string, unknown>;
+  if (typeof definition['name'] !== 'string' || definition['name'] === '') return 'name must be a non-empty string';
+  if (typeof definition['create'] !== 'function') return 'create must be a function';
+  const options = definition['options'];
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return 'options must be an object of option specs';
+  for (const [key, spec] of Object.entries(options)) {
+    const kind = typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>)['kind'] : undefined;
+    if (!OPTION_KINDS.includes(kind as OptionSpec['kind']) || !Object.hasOwn(spec as object, 'default')) {
+      return `options.${key} must have a kind (${OPTION_KINDS.join(', ')}) and a default`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,54 @@
+// The `network` section of a scenario file: loss and delays, partitions and crashes,
+// in seconds in the file and in ms in NetworkOptions (src/sim/network.ts).
+import { DEFAULT_NETWORK, type Crash, type NetworkOptions, type Partition } from '../sim/network.ts';
+import { fieldPath, numberAbove, numberAtLeast, probability, replicaId, type FieldReader } from './fields.ts';
+
+const NETWORK_KEYS = ['loss', 'jitterMs', 'duplicate', 'reorder', 'partitions', 'crashes'];
+const PARTITION_KEYS = ['fromS', 'untilS', 'groups'];
+const CRASH_KEYS = ['replica', 'atS', 'restartAtS'];
+
+export function readNetwork(fields: FieldReader, value: unknown, n: number): NetworkOptions {
+  if (value === undefined) return DEFAULT_NETWORK;
+  const path = 'network';
+  const record = fields.object(path, value, NETWORK_KEYS);
+  const partitions = record['partitions'] === undefined ? [] : fields.array('network.partitions', record['partitions']);
+  const crashes = record['crashes'] === undefined ? [] : fields.array('network.crashes', record['crashes']);
+  return {
+    ...DEFAULT_NETWORK,
+    loss: fields.optional(record, path, 'loss', probability) ?? DEFAULT_NETWORK.loss,
+    jitterMs: fields.optional(record, path, 'jitterMs', numberAtLeast(0)) ?? DEFAULT_NETWORK.jitterMs,
+    duplicate: fields.optional(record, path, 'duplicate', probability) ?? DEFAULT_NETWORK.duplicate,
+    reorder: fields.optional(record, path, 'reorder', probability) ?? DEFAULT_NETWORK.reorder,
+    partitions: partitions.map((item, index) => readPartition(fields, `network.partitions.${index}`, item, n)),
+    crashes: crashes.map((item, index) => readCrash(fields, `network.crashes.${index}`, item, n)),
+  };
+}
+
+function readPartition(fields: FieldReader, path: string, value: unknown, n: number): Partition {
+  const record = fields.object(path, value, PARTITION_KEYS);
+  const fromS = fields.required(record, path, 'fromS', numberAtLeast(0));
+  const untilS = fields.required(record, path, 'untilS', numberAtLeast(0));
+  if (!(untilS > fromS)) throw fields.error(fieldPath(path, 'untilS'), `must be after fromS (${fromS}), got ${untilS}`);
+  if (!Object.hasOwn(record, 'groups')) throw fields.error(fieldPath(path, 'groups'), 'missing; must be a list of at least 2 lists of replica ids');
+  const groupsPath = fieldPath(path, 'groups');
+  const groups = fields.array(groupsPath, record['groups'], 2).map((group, index) =>
+    fields.array(fieldPath(groupsPath, index), group, 1).map((id, position) => fields.read(`${groupsPath}.${index}.${position}`, id, replicaId(n))),
+  );
+  const seen = new Set<number>();
+  for (const id of groups.flat()) {
+    if (seen.has(id)) throw fields.error(groupsPath, `replica ${id} is in more than one group`);
+    seen.add(id);
+  }
+  // Seconds to ms exactly as the --partition flag converts them, so a file and flags agree.
+  return { fromMs: fromS * 1000, untilMs: untilS * 1000, groups };
+}
+
+function readCrash(fields: FieldReader, path: string, value: unknown, n: number): Crash {
+  const record = fields.object(path, value, CRASH_KEYS);
+  const replica = fields.required(record, path, 'replica', replicaId(n));
+  const atS = fields.required(record, path, 'atS', numberAtLeast(0));
+  const restartAtS = fields.optional(record, path, 'restartAtS', numberAbove(0));
+  if (restartAtS === undefined) return { replica, atMs: atS * 1000 };
+  if (!(restartAtS > atS)) throw fields.error(fieldPath(path, 'restartAtS'), `must be after atS (${atS}), got ${restartAtS}`);
+  return { replica, atMs: atS * 1000, restartAtMs: restartAtS * 1000 };
+}

@@ -1,0 +1,112 @@
+// The scenario file schema, checked field by field: everything but loading the
+// adversary modules, which load.ts does next. Times are seconds in the file and ms in
+// the Scenario. See adversaries/README.md for the schema with an example.
+import { DEFAULT_PARAMETERS, validateParameters, type ProtocolParameters } from '../core/config.ts';
+import type { ScenarioExpectation, Scenario } from './scenario.ts';
+import { anyString, fieldPath, nonEmptyString, numberAbove, numberAtLeast, wholeAtLeast, type FieldReader } from './fields.ts';
+import { readNetwork } from './network-fields.ts';
+import { readWorkload } from './workload-fields.ts';
+
+const TOP_KEYS = ['name', 'description', 'f', 'network', 'faulty', 'workload', 'durationS', 'parameters', 'seeds', 'expect'];
+const EXPECT_KEYS = ['liveAfterS', 'completeWithinS', 'violation'];
+const FAULTY_KEYS = ['adversary', 'options'];
+const PARAMETER_KEYS = Object.keys(DEFAULT_PARAMETERS) as (keyof typeof DEFAULT_PARAMETERS)[];
+export const DEFAULT_SEEDS = 100;
+/** Without `durationS`, the run lasts the workload plus this, or plus completeWithinS. */
+const DEFAULT_TAIL_S = 5;
+
+/** A faulty replica as the file names it, before its module is loaded. */
+export interface FaultyEntry {
+  readonly id: number;
+  readonly adversary: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export type ScenarioDraft = Omit<Scenario, 'faulty' | 'path'> & { readonly faulty: readonly FaultyEntry[] };
+
+export function checkScenario(fields: FieldReader, json: unknown): ScenarioDraft {
+  const top = fields.object('', json, TOP_KEYS);
+  const name = fields.required(top, '', 'name', nonEmptyString);
+  const description = fields.optional(top, '', 'description', anyString) ?? '';
+  const f = fields.required(top, '', 'f', wholeAtLeast(1));
+  const n = 3 * f + 1;
+  const network = readNetwork(fields, top['network'], n);
+  const { workload, durationS: workloadS, byzantineClients } = readWorkload(fields, top);
+  const expect = readExpect(fields, top['expect']);
+  const durationS = fields.optional(top, '', 'durationS', numberAbove(0)) ?? workloadS + tailS(expect);
+  if (durationS < workloadS) throw fields.error('durationS', `must be at least workload.durationS (${workloadS}), got ${durationS}`);
+  const faulty = readFaulty(fields, top['faulty'], n);
+  if (faulty.length > f && expect.kind !== 'violation') {
+    const ids = faulty.map((entry) => entry.id).join(', ');
+    throw fields.error('faulty', `${faulty.length} faulty replicas (${ids}) but f=${f} tolerates at most ${f}; a scenario that expects PBFT to break must say "expect": {"violation": true}`);
+  }
+  return {
+    name,
+    description,
+    n,
+    f,
+    network,
+    faulty,
+    workload,
+    byzantineClients,
+    workloadDurationMs: workloadS * 1000,
+    durationMs: durationS * 1000,
+    parameters: readParameters(fields, top['parameters'], n),
+    seeds: fields.optional(top, '', 'seeds', wholeAtLeast(1)) ?? DEFAULT_SEEDS,
+    expect,
+  };
+}
+
+function tailS(expect: ScenarioExpectation): number {
+  const liveness = expect.kind === 'live' ? expect : expect.kind === 'violation' ? expect.liveness : undefined;
+  return liveness === undefined ? DEFAULT_TAIL_S : liveness.completeWithinMs / 1000;
+}
+
+function readExpect(fields: FieldReader, value: unknown): ScenarioExpectation {
+  if (value === undefined) return { kind: 'safe' };
+  const record = fields.object('expect', value, EXPECT_KEYS);
+  const hasBound = Object.hasOwn(record, 'liveAfterS') || Object.hasOwn(record, 'completeWithinS');
+  const liveness = hasBound
+    ? {
+        liveAfterMs: fields.required(record, 'expect', 'liveAfterS', numberAtLeast(0)) * 1000,
+        completeWithinMs: fields.required(record, 'expect', 'completeWithinS', numberAbove(0)) * 1000,
+      }
+    : undefined;
+  if (Object.hasOwn(record, 'violation')) {
+    if (record['violation'] !== true) throw fields.error('expect.violation', `must be true (leave out "expect" to check safety only), got ${JSON.stringify(record['violation'])}`);
+    return { kind: 'violation', liveness };
+  }
+  if (liveness === undefined) throw fields.error('expect', 'must be {"liveAfterS": …, "completeWithinS": …} or {"violation": true} (leave it out to check safety only)');
+  return { kind: 'live', ...liveness };
+}
+
+function readFaulty(fields: FieldReader, value: unknown, n: number): FaultyEntry[] {
+  if (value === undefined) return [];
+  const record = fields.object('faulty', value, 'any');
+  return Object.keys(record)
+    .map((key): FaultyEntry => {
+      const path = fieldPath('faulty', key);
+      if (!/^(0|[1-9]\d*)$/.test(key) || Number(key) >= n) throw fields.error(path, `the key must be a replica id 0..${n - 1} (n=3f+1=${n}), got ${JSON.stringify(key)}`);
+      const entry = fields.object(path, record[key], FAULTY_KEYS);
+      const adversary = fields.required(entry, path, 'adversary', nonEmptyString);
+      const options = entry['options'] === undefined ? {} : fields.object(fieldPath(path, 'options'), entry['options'], 'any');
+      return { id: Number(key), adversary, options };
+    })
+    .sort((a, b) => a.id - b.id);
+}
+
+function readParameters(fields: FieldReader, value: unknown, n: number): Partial<Omit<ProtocolParameters, 'n'>> {
+  if (value === undefined) return {};
+  const record = fields.object('parameters', value, PARAMETER_KEYS);
+  const parameters: Partial<Record<keyof typeof DEFAULT_PARAMETERS, number>> = {};
+  for (const key of PARAMETER_KEYS) {
+    const given = fields.optional(record, 'parameters', key, wholeAtLeast(1));
+    if (given !== undefined) parameters[key] = given;
+  }
+  try {
+    validateParameters({ ...DEFAULT_PARAMETERS, ...parameters, n });
+  } catch (error) {
+    throw fields.error('parameters', error instanceof Error ? error.message : String(error));
+  }
+  return parameters;
+}
