@@ -95,3 +95,60 @@ export function mapSends(
     return [output];
   });
 }
+
+/** The other replicas' ids, ascending: where a broadcast goes. */
+export function otherReplicas(api: Pick<AdversaryApi, 'id' | 'n'>): number[] {
+  return Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id);
+}
+
+/** One send per listed replica: how an adversary gives some peers another message than the rest. */
+export function sendsTo(ids: readonly number[], signed: Signed, delayMs?: number): AdversaryOutput[] {
+  return ids.map((id) => (delayMs === undefined ? { kind: 'send', to: { kind: 'replica', id }, signed } : { kind: 'send', to: { kind: 'replica', id }, signed, delayMs }));
+}
+
+/**
+ * The same adversary, with every note(line) also handed to `listener` with the replica's
+ * id and the time: how a test sees that an attack really happened, without a trace of the
+ * whole run.
+ */
+export function observeNotes<Specs extends OptionSpecs>(
+  definition: AdversaryDefinition<Specs>,
+  listener: (id: number, line: string, nowMs: number) => void,
+): AdversaryDefinition<Specs> {
+  return {
+    ...definition,
+    create(api, options) {
+      // A prototype link keeps api's getters (nowMs) live; only note is replaced.
+      const observed: AdversaryApi = Object.create(api, {
+        note: { value: (line: string) => (listener(api.id, line, api.nowMs), api.note(line)) },
+      });
+      return definition.create(observed, options);
+    },
+  };
+}
+
+// --- small helpers for adversary files ------------------------------------------------
+
+/** The other replicas, in id order (the order every loop over replicas uses). */
+export function peersOf(api: Pick<AdversaryApi, 'id' | 'n'>): number[] {
+  return Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id);
+}
+
+/** One message to one replica; held back `delayMs` by the driver when given. */
+export function sendToReplica(id: number, signed: Signed, delayMs?: number): AdversaryOutput {
+  const to: Peer = { kind: 'replica', id };
+  return delayMs === undefined ? { kind: 'send', to, signed } : { kind: 'send', to, signed, delayMs };
+}
+
+/**
+ * `map.set(key, value)`, then forgets the oldest keys beyond `capacity`: an adversary
+ * remembers what it needs for its attack, but its memory stays bounded like a replica's.
+ */
+export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, capacity: number): void {
+  map.delete(key);
+  map.set(key, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= capacity) break;
+    map.delete(oldest);
+  }
+}

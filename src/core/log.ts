@@ -1,7 +1,7 @@
 // The message log between the watermarks (OSDI'99 §4.2–4.3): one entry per sequence
 // number h < n ≤ H, so it never holds more than L of them.
 import { bytesEqual } from './bytes.ts';
-import type { Commit, PrePrepare, Prepare, Signed } from './messages.ts';
+import type { Commit, CommitCertificate, PrePrepare, Prepare, Signed } from './messages.ts';
 import { VoteSet } from './quorum.ts';
 
 export class LogEntry {
@@ -11,6 +11,8 @@ export class LogEntry {
   /** What this replica itself sent for the entry, kept for retransmission. */
   sentPrepare: Signed<Prepare> | undefined;
   sentCommit: Signed<Commit> | undefined;
+  /** Signed once when first asked for, then resent as is: a STATUS must not cost a signature per answer. */
+  commitCertificate: Signed<CommitCertificate> | undefined;
   /** prepared(m, v, n, i) of §4.2: PRE-PREPARE plus 2f matching PREPAREs from backups. */
   prepared = false;
   /** committed-local(m, v, n, i) of §4.2: prepared plus 2f+1 matching COMMITs. */

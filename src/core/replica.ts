@@ -124,6 +124,8 @@ export class Replica implements GatewayContext {
   private peersExecuted = 0;
   /** When this replica last sent its state to a peer (state transfer is rate limited). */
   private readonly stateSentAtMs = new Map<number, number>();
+  /** When we last answered each replica's STATUS (bounded by n). */
+  private readonly statusAnsweredAtMs = new Map<number, number>();
 
   /** Primary only: highest sequence number assigned so far. */
   private lastAssigned = 0;
@@ -547,6 +549,12 @@ export class Replica implements GatewayContext {
     this.peersExecuted = Math.max(this.peersExecuted, status.lastExecuted);
     // Nor can it do worse than delay a restarted replica's return to voting.
     this.restartGuard.observe(status.replica, status.view);
+    // A STATUS carries no freshness, so a Byzantine peer can replay old ones as fast as it
+    // likes. Answer each peer at most twice per status interval, the rate an honest stalled
+    // replica asks at, so the work a peer can cause us stays bounded by time.
+    const answeredAtMs = this.statusAnsweredAtMs.get(status.replica) ?? -Infinity;
+    if (nowMs - answeredAtMs < this.config.statusIntervalMs / 2) return;
+    this.statusAnsweredAtMs.set(status.replica, nowMs);
     const peer: Peer = { kind: 'replica', id: status.replica };
     for (const checkpoint of this.checkpoints.ownAbove(status.stableSeq)) this.send(peer, checkpoint);
     this.helpChangeViews(peer, status.view);
@@ -581,10 +589,13 @@ export class Replica implements GatewayContext {
   }
 
   private sendCommitCertificate(peer: Peer, entry: LogEntry): void {
-    const prePrepare = entry.prePrepare!;
-    const digest = prePrepare.message.digest;
-    const commits = entry.commits.voters((vote) => bytesEqual(vote.message.digest, digest)).slice(0, this.quorums.strong).map((replica) => entry.commits.get(replica)!);
-    this.send(peer, this.sign<CommitCertificate>({ type: 'commit-certificate', prePrepare, commits, replica: this.id }));
+    if (entry.commitCertificate === undefined) {
+      const prePrepare = entry.prePrepare!;
+      const digest = prePrepare.message.digest;
+      const commits = entry.commits.voters((vote) => bytesEqual(vote.message.digest, digest)).slice(0, this.quorums.strong).map((replica) => entry.commits.get(replica)!);
+      entry.commitCertificate = this.sign<CommitCertificate>({ type: 'commit-certificate', prePrepare, commits, replica: this.id });
+    }
+    this.send(peer, entry.commitCertificate);
   }
 
   // --- view change (§4.4, §4.5.2) ----------------------------------------------------------
