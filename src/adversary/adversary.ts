@@ -96,16 +96,6 @@ export function mapSends(
   });
 }
 
-/** The other replicas' ids, ascending: where a broadcast goes. */
-export function otherReplicas(api: Pick<AdversaryApi, 'id' | 'n'>): number[] {
-  return Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id);
-}
-
-/** One send per listed replica: how an adversary gives some peers another message than the rest. */
-export function sendsTo(ids: readonly number[], signed: Signed, delayMs?: number): AdversaryOutput[] {
-  return ids.map((id) => (delayMs === undefined ? { kind: 'send', to: { kind: 'replica', id }, signed } : { kind: 'send', to: { kind: 'replica', id }, signed, delayMs }));
-}
-
 /**
  * The same adversary, with every note(line) also handed to `listener` with the replica's
  * id and the time: how a test sees that an attack really happened, without a trace of the

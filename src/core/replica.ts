@@ -108,6 +108,11 @@ export class Replica implements GatewayContext {
   private readonly waiting = new Map<number, { readonly timestamp: number; readonly request: SignedRequest | undefined }>();
   /** §4.5.2: when the view-change timer fires, if running; and its current length T. */
   private timerDeadlineMs: number | undefined;
+  /**
+   * The request the timer runs for (§4.4): it stops when that request executes, and starts
+   * again for another if one is waiting. Undefined while the timer waits for a NEW-VIEW.
+   */
+  private timedRequest: { readonly client: number; readonly timestamp: number } | undefined;
   private timeoutMs: number;
   /** Whether a request executed since this view began (resets the timeout to T). */
   private executedInView = true;
@@ -455,7 +460,18 @@ export class Replica implements GatewayContext {
       this.timeoutMs = this.config.viewChangeTimeoutMs;
     }
     if (!this.active) return;
-    this.timerDeadlineMs = this.waiting.size > 0 && !this.isPrimary ? nowMs + this.timeoutMs : undefined;
+    // §4.4: the timer runs for one request. Progress on others must not reset it, or a
+    // primary that leaves out one client's requests is never suspected while others run.
+    const timed = this.timedRequest;
+    if (timed !== undefined && this.timerDeadlineMs !== undefined && this.waiting.get(timed.client)?.timestamp === timed.timestamp) return;
+    this.restartRequestTimer(nowMs);
+  }
+
+  /** (Re)starts the timer for a waiting request, or stops it if none waits (§4.4). */
+  private restartRequestTimer(nowMs: number): void {
+    const next = this.isPrimary ? undefined : this.waiting.entries().next().value;
+    this.timedRequest = next === undefined ? undefined : { client: next[0], timestamp: next[1].timestamp };
+    this.timerDeadlineMs = next === undefined ? undefined : nowMs + this.timeoutMs;
   }
 
   /**
@@ -486,7 +502,10 @@ export class Replica implements GatewayContext {
     const known = this.waiting.get(client);
     if (known !== undefined && (known.timestamp > timestamp || (known.timestamp === timestamp && (known.request !== undefined || request === undefined)))) return;
     this.waiting.set(client, { timestamp, request });
-    if (this.active && !this.isPrimary && this.timerDeadlineMs === undefined) this.timerDeadlineMs = nowMs + this.timeoutMs;
+    if (this.active && !this.isPrimary && this.timerDeadlineMs === undefined) {
+      this.timerDeadlineMs = nowMs + this.timeoutMs;
+      this.timedRequest = { client, timestamp };
+    }
   }
 
   // --- checkpoints (§4.3) ---------------------------------------------------------------
@@ -607,6 +626,7 @@ export class Replica implements GatewayContext {
     this.active = false;
     this.executedInView = false;
     this.timerDeadlineMs = undefined;
+    this.timedRequest = undefined;
     this.pending.clear();
     this.ordered.clear();
     const stable = this.checkpoints.stable;
@@ -697,7 +717,7 @@ export class Replica implements GatewayContext {
     this.newView = signed;
     this.viewStartSeq = plan.minS;
     this.viewChangesCompleted++;
-    this.timerDeadlineMs = this.waiting.size > 0 && !this.isPrimary ? nowMs + this.timeoutMs : undefined;
+    this.restartRequestTimer(nowMs);
     this.adoptCheckpoint(plan, nowMs);
     this.log.discardViewsBelow(view);
     for (const header of signed.message.prePrepares) this.installFromNewView(header, nowMs);
@@ -789,7 +809,10 @@ export class Replica implements GatewayContext {
     this.lastExecuted = seq;
     for (const [client, { timestamp }] of [...this.waiting]) if ((this.clients.get(client)?.timestamp ?? 0) >= timestamp) this.waiting.delete(client);
     // §4.4: no request waiting, no timer (executeReady below restarts it if some still wait).
-    if (this.waiting.size === 0 && this.active) this.timerDeadlineMs = undefined;
+    if (this.waiting.size === 0 && this.active) {
+      this.timerDeadlineMs = undefined;
+      this.timedRequest = undefined;
+    }
     const digest = proof[0]!.message.digest;
     const own = this.sign<Checkpoint>({ type: 'checkpoint', seq, digest, replica: this.id });
     const snapshot = { store: this.store.snapshot(), clients: this.clients.snapshot() };

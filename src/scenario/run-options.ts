@@ -25,9 +25,7 @@ export function scenarioRunOptions(scenario: Scenario, seed: number, extras: Run
     parameters: scenario.parameters,
     faulty: scenario.faulty,
     ...(liveness === undefined ? {} : { liveness }),
-    // TODO(byzantine-clients): uncomment once SimulationOptions (src/sim/cluster.ts) has `byzantineClients`;
-    // until then a scenario's workload.byzantineClients is checked but not run.
-    // ...(scenario.byzantineClients === undefined ? {} : { byzantineClients: scenario.byzantineClients }),
+    ...(scenario.byzantineClients === undefined ? {} : { byzantineClients: scenario.byzantineClients }),
     ...(extras.cryptoBackend === undefined ? {} : { cryptoBackend: extras.cryptoBackend }),
     ...(extras.trace === undefined ? {} : { trace: extras.trace }),
   };

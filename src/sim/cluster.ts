@@ -23,6 +23,7 @@ import { Network, type NetworkOptions } from './network.ts';
 import { createRng, type Rng } from './rng.ts';
 import { describeMessage, describeOperation, describeRanges, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
 import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
+import { ByzantineClients, type ByzantineClientOptions } from './byzantine-clients.ts';
 
 /** What the driver steps: a replica, or an adversary wrapped around one (src/adversary). */
 export interface ReplicaNode {
@@ -51,6 +52,8 @@ export interface SimulationOptions {
   readonly flaws?: ReadonlySet<ProtocolFlaw>;
   /** Byzantine replicas: id -> adversary. Their events never reach the checkers. */
   readonly faulty?: ReadonlyMap<number, FaultySpec>;
+  /** Faulty clients with valid keys (src/sim/byzantine-clients.ts); ids follow the correct clients'. */
+  readonly byzantineClients?: ByzantineClientOptions;
 }
 
 export interface SimulationContext {
@@ -73,6 +76,8 @@ export interface SimulationContext {
   readonly history: ClientHistory;
   readonly messages: { sent: number; delivered: number; lost: number };
   readonly clients: readonly Client[];
+  /** Present when `byzantineClients` was set: what they sent, per kind. */
+  readonly byzantineClients?: ByzantineClients;
 }
 
 const TICK_MS = 10;
@@ -87,7 +92,8 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const replicaKeys = replicaKeyPairs.map((pair) => pair.publicKey);
   const workloads = createWorkloads(options.workload, options.workloadDurationMs ?? options.durationMs, rng.fork('workload'));
   const clientKeyPairs = Array.from({ length: options.workload.clients }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)));
-  const clientKey = (client: number) => clientKeyPairs[client]?.publicKey;
+  const byzantineClients = createByzantineClients(options, crypto, rng);
+  const clientKey = (client: number) => clientKeyPairs[client]?.publicKey ?? byzantineClients?.publicKey(client);
 
   const flaws = options.flaws === undefined ? {} : { flaws: options.flaws };
   const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto, replicaKeys, clientKey, ...flaws }));
@@ -115,9 +121,25 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     latenciesMs: [],
     history: new ClientHistory(),
     messages: { sent: 0, delivered: 0, lost: 0 },
+    ...(byzantineClients === undefined ? {} : { byzantineClients }),
   };
   const driver = new Driver(context, new Network(options.network, rng.fork('network')), nodes, configs, adversaries);
   return { ...context, run: () => driver.run() };
+}
+
+/** Byzantine clients get keys derived like the correct clients', with the ids after theirs. */
+function createByzantineClients(options: SimulationOptions, crypto: Crypto, rng: Rng): ByzantineClients | undefined {
+  if (options.byzantineClients === undefined) return undefined;
+  return new ByzantineClients({
+    options: options.byzantineClients,
+    firstId: options.workload.clients,
+    n: options.n,
+    crypto,
+    keyPair: (id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)),
+    // A stream of its own: runs without Byzantine clients draw exactly as before.
+    rng: rng.fork('byzantine-clients'),
+    stopAtMs: options.workloadDurationMs ?? options.durationMs,
+  });
 }
 
 /** Builds the adversary of each faulty replica, again on restart, with one shared collusion context per run. */
@@ -158,7 +180,8 @@ class Driver {
     private readonly adversaries: AdversaryFactory,
   ) {
     this.replicaPeers = nodes.map((_, id) => ({ kind: 'replica', id }));
-    this.clientPeers = context.clients.map((_, id) => ({ kind: 'client', id }));
+    // Byzantine clients' ids follow the correct clients': replies to them are real links.
+    this.clientPeers = [...context.clients.keys(), ...(context.byzantineClients?.ids ?? [])].map((id) => ({ kind: 'client', id }));
     this.trace = context.options.trace;
   }
 
@@ -169,6 +192,7 @@ class Driver {
       if (crash.restartAtMs !== undefined) queue.schedule(crash.restartAtMs, () => this.restart(crash.replica));
     }
     this.context.workloads.list.forEach((workload, client) => this.onWorkloadStep(client, workload.start(0)));
+    this.startByzantineClients();
     queue.runUntil(options.durationMs, () => !checker.ok);
     checker.finish(queue.nowMs);
   }
@@ -338,7 +362,34 @@ class Driver {
     this.context.messages.delivered++;
     this.trace?.(`${formatTime(nowMs)} ${peerName(from)}->${peerName(to)} ${describeMessage(signed.message)}`);
     if (to.kind === 'replica') this.stepReplica(to.id, this.nodes[to.id]!, { kind: 'receive', from, frame: signed.frame, nowMs });
+    else if (to.id >= this.context.clients.length) this.deliverToByzantineClient();
     else this.handleClient(to.id, this.context.clients[to.id]!.step({ kind: 'receive', from, frame: signed.frame, nowMs }));
+  }
+
+  // --- Byzantine clients ------------------------------------------------------------------
+
+  private startByzantineClients(): void {
+    const byzantine = this.context.byzantineClients;
+    if (byzantine === undefined) return;
+    for (const client of byzantine.ids) this.scheduleByzantineClient(byzantine, client, byzantine.firstAtMs(client));
+  }
+
+  /** Each Byzantine client acts once per interval until the workload ends. */
+  private scheduleByzantineClient(byzantine: ByzantineClients, client: number, atMs: number): void {
+    if (atMs >= byzantine.stopAtMs) return;
+    this.context.queue.schedule(atMs, () => {
+      const from: Peer = { kind: 'client', id: client };
+      for (const { to, signed } of byzantine.act(client, this.nowMs)) {
+        if (to === 'all') for (const peer of this.replicaPeers) this.transmit(from, peer, signed);
+        else this.transmit(from, this.replicaPeers[to]!, signed);
+      }
+      this.scheduleByzantineClient(byzantine, client, this.nowMs + byzantine.intervalMs);
+    });
+  }
+
+  /** Replies to a Byzantine client are only counted: nothing checks what a faulty client accepts. */
+  private deliverToByzantineClient(): void {
+    this.context.byzantineClients!.replies++;
   }
 }
 
