@@ -7,6 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const EXPECTED_SECONDS: readonly (readonly [RegExp, number])[] = [
   [/partitioned-backup/, 78],
+  [/scenarios-\d/, 70],
   [/silent-primary/, 63],
   [/two-faulty-primaries/, 61],
   [/ci-sweep/, 38],
@@ -16,6 +17,9 @@ const EXPECTED_SECONDS: readonly (readonly [RegExp, number])[] = [
   [/crash-under-loss/, 24],
   [/memory-bound/, 22],
   [/normal-case/, 7],
+  [/broken-protocols/, 15],
+  [/adversaries\.property/, 10],
+  [/test\/adversaries\//, 10],
 ];
 
 function expectedSeconds(file: TestSpecification): number {
