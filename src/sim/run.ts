@@ -70,7 +70,7 @@ export function runSeed(options: RunOptions): SeedRun {
 
 /**
  * What clients saw must be linearizable (Herlihy & Wing), the guarantee PBFT gives
- * clients (OSDI'99 §4.7, TOCS 2002 §2.3). The version checker reports the smallest
+ * clients (OSDI'99 §3). The version checker reports the smallest
  * sets of operations it found that no linearization can satisfy.
  */
 function checkHistory(simulation: SimulationContext): SeedReport['linearizability'] {
