@@ -142,7 +142,7 @@ function summaryLine(report: SeedReport): string {
   const verdict = report.violations.length === 0 ? 'ok' : `${report.violations.length} violation(s)`;
   return (
     `seed ${report.seed}: ${report.lock} lock, ${report.write} write, ${report.clear} clear, ${report.unlock} unlock; ` +
-    `${report.committed} ops committed in ${report.executedSeq} batches, latency p50 ${report.latencyMs.p50.toFixed(1)} ms ` +
+    `${report.committed} ops committed (${report.opsPerSecond} per simulated s) in ${report.executedSeq} batches, latency p50 ${report.latencyMs.p50.toFixed(1)} ms ` +
     `p99 ${report.latencyMs.p99.toFixed(1)} ms; ${verdict}`
   );
 }

@@ -23,6 +23,8 @@ export interface SeedReport {
   readonly unlock: number;
   /** Client operations accepted (f+1 matching replies). */
   readonly committed: number;
+  /** Throughput: operations accepted per simulated second of the workload (what slow-primary attacks). */
+  readonly opsPerSecond: number;
   /** Highest sequence number executed by any replica. */
   readonly executedSeq: number;
   /** The highest view any replica reached, and NEW-VIEWs accepted (summed over replicas). */
@@ -146,6 +148,7 @@ function buildReport(simulation: SimulationContext, digests: readonly string[], 
     clear: phases.clear,
     unlock: phases.unlock,
     committed: latenciesMs.length,
+    opsPerSecond: Math.round((latenciesMs.length / ((options.workloadDurationMs ?? options.durationMs) / 1000)) * 10) / 10,
     executedSeq: Math.max(...replicas.map((replica) => replica.lastExecuted)),
     viewChanges: Math.max(...replicas.map((replica) => replica.viewChangesCompleted)),
     finalView: Math.max(...replicas.map((replica) => replica.view)),
