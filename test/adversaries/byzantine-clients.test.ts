@@ -7,12 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { checkPancydbVersions } from '../../src/check/linearizability/index.ts';
 import type { Replica } from '../../src/core/replica.ts';
 import { NEAR_TOP, type ByzantineClientOptions } from '../../src/sim/byzantine-clients.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
 import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type SeedRun } from '../../src/sim/run.ts';
+import type { SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
-const NETWORK = { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01 };
 const CORRECT_CLIENTS = 4;
 /** Measured worst case over 100 seeds of the shipped scenario: 0.23 s; 3 s leaves room for one view change. */
 const COMPLETE_WITHIN_MS = 3_000;
@@ -32,15 +31,13 @@ interface ByzantineRun {
   readonly peak: { waiting: number; pending: number; ordered: number; clientTable: number; batches: number };
 }
 
+/** The adversary tests' common run (test/support/adversary-run.ts), 11 s long, with the given Byzantine clients; 3 s to finish. */
 function byzantineRun(seed: number, byzantineClients: ByzantineClientOptions): ByzantineRun {
   const peak = { waiting: 0, pending: 0, ordered: 0, clientTable: 0, batches: 0 };
-  const run = runSeed({
+  const run = adversaryRun({
     seed,
-    n: 4,
     durationMs: 11_000,
-    workloadDurationMs: 8_000,
     workload: lockseqWorkloadOf('ci', CORRECT_CLIENTS),
-    network: NETWORK,
     byzantineClients,
     liveness: { liveAfterMs: 0, completeWithinMs: COMPLETE_WITHIN_MS },
     afterReplicaStep: (replica: Replica) => {

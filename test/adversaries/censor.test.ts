@@ -4,12 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import censor from '../../adversaries/censor.ts';
 import { observeNotes } from '../../src/adversary/adversary.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
 import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type RunOptions, type SeedRun } from '../../src/sim/run.ts';
+import type { RunOptions, SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
-const NETWORK = { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01 };
 /** Measured worst case over 100 seeds of the shipped holes scenario: 1.31 s (one view change). */
 const COMPLETE_WITHIN_MS = 3_000;
 
@@ -20,17 +19,14 @@ interface CensorRun {
   readonly nulls: number[];
 }
 
+/** The adversary tests' common run (test/support/adversary-run.ts), 11 s long, with primary 0 censoring. */
 function censorRun(seed: number, options: Record<string, unknown>, extra: Partial<RunOptions> = {}): CensorRun {
   const notes: string[] = [];
   const nulls: number[] = [];
   const definition = observeNotes(censor, (_, line) => notes.push(line));
-  const run = runSeed({
+  const run = adversaryRun({
     seed,
-    n: 4,
     durationMs: 11_000,
-    workloadDurationMs: 8_000,
-    workload: lockseqWorkloadOf('ci', 4),
-    network: NETWORK,
     faulty: new Map([[0, { definition, options }]]),
     trace: (line) => {
       const entered = / [1-3] ENTER-VIEW v=\d+ .* nulls=(\d+)$/.exec(line);

@@ -4,9 +4,8 @@
 // checkpoint digests (§4.3) must keep both away from clients and correct replicas.
 import { describe, expect, it } from 'vitest';
 import corruptState from '../../adversaries/corrupt-state.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type SeedRun } from '../../src/sim/run.ts';
+import type { SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
 const FAULTY = 0;
@@ -34,15 +33,10 @@ class Trace {
   }
 }
 
-/** adversaries/scenarios/corrupt-state.json: 4 clients for 8 s, 4 s to finish, a slightly lossy network. */
+/** The adversary tests' common run (test/support/adversary-run.ts) with the primary corrupting its state at 2 s; 4 s to finish. */
 function runScenario(seed: number, trace: Trace): SeedRun {
-  return runSeed({
+  return adversaryRun({
     seed,
-    n: 4,
-    durationMs: 12_000,
-    workloadDurationMs: 8_000,
-    workload: lockseqWorkloadOf('ci', 4),
-    network: { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01 },
     faulty: new Map([[FAULTY, { definition: corruptState, options: { atS: 2 } }]]),
     liveness: { liveAfterMs: 0, completeWithinMs: 4_000 },
     trace: trace.line,

@@ -5,20 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import equivocate from '../../adversaries/equivocate.ts';
 import type { FaultySpec } from '../../src/adversary/host.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type SeedRun } from '../../src/sim/run.ts';
+import type { SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
-/** adversaries/scenarios/equivocate.json: 4 clients for 8 s, 4 s to finish, a slightly lossy network. */
+/** The adversary tests' common run (test/support/adversary-run.ts) with the given faulty replicas; 4 s to finish. */
 function runScenario(seed: number, faulty: ReadonlyMap<number, FaultySpec>, notes: string[] = []): SeedRun {
-  return runSeed({
+  return adversaryRun({
     seed,
-    n: 4,
-    durationMs: 12_000,
-    workloadDurationMs: 8_000,
-    workload: lockseqWorkloadOf('ci', 4),
-    network: { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01 },
     faulty,
     liveness: { liveAfterMs: 0, completeWithinMs: 4_000 },
     trace: (line) => {

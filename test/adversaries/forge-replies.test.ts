@@ -4,9 +4,8 @@
 // replicas that signed them (OSDI'99 §4.1), so none of it may reach an accepted result.
 import { describe, expect, it } from 'vitest';
 import forgeReplies from '../../adversaries/forge-replies.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type SeedRun } from '../../src/sim/run.ts';
+import type { SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
 const FAULTY = 1;
@@ -30,15 +29,11 @@ class ReplyTrace {
   }
 }
 
-/** adversaries/scenarios/forge-replies.json: 4 clients for 8 s, 2 s to finish, a slightly lossy network. */
+/** The adversary tests' common run (test/support/adversary-run.ts), 10 s long, with backup 1 forging replies; 2 s to finish. */
 function runScenario(seed: number, trace: ReplyTrace): SeedRun {
-  return runSeed({
+  return adversaryRun({
     seed,
-    n: 4,
     durationMs: 10_000,
-    workloadDurationMs: 8_000,
-    workload: lockseqWorkloadOf('ci', 4),
-    network: { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01 },
     faulty: new Map([[FAULTY, { definition: forgeReplies, options: {} }]]),
     liveness: { liveAfterMs: 0, completeWithinMs: 2_000 },
     trace: trace.line,

@@ -4,27 +4,22 @@
 import { describe, expect, it } from 'vitest';
 import mutate from '../../adversaries/mutate.ts';
 import { observeNotes } from '../../src/adversary/adversary.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type RunOptions, type SeedRun } from '../../src/sim/run.ts';
+import type { RunOptions, SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
-const NETWORK = { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01 };
 /** Drop reasons only a mutated message explains in these runs (no view change is forced otherwise). */
 const MUTATION_DROPS = ['wrong-view', 'not-from-primary', 'batch-digest-mismatch', 'conflicting-pre-prepare', 'prepare-from-primary'];
 
+/** The adversary tests' common run (test/support/adversary-run.ts), 11 s long, with one mutating replica. */
 function mutatingRun(seed: number, replica: number, options: Record<string, unknown>, extra: Partial<RunOptions> = {}): { run: SeedRun; mutations: string[] } {
   const mutations: string[] = [];
   const definition = observeNotes(mutate, (_, line) => {
     if (!line.startsWith('attacking')) mutations.push(line);
   });
-  const run = runSeed({
+  const run = adversaryRun({
     seed,
-    n: 4,
     durationMs: 11_000,
-    workloadDurationMs: 8_000,
-    workload: lockseqWorkloadOf('ci', 4),
-    network: NETWORK,
     faulty: new Map([[replica, { definition, options }]]),
     ...extra,
   });

@@ -6,9 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import replay from '../../adversaries/replay.ts';
 import type { FaultySpec } from '../../src/adversary/host.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type SeedRun } from '../../src/sim/run.ts';
+import type { SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun, LIGHTLY_LOSSY } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
 const FAULTY = 1;
@@ -16,16 +15,12 @@ const FAULTY = 1;
 /** Drops at correct replicas of frames the (would-be) faulty replica sent, by reason, read from the trace. */
 type Drops = Map<string, number>;
 
-/** adversaries/scenarios/replay.json: 4 clients for 8 s, 4 s to finish, the primary down from 3 s to 5 s. */
+/** The adversary tests' common run (test/support/adversary-run.ts) with the primary down from 3 s to 5 s; 4 s to finish. */
 function runScenario(seed: number, faulty: ReadonlyMap<number, FaultySpec>, drops: Drops): SeedRun {
   const dropLine = new RegExp(`^\\S+ \\d+ DROP \\S+ from ${FAULTY}: ([a-z-]+)`);
-  return runSeed({
+  return adversaryRun({
     seed,
-    n: 4,
-    durationMs: 12_000,
-    workloadDurationMs: 8_000,
-    workload: lockseqWorkloadOf('ci', 4),
-    network: { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01, crashes: [{ replica: 0, atMs: 3_000, restartAtMs: 5_000 }] },
+    network: { ...LIGHTLY_LOSSY, crashes: [{ replica: 0, atMs: 3_000, restartAtMs: 5_000 }] },
     faulty,
     liveness: { liveAfterMs: 0, completeWithinMs: 4_000 },
     trace: (line) => {

@@ -5,22 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import slowPrimary from '../../adversaries/slow-primary.ts';
 import type { FaultySpec } from '../../src/adversary/host.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type SeedRun } from '../../src/sim/run.ts';
+import type { SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
 const WORKLOAD_S = 8;
 
-/** adversaries/scenarios/slow-primary.json: 4 clients for 8 s, 4 s to finish, T = 1 s, a slightly lossy network. */
+/** The adversary tests' common run (test/support/adversary-run.ts) with T = 1 s; 4 s to finish. */
 function runScenario(seed: number, faulty: ReadonlyMap<number, FaultySpec>): SeedRun {
-  return runSeed({
+  return adversaryRun({
     seed,
-    n: 4,
     durationMs: (WORKLOAD_S + 4) * 1000,
     workloadDurationMs: WORKLOAD_S * 1000,
-    workload: lockseqWorkloadOf('ci', 4),
-    network: { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01 },
     parameters: { viewChangeTimeoutMs: 1000 },
     faulty,
     liveness: { liveAfterMs: 0, completeWithinMs: 4_000 },

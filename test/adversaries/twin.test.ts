@@ -6,26 +6,27 @@ import { describe, expect, it } from 'vitest';
 import twin from '../../adversaries/twin.ts';
 import { observeNotes } from '../../src/adversary/adversary.ts';
 import type { FaultySpec } from '../../src/adversary/host.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type RunOptions, type SeedRun } from '../../src/sim/run.ts';
+import type { RunOptions, SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
-
-/** Twins drift apart only when their groups' timing differs: jitter does that. */
-const NETWORK = { ...DEFAULT_NETWORK, loss: 0.01, jitterMs: 2, duplicate: 0.01 };
 
 interface TwinRun {
   readonly run: SeedRun;
   readonly equivocations: number;
 }
 
+/**
+ * The adversary tests' common run (test/support/adversary-run.ts), 11 s long, with the
+ * given replicas twinned. Twins drift apart only when their groups' timing differs: the
+ * common run's jitter does that.
+ */
 function twinRun(seed: number, twins: Readonly<Record<number, Record<string, unknown>>>, extra: Partial<RunOptions> = {}): TwinRun {
   let equivocations = 0;
   const definition = observeNotes(twin, (_, line) => {
     if (line.startsWith('equivocation')) equivocations++;
   });
   const faulty = new Map<number, FaultySpec>(Object.entries(twins).map(([id, options]) => [Number(id), { definition, options }]));
-  const run = runSeed({ seed, n: 4, durationMs: 11_000, workloadDurationMs: 8_000, workload: lockseqWorkloadOf('ci', 4), network: NETWORK, faulty, ...extra });
+  const run = adversaryRun({ seed, durationMs: 11_000, faulty, ...extra });
   return { run, equivocations };
 }
 

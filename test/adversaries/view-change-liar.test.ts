@@ -6,16 +6,15 @@ import liar from '../../adversaries/view-change-liar.ts';
 import silent from '../../adversaries/silent.ts';
 import { observeNotes } from '../../src/adversary/adversary.ts';
 import type { FaultySpec } from '../../src/adversary/host.ts';
-import { DEFAULT_NETWORK, type NetworkOptions } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
-import { runSeed, type RunOptions, type SeedRun } from '../../src/sim/run.ts';
+import type { NetworkOptions } from '../../src/sim/network.ts';
+import type { RunOptions, SeedRun } from '../../src/sim/run.ts';
+import { adversaryRun, LIGHTLY_LOSSY } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
 
 type Lie = 'fabricated-p' | 'partial-p' | 'wrong-o' | 'short-v' | 'all';
 
 /** Primary 0 is cut off from 2 s to 4 s, so backups move to view 1, whose primary is the liar. */
 const CUT_OFF_PRIMARY: Partial<NetworkOptions> = { partitions: [{ fromMs: 2_000, untilMs: 4_000, groups: [[0], [1, 2, 3]] }] };
-const NOISE: Partial<NetworkOptions> = { loss: 0.01, jitterMs: 2, duplicate: 0.01 };
 /** Measured worst case over 140 seeds of the shipped scenario: 3.46 s (two view changes, T then 2T). */
 const COMPLETE_WITHIN_MS = 5_000;
 
@@ -26,6 +25,7 @@ interface LiarRun {
   readonly lies: number;
 }
 
+/** The adversary tests' common run (test/support/adversary-run.ts), 14 s long, with replica 1 lying; by default primary 0 is cut off. */
 function lyingRun(seed: number, lie: Lie, options: { n?: number; network?: Partial<NetworkOptions>; faulty?: ReadonlyMap<number, FaultySpec>; liveness?: RunOptions['liveness'] } = {}): LiarRun {
   const newViewLiesAtMs: number[] = [];
   let lies = 0;
@@ -34,13 +34,11 @@ function lyingRun(seed: number, lie: Lie, options: { n?: number; network?: Parti
     if (line.startsWith('NEW-VIEW')) newViewLiesAtMs.push(nowMs);
   });
   const faulty = new Map<number, FaultySpec>([...(options.faulty ?? []), [1, { definition, options: { lie } }]]);
-  const run = runSeed({
+  const run = adversaryRun({
     seed,
-    n: options.n ?? 4,
+    ...(options.n === undefined ? {} : { n: options.n }),
     durationMs: 14_000,
-    workloadDurationMs: 8_000,
-    workload: lockseqWorkloadOf('ci', 4),
-    network: { ...DEFAULT_NETWORK, ...NOISE, ...(options.network ?? CUT_OFF_PRIMARY) },
+    network: { ...LIGHTLY_LOSSY, ...(options.network ?? CUT_OFF_PRIMARY) },
     faulty,
     ...(options.liveness === undefined ? {} : { liveness: options.liveness }),
   });
