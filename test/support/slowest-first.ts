@@ -7,7 +7,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const EXPECTED_SECONDS: readonly (readonly [RegExp, number])[] = [
   [/partitioned-backup/, 78],
-  [/scenarios-\d/, 70],
+  [/scenarios-\d/, 100],
   [/silent-primary/, 63],
   [/two-faulty-primaries/, 61],
   [/ci-sweep/, 38],
