@@ -36,14 +36,13 @@ export interface ByzantineClientOptions {
 // them and the correct clients: a faulty client's request executes at most once and in
 // one agreed order however it equivocates (§4.1, §4.2), old timestamps are answered from
 // the client table or dropped (§4.1), and invalid frames die at the gateway. They write
-// only under "byz/", which no correct client touches, so the correct clients' history
-// stays checkable. Even so, a successful write takes a version from the database-wide
-// counter, and the correct clients would see a gap in the version numbers that nothing
-// in their history explains. The version checker (src/check/linearizability) does not
-// allow such gaps, so by default their writes are built to fail (a versionMatch no key
-// has, a cas from a value no key holds) or to read: they still go through ordering,
-// execution and the client table, but take no version. `consumeVersions` turns real
-// writes on, for when the checker learns about writes outside the history.
+// only under "byz/", which no correct client touches. Their writes still take versions
+// from the database-wide counter, so the driver adds each of their requests that a
+// correct replica executed to the client history (call: its first send; return: that
+// execution), and the linearizability checker sees every version explained.
+// `consumeVersions: false` makes their writes fail or read instead (a versionMatch no key
+// has, a cas from a value no key holds): still ordered, executed and recorded in the
+// client table, but taking no version.
 
 /** Each Byzantine client's own keys: "byz/<client>/<0..KEYS-1>", so the store stays small. */
 const KEYS_PER_CLIENT = 8;
@@ -66,7 +65,7 @@ export interface ByzantineClientsConfig {
   readonly rng: Rng;
   /** No client sends at or after this (the correct clients' workload ends then too). */
   readonly stopAtMs: number;
-  /** Whether their valid writes may succeed and take versions (see the header). Default false. */
+  /** Whether their valid writes may succeed and take versions (see the header); the driver sets it. Default false. */
   readonly consumeVersions?: boolean;
 }
 

@@ -26,6 +26,11 @@ export class ClientHistory {
     this.open.set(client, operation);
   }
 
+  /** An operation of a client outside the workload (a Byzantine one), known only once done. */
+  external(client: number, input: Operation, output: OperationResult, callMs: number, returnMs: number): void {
+    this.operations.push({ id: this.operations.length, client, callMs, returnMs, input, output });
+  }
+
   complete(client: number, output: OperationResult, returnMs: number): void {
     const operation = this.open.get(client);
     if (operation === undefined) throw new Error(`client ${client} returned with no operation open`);

@@ -12,7 +12,7 @@ import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from 
 import type { ProtocolFlaw } from '../core/flaws.ts';
 import type { Peer } from '../core/gateway.ts';
 import type { Signed } from '../core/messages.ts';
-import { Replica, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
+import { Replica, type Execution, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
 import type { AdversaryOutput } from '../adversary/adversary.ts';
 import { HostedAdversary, type FaultySpec } from '../adversary/host.ts';
 import { SafetyChecker } from '../check/safety.ts';
@@ -139,6 +139,9 @@ function createByzantineClients(options: SimulationOptions, crypto: Crypto, rng:
     // A stream of its own: runs without Byzantine clients draw exactly as before.
     rng: rng.fork('byzantine-clients'),
     stopAtMs: options.workloadDurationMs ?? options.durationMs,
+    // Their executed requests join the history (Driver.recordByzantineExecution), so the
+    // versions their writes take are explained there.
+    consumeVersions: true,
   });
 }
 
@@ -171,6 +174,10 @@ class Driver {
   private readonly replicaPeers: Peer[];
   private readonly clientPeers: Peer[];
   private readonly trace: ((line: string) => void) | undefined;
+  /** First send of each Byzantine client's (client, t). */
+  private readonly byzantineSentAtMs = new Map<string, number>();
+  /** Byzantine (client, t) already in the history; a replayed request must not enter it twice. */
+  private readonly byzantineRecorded = new Set<string>();
 
   constructor(
     private readonly context: SimulationContext,
@@ -266,6 +273,7 @@ class Driver {
         break;
       case 'executed':
         checker.onExecuted(id, event.seq, event.digest, event.executions, nowMs);
+        if (this.context.byzantineClients !== undefined) this.recordByzantineExecution(event.executions);
         this.trace?.(`${formatTime(nowMs)} ${id} EXECUTE v=${event.view} n=${event.seq} d=${shortDigest(event.digest)} requests=${event.executions.length}`);
         return;
       case 'checkpoint':
@@ -380,11 +388,31 @@ class Driver {
     this.context.queue.schedule(atMs, () => {
       const from: Peer = { kind: 'client', id: client };
       for (const { to, signed } of byzantine.act(client, this.nowMs)) {
+        if (signed.message.type === 'request') this.byzantineSentAtMs.set(`${client}:${signed.message.timestamp}`, this.byzantineSentAtMs.get(`${client}:${signed.message.timestamp}`) ?? this.nowMs);
         if (to === 'all') for (const peer of this.replicaPeers) this.transmit(from, peer, signed);
         else this.transmit(from, this.replicaPeers[to]!, signed);
       }
       this.scheduleByzantineClient(byzantine, client, this.nowMs + byzantine.intervalMs);
     });
+  }
+
+  /**
+   * A Byzantine client's request that a correct replica executed joins the history. It
+   * took effect between its first send and this execution, so that is its interval; its
+   * result is what the correct replica computed. Writes outside the history would leave
+   * version gaps that the linearizability checker cannot explain.
+   */
+  private recordByzantineExecution(executions: readonly Execution[]): void {
+    for (const { request, result } of executions) {
+      const { client, timestamp, operation } = request.message;
+      if (result === undefined || client < this.context.clients.length) continue;
+      const key = `${client}:${timestamp}`;
+      const sentAtMs = this.byzantineSentAtMs.get(key);
+      // Every correct replica executes it; the first one to do so records it, once.
+      if (sentAtMs === undefined || this.byzantineRecorded.has(key)) continue;
+      this.byzantineRecorded.add(key);
+      this.context.history.external(client, operation, result, sentAtMs, this.nowMs);
+    }
   }
 
   /** Replies to a Byzantine client are only counted: nothing checks what a faulty client accepts. */
