@@ -5,7 +5,7 @@
 // or only while it is the primary, or only within a time window.
 // Attacks: liveness. A silent primary must be replaced by a view change (OSDI'99 §4.4,
 // §4.5.2); silent backups reduce the quorum slack to zero, so any further loss stalls.
-import { defineAdversary, mapSends } from '../src/adversary/adversary.ts';
+import { defineAdversary, mapSends, peersOf, sendToReplica } from '../src/adversary/adversary.ts';
 
 export default defineAdversary({
   name: 'silent',
@@ -30,9 +30,9 @@ export default defineAdversary({
         mapSends(api.step(input), (signed, to) => {
           if (to === 'all') {
             // Broadcast only to the peers it is not silent towards.
-            const peers = Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id && !silentNow(id));
+            const peers = peersOf(api).filter((id) => !silentNow(id));
             if (peers.length === api.n - 1) return [{ kind: 'broadcast', signed }];
-            return peers.map((id) => ({ kind: 'send', to: { kind: 'replica', id }, signed }) as const);
+            return peers.map((id) => sendToReplica(id, signed));
           }
           return silentNow(to.kind === 'replica' ? to.id : 'client') ? [] : [{ kind: 'send', to, signed }];
         }),

@@ -26,7 +26,8 @@
 import { headerOf } from '../src/core/encoding.ts';
 import type { Commit, Message, NewView, PrePrepare, Prepare, Signed, ViewChange } from '../src/core/messages.ts';
 import { NULL_DIGEST, planNewView } from '../src/core/new-view.ts';
-import { defineAdversary, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
+import { quorumsFor } from '../src/core/quorum.ts';
+import { defineAdversary, peersOf, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
 
 type Attack = 'commit-split' | 'prepare-split' | 'fake-prepared' | 'wrong-o' | 'digest-mismatch';
 
@@ -34,8 +35,7 @@ type Attack = 'commit-split' | 'prepare-split' | 'fake-prepared' | 'wrong-o' | '
 interface Plot {
   /** The sequence number under attack, once the old primary has chosen it. */
   seq?: number;
-  /** The batch the target group got (A) and the one the others got (B). */
-  digestA?: Uint8Array;
+  /** prepare-split: the digest of the batch the replicas outside the target group got (B). */
   digestB?: Uint8Array;
   /** The old primary's VIEW-CHANGE, stripped of P, handed to the new primary. */
   oldPrimaryViewChange?: Signed<ViewChange>;
@@ -63,10 +63,9 @@ export default defineAdversary({
     const target = new Set(options.target);
     const oldPrimary = api.primaryOf(0);
     const newPrimary = api.primaryOf(1);
-    const others = Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id);
-    const outside = others.filter((id) => !target.has(id) && !api.faulty.includes(id));
-    const sendTo = (ids: readonly number[], signed: Signed): AdversaryOutput[] =>
-      ids.filter((id) => id < api.n).map((id) => ({ kind: 'send', to: { kind: 'replica', id }, signed }));
+    const outside = peersOf(api).filter((id) => !target.has(id) && !api.faulty.includes(id));
+    // Options may name replicas a small cluster does not have (the default witness at n=4).
+    const sendTo = (ids: readonly number[], signed: Signed): AdversaryOutput[] => ids.filter((id) => id < api.n).map((id) => sendToReplica(id, signed));
     const isAbout = (message: Message) => plot.seq !== undefined && 'seq' in message && message.seq === plot.seq && (!('view' in message) || message.view === 0);
     if (api.id === oldPrimary) return oldPrimaryRole(api, plot, attack, target, options, sendTo, outside);
     if (api.id === newPrimary) return newPrimaryRole(api, plot, attack, target, outside, sendTo, isAbout, options);
@@ -99,7 +98,6 @@ function oldPrimaryRole(
     if (view !== 0 || api.nowMs < options.atS * 1000) return undefined;
     if (attack === 'digest-mismatch' && batch.length < 2) return undefined;
     plot.seq = seq;
-    plot.digestA = signed.message.digest;
     api.note(`attacking n=${seq} (${attack})`);
     switch (attack) {
       case 'commit-split':
@@ -189,7 +187,7 @@ function newPrimaryRole(
 
   const tryNewView = (): AdversaryOutput[] => {
     if (newViewSent || own === undefined || plot.oldPrimaryViewChange === undefined || plot.seq === undefined) return [];
-    const { strong } = { strong: 2 * api.f + 1 };
+    const { strong } = quorumsFor(api.n);
     const fromTarget = targetIds.map((id) => received.get(id)).filter((signed) => signed !== undefined);
     const fromOutside = outside.map((id) => received.get(id)).filter((signed) => signed !== undefined);
     let v: Signed<ViewChange>[];
@@ -206,7 +204,7 @@ function newPrimaryRole(
     const prePrepares = [...digests].sort(([a], [b]) => a - b).map(([seq, digest]) => headerOf(api.sign<PrePrepare>({ type: 'pre-prepare', view: 1, seq, digest, replica: api.id, batch: [] })));
     const newView = api.sign<NewView>({ type: 'new-view', newView: 1, viewChanges: v, prePrepares, replica: api.id });
     api.note(`NEW-VIEW 1 with V from ${v.map((signed) => signed.message.replica).join(',')}; O up to n=${Math.max(0, ...digests.keys())}`);
-    const outputs: AdversaryOutput[] = sendTo(Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id), newView);
+    const outputs: AdversaryOutput[] = [{ kind: 'broadcast', signed: newView }];
     if (attack === 'commit-split' && !digests.has(plot.seq)) outputs.push(...proposeNull(api, plot, outside, sendTo));
     return outputs;
   };

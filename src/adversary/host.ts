@@ -38,6 +38,7 @@ export class HostedAdversary {
     this.replica = new Replica(config, context.restarted === true ? { restarted: true } : {});
     const host = this;
     const sign = <M extends Message>(message: M): Signed<M> => encodeSigned(message, (bytes) => config.crypto.sign(config.keyPair, bytes));
+    const batchDigest = (batch: readonly SignedRequest[]) => config.crypto.sha256(encodeBatch(batch));
     const api: AdversaryApi = {
       id: config.id,
       n: config.n,
@@ -56,9 +57,8 @@ export class HostedAdversary {
           return undefined;
         }
       },
-      batchDigest: (batch: readonly SignedRequest[]) => config.crypto.sha256(encodeBatch(batch)),
-      prePrepare: (view, seq, batch) =>
-        sign<PrePrepare>({ type: 'pre-prepare', view, seq, digest: config.crypto.sha256(encodeBatch(batch)), replica: config.id, batch }),
+      batchDigest,
+      prePrepare: (view, seq, batch) => sign<PrePrepare>({ type: 'pre-prepare', view, seq, digest: batchDigest(batch), replica: config.id, batch }),
       sha256: (data) => config.crypto.sha256(data),
       primaryOf: (view) => primaryOf(view, config.n),
       spawnTwin: () => new Replica(config),

@@ -1,6 +1,7 @@
 // `pancydb sim`: run seeds, print per-seed counts, finish with PASS or FAIL and the
 // command that replays the first failing seed. With --scenario, a header names the
 // scenario, and a scenario that expects a violation passes only if some seed finds one.
+import type { Property } from '../check/violation.ts';
 import type { SeedReport } from '../sim/run.ts';
 import type { SimulationContext } from '../sim/cluster.ts';
 import type { Scenario } from '../scenario/scenario.ts';
@@ -24,12 +25,14 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   }
   if (command.scenarioPath !== undefined && !command.json) output.out(scenarioHeader(command));
   const violating: number[] = [];
+  let firstBroken: Property | undefined;
   const onReport = (report: SeedReport, context?: SimulationContext) => {
     if (command.json) output.out(JSON.stringify(report));
     else output.out(summaryLine(report));
     if (command.printDatabase && context !== undefined) printDatabases(context, output);
     if (report.violations.length > 0) {
       violating.push(report.seed);
+      firstBroken ??= report.violations[0]!.property;
       if (!command.json) for (const violation of report.violations) output.out(`  VIOLATION ${violation.property}: ${violation.detail} (seed ${report.seed})`);
     }
   };
@@ -44,7 +47,7 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
     }
   }
   const status = command.scenario.expect.kind === 'violation' ? expectedViolationVerdict(command, violating, output) : verdict(command, violating, output);
-  if (command.shrinkTo !== undefined && violating.length > 0) await shrink(command, command.shrinkTo, output);
+  if (command.shrinkTo !== undefined && firstBroken !== undefined) await shrink(command, firstBroken, command.shrinkTo, output);
   return status;
 }
 
@@ -59,10 +62,9 @@ function progressLine(output: Output, violating: readonly number[]): ((done: num
   };
 }
 
-async function shrink(command: LoadedSimCommand, path: string, output: Output): Promise<void> {
+/** --shrink: the one seed ran and broke `property`; look for a smaller scenario that still does. */
+async function shrink(command: LoadedSimCommand, property: Property, path: string, output: Output): Promise<void> {
   const seed = command.firstSeed;
-  const { report } = runCommandSeed({ ...command, verbose: false }, seed);
-  const property = report.violations[0]!.property;
   output.out(`shrinking: seed ${seed} breaks ${property}; trying smaller scenarios with the same seed`);
   const result = await shrinkScenario(command, seed, property, output);
   await writeShrunk(path, result);

@@ -40,14 +40,9 @@ export interface ByzantineClientOptions {
 // from the database-wide counter, so the driver adds each of their requests that a
 // correct replica executed to the client history (call: its first send; return: that
 // execution), and the linearizability checker sees every version explained.
-// `consumeVersions: false` makes their writes fail or read instead (a versionMatch no key
-// has, a cas from a value no key holds): still ordered, executed and recorded in the
-// client table, but taking no version.
 
 /** Each Byzantine client's own keys: "byz/<client>/<0..KEYS-1>", so the store stays small. */
 const KEYS_PER_CLIENT = 8;
-/** A versionMatch no key reaches in a simulated run, so such a put fails with no_match. */
-const UNMATCHABLE_VERSION = 2 ** 52;
 /** How close to 2^53-1 a huge timestamp lands when it goes for the top, and when it does. */
 export const NEAR_TOP = 1000;
 const TOP_IN_LAST_MS = 1000;
@@ -65,8 +60,6 @@ export interface ByzantineClientsConfig {
   readonly rng: Rng;
   /** No client sends at or after this (the correct clients' workload ends then too). */
   readonly stopAtMs: number;
-  /** Whether their valid writes may succeed and take versions (see the header); the driver sets it. Default false. */
-  readonly consumeVersions?: boolean;
 }
 
 /** One frame a Byzantine client sends: to one replica, or to all of them. */
@@ -199,19 +192,13 @@ export class ByzantineClients {
     return signed;
   }
 
-  /** A write on one of this client's own keys, or a read; see the header for why writes fail by default. */
+  /** A write on one of this client's own keys, or a read. */
   private operation(state: ClientState, value: string): Operation {
     const key = `byz/${state.id}/${state.rng.int(0, KEYS_PER_CLIENT - 1)}`;
     const roll = state.rng.int(0, 9);
-    if (this.config.consumeVersions === true) {
-      if (roll < 6) return { type: 'put', key, value };
-      if (roll < 8) return { type: 'remove', key };
-      return roll < 9 ? { type: 'get', key } : { type: 'cas', key, expected: '', desired: value };
-    }
-    // No byz/ key is ever written, so each of these fails (or finds nothing) and takes no version.
-    if (roll < 6) return { type: 'put', key, value, versionMatch: UNMATCHABLE_VERSION };
+    if (roll < 6) return { type: 'put', key, value };
     if (roll < 8) return { type: 'remove', key };
-    return roll < 9 ? { type: 'get', key } : { type: 'cas', key, expected: `not-${value}`, desired: value };
+    return roll < 9 ? { type: 'get', key } : { type: 'cas', key, expected: '', desired: value };
   }
 
   private sign(state: ClientState, request: Request): SignedRequest {

@@ -139,9 +139,6 @@ function createByzantineClients(options: SimulationOptions, crypto: Crypto, rng:
     // A stream of its own: runs without Byzantine clients draw exactly as before.
     rng: rng.fork('byzantine-clients'),
     stopAtMs: options.workloadDurationMs ?? options.durationMs,
-    // Their executed requests join the history (Driver.recordByzantineExecution), so the
-    // versions their writes take are explained there.
-    consumeVersions: true,
   });
 }
 
@@ -251,7 +248,7 @@ class Driver {
         // What a faulty replica's honest core rejects says nothing about the protocol.
         if (faulty) return;
         const key = output.reason;
-        this.context.drops.set(key, (this.context.drops.get(key) ?? 0) + 1);
+        this.countDrop(key);
         this.trace?.(`${formatTime(this.nowMs)} ${id} DROP ${output.messageType?.toUpperCase() ?? '?'} from ${peerName(output.from)}: ${output.reason} (${output.detail})`);
         return;
       }
@@ -322,7 +319,7 @@ class Driver {
           break;
         }
         case 'drop':
-          this.context.drops.set(`client:${output.reason}`, (this.context.drops.get(`client:${output.reason}`) ?? 0) + 1);
+          this.countDrop(`client:${output.reason}`);
           this.trace?.(`${formatTime(this.nowMs)} c${client} DROP from ${peerName(output.from)}: ${output.reason} (${output.detail})`);
           break;
       }
@@ -340,12 +337,16 @@ class Driver {
 
   // --- network ---------------------------------------------------------------------------
 
+  private countDrop(reason: string): void {
+    this.context.drops.set(reason, (this.context.drops.get(reason) ?? 0) + 1);
+  }
+
   /** An adversary may hold a message back; the network sees it only when it is let go. */
   private transmitLater(from: Peer, to: Peer, signed: Signed, delayMs: number | undefined): void {
     // An adversary may name a peer that does not exist; the network has no such link.
     const peers = to.kind === 'replica' ? this.replicaPeers : this.clientPeers;
     if (!Number.isSafeInteger(to.id) || to.id < 0 || to.id >= peers.length) {
-      this.context.drops.set('no-such-peer', (this.context.drops.get('no-such-peer') ?? 0) + 1);
+      this.countDrop('no-such-peer');
       return;
     }
     if (delayMs === undefined || !(delayMs > 0)) return this.transmit(from, to, signed);
@@ -388,7 +389,8 @@ class Driver {
     this.context.queue.schedule(atMs, () => {
       const from: Peer = { kind: 'client', id: client };
       for (const { to, signed } of byzantine.act(client, this.nowMs)) {
-        if (signed.message.type === 'request') this.byzantineSentAtMs.set(`${client}:${signed.message.timestamp}`, this.byzantineSentAtMs.get(`${client}:${signed.message.timestamp}`) ?? this.nowMs);
+        const key = signed.message.type === 'request' ? `${client}:${signed.message.timestamp}` : undefined;
+        if (key !== undefined && !this.byzantineSentAtMs.has(key)) this.byzantineSentAtMs.set(key, this.nowMs);
         if (to === 'all') for (const peer of this.replicaPeers) this.transmit(from, peer, signed);
         else this.transmit(from, this.replicaPeers[to]!, signed);
       }

@@ -6,31 +6,25 @@ import { describe, expect, it } from 'vitest';
 import corruptState from '../../adversaries/corrupt-state.ts';
 import type { SeedRun } from '../../src/sim/run.ts';
 import { adversaryRun } from '../support/adversary-run.ts';
+import { ReplyTrace } from '../support/reply-trace.ts';
 import { describeViolations } from '../support/simulate.ts';
 
 const FAULTY = 0;
 
-/** What the trace shows: the faulty replica's replies and checkpoint mismatches, and what clients accepted. */
-class Trace {
-  readonly accepted = new Map<string, string>();
-  readonly fromFaulty: { key: string; result: string }[] = [];
+/** What the trace shows: the faulty replica's replies and what clients accepted, its checkpoint mismatches and corruptions. */
+class Trace extends ReplyTrace {
   checkpointMismatches = 0;
   corruptions = 0;
 
-  readonly line = (line: string): void => {
-    const reply = new RegExp(`^\\S+ ${FAULTY}->c(\\d+) REPLY v=\\d+ c=\\d+ t=(\\d+) (.*)$`).exec(line);
-    // A reply the network lost never reached the client; the trace marks it at the end.
-    if (reply !== null && !/ LOST \([a-z]+\)$/.test(line)) this.fromFaulty.push({ key: `${reply[1]}:${reply[2]}`, result: reply[3]! });
-    const accept = /^\S+ c(\d+) ACCEPT t=(\d+) .* -> (.*)$/.exec(line);
-    if (accept !== null) this.accepted.set(`${accept[1]}:${accept[2]}`, accept[3]!);
+  constructor() {
+    super(FAULTY);
+  }
+
+  readonly observe = (line: string): void => {
+    this.line(line);
     if (line.includes(`${FAULTY} (faulty) CHECKPOINT-MISMATCH`)) this.checkpointMismatches++;
     if (line.includes('ADVERSARY corrupt-state: corrupted')) this.corruptions++;
   };
-
-  /** Replies of the faulty replica, for requests that completed, that carried another result than the one accepted. */
-  wrongReplies(): number {
-    return this.fromFaulty.filter(({ key, result }) => this.accepted.has(key) && this.accepted.get(key) !== result).length;
-  }
 }
 
 /** The adversary tests' common run (test/support/adversary-run.ts) with the primary corrupting its state at 2 s; 4 s to finish. */
@@ -39,7 +33,7 @@ function runScenario(seed: number, trace: Trace): SeedRun {
     seed,
     faulty: new Map([[FAULTY, { definition: corruptState, options: { atS: 2 } }]]),
     liveness: { liveAfterMs: 0, completeWithinMs: 4_000 },
-    trace: trace.line,
+    trace: trace.observe,
   });
 }
 
