@@ -12,6 +12,7 @@ import {
   type Crypto,
   type KeyPair,
 } from '../../src/crypto/index.ts';
+import { retainedBytes } from '../support/heap.ts';
 
 const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -311,7 +312,8 @@ function scriptedVerifier(answers: (callIndex: number) => boolean): Crypto & { v
     verifyCalls: 0,
     keyPair: (secretKey: Uint8Array): KeyPair => ({ secretKey, publicKey: secretKey }),
     sign: (): Uint8Array => new Uint8Array(64),
-    sha256: (): Uint8Array => new Uint8Array(32),
+    // A real SHA-256: the memo keys its entries by one.
+    sha256: (data: Uint8Array): Uint8Array => nobleSha256(data),
     verify: (): boolean => answers(fake.verifyCalls++),
   };
   return fake;
@@ -387,6 +389,22 @@ describe('memoizeVerify', () => {
     expect(inner.verifyCalls).toBe(callsBefore);
     memo.verify(publicKey, message, signatureNumber(1)); // evicted long ago
     expect(inner.verifyCalls).toBe(callsBefore + 1);
+  });
+
+  it('keeps no copy of what it verified: a full cache of 500 distinct 100 KB messages takes a small constant per entry', () => {
+    const inner = scriptedVerifier(() => false);
+    const memo = memoizeVerify(inner, 500);
+    const retained = retainedBytes(() => {
+      for (let index = 0; index < 1000; index++) {
+        const large = new Uint8Array(100 * 1024);
+        new DataView(large.buffer).setUint32(0, index);
+        memo.verify(publicKey, large, signature);
+      }
+    });
+    expect(memo.size()).toBe(500);
+    expect(memo.stats.evictions).toBe(500);
+    // 500 retained copies would be 50 MB; 500 hashed entries are about 50 KB.
+    expect(retained).toBeLessThan(1024 * 1024);
   });
 
   it('rejects a capacity that is not a positive integer, naming it', () => {
