@@ -9,7 +9,9 @@ export type Property =
   | 'lockseq'
   | 'memory-bound'
   | 'linearizability'
-  | 'liveness';
+  | 'liveness'
+  /** A correct replica signed two digests for one (v, n, phase), or two CHECKPOINT digests for one n. */
+  | 'signed-twice';
 
 export interface Violation {
   readonly property: Property;

@@ -62,6 +62,7 @@ const CHECKS = {
   'memory-bound': 'logs and message buffers stayed within their bounds at every step',
   linearizability: 'what the clients saw has one legal order consistent with real time',
   liveness: `every request completed within ${LIVENESS_BOUND_MS / 1000} s, the view change included`,
+  'signed-twice': 'no replica signed two different digests for one view, sequence number and phase',
 } as const satisfies Record<Property, string>;
 
 // --- command line ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { Replica, type Execution, type ReplicaEvent, type ReplicaInput } from '.
 import type { AdversaryOutput } from '../adversary/adversary.ts';
 import { HostedAdversary, type FaultySpec } from '../adversary/host.ts';
 import { SafetyChecker } from '../check/safety.ts';
+import { SignedTwiceChecker } from '../check/signed-twice.ts';
 import type { Violation } from '../check/violation.ts';
 import { ClientHistory } from './client-history.ts';
 import { EventQueue } from './event-queue.ts';
@@ -175,6 +176,8 @@ class Driver {
   private readonly byzantineSentAtMs = new Map<string, number>();
   /** Byzantine (client, t) already in the history; a replayed request must not enter it twice. */
   private readonly byzantineRecorded = new Set<string>();
+  /** signed-twice (src/check/signed-twice.ts): every vote a correct replica signs, checked as it leaves. */
+  private readonly signedTwice = new SignedTwiceChecker((violation) => this.context.checker.report(violation));
 
   constructor(
     private readonly context: SimulationContext,
@@ -236,6 +239,7 @@ class Driver {
 
   private handleReplicaOutput(id: number, output: AdversaryOutput, faulty: boolean): void {
     const from = this.replicaPeers[id]!;
+    if (!faulty && (output.kind === 'send' || output.kind === 'broadcast')) this.signedTwice.onSent(id, output.signed, this.nowMs);
     switch (output.kind) {
       case 'send':
         return this.transmitLater(from, output.to, output.signed, 'delayMs' in output ? output.delayMs : undefined);
