@@ -65,7 +65,7 @@ export function runSeed(options: RunOptions): SeedRun {
   checkEndState(simulation, digests);
   const linearizability = checkHistory(simulation);
   if (options.liveness !== undefined && simulation.checker.ok) {
-    for (const violation of checkLiveness(simulation.history.operations, options.liveness, simulation.queue.nowMs)) simulation.checker.report(violation);
+    for (const violation of checkLiveness(simulation.history.operations, options.liveness, simulation.queue.nowMs, { correctClients: options.workload.clients })) simulation.checker.report(violation);
   }
   return { report: buildReport(simulation, digests, linearizability), context: simulation, violations: simulation.checker.violations };
 }
