@@ -3,6 +3,7 @@
 // and the signature covers everything before it. Decoding is strict (see bytes.ts):
 // a frame decodes only if re-encoding it gives the same bytes.
 import { DecodeError, Reader, Writer } from './bytes.ts';
+import { MAX_FRAME_DEPTH } from './limits.ts';
 import type {
   Checkpoint,
   ClientEntry,
@@ -156,12 +157,12 @@ export function encodeBatch(batch: readonly SignedRequest[]): Uint8Array {
   return writer.finish();
 }
 
-function readBatch(reader: Reader): SignedRequest[] {
+function readBatch(reader: Reader, depth: number): SignedRequest[] {
   const count = reader.uint();
   if (count > MAX_BATCH_REQUESTS) throw new DecodeError('batch too large');
   const batch: SignedRequest[] = [];
   for (let index = 0; index < count; index++) {
-    const decoded = decodeMessage(reader.bytes());
+    const decoded = decodeNested(reader.bytes(), 'request', depth, 'batch holds a non-request');
     if (decoded.message.type !== 'request') throw new DecodeError('batch holds a non-request');
     batch.push(decoded as SignedRequest);
   }
@@ -243,11 +244,11 @@ function readCount(reader: Reader): number {
   return count;
 }
 
-function readFrames<M extends Message>(reader: Reader, type: M['type']): Signed<M>[] {
+function readFrames<M extends Message>(reader: Reader, type: M['type'], depth: number): Signed<M>[] {
   const count = readCount(reader);
   const frames: Signed<M>[] = [];
   for (let index = 0; index < count; index++) {
-    const decoded = decodeMessage(reader.bytes());
+    const decoded = decodeNested(reader.bytes(), type, depth, `expected a nested ${type}`);
     if (decoded.message.type !== type) throw new DecodeError(`expected a nested ${type}, got ${decoded.message.type}`);
     frames.push(decoded as Signed<M>);
   }
@@ -259,11 +260,14 @@ function writeHeader(writer: Writer, header: Signed<PrePrepareHeader>): void {
   writer.bytes(header.signedBytes).fixed(header.signature);
 }
 
-function readHeader(reader: Reader): Signed<PrePrepareHeader> {
+function readHeader(reader: Reader, depth: number): Signed<PrePrepareHeader> {
   const signedBytes = reader.bytes();
   const signature = reader.fixed(SIGNATURE_BYTES);
+  // A header is a nested frame too: checked for type and depth before it is parsed.
+  if (signedBytes[0] !== TAG['pre-prepare']) throw new DecodeError('expected a PRE-PREPARE header');
+  if (depth + 1 > MAX_FRAME_DEPTH) throw new DecodeError(`frames nested deeper than ${MAX_FRAME_DEPTH}`);
   const inner = new Reader(signedBytes);
-  const body = readBody(inner);
+  const body = readBody(inner, depth + 1);
   inner.end();
   if (body.type !== 'pre-prepare') throw new DecodeError('expected a PRE-PREPARE header');
   const frame = new Uint8Array(signedBytes.length + SIGNATURE_BYTES);
@@ -329,19 +333,20 @@ function readClientEntries(reader: Reader): ClientEntry[] {
   return rows;
 }
 
-function readPreparedCertificates(reader: Reader): PreparedCertificate[] {
+function readPreparedCertificates(reader: Reader, depth: number): PreparedCertificate[] {
   const count = readCount(reader);
   const certificates: PreparedCertificate[] = [];
   for (let index = 0; index < count; index++) {
-    const prePrepare = readHeader(reader);
-    certificates.push({ prePrepare, prepares: readFrames<Prepare>(reader, 'prepare') });
+    const prePrepare = readHeader(reader, depth);
+    certificates.push({ prePrepare, prepares: readFrames<Prepare>(reader, 'prepare', depth) });
   }
   return certificates;
 }
 
 type Body = Exclude<Message, PrePrepare> | Omit<PrePrepare, 'batch'>;
 
-function readBody(reader: Reader): Body {
+/** `depth`: how deep the frame whose body this is sits, the outermost frame being 1. */
+function readBody(reader: Reader, depth: number): Body {
   const tag = reader.u8();
   switch (tag) {
     case TAG.request: {
@@ -379,16 +384,16 @@ function readBody(reader: Reader): Body {
       const newView = reader.uint();
       const stableSeq = reader.uint();
       const replica = reader.uint();
-      const checkpointProof = readFrames<Checkpoint>(reader, 'checkpoint');
-      return { type: 'view-change', newView, stableSeq, replica, checkpointProof, prepared: readPreparedCertificates(reader) };
+      const checkpointProof = readFrames<Checkpoint>(reader, 'checkpoint', depth);
+      return { type: 'view-change', newView, stableSeq, replica, checkpointProof, prepared: readPreparedCertificates(reader, depth) };
     }
     case TAG['new-view']: {
       const newView = reader.uint();
       const replica = reader.uint();
-      const viewChanges = readFrames<ViewChange>(reader, 'view-change');
+      const viewChanges = readFrames<ViewChange>(reader, 'view-change', depth);
       const count = readCount(reader);
       const prePrepares: Signed<PrePrepareHeader>[] = [];
-      for (let index = 0; index < count; index++) prePrepares.push(readHeader(reader));
+      for (let index = 0; index < count; index++) prePrepares.push(readHeader(reader, depth));
       return { type: 'new-view', newView, replica, viewChanges, prePrepares };
     }
     case TAG['fetch-batch']: {
@@ -399,7 +404,7 @@ function readBody(reader: Reader): Body {
       const digest = reader.fixed(DIGEST_BYTES);
       const replica = reader.uint();
       const batchStart = reader.offset;
-      const batch = readBatch(reader);
+      const batch = readBatch(reader, depth);
       const message = { type: 'batch' as const, digest, replica, batch };
       batchSectionOf.set(message, reader.since(batchStart));
       return message;
@@ -407,15 +412,15 @@ function readBody(reader: Reader): Body {
     case TAG.state: {
       const seq = reader.uint();
       const replica = reader.uint();
-      const proof = readFrames<Checkpoint>(reader, 'checkpoint');
+      const proof = readFrames<Checkpoint>(reader, 'checkpoint', depth);
       const store = readSnapshot(reader);
       return { type: 'state', seq, replica, proof, store, clients: readClientEntries(reader) };
     }
     case TAG['commit-certificate']: {
       const replica = reader.uint();
-      const prePrepare = decodeMessage(reader.bytes());
+      const prePrepare = decodeNested(reader.bytes(), 'pre-prepare', depth, 'commit certificate without a PRE-PREPARE');
       if (prePrepare.message.type !== 'pre-prepare') throw new DecodeError('commit certificate without a PRE-PREPARE');
-      return { type: 'commit-certificate', replica, prePrepare: prePrepare as Signed<PrePrepare>, commits: readFrames<Commit>(reader, 'commit') };
+      return { type: 'commit-certificate', replica, prePrepare: prePrepare as Signed<PrePrepare>, commits: readFrames<Commit>(reader, 'commit', depth) };
     }
     default:
       throw new UnknownTypeError(`unknown message type ${tag}`);
@@ -442,16 +447,34 @@ export function encodeSigned<M extends Message>(message: M, sign: (bytes: Uint8A
   return { message, signedBytes: frame.subarray(0, signedBytes.length), signature: frame.subarray(signedBytes.length, signedBytes.length + SIGNATURE_BYTES), frame };
 }
 
-/** Strict decoding of an untrusted frame. Throws DecodeError (or UnknownTypeError). */
+/**
+ * Strict decoding of an untrusted frame. Throws DecodeError (or UnknownTypeError),
+ * never anything else: nested frames deeper than MAX_FRAME_DEPTH are a DecodeError, so
+ * the recursion is bounded whatever the input (the client decodes replies with this too).
+ */
 export function decodeMessage(frame: Uint8Array): Signed {
+  return decodeFrame(frame, 1);
+}
+
+/**
+ * A frame nested inside one at `parentDepth`: its type tag is checked before anything
+ * else is read (a batch holds only requests, a proof only its own kind), then its depth.
+ */
+function decodeNested(frame: Uint8Array, type: Message['type'], parentDepth: number, wrongType: string): Signed {
+  if (frame[0] !== TAG[type]) throw new DecodeError(wrongType);
+  return decodeFrame(frame, parentDepth + 1);
+}
+
+function decodeFrame(frame: Uint8Array, depth: number): Signed {
+  if (depth > MAX_FRAME_DEPTH) throw new DecodeError(`frames nested deeper than ${MAX_FRAME_DEPTH}`);
   const reader = new Reader(frame);
-  const body = readBody(reader);
+  const body = readBody(reader, depth);
   const signedBytes = reader.since(0);
   const signature = reader.fixed(SIGNATURE_BYTES);
   let message: Message;
   if (body.type === 'pre-prepare') {
     const batchStart = reader.offset;
-    const batch = readBatch(reader);
+    const batch = readBatch(reader, depth);
     message = { ...body, batch };
     batchBytesOf.set(message as PrePrepare, reader.since(batchStart));
   } else {

@@ -10,11 +10,13 @@ import { hasFlaw } from './flaws.ts';
 import { encodeClientRows } from './client-table.ts';
 import { batchBytes, decodeMessage, UnknownTypeError } from './encoding.ts';
 import type { Message, NewView, PrePrepare, Signed, StateTransfer } from './messages.ts';
+import { frameMaxBytes } from './limits.ts';
 import { NULL_DIGEST } from './new-view.ts';
 import { primaryOf, type Quorums } from './quorum.ts';
 import type { ReplicaConfig } from './config.ts';
 
 export type DropReason =
+  | 'frame-too-large'
   | 'malformed'
   | 'unknown-type'
   | 'unexpected-type'
@@ -66,6 +68,9 @@ const drop = (reason: DropReason, detail: string, type?: Message['type']): Admis
   type === undefined ? { verdict: 'drop', reason, detail } : { verdict: 'drop', reason, detail, type };
 
 export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): Admission {
+  // Before anything is decoded, hashed or verified: a frame over its sender's cap (limits.ts).
+  const maxBytes = frameMaxBytes(from.kind, context.config);
+  if (frame.length > maxBytes) return drop('frame-too-large', `${frame.length} bytes from ${from.kind} ${from.id}, cap ${maxBytes}`);
   let signed: Signed;
   try {
     signed = decodeMessage(frame);
