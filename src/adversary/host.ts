@@ -8,6 +8,7 @@ import type { Message, PrePrepare, Signed, SignedRequest } from '../core/message
 import { primaryOf, quorumsFor } from '../core/quorum.ts';
 import { Replica, type ReplicaInput } from '../core/replica.ts';
 import type { Rng } from '../sim/rng.ts';
+import { UsageError } from '../cli/usage-error.ts';
 import type { AdversaryApi, AdversaryDefinition, AdversaryInstance, AdversaryOutput } from './adversary.ts';
 import { readOptions } from './options.ts';
 
@@ -27,9 +28,30 @@ export interface HostContext {
   readonly restarted?: boolean;
 }
 
+/** How an AdversaryFault's text starts once it has crossed a worker thread as a string. */
+export const ADVERSARY_FAULT_TAG = 'AdversaryFault: ';
+
+/**
+ * An adversary that broke its contract: create() or step() threw, or step() returned
+ * something that is not a list of outputs. That is a bug in the scenario's adversary,
+ * not a finding about PBFT, so it is a usage error (exit 2) reported in one line naming
+ * the adversary and the replica. Its stack is that line too, so a sweep worker, which
+ * passes on `stack`, hands back the same line.
+ */
+export class AdversaryFault extends UsageError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super(message);
+    this.stack = `${ADVERSARY_FAULT_TAG}${message}`;
+  }
+}
+
 export class HostedAdversary {
   readonly replica: Replica;
   private readonly instance: AdversaryInstance;
+  /** `adversary "name" at replica R`: how every AdversaryFault starts. */
+  private readonly label: string;
+  private readonly n: number;
   /** The time of the input being handled. */
   nowMs = 0;
 
@@ -67,11 +89,71 @@ export class HostedAdversary {
         return host.nowMs;
       },
     };
-    this.instance = spec.definition.create(api, readOptions(spec.definition.options, spec.options));
+    this.label = `adversary ${JSON.stringify(spec.definition.name)} at replica ${config.id}`;
+    this.n = config.n;
+    let instance: unknown;
+    try {
+      instance = spec.definition.create(api, readOptions(spec.definition.options, spec.options));
+    } catch (error) {
+      throw new AdversaryFault(`${this.label}: create() threw: ${messageOf(error)}`);
+    }
+    if (typeof instance !== 'object' || instance === null || typeof (instance as { step?: unknown }).step !== 'function') {
+      throw new AdversaryFault(`${this.label}: create() must return an object with a step(input) method, got ${describe(instance)}`);
+    }
+    this.instance = instance as AdversaryInstance;
   }
 
   step(input: ReplicaInput): readonly AdversaryOutput[] {
     this.nowMs = input.nowMs;
-    return this.instance.step(input);
+    let outputs: unknown;
+    try {
+      outputs = this.instance.step(input);
+    } catch (error) {
+      if (error instanceof AdversaryFault) throw error;
+      throw new AdversaryFault(`${this.label}: step() threw at ${(input.nowMs / 1000).toFixed(3)} s: ${messageOf(error)}`);
+    }
+    const problem = outputsProblem(outputs, this.n);
+    if (problem !== undefined) throw new AdversaryFault(`${this.label}: step() at ${(input.nowMs / 1000).toFixed(3)} s returned ${problem}`);
+    return outputs as readonly AdversaryOutput[];
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return `an object with keys ${JSON.stringify(Object.keys(value).slice(0, 5))}`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+const OUTPUT_KINDS = ['send', 'broadcast', 'drop', 'event'];
+
+/** What makes `outputs` not a list of AdversaryOutput the driver can act on, or undefined. */
+function outputsProblem(outputs: unknown, n: number): string | undefined {
+  if (!Array.isArray(outputs)) return `${describe(outputs)}, not a list of outputs`;
+  for (const [index, output] of outputs.entries()) {
+    const problem = outputProblem(output, n);
+    if (problem !== undefined) return `a bad output at index ${index}: ${problem}`;
+  }
+  return undefined;
+}
+
+function outputProblem(output: unknown, n: number): string | undefined {
+  if (typeof output !== 'object' || output === null) return `${describe(output)}, not an output object`;
+  const record = output as Record<string, unknown>;
+  if (!OUTPUT_KINDS.includes(record['kind'] as string)) return `kind must be one of ${OUTPUT_KINDS.join(', ')}, got ${JSON.stringify(record['kind'])}`;
+  if (record['kind'] === 'drop') return typeof record['reason'] === 'string' ? undefined : 'a drop needs a reason';
+  if (record['kind'] === 'event') return typeof record['event'] === 'object' && record['event'] !== null ? undefined : 'an event output needs an event object';
+  const signed = record['signed'] as { frame?: unknown } | undefined;
+  if (typeof signed !== 'object' || signed === null || !(signed.frame instanceof Uint8Array)) return `a ${String(record['kind'])} needs signed, a Signed message (use api.sign)`;
+  const delayMs = record['delayMs'];
+  if (delayMs !== undefined && !(typeof delayMs === 'number' && Number.isFinite(delayMs) && delayMs >= 0)) return `delayMs must be a number ≥ 0, got ${describe(delayMs)}`;
+  if (record['kind'] === 'broadcast') return undefined;
+  const to = record['to'] as { kind?: unknown; id?: unknown } | undefined;
+  const toReplica = to?.kind === 'replica' && Number.isSafeInteger(to.id) && (to.id as number) >= 0 && (to.id as number) < n;
+  const toClient = to?.kind === 'client' && Number.isSafeInteger(to.id) && (to.id as number) >= 0;
+  return toReplica || toClient ? undefined : `a send needs to: {kind: 'replica', id: 0..${n - 1}} or {kind: 'client', id}, got ${describe(to)}`;
 }

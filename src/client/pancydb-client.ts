@@ -3,7 +3,7 @@
 // class runs over the simulator, a test pump or (later) TCP. PBFT clients keep one
 // request outstanding (OSDI'99 §4.1), so calls queue and go out one at a time.
 import { Client, type ClientOutput } from '../core/client.ts';
-import type { GetResult, Operation, OperationResult, WriteResult } from '../core/operations.ts';
+import { validateOperation, type GetResult, type Operation, type OperationResult, type WriteResult } from '../core/operations.ts';
 
 export interface ClientTransport {
   /** Sends a frame to replica `to`. */
@@ -72,6 +72,12 @@ export class PancydbClient {
 
   private submit(operation: Operation): Promise<OperationResult> {
     if (this.closed) return Promise.reject(new Error('client closed'));
+    // The same check Pancydb.execute makes, before the request is signed and sent.
+    try {
+      validateOperation(operation);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ operation, resolve, reject });
       this.next();

@@ -11,7 +11,7 @@
 // An absent key reads as value "" at version 0.
 
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { GetResult, Operation, OperationResult, WriteResult } from './operations.ts';
+import { validateOperation, type GetResult, type Operation, type OperationResult, type WriteResult } from './operations.ts';
 
 /** Entries are sorted by key in UTF-16 code unit order (the default string order). */
 export interface PancydbSnapshot {
@@ -25,6 +25,7 @@ export interface PancydbEntry {
 }
 
 export interface Pancydb {
+  /** Throws a TypeError or RangeError naming the field (`operation.key`) for a malformed operation, changing nothing. */
   execute(op: Operation): OperationResult;
   /** SHA-256 of `encodePancydbState(this.snapshot())`. */
   digest(): Uint8Array;
@@ -72,6 +73,8 @@ class MapPancydb implements Pancydb {
   }
 
   execute(op: Operation): OperationResult {
+    // Callers outside TypeScript can pass anything; refuse it before it touches the state.
+    validateOperation(op);
     switch (op.type) {
       case 'get':
         return this.#get(op.key);

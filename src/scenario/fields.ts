@@ -19,6 +19,28 @@ export const wholeAtLeast = (minimum: number): Expected<number> => ({
   accepts: (value): value is number => isNumber(value) && Number.isSafeInteger(value) && value >= minimum,
 });
 
+/** A whole number in [minimum, maximum]: the phrase keeps "a whole number ≥ minimum" first, as other messages read. */
+export const wholeBetween = (minimum: number, maximum: number): Expected<number> => ({
+  phrase: `a whole number ≥ ${minimum} and ≤ ${maximum}`,
+  accepts: (value): value is number => isNumber(value) && Number.isSafeInteger(value) && value >= minimum && value <= maximum,
+});
+
+export const numberBetween = (minimum: number, maximum: number): Expected<number> => ({
+  phrase: `a number ≥ ${minimum} and ≤ ${maximum}`,
+  accepts: (value): value is number => isNumber(value) && value >= minimum && value <= maximum,
+});
+
+export const numberAboveAtMost = (bound: number, maximum: number): Expected<number> => ({
+  phrase: `a number > ${bound} and ≤ ${maximum}`,
+  accepts: (value): value is number => isNumber(value) && value > bound && value <= maximum,
+});
+
+/** Message loss: 1 would deliver nothing, and a run in which nothing arrives checks nothing. */
+export const lossProbability: Expected<number> = {
+  phrase: 'a probability ≥ 0 and below 1 (1 would lose every message)',
+  accepts: (value): value is number => isNumber(value) && value >= 0 && value < 1,
+};
+
 export const numberAtLeast = (minimum: number): Expected<number> => ({
   phrase: `a number ≥ ${minimum}`,
   accepts: (value): value is number => isNumber(value) && value >= minimum,

@@ -1,11 +1,13 @@
 // Loading a scenario file: read it, parse the JSON, check every field (schema.ts), load
-// each faulty replica's adversary and check its options. Every problem is a UsageError
-// naming the file and the field, raised before any seed runs.
+// each faulty replica's adversary, check its options and create it once (dry-create.ts).
+// Every problem is a UsageError naming the file and the field, raised before any seed runs.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { AdversaryFault } from '../adversary/host.ts';
 import { OptionError, readOptions } from '../adversary/options.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import { AdversaryLoadError, loadAdversary } from './adversary-module.ts';
+import { dryCreate } from './dry-create.ts';
 import { FieldReader } from './fields.ts';
 import type { Scenario, ScenarioFaulty } from './scenario.ts';
 import { checkScenario, type FaultyEntry } from './schema.ts';
@@ -35,6 +37,15 @@ export async function loadScenarioText(text: string, file: string): Promise<Scen
   const faulty = new Map<number, ScenarioFaulty>();
   // In id order, so the first bad one is the one reported.
   for (const entry of draft.faulty) faulty.set(entry.id, await loadFaulty(fields, entry, directory));
+  const ids = [...faulty.keys()];
+  for (const [id, spec] of faulty) {
+    try {
+      dryCreate(spec, id, ids, draft.n, draft.parameters);
+    } catch (error) {
+      if (error instanceof AdversaryFault) throw fields.error(`faulty.${id}.adversary`, error.message);
+      throw error;
+    }
+  }
   return { ...draft, path: resolve(file), faulty };
 }
 

@@ -1,7 +1,10 @@
 // The `network` section of a scenario file: loss and delays, partitions and crashes,
 // in seconds in the file and in ms in NetworkOptions (src/sim/network.ts).
 import { DEFAULT_NETWORK, type Crash, type NetworkOptions, type Partition } from '../sim/network.ts';
-import { fieldPath, numberAbove, numberAtLeast, probability, replicaId, type FieldReader } from './fields.ts';
+import { MAX_DURATION_S, MAX_JITTER_MS } from './bounds.ts';
+import { fieldPath, lossProbability, numberAboveAtMost, numberBetween, probability, replicaId, type FieldReader } from './fields.ts';
+
+const TIME_S = numberBetween(0, MAX_DURATION_S);
 
 const NETWORK_KEYS = ['loss', 'jitterMs', 'duplicate', 'reorder', 'partitions', 'crashes'];
 const PARTITION_KEYS = ['fromS', 'untilS', 'groups'];
@@ -15,8 +18,8 @@ export function readNetwork(fields: FieldReader, value: unknown, n: number): Net
   const crashes = record['crashes'] === undefined ? [] : fields.array('network.crashes', record['crashes']);
   return {
     ...DEFAULT_NETWORK,
-    loss: fields.optional(record, path, 'loss', probability) ?? DEFAULT_NETWORK.loss,
-    jitterMs: fields.optional(record, path, 'jitterMs', numberAtLeast(0)) ?? DEFAULT_NETWORK.jitterMs,
+    loss: fields.optional(record, path, 'loss', lossProbability) ?? DEFAULT_NETWORK.loss,
+    jitterMs: fields.optional(record, path, 'jitterMs', numberBetween(0, MAX_JITTER_MS)) ?? DEFAULT_NETWORK.jitterMs,
     duplicate: fields.optional(record, path, 'duplicate', probability) ?? DEFAULT_NETWORK.duplicate,
     reorder: fields.optional(record, path, 'reorder', probability) ?? DEFAULT_NETWORK.reorder,
     partitions: partitions.map((item, index) => readPartition(fields, `network.partitions.${index}`, item, n)),
@@ -26,8 +29,8 @@ export function readNetwork(fields: FieldReader, value: unknown, n: number): Net
 
 function readPartition(fields: FieldReader, path: string, value: unknown, n: number): Partition {
   const record = fields.object(path, value, PARTITION_KEYS);
-  const fromS = fields.required(record, path, 'fromS', numberAtLeast(0));
-  const untilS = fields.required(record, path, 'untilS', numberAtLeast(0));
+  const fromS = fields.required(record, path, 'fromS', TIME_S);
+  const untilS = fields.required(record, path, 'untilS', TIME_S);
   if (!(untilS > fromS)) throw fields.error(fieldPath(path, 'untilS'), `must be after fromS (${fromS}), got ${untilS}`);
   if (!Object.hasOwn(record, 'groups')) throw fields.error(fieldPath(path, 'groups'), 'missing; must be a list of at least 2 lists of replica ids');
   const groupsPath = fieldPath(path, 'groups');
@@ -46,8 +49,8 @@ function readPartition(fields: FieldReader, path: string, value: unknown, n: num
 function readCrash(fields: FieldReader, path: string, value: unknown, n: number): Crash {
   const record = fields.object(path, value, CRASH_KEYS);
   const replica = fields.required(record, path, 'replica', replicaId(n));
-  const atS = fields.required(record, path, 'atS', numberAtLeast(0));
-  const restartAtS = fields.optional(record, path, 'restartAtS', numberAbove(0));
+  const atS = fields.required(record, path, 'atS', TIME_S);
+  const restartAtS = fields.optional(record, path, 'restartAtS', numberAboveAtMost(0, MAX_DURATION_S));
   if (restartAtS === undefined) return { replica, atMs: atS * 1000 };
   if (!(restartAtS > atS)) throw fields.error(fieldPath(path, 'restartAtS'), `must be after atS (${atS}), got ${restartAtS}`);
   return { replica, atMs: atS * 1000, restartAtMs: restartAtS * 1000 };

@@ -3,7 +3,8 @@
 // the Scenario. See adversaries/README.md for the schema with an example.
 import { DEFAULT_PARAMETERS, validateParameters, type ProtocolParameters } from '../core/config.ts';
 import type { ScenarioExpectation, Scenario } from './scenario.ts';
-import { anyString, fieldPath, nonEmptyString, numberAbove, numberAtLeast, wholeAtLeast, type FieldReader } from './fields.ts';
+import { MAX_DURATION_S, MAX_F, MAX_PARAMETER, MAX_SEEDS } from './bounds.ts';
+import { anyString, fieldPath, nonEmptyString, numberAboveAtMost, numberBetween, wholeBetween, type FieldReader } from './fields.ts';
 import { readNetwork } from './network-fields.ts';
 import { readWorkload } from './workload-fields.ts';
 
@@ -28,12 +29,13 @@ export function checkScenario(fields: FieldReader, json: unknown): ScenarioDraft
   const top = fields.object('', json, TOP_KEYS);
   const name = fields.required(top, '', 'name', nonEmptyString);
   const description = fields.optional(top, '', 'description', anyString) ?? '';
-  const f = fields.required(top, '', 'f', wholeAtLeast(1));
+  const f = fields.required(top, '', 'f', wholeBetween(1, MAX_F));
   const n = 3 * f + 1;
   const network = readNetwork(fields, top['network'], n);
   const { workload, durationS: workloadS, byzantineClients } = readWorkload(fields, top);
   const expect = readExpect(fields, top['expect']);
-  const durationS = fields.optional(top, '', 'durationS', numberAbove(0)) ?? workloadS + tailS(expect);
+  const durationS = fields.optional(top, '', 'durationS', numberAboveAtMost(0, MAX_DURATION_S)) ?? workloadS + tailS(expect);
+  if (durationS > MAX_DURATION_S) throw fields.error('durationS', `missing, and workload.durationS plus the tail (${durationS} s) is above ${MAX_DURATION_S}; give durationS ≤ ${MAX_DURATION_S}`);
   if (durationS < workloadS) throw fields.error('durationS', `must be at least workload.durationS (${workloadS}), got ${durationS}`);
   const faulty = readFaulty(fields, top['faulty'], n);
   if (faulty.length > f && expect.kind !== 'violation') {
@@ -52,7 +54,7 @@ export function checkScenario(fields: FieldReader, json: unknown): ScenarioDraft
     workloadDurationMs: workloadS * 1000,
     durationMs: durationS * 1000,
     parameters: readParameters(fields, top['parameters'], n),
-    seeds: fields.optional(top, '', 'seeds', wholeAtLeast(1)) ?? DEFAULT_SEEDS,
+    seeds: fields.optional(top, '', 'seeds', wholeBetween(1, MAX_SEEDS)) ?? DEFAULT_SEEDS,
     expect,
   };
 }
@@ -68,8 +70,8 @@ function readExpect(fields: FieldReader, value: unknown): ScenarioExpectation {
   const hasBound = Object.hasOwn(record, 'liveAfterS') || Object.hasOwn(record, 'completeWithinS');
   const liveness = hasBound
     ? {
-        liveAfterMs: fields.required(record, 'expect', 'liveAfterS', numberAtLeast(0)) * 1000,
-        completeWithinMs: fields.required(record, 'expect', 'completeWithinS', numberAbove(0)) * 1000,
+        liveAfterMs: fields.required(record, 'expect', 'liveAfterS', numberBetween(0, MAX_DURATION_S)) * 1000,
+        completeWithinMs: fields.required(record, 'expect', 'completeWithinS', numberAboveAtMost(0, MAX_DURATION_S)) * 1000,
       }
     : undefined;
   if (Object.hasOwn(record, 'violation')) {
@@ -100,7 +102,7 @@ function readParameters(fields: FieldReader, value: unknown, n: number): Partial
   const record = fields.object('parameters', value, PARAMETER_KEYS);
   const parameters: Partial<Record<keyof typeof DEFAULT_PARAMETERS, number>> = {};
   for (const key of PARAMETER_KEYS) {
-    const given = fields.optional(record, 'parameters', key, wholeAtLeast(1));
+    const given = fields.optional(record, 'parameters', key, wholeBetween(1, MAX_PARAMETER));
     if (given !== undefined) parameters[key] = given;
   }
   try {

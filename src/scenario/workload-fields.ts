@@ -4,7 +4,8 @@ import { BYZANTINE_CLIENT_KINDS, type ByzantineClientKind, type ByzantineClientO
 import { lockseqWorkloadOf, type ProfileName } from '../sim/profiles.ts';
 import { parseOperationMix } from '../sim/workload/random.ts';
 import type { WorkloadOptions } from '../sim/workloads.ts';
-import { fieldPath, nonEmptyString, numberAbove, oneOf, wholeAtLeast, type FieldReader, type JsonObject } from './fields.ts';
+import { MAX_BYZANTINE_CLIENTS, MAX_BYZANTINE_RATE_PER_S, MAX_CLIENTS, MAX_DURATION_S, MAX_KEYS } from './bounds.ts';
+import { fieldPath, nonEmptyString, numberAboveAtMost, oneOf, wholeBetween, type FieldReader, type JsonObject } from './fields.ts';
 
 const WORKLOAD_KEYS = ['kind', 'clients', 'durationS', 'profile', 'mix', 'keys', 'byzantineClients'];
 const BYZANTINE_KEYS = ['count', 'kinds', 'ratePerS'];
@@ -22,8 +23,8 @@ export function readWorkload(fields: FieldReader, top: JsonObject): WorkloadSect
   const path = 'workload';
   const record = fields.requiredObject(top, '', path, WORKLOAD_KEYS);
   const kind = fields.required(record, path, 'kind', oneOf(['lockseq', 'random']));
-  const clients = fields.required(record, path, 'clients', wholeAtLeast(1));
-  const durationS = fields.required(record, path, 'durationS', numberAbove(0));
+  const clients = fields.required(record, path, 'clients', wholeBetween(1, MAX_CLIENTS));
+  const durationS = fields.required(record, path, 'durationS', numberAboveAtMost(0, MAX_DURATION_S));
   const onlyFor = (key: string, workloadKind: string) => {
     if (Object.hasOwn(record, key)) throw fields.error(fieldPath(path, key), `applies to the ${workloadKind} workload only, and workload.kind is ${JSON.stringify(kind)}`);
   };
@@ -35,7 +36,7 @@ export function readWorkload(fields: FieldReader, top: JsonObject): WorkloadSect
     return { workload: lockseqWorkloadOf(profile, clients), durationS, byzantineClients };
   }
   onlyFor('profile', 'lockseq');
-  const keys = fields.optional(record, path, 'keys', wholeAtLeast(1)) ?? DEFAULT_KEYS;
+  const keys = fields.optional(record, path, 'keys', wholeBetween(1, MAX_KEYS)) ?? DEFAULT_KEYS;
   const mixText = fields.optional(record, path, 'mix', nonEmptyString) ?? DEFAULT_MIX;
   try {
     return { workload: { kind, clients, keys, mix: parseOperationMix(mixText) }, durationS, byzantineClients };
@@ -48,11 +49,11 @@ function readByzantineClients(fields: FieldReader, value: unknown): ByzantineCli
   if (value === undefined) return undefined;
   const path = 'workload.byzantineClients';
   const record = fields.object(path, value, BYZANTINE_KEYS);
-  const count = fields.required(record, path, 'count', wholeAtLeast(1));
+  const count = fields.required(record, path, 'count', wholeBetween(1, MAX_BYZANTINE_CLIENTS));
   if (!Object.hasOwn(record, 'kinds')) throw fields.error(fieldPath(path, 'kinds'), `missing; must be a list of ${BYZANTINE_CLIENT_KINDS.join(', ')}`);
   const kinds = fields.array(fieldPath(path, 'kinds'), record['kinds'], 1).map((kind, index): ByzantineClientKind =>
     fields.read(`${path}.kinds.${index}`, kind, oneOf(BYZANTINE_CLIENT_KINDS)),
   );
-  const ratePerS = fields.required(record, path, 'ratePerS', numberAbove(0));
+  const ratePerS = fields.required(record, path, 'ratePerS', numberAboveAtMost(0, MAX_BYZANTINE_RATE_PER_S));
   return { count, kinds, ratePerS };
 }
