@@ -2,6 +2,7 @@
 // protocol (issue "Adversaries", item 7b). Each removes one rule the safety argument of
 // OSDI'99 §4 leans on. Only tests set them: neither the CLI nor scenario files can, and
 // a replica without `flaws` in its config runs the protocol as the paper gives it.
+import type { Operation } from './operations.ts';
 import type { Quorums } from './quorum.ts';
 
 export type ProtocolFlaw =
@@ -16,7 +17,24 @@ export type ProtocolFlaw =
   /** A PRE-PREPARE's batch is not checked to hash to its digest d (§4.2). */
   | 'no-pre-prepare-digest-check'
   /** The client accepts a result on f matching replies instead of f+1 (§4.1). */
-  | 'reply-on-f';
+  | 'reply-on-f'
+  /**
+   * The replica forgets its client table (§4.1): a retransmitted request whose t it already
+   * executed is ordered and executed again instead of answered with the cached reply.
+   */
+  | 'no-client-table-check'
+  /** A client's signature on a request is not verified, at the gateway or inside a PRE-PREPARE's batch (§3, §4.2). */
+  | 'request-signature-not-checked'
+  /** A stable checkpoint does not discard the log entries it covers (§4.3): the log outgrows L. */
+  | 'log-not-garbage-collected'
+  /** The state machine executes cas as a plain put: the expected value is never compared. */
+  | 'cas-as-put'
+  /**
+   * A backup logs a second PRE-PREPARE for (v, n) with another digest over the first and
+   * prepares it too (§4.2: a backup accepts a PRE-PREPARE only if it has accepted none for
+   * v and n with a different digest).
+   */
+  | 'pre-prepare-overwritten';
 
 export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'commit-on-2f',
@@ -25,6 +43,11 @@ export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'p-not-checked',
   'no-pre-prepare-digest-check',
   'reply-on-f',
+  'no-client-table-check',
+  'request-signature-not-checked',
+  'log-not-garbage-collected',
+  'cas-as-put',
+  'pre-prepare-overwritten',
 ];
 
 export interface Flawed {
@@ -48,4 +71,10 @@ export function replicaQuorums(config: Flawed, quorums: Quorums): Quorums {
 /** The quorums a (possibly broken) client uses: f matching replies instead of f+1. */
 export function clientQuorums(config: Flawed, quorums: Quorums): Quorums {
   return hasFlaw(config, 'reply-on-f') ? { ...quorums, weak: quorums.weak - 1 } : quorums;
+}
+
+/** The operation a (possibly broken) state machine executes: cas as a plain put when broken. */
+export function executedOperation(config: Flawed, operation: Operation): Operation {
+  if (!hasFlaw(config, 'cas-as-put') || operation.type !== 'cas') return operation;
+  return { type: 'put', key: operation.key, value: operation.desired };
 }
