@@ -5,6 +5,7 @@
 import type { Crypto } from '../crypto/crypto.ts';
 import { deriveSecretKey } from '../crypto/keys.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
+import { ReplicaCosts } from './replica-costs.ts';
 import { createCrypto } from '../crypto/index.ts';
 import { withTiming, type TimedCrypto } from '../crypto/timing.ts';
 import { Client, type ClientOutput } from '../core/client.ts';
@@ -76,6 +77,8 @@ export interface SimulationContext {
   /** Every client operation with call and return times, for linearizability checking. */
   readonly history: ClientHistory;
   readonly messages: { sent: number; delivered: number; lost: number };
+  /** Per replica: messages and bytes sent and received by type, signatures and verifications. */
+  readonly costs: ReplicaCosts;
   readonly clients: readonly Client[];
   /** Present when `byzantineClients` was set: what they sent, per kind. */
   readonly byzantineClients?: ByzantineClients;
@@ -97,7 +100,9 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const clientKey = (client: number) => clientKeyPairs[client]?.publicKey ?? byzantineClients?.publicKey(client);
 
   const flaws = options.flaws === undefined ? {} : { flaws: options.flaws };
-  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto, replicaKeys, clientKey, ...flaws }));
+  // Each replica counts its own crypto work around the shared backend and memo.
+  const costs = new ReplicaCosts(options.n, crypto);
+  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto: costs.cryptoOf(id), replicaKeys, clientKey, ...flaws }));
   const faultySpecs = options.faulty ?? new Map<number, FaultySpec>();
   const faulty = [...faultySpecs.keys()].sort((a, b) => a - b);
   for (const id of faulty) if (!Number.isSafeInteger(id) || id < 0 || id >= options.n) throw new Error(`faulty replica ${id} is not one of 0..${options.n - 1}`);
@@ -122,6 +127,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     latenciesMs: [],
     history: new ClientHistory(),
     messages: { sent: 0, delivered: 0, lost: 0 },
+    costs,
     ...(byzantineClients === undefined ? {} : { byzantineClients }),
   };
   const driver = new Driver(context, new Network(options.network, rng.fork('network')), nodes, configs, adversaries);
@@ -361,6 +367,9 @@ class Driver {
     const { messages, queue } = this.context;
     messages.sent++;
     const fate = this.network.transmit(from, to, this.nowMs);
+    // A silenced or crashed replica sends nothing; a frame lost on the link was still sent.
+    const unsent = 'lost' in fate && (fate.lost === 'silent' || fate.lost === 'crashed');
+    if (from.kind === 'replica' && !unsent) this.context.costs.sent(from.id, signed.message.type, signed.frame.length);
     if ('lost' in fate) {
       messages.lost++;
       this.trace?.(`${formatTime(this.nowMs)} ${peerName(from)}->${peerName(to)} ${describeMessage(signed.message)} LOST (${fate.lost})`);
@@ -373,6 +382,7 @@ class Driver {
     const nowMs = this.nowMs;
     if (this.network.isCrashed(to, nowMs)) return;
     this.context.messages.delivered++;
+    if (to.kind === 'replica') this.context.costs.received(to.id, signed.message.type, signed.frame.length);
     this.trace?.(`${formatTime(nowMs)} ${peerName(from)}->${peerName(to)} ${describeMessage(signed.message)}`);
     if (to.kind === 'replica') this.stepReplica(to.id, this.nodes[to.id]!, { kind: 'receive', from, frame: signed.frame, nowMs });
     else if (to.id >= this.context.clients.length) this.deliverToByzantineClient();

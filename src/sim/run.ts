@@ -8,6 +8,7 @@ import { checkPancydbVersions, describePancydbOperation } from '../check/lineari
 import { checkLockseqDatabase } from '../check/lockseq.ts';
 import type { Property, Violation } from '../check/violation.ts';
 import { createSimulation, type SimulationContext, type SimulationOptions } from './cluster.ts';
+import type { ReplicaCostReport } from './replica-costs.ts';
 
 export interface SeedReport {
   readonly seed: number;
@@ -41,6 +42,12 @@ export interface SeedReport {
   /** The Pancydb version checker's verdict on what clients saw ('unknown': it ran out of steps). */
   readonly linearizability: 'linearizable' | 'not-linearizable' | 'unknown';
   readonly violations: readonly { readonly property: Property; readonly detail: string }[];
+  /**
+   * Every replica, faulty ones included (what an attacker spent is part of the picture):
+   * messages and bytes sent and received by type, signatures and verify calls, and the
+   * verifications the shared memo could not answer (src/sim/replica-costs.ts).
+   */
+  readonly perReplica: Record<string, ReplicaCostReport>;
 }
 
 export interface SeedRun {
@@ -160,5 +167,6 @@ function buildReport(simulation: SimulationContext, digests: readonly string[], 
     drops: Object.fromEntries([...simulation.drops].sort(([a], [b]) => a.localeCompare(b))),
     linearizability,
     violations: checker.violations.map(({ property, detail }) => ({ property, detail })),
+    perReplica: simulation.costs.report(),
   };
 }
