@@ -23,7 +23,7 @@ type Kinds = 'all' | 'normal-case' | 'requests' | 'view-change' | 'status';
 
 /** Which recorded messages it replays. */
 const KINDS: Readonly<Record<Kinds, readonly MessageType[]>> = {
-  all: ['request', 'pre-prepare', 'prepare', 'commit', 'checkpoint', 'reply', 'status', 'view-change', 'new-view', 'fetch-batch', 'batch', 'state', 'commit-certificate'],
+  all: ['request', 'pre-prepare', 'prepare', 'commit', 'checkpoint', 'reply', 'status', 'view-change', 'new-view', 'fetch-batch', 'batch', 'state', 'commit-certificate', 'recovery-query', 'recovery-reply'],
   'normal-case': ['pre-prepare', 'prepare', 'commit', 'checkpoint'],
   requests: ['request', 'reply'],
   'view-change': ['view-change', 'new-view'],

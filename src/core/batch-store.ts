@@ -1,14 +1,13 @@
 // Batches by digest (OSDI'99 §4.4): O in a NEW-VIEW carries digests only, so replicas
-// keep the batches they saw, answer FETCH-BATCH from them, and park O entries whose batch
-// is still on its way.
+// keep the batches they saw and answer FETCH-BATCH from them. (O entries whose batch is on
+// its way wait in their log slot: log.ts, LogEntry.awaited.)
 import { bytesEqual, bytesKey } from './bytes.ts';
-import type { PrePrepareHeader, Signed, SignedRequest } from './messages.ts';
+import type { BatchReply, Signed, SignedRequest } from './messages.ts';
 import { NULL_DIGEST } from './new-view.ts';
 
 export class BatchStore {
   /** Each batch with the highest sequence number that used it, for garbage collection. */
-  private readonly batches = new Map<string, { readonly batch: readonly SignedRequest[]; seq: number }>();
-  private readonly awaiting = new Map<string, Signed<PrePrepareHeader>[]>();
+  private readonly batches = new Map<string, { readonly batch: readonly SignedRequest[]; seq: number; reply?: Signed<BatchReply> }>();
 
   remember(digest: Uint8Array, batch: readonly SignedRequest[], seq: number): void {
     if (batch.length === 0) return;
@@ -23,20 +22,15 @@ export class BatchStore {
     return bytesEqual(digest, NULL_DIGEST) ? [] : this.batches.get(bytesKey(digest))?.batch;
   }
 
-  /** Parks an O entry until its batch arrives. */
-  await(header: Signed<PrePrepareHeader>): void {
-    const key = bytesKey(header.message.digest);
-    const parked = this.awaiting.get(key) ?? [];
-    parked.push(header);
-    this.awaiting.set(key, parked);
-  }
-
-  /** The O entries waiting for `digest`, which are no longer waiting once taken. */
-  takeAwaiting(digest: Uint8Array): Signed<PrePrepareHeader>[] | undefined {
-    const key = bytesKey(digest);
-    const parked = this.awaiting.get(key);
-    this.awaiting.delete(key);
-    return parked;
+  /**
+   * The signed BATCH answer for `digest`, signed once and then resent as is: a replayed
+   * FETCH-BATCH must not cost a signature each time.
+   */
+  reply(digest: Uint8Array, sign: (batch: readonly SignedRequest[]) => Signed<BatchReply>): Signed<BatchReply> | undefined {
+    const held = this.batches.get(bytesKey(digest));
+    if (held === undefined) return undefined;
+    held.reply ??= sign(held.batch);
+    return held.reply;
   }
 
   /** Garbage collection at a stable checkpoint (§4.3). */

@@ -1,11 +1,18 @@
 // The message log between the watermarks (OSDI'99 §4.2–4.3): one entry per sequence
 // number h < n ≤ H, so it never holds more than L of them.
 import { bytesEqual } from './bytes.ts';
-import type { Commit, CommitCertificate, PrePrepare, Prepare, Signed } from './messages.ts';
+import type { Commit, CommitCertificate, FetchBatch, PrePrepare, PrePrepareHeader, Prepare, Signed } from './messages.ts';
 import { VoteSet } from './quorum.ts';
 
 export class LogEntry {
   prePrepare: Signed<PrePrepare> | undefined;
+  /**
+   * An O entry of a NEW-VIEW whose batch is still being fetched (§4.4). It holds the slot
+   * from the moment the NEW-VIEW is accepted: its digest is this entry's digest, so a
+   * PRE-PREPARE with another digest for (v, n) is refused, and only a batch that hashes
+   * to it completes the entry. Without this a backup could prepare two digests at (v, n).
+   */
+  awaited: { readonly header: Signed<PrePrepareHeader>; readonly fetch: Signed<FetchBatch>; fetchedAtMs: number } | undefined;
   readonly prepares = new VoteSet<Signed<Prepare>>();
   readonly commits = new VoteSet<Signed<Commit>>();
   /** What this replica itself sent for the entry, kept for retransmission. */
@@ -24,8 +31,9 @@ export class LogEntry {
     readonly createdAtMs: number,
   ) {}
 
+  /** The digest this entry is bound to, by its PRE-PREPARE or by O; never changes once set. */
   get digest(): Uint8Array | undefined {
-    return this.prePrepare?.message.digest;
+    return this.prePrepare?.message.digest ?? this.awaited?.header.message.digest;
   }
 
   /** Distinct backups whose PREPARE matches the accepted PRE-PREPARE's digest. */
@@ -71,6 +79,11 @@ export class MessageLog {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Entries whose batch is still being fetched, in sequence order. */
+  awaitingBatches(): LogEntry[] {
+    return this.ordered().filter((entry) => entry.awaited !== undefined && entry.prePrepare === undefined);
   }
 
   /** Entries in sequence order. */

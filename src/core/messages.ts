@@ -159,6 +159,32 @@ export interface CommitCertificate {
   readonly replica: number;
 }
 
+/**
+ * ⟨RECOVERY-QUERY, nonce, i⟩σi: a replica restarted without memory asks its peers for their
+ * views, so it can tell which views it may have voted in before it crashed. The nonce is
+ * fresh per incarnation, so no reply sent before the restart can be taken for an answer
+ * (the TOCS 2002 recovery protocol uses a nonce for the same reason). See restart-guard.ts.
+ */
+export interface RecoveryQuery {
+  readonly type: 'recovery-query';
+  readonly nonce: Uint8Array;
+  readonly replica: number;
+}
+
+/**
+ * ⟨RECOVERY-REPLY, nonce, v, proof, i⟩σi: the sender's view v, for the query with this
+ * nonce, with evidence that v is within reach: the newest VIEW-CHANGEs the sender holds,
+ * from distinct replicas (at most f+1 of them). A view is credited only as far as f+1
+ * distinct signers vouch for it, plus one (restart-guard.ts says why).
+ */
+export interface RecoveryReply {
+  readonly type: 'recovery-reply';
+  readonly nonce: Uint8Array;
+  readonly view: number;
+  readonly proof: readonly Signed<ViewChange>[];
+  readonly replica: number;
+}
+
 export type Message =
   | Request
   | PrePrepare
@@ -172,7 +198,9 @@ export type Message =
   | FetchBatch
   | BatchReply
   | StateTransfer
-  | CommitCertificate;
+  | CommitCertificate
+  | RecoveryQuery
+  | RecoveryReply;
 export type MessageType = Message['type'];
 
 /** A decoded message with the bytes its signature covers and the signature. */

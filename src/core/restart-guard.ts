@@ -1,34 +1,111 @@
 // A replica restarted without its memory of what it signed must not vote twice for one
-// (v, n). Before it crashed it may have sent PREPAREs and COMMITs in any view its peers are
-// in now, and a lone VIEW-CHANGE for one view more (a correct replica moves past the others
-// only by a view change that did not complete, OSDI'99 §4.5.2). So it votes again once it
-// heard from 2f peers, is active (by a NEW-VIEW it did not vote for) in a view above every
-// view they reported, and has caught up to that view's min-s: its next VIEW-CHANGE is then
-// for a view it cannot have asked for before. Until then it counts against f.
+// (v, n), nor sign a second, different VIEW-CHANGE for a view it asked for before. So it
+// casts no vote (PRE-PREPARE, PREPARE, COMMIT, VIEW-CHANGE, NEW-VIEW) until it knows a view
+// E above every view it could have been in before it crashed, and then votes again only
+// once it is active in a view c > E (by a NEW-VIEW it did not vote for) and has caught up
+// to that view's min-s. Everything it signs afterwards is for views above E.
+//
+// The estimate E (the TOCS 2002 recovery protocol, Castro & Liskov §4.3, also estimates
+// from 2f+1 fresh replies): the replica broadcasts RECOVERY-QUERY with a nonce fresh for
+// this incarnation and takes E = the highest view credited by RECOVERY-REPLYs for that
+// nonce from 2f+1 distinct other replicas.
+//
+// Why E is high enough (safety). Let x be the highest view the replica was in before the
+// crash. A correct replica enters a view y only (a) by a NEW-VIEW for y, which carries
+// 2f+1 VIEW-CHANGEs for y; (b) by its timer, from view y-1 in which it was active (so a
+// NEW-VIEW for y-1 exists) or held 2f+1 VIEW-CHANGEs for y-1 (§4.5.2: the timer starts
+// only then); or (c) by joining f+1 replicas that asked for views >= y, one of them correct
+// and so already in a view >= y. Following (c) back to the first correct replica that
+// reached a view >= x, 2f+1 replicas signed VIEW-CHANGEs for a view >= x-1, and, if the
+// replica was active in x, 2f+1 signed VIEW-CHANGEs for x itself. At most f of those
+// signers are faulty and one is the replica itself, so at least f other correct replicas
+// are in views >= x-1 (>= x if it was active in x) and stay there: views never decrease.
+// 2f+1 replies from distinct others leave out only f-1 of the 3f others, so at least one
+// of those f answers, and the nonce makes its answer newer than the crash. Hence E >= x-1,
+// and E >= x for every view in which the replica prepared or committed. Active in c > E,
+// c >= x: it prepared and committed nothing in c before (it was at most asking for c), and
+// its next VIEW-CHANGE is for c+1 > x, a view it never asked for. Lies do not lower E: E is
+// a maximum, f liars can only leave out their own answers, and slow correct replicas are
+// covered by the count above (a replica restarted without memory answers nothing while it
+// recovers, so it counts against f like any faulty one).
+//
+// Why E stays within reach (liveness). A reply's view is credited only up to u+1, where u
+// is the (f+1)-th highest view among the VIEW-CHANGEs its proof carries from distinct
+// signers: f+1 signers include a correct replica, so some correct replica is in a view
+// >= u. A correct replica in view v can always vouch for v this way (cases a-c above leave
+// it holding f+1 VIEW-CHANGEs for views >= v-1), while a liar claiming view 10^6 is
+// credited at most one above the highest view a correct replica is in. E is fixed once, so
+// two view changes after the restart at most bring the replica back to voting.
+import { bytesEqual } from './bytes.ts';
+import { NONCE_BYTES } from './encoding.ts';
+import type { RecoveryReply, Signed, ViewChange } from './messages.ts';
+
 export class RestartGuard {
   private amnesiac: boolean;
-  /** Views peers reported right after the restart, until 2f of them fix the estimate. */
-  private readonly peerViews = new Map<number, number>();
-  /** The highest view this replica may have voted in before it crashed. */
+  /** Credited view per replier, for this incarnation's nonce, until 2f+1 fix the estimate. */
+  private readonly credited = new Map<number, number>();
+  /** E: above every view this replica may have been in before it crashed. */
   private votedUpToView: number | undefined;
+
+  /** This incarnation's RECOVERY-QUERY nonce (fresh per restart); see nonceAt. */
+  private incarnationNonce: Uint8Array | undefined;
 
   constructor(
     restarted: boolean,
-    /** 2f: STATUS reports needed to fix the estimate. */
-    private readonly reportsNeeded: number,
+    nonce: Uint8Array | undefined,
+    /** 2f+1: replies needed to fix the estimate. */
+    private readonly repliesNeeded: number,
+    /** f+1: distinct VIEW-CHANGE signers that vouch for a view. */
+    private readonly vouchersNeeded: number,
   ) {
+    if (nonce !== undefined && nonce.length !== NONCE_BYTES) throw new Error(`recovery nonce must be ${NONCE_BYTES} bytes`);
+    this.incarnationNonce = nonce;
     this.amnesiac = restarted;
+  }
+
+  /**
+   * The nonce: the driver's, or else the time of this incarnation's first input. Time only
+   * moves forward across a restart, so no earlier incarnation asked with it; a driver whose
+   * clock may step back (a real one) passes random bytes instead.
+   */
+  nonceAt(nowMs: number): Uint8Array {
+    this.incarnationNonce ??= nonceFromTime(nowMs);
+    return this.incarnationNonce;
+  }
+
+  get nonce(): Uint8Array | undefined {
+    return this.incarnationNonce;
   }
 
   get recovering(): boolean {
     return this.amnesiac;
   }
 
-  /** A peer's STATUS: a Byzantine peer can only delay the return to voting. */
-  observe(peer: number, view: number): void {
-    if (!this.amnesiac || this.votedUpToView !== undefined) return;
-    this.peerViews.set(peer, Math.max(view, this.peerViews.get(peer) ?? 0));
-    if (this.peerViews.size >= this.reportsNeeded) this.votedUpToView = Math.max(...this.peerViews.values());
+  /** Whether the estimate E is still open, so RECOVERY-QUERY is still worth sending. */
+  get estimating(): boolean {
+    return this.amnesiac && this.votedUpToView === undefined;
+  }
+
+  /** The estimate E, once fixed (for tests and traces). */
+  get estimate(): number | undefined {
+    return this.votedUpToView;
+  }
+
+  /** Whether a reply from `replica` would still count: same nonce, first from that replica. */
+  wants(reply: RecoveryReply): boolean {
+    return this.estimating && this.nonce !== undefined && bytesEqual(reply.nonce, this.nonce) && !this.credited.has(reply.replica);
+  }
+
+  /**
+   * A RECOVERY-REPLY whose signatures the gateway checked (the reply's, and each proof
+   * VIEW-CHANGE's own). Returns the view credited to it.
+   */
+  observe(reply: RecoveryReply): number {
+    const view = creditedView(reply, this.vouchersNeeded);
+    if (!this.wants(reply)) return view;
+    this.credited.set(reply.replica, view);
+    if (this.credited.size >= this.repliesNeeded) this.votedUpToView = Math.max(...this.credited.values());
+    return view;
   }
 
   /** Whether votes may be signed now; the first true ends the recovery for good. */
@@ -38,4 +115,27 @@ export class RestartGuard {
     this.amnesiac = false;
     return true;
   }
+}
+
+/**
+ * The view a reply is credited with: its claim, but at most one above the (f+1)-th highest
+ * view among the proof's VIEW-CHANGEs from distinct signers (0 with fewer vouchers).
+ */
+export function creditedView(reply: RecoveryReply, vouchersNeeded: number): number {
+  const highest = new Map<number, number>();
+  for (const { message } of reply.proof) highest.set(message.replica, Math.max(highest.get(message.replica) ?? 0, message.newView));
+  const views = [...highest.values()].sort((a, b) => b - a);
+  const vouched = views[vouchersNeeded - 1] ?? 0;
+  return Math.min(reply.view, vouched + 1);
+}
+
+/** The proof a replier sends: its newest VIEW-CHANGE per signer, highest views first, f+1 of them. */
+export function recoveryProof(latest: readonly Signed<ViewChange>[], vouchers: number): Signed<ViewChange>[] {
+  return [...latest].sort((a, b) => b.message.newView - a.message.newView || a.message.replica - b.message.replica).slice(0, vouchers);
+}
+
+function nonceFromTime(nowMs: number): Uint8Array {
+  const nonce = new Uint8Array(NONCE_BYTES);
+  new DataView(nonce.buffer).setFloat64(0, nowMs);
+  return nonce;
 }

@@ -17,6 +17,16 @@ export class ViewChangeVotes {
     return true;
   }
 
+  /** The latest VIEW-CHANGE of each replica, by sender. */
+  all(): Signed<ViewChange>[] {
+    return [...this.latest.values()].sort((a, b) => a.message.replica - b.message.replica);
+  }
+
+  /** The newest view `replica` asked for, if any. */
+  latestView(replica: number): number | undefined {
+    return this.latest.get(replica)?.message.newView;
+  }
+
   /** VIEW-CHANGEs for `view`, sorted by sender (deterministic V). */
   forView(view: number): Signed<ViewChange>[] {
     return [...this.latest.values()].filter((signed) => signed.message.newView === view).sort((a, b) => a.message.replica - b.message.replica);

@@ -93,6 +93,10 @@ export function describeMessage(message: Message): string {
       return `STATE n=${message.seq} keys=${message.store.entries.length} clients=${message.clients.length}`;
     case 'commit-certificate':
       return `COMMIT-CERTIFICATE v=${message.prePrepare.message.view} n=${message.prePrepare.message.seq} d=${shortDigest(message.prePrepare.message.digest)} commits=${message.commits.length}`;
+    case 'recovery-query':
+      return `RECOVERY-QUERY nonce=${shortDigest(message.nonce)}`;
+    case 'recovery-reply':
+      return `RECOVERY-REPLY v=${message.view} nonce=${shortDigest(message.nonce)} vouchers=${message.proof.length}`;
     default:
       return assertNever(message);
   }

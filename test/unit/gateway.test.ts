@@ -295,6 +295,7 @@ describe('gateway: context by hand (view 1, h = 4, H = 8), which a replica canno
     lowWatermark: 4,
     highWatermark: 8,
     prePrepareDigest: () => undefined,
+    redundancy: () => undefined,
   };
   const verdictOf = (from: Peer, frame: Uint8Array) => {
     const admission = admit(context, from, frame);
