@@ -9,6 +9,7 @@ import { Client } from '../../src/core/client.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../../src/core/config.ts';
 import type { Peer } from '../../src/core/gateway.ts';
 import type { Message } from '../../src/core/messages.ts';
+import type { Operation } from '../../src/core/operations.ts';
 import { Replica, type ReplicaOutput } from '../../src/core/replica.ts';
 import { createNativeCrypto, deriveSecretKey, memoizeVerify, type KeyPair, type MemoizedCrypto } from '../../src/crypto/index.ts';
 import { decodeMessage } from '../../src/core/encoding.ts';
@@ -82,7 +83,7 @@ export class FuzzWorld {
     return (peer.kind === 'replica' ? this.replicaKeyPairs[peer.id] : this.clientKeyPairs[peer.id])?.publicKey;
   }
 
-  submit(client: number, operation: Parameters<Client['step']>[0] extends infer I ? Extract<I, { kind: 'submit' }>['operation'] : never): void {
+  submit(client: number, operation: Operation): void {
     this.handleClient(client, this.clients[client]!.step({ kind: 'submit', operation, nowMs: this.nowMs }));
   }
 

@@ -266,7 +266,7 @@ export class FrameMutator {
       const keyPair = random.next() < 0.5 ? world.replicaKeyPairs[random.int(world.n)]! : world.clientKeyPairs[random.int(world.clientKeyPairs.length)]!;
       sign = (bytes) => world.crypto.sign(keyPair, bytes);
     } else {
-      if ('replica' in message && message.type !== 'request') message = { ...message, replica: BYZANTINE_REPLICA } as Message;
+      if ('replica' in message) message = { ...message, replica: BYZANTINE_REPLICA } as Message;
       from = { kind: 'replica', id: BYZANTINE_REPLICA };
       sign = (bytes) => world.crypto.sign(world.replicaKeyPairs[BYZANTINE_REPLICA]!, bytes);
     }
