@@ -14,7 +14,7 @@
 // and can live anywhere; scenario files name it by path. See adversaries/README.md.
 import type { Peer } from '../core/gateway.ts';
 import type { ProtocolParameters } from '../core/config.ts';
-import type { Message, PrePrepare, Signed, SignedRequest } from '../core/messages.ts';
+import type { Checkpoint, Message, PrePrepare, PrePrepareHeader, Signed, SignedRequest } from '../core/messages.ts';
 import type { Replica, ReplicaInput, ReplicaOutput } from '../core/replica.ts';
 import type { Rng } from '../sim/rng.ts';
 import type { OptionSpecs, OptionValues } from './options.ts';
@@ -52,6 +52,27 @@ export interface AdversaryApi {
   batchDigest(batch: readonly SignedRequest[]): Uint8Array;
   /** A PRE-PREPARE with another batch signed by this replica: the equivocator's tool. */
   prePrepare(view: number, seq: number, batch: readonly SignedRequest[]): Signed<PrePrepare>;
+  /**
+   * A PRE-PREPARE header ⟨PRE-PREPARE, v, n, d⟩ without a batch, signed by this replica:
+   * what O in a NEW-VIEW and prepared certificates carry (§4.4). Use NULL_DIGEST
+   * (src/core/new-view.ts) for a null request.
+   */
+  prePrepareHeader(view: number, seq: number, digest: Uint8Array): Signed<PrePrepareHeader>;
+  /**
+   * Hands the honest replica inside a frame as if `from` had sent it, now; returns what it
+   * did. Same as step({ kind: 'receive', from, frame, nowMs }). The frame still passes the
+   * replica's own gateway: it must be signed by `from` (a replica) or by the client it
+   * names, or it is dropped.
+   */
+  feed(frame: Uint8Array, from: Peer): AdversaryOutput[];
+  /** h of the replica inside: its last stable checkpoint (§4.3). Read only. */
+  readonly lowWatermark: number;
+  /** H = h + L of the replica inside (§4.3). Read only. */
+  readonly highWatermark: number;
+  /** False while the replica inside is changing views, from its VIEW-CHANGE until it accepts the NEW-VIEW (§4.4). */
+  readonly active: boolean;
+  /** The stable checkpoint of the replica inside: n, the state digest, and its 2f+1 signed CHECKPOINTs (empty for n = 0). */
+  readonly stableCheckpoint: { readonly seq: number; readonly digest: Uint8Array; readonly proof: readonly Signed<Checkpoint>[] };
   sha256(data: Uint8Array): Uint8Array;
   /** primary(v) = v mod n (§4.1). */
   primaryOf(view: number): number;

@@ -2,7 +2,7 @@
 // it to the driver as a ReplicaNode. The driver never sees the difference between an
 // honest replica and a hosted adversary except that a faulty replica's events are not
 // fed to the checkers (a Byzantine replica's own account of what it did is worthless).
-import { encodeBatch, decodeMessage, encodeSigned } from '../core/encoding.ts';
+import { encodeBatch, decodeMessage, encodeSigned, headerOf } from '../core/encoding.ts';
 import type { ReplicaConfig } from '../core/config.ts';
 import type { Message, PrePrepare, Signed, SignedRequest } from '../core/messages.ts';
 import { primaryOf, quorumsFor } from '../core/quorum.ts';
@@ -81,6 +81,21 @@ export class HostedAdversary {
       },
       batchDigest,
       prePrepare: (view, seq, batch) => sign<PrePrepare>({ type: 'pre-prepare', view, seq, digest: batchDigest(batch), replica: config.id, batch }),
+      prePrepareHeader: (view, seq, digest) => headerOf(sign<PrePrepare>({ type: 'pre-prepare', view, seq, digest, replica: config.id, batch: [] })),
+      feed: (frame, from) => host.replica.step({ kind: 'receive', from, frame, nowMs: host.nowMs }),
+      get lowWatermark() {
+        return host.replica.lowWatermark;
+      },
+      get highWatermark() {
+        return host.replica.highWatermark;
+      },
+      get active() {
+        return host.replica.active;
+      },
+      get stableCheckpoint() {
+        const { seq, digest, proof } = host.replica.checkpoints.stable;
+        return { seq, digest, proof };
+      },
       sha256: (data) => config.crypto.sha256(data),
       primaryOf: (view) => primaryOf(view, config.n),
       spawnTwin: () => new Replica(config),
