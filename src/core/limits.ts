@@ -63,8 +63,9 @@ export function protocolFrameBounds(parameters: Pick<ProtocolParameters, 'n' | '
 /**
  * Largest frame accepted from a replica: the largest of STATE's budget and the bounds of
  * every other message. With the defaults (n=4, L=200, B=64) a full PRE-PREPARE or
- * COMMIT-CERTIFICATE is about 4.0 MiB and a NEW-VIEW about 0.55 MiB, so the 8 MiB STATE
- * budget decides: 8 MiB. With n=7 it is still 8 MiB (NEW-VIEW ≈ 1.6 MiB).
+ * COMMIT-CERTIFICATE is about 4.0 MiB and a NEW-VIEW about 0.53 MiB, so the 8 MiB STATE
+ * budget decides: 8 MiB. It stays 8 MiB up to n=13 (NEW-VIEW ≈ 4.5 MiB there); beyond, or
+ * with a larger B, the derived bound takes over.
  * @example
  * replicaFrameMaxBytes({ n: 4, logWindow: 200, maxBatch: 64 }); // 8388608
  */
