@@ -1,5 +1,6 @@
 // The `pancydb` command line: dispatches to subcommands and maps errors to exit status
 // (0 success, 1 a check failed, 2 usage error).
+import { AdversaryFault } from '../adversary/host.ts';
 import { runDemo } from './demo.ts';
 import { runSimCommand, type Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
@@ -43,6 +44,11 @@ export async function main(args: readonly string[], output: Output = consoleOutp
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (error) {
+    if (error instanceof AdversaryFault) {
+      // The adversary, not the command line, is wrong: --help would not help.
+      output.err(`pancydb: ${error.message}`);
+      return 2;
+    }
     if (error instanceof UsageError) {
       output.err(`pancydb: ${error.message}`);
       output.err(`Try 'pancydb ${command === 'sim' ? 'sim ' : ''}--help'.`);

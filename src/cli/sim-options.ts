@@ -1,7 +1,8 @@
 // `pancydb sim` flags: parsed and checked here, every error naming the flag.
 import { quorumsFor } from '../core/quorum.ts';
+import { MAX_CLIENTS, MAX_DURATION_S, MAX_JITTER_MS, MAX_N, MAX_PARAMETER, MAX_SEEDS, MAX_WORKERS } from '../scenario/bounds.ts';
 import type { Crash, Partition, Silence } from '../sim/network.ts';
-import { isProfileName, type ProfileName } from '../sim/profiles.ts';
+import { isProfileName, PROFILES, type ProfileName } from '../sim/profiles.ts';
 import { parseOperationMix, type OperationMix } from '../sim/workload/random.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -19,30 +20,34 @@ lockseq invariant on every replica's final database.
                      (lockseq sizes), --mix, --batch, -l, --jitter, --reorder, --duplicate;
                      --crash, --silent and --partition add to its faults; -n, if given,
                      must equal the file's 3f+1
-  -S SEED            first seed (default 1)
-  -R COUNT           number of seeds: SEED, SEED+1, ... (default 1)
-  -n N               replicas, 3f+1 (default 4)
-  -l LOSS            probability each message is lost, 0..1 (default 0)
+  -S SEED            first seed, 0..2^53-1 (Number.MAX_SAFE_INTEGER; default 1)
+  -R COUNT           number of seeds: SEED, SEED+1, ... (default 1; at most 1000000)
+  -n N               replicas, 3f+1 (default 4; at most 31, f=10)
+  -l LOSS            probability each message is lost, 0 to below 1 (default 0)
   -V                 trace: one line per protocol event
   -p                 print each replica's final database
-  --duration SECONDS simulated seconds (default: the profile's)
+  --duration SECONDS simulated seconds (default: the profile's; at most 3600)
   --work-until SECONDS
                      clients start no new work after this (default: the duration), so the
                      rest of the run lets replicas settle
   --profile NAME     full (32 clients, 100 s, sequences up to 100, 100 lock groups) or
                      ci (8 clients, 8 s, sequences up to 10, 20 lock groups); default full
-  --json             one JSON object per seed instead of text
-  --clients N        number of clients (default: the profile's)
+  --json             one JSON object per seed on stdout, one per line; the header,
+                     PASS/FAIL line and replay command go to stderr
+  --clients N        number of clients (default: the profile's; at most 10000)
   --workload KIND    lockseq (default) or random
   --mix SPEC         random workload op weights, e.g. get=2,put=1,cas=1,remove=1
-  --batch B          most requests per PRE-PREPARE (default 16)
-  --jitter MS        extra uniform delay per message, 0..MS
+  --batch B          most requests per PRE-PREPARE (default 64; at most 1000000)
+  --jitter MS        extra uniform delay per message, 0..MS (MS at most 60000)
   --reorder P        probability a message is delayed up to 20 ms more (reordering)
   --duplicate P      probability a message is delivered twice
   --crash R@SECONDS[-RESTART]
                      replica R crashes at that simulated time; with -RESTART it comes back
                      then with its state and memory lost, catches up by state transfer and
-                     votes again only in a later view (repeatable)
+                     votes again only in a later view (repeatable). Replicas named by
+                     --crash and --silent count against f, with a scenario's faulty
+                     replicas: more than f is an error unless the scenario expects a
+                     violation. Times in --crash, --silent, --partition: at most 3600
   --silent R@FROM[-UNTIL]
                      replica R sends nothing from FROM seconds (until UNTIL), but still
                      hears everything: a silent primary forces a view change (repeatable)
@@ -50,16 +55,22 @@ lockseq invariant on every replica's final database.
                      cut links between replica groups in that window, e.g. 5-35:0,1,2/3
                      isolates replica 3 from 5 s to 35 s; clients keep all links (repeatable)
   --crypto NAME      native (default, node:crypto) or noble (pure JS)
-  --workers N        worker threads for several seeds (default: one per core; 1 runs
+  --workers N        worker threads for several seeds (default: one per core, at most 256; 1 runs
                      them in this thread); -V and -p always run in this thread
   --shrink FILE      with one failing seed (-S, -R 1): look for a smaller scenario that
                      still fails with that seed (fewer faulty replicas and network faults,
-                     fewer clients, shorter run), write it to FILE and print its replay
+                     fewer clients, shorter run), write it to FILE and print its replay;
+                     FILE's directory must exist and be writable
   -h, --help         this text
 
 Exit status: 0 all seeds passed (for a scenario expecting a violation: some seed found
 one), 1 a seed failed (or none found the expected violation), 2 usage error, including
-any problem in a scenario file.`;
+any problem in a scenario file and an adversary whose create() or step() throws or
+returns something that is not a list of outputs.
+
+Scenario files have the same bounds: f ≤ 10, workload.clients ≤ 10000, times ≤ 3600 s,
+seeds ≤ 1000000, workload.byzantineClients.count ≤ 1000 and ratePerS ≤ 10000,
+workload.keys ≤ 100000, network.jitterMs ≤ 60000, network.loss below 1, parameters ≤ 1000000.`;
 
 /**
  * The flags that shape a run, as given: undefined (or empty) when not given. Without
@@ -104,10 +115,29 @@ export interface SimCommand {
   readonly replayFlags: readonly string[];
 }
 
-function integer(flag: string, text: string | undefined, minimum: number): number {
-  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${flag} needs a whole number, got ${text ?? 'nothing'}`);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+
+/** "≤ 31", or for the largest integer a double holds exactly, its name too. */
+function atMost(maximum: number): string {
+  return maximum === MAX_SAFE ? `≤ ${maximum} (Number.MAX_SAFE_INTEGER)` : `≤ ${maximum}`;
+}
+
+function integer(flag: string, text: string | undefined, minimum: number, maximum: number): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < minimum) throw new UsageError(`${flag} must be at least ${minimum}, got ${text}`);
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < minimum || value > maximum) {
+    throw new UsageError(`${flag} needs a whole number ≥ ${minimum} and ${atMost(maximum)}, got ${text ?? 'nothing'}`);
+  }
+  return value;
+}
+
+/** A decimal number in [minimum, maximum] (above minimum when `aboveMinimum`); `unit` completes the message. */
+function decimal(flag: string, text: string | undefined, minimum: number, maximum: number, unit: string, aboveMinimum = false): number {
+  const value = Number(text);
+  const inRange = (aboveMinimum ? value > minimum : value >= minimum) && value <= maximum;
+  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || !inRange) {
+    throw new UsageError(`${flag} needs a number ${aboveMinimum ? '>' : '≥'} ${minimum} and ≤ ${maximum} (${unit}), got ${text ?? 'nothing'}`);
+  }
   return value;
 }
 
@@ -119,38 +149,62 @@ function probability(flag: string, text: string | undefined): number {
   return value;
 }
 
-function nonNegative(flag: string, text: string | undefined): number {
-  const value = Number(text);
-  if (text === undefined || text.trim() === '' || !Number.isFinite(value) || value < 0) {
-    throw new UsageError(`${flag} needs a non-negative number, got ${text ?? 'nothing'}`);
-  }
+/** -l: a network that loses everything delivers nothing, so no check has anything to look at. */
+function lossProbability(flag: string, text: string | undefined): number {
+  const value = probability(flag, text);
+  if (value >= 1) throw new UsageError(`${flag} needs a probability ≥ 0 and below 1 (1 would lose every message, so nothing could commit), got ${text}`);
   return value;
 }
 
+/** Seconds in a --crash, --silent or --partition window, as ms. */
+function windowTimeMs(flag: string, whole: string, text: string): number {
+  const seconds = Number(text);
+  if (!DECIMAL.test(text) || seconds > MAX_DURATION_S) throw new UsageError(`${flag} ${whole}: times must be seconds ≥ 0 and ≤ ${MAX_DURATION_S}, got ${text}`);
+  return seconds * 1000;
+}
+
+function replicaNumber(flag: string, whole: string, text: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id >= MAX_N) throw new UsageError(`${flag} ${whole}: replica ids are 0..${MAX_N - 1} at most, got ${text}`);
+  return id;
+}
+
 function parseSilence(text: string): Silence {
-  const match = /^(\d+)@(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(text);
+  const match = /^(\d+)@([\d.]+)(?:-([\d.]+))?$/.exec(text);
   if (match === null) throw new UsageError(`--silent needs REPLICA@FROM or REPLICA@FROM-UNTIL in seconds, such as 0@10, got ${text}`);
-  const untilMs = match[3] === undefined ? Infinity : Number(match[3]) * 1000;
-  return { replica: Number(match[1]), fromMs: Number(match[2]) * 1000, untilMs };
+  const replica = replicaNumber('--silent', text, match[1]!);
+  const fromMs = windowTimeMs('--silent', text, match[2]!);
+  const untilMs = match[3] === undefined ? Infinity : windowTimeMs('--silent', text, match[3]);
+  if (untilMs <= fromMs) throw new UsageError(`--silent ${text}: UNTIL must come after FROM (leave -UNTIL out to stay silent to the end)`);
+  return { replica, fromMs, untilMs };
 }
 
 function parsePartition(text: string): Partition {
-  const match = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?):([\d,/]+)$/.exec(text);
-  const groups = match?.[3]?.split('/').map((group) => group.split(',').filter((id) => id !== '').map(Number));
+  const match = /^([\d.]+)-([\d.]+):([\d,/]+)$/.exec(text);
+  const groups = match?.[3]?.split('/').map((group) => group.split(',').filter((id) => id !== '').map((id) => replicaNumber('--partition', text, id)));
   if (match === null || groups === undefined || groups.length < 2 || groups.some((group) => group.length === 0)) {
     throw new UsageError(`--partition needs FROM-UNTIL:GROUPS such as 5-35:0,1,2/3, got ${text}`);
   }
-  return { fromMs: Number(match[1]) * 1000, untilMs: Number(match[2]) * 1000, groups };
+  const fromMs = windowTimeMs('--partition', text, match[1]!);
+  const untilMs = windowTimeMs('--partition', text, match[2]!);
+  if (untilMs <= fromMs) throw new UsageError(`--partition ${text}: UNTIL must come after FROM`);
+  const seen = new Set<number>();
+  for (const id of groups.flat()) {
+    if (seen.has(id)) throw new UsageError(`--partition ${text}: replica ${id} is in more than one group`);
+    seen.add(id);
+  }
+  return { fromMs, untilMs, groups };
 }
 
 function parseCrash(text: string | undefined): Crash {
-  const match = /^(\d+)@(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(text ?? '');
-  if (match === null) throw new UsageError(`--crash needs REPLICA@SECONDS or REPLICA@SECONDS-RESTART such as 2@10 or 2@10-20, got ${text ?? 'nothing'}`);
-  const atMs = Number(match[2]) * 1000;
-  if (match[3] === undefined) return { replica: Number(match[1]), atMs };
-  const restartAtMs = Number(match[3]) * 1000;
+  const match = /^(\d+)@([\d.]+)(?:-([\d.]+))?$/.exec(text ?? '');
+  if (text === undefined || match === null) throw new UsageError(`--crash needs REPLICA@SECONDS or REPLICA@SECONDS-RESTART such as 2@10 or 2@10-20, got ${text ?? 'nothing'}`);
+  const replica = replicaNumber('--crash', text, match[1]!);
+  const atMs = windowTimeMs('--crash', text, match[2]!);
+  if (match[3] === undefined) return { replica, atMs };
+  const restartAtMs = windowTimeMs('--crash', text, match[3]);
   if (restartAtMs <= atMs) throw new UsageError(`--crash ${text}: the restart must come after the crash`);
-  return { replica: Number(match[1]), atMs, restartAtMs };
+  return { replica, atMs, restartAtMs };
 }
 
 const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--scenario', '--workers', '--shrink']);
@@ -175,31 +229,43 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
     if (!VALUED.has(arg)) throw new UsageError(`unknown option ${arg} (see pancydb sim --help)`);
     const value = args[++index];
     if (value === undefined) throw new UsageError(`${arg} needs a value`);
+    // `--shrink --json` would otherwise write to a file named --json.
+    if (VALUED.has(value) || SWITCHES.has(value)) throw new UsageError(`${arg} needs a value, got the option ${value}`);
     if (arg === '--crash') crashes.push(parseCrash(value));
     else if (arg === '--silent') silences.push(parseSilence(value));
     else if (arg === '--partition') partitions.push(parsePartition(value));
+    else if (values.has(arg)) throw new UsageError(`${arg} is given twice (${values.get(arg)} and ${value}); give it once`);
     else values.set(arg, value);
     if (!NOT_REPLAYED.has(arg)) replayFlags.push(arg, value);
   }
   const scenarioPath = values.get('--scenario');
   const flags = parseFlags(values, { crashes, silences, partitions });
   if (scenarioPath === undefined) {
-    checkReplicaIds(flags, flags.n ?? 4);
+    const n = flags.n ?? 4;
+    checkReplicaIds(flags, n);
+    checkFaultBudget(flags, quorumsFor(n).f, [], false);
     if (flags.mix !== undefined && (flags.workload ?? 'lockseq') === 'lockseq') throw new UsageError('--mix applies to --workload random only');
+    const durationS = flags.durationS ?? PROFILES[flags.profile ?? 'full'].durationS;
+    if (flags.workUntilS !== undefined && flags.workUntilS > durationS) {
+      throw new UsageError(`--work-until ${flags.workUntilS} is after the end of the run (${durationS} s); give a longer --duration`);
+    }
   }
   const crypto = values.get('--crypto') ?? 'native';
   if (crypto !== 'native' && crypto !== 'noble') throw new UsageError(`--crypto must be native or noble, got ${crypto}`);
+  const firstSeed = values.has('-S') ? integer('-S', values.get('-S'), 0, MAX_SAFE) : 1;
+  const seedCount = values.has('-R') ? integer('-R', values.get('-R'), 1, MAX_SEEDS) : undefined;
+  checkLastSeed(firstSeed, seedCount ?? 1);
   return {
     scenarioPath,
-    firstSeed: values.has('-S') ? integer('-S', values.get('-S'), 0) : 1,
-    seedCount: values.has('-R') ? integer('-R', values.get('-R'), 1) : undefined,
+    firstSeed,
+    seedCount,
     flags,
     crypto,
     verbose: switches.has('-V'),
     printDatabase: switches.has('-p'),
     json: switches.has('--json'),
     help: switches.has('-h') || switches.has('--help'),
-    workers: values.has('--workers') ? integer('--workers', values.get('--workers'), 1) : undefined,
+    workers: values.has('--workers') ? integer('--workers', values.get('--workers'), 1, MAX_WORKERS) : undefined,
     shrinkTo: values.get('--shrink'),
     replayFlags,
   };
@@ -207,26 +273,19 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
 
 function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, 'crashes' | 'silences' | 'partitions'>): SimFlags {
   const optional = <T>(flag: string, parse: (flag: string, text: string | undefined) => T): T | undefined => (values.has(flag) ? parse(flag, values.get(flag)) : undefined);
-  const n = optional('-n', (flag, text) => integer(flag, text, 1));
-  if (n !== undefined) {
-    try {
-      quorumsFor(n);
-    } catch {
-      throw new UsageError(`-n must be 3f+1 for some f >= 1 (4, 7, 10, ...), got ${n}`);
-    }
-  }
+  const n = optional('-n', (flag, text) => integer(flag, text, 1, MAX_N));
+  if (n !== undefined && (n < 4 || (n - 1) % 3 !== 0)) throw new UsageError(`-n must be 3f+1 for some f >= 1 (4, 7, 10, ... ${MAX_N}), got ${n}`);
   const profile = values.get('--profile');
   if (profile !== undefined && !isProfileName(profile)) throw new UsageError(`--profile must be full or ci, got ${profile}`);
-  const durationS = optional('--duration', nonNegative);
-  if (durationS !== undefined && durationS <= 0) throw new UsageError('--duration must be above 0');
+  const durationS = optional('--duration', (flag, text) => decimal(flag, text, 0, MAX_DURATION_S, 'simulated seconds', true));
   const workload = values.get('--workload');
   if (workload !== undefined && workload !== 'lockseq' && workload !== 'random') throw new UsageError(`--workload must be lockseq or random, got ${workload}`);
   return {
     n,
     profile,
     durationS,
-    workUntilS: optional('--work-until', nonNegative),
-    clients: optional('--clients', (flag, text) => integer(flag, text, 1)),
+    workUntilS: optional('--work-until', (flag, text) => decimal(flag, text, 0, MAX_DURATION_S, 'simulated seconds')),
+    clients: optional('--clients', (flag, text) => integer(flag, text, 1, MAX_CLIENTS)),
     workload,
     mix: optional('--mix', (flag, text) => {
       try {
@@ -235,9 +294,9 @@ function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, '
         throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }),
-    maxBatch: optional('--batch', (flag, text) => integer(flag, text, 1)),
-    loss: optional('-l', probability),
-    jitterMs: optional('--jitter', nonNegative),
+    maxBatch: optional('--batch', (flag, text) => integer(flag, text, 1, MAX_PARAMETER)),
+    loss: optional('-l', lossProbability),
+    jitterMs: optional('--jitter', (flag, text) => decimal(flag, text, 0, MAX_JITTER_MS, 'ms')),
     reorder: optional('--reorder', probability),
     duplicate: optional('--duplicate', probability),
     ...lists,
@@ -255,4 +314,30 @@ export function checkReplicaIds(flags: Pick<SimFlags, 'crashes' | 'silences' | '
   for (const id of flags.partitions.flatMap((partition) => partition.groups.flat())) {
     if (id >= n) throw new UsageError(`--partition names replica ${id}, but replicas are 0..${n - 1}`);
   }
+}
+
+/** -S and -R together name seeds up to Number.MAX_SAFE_INTEGER, the last integer a seed can be exactly. */
+export function checkLastSeed(firstSeed: number, seeds: number): void {
+  // Subtracting first: firstSeed + seeds could round past MAX_SAFE and back.
+  if (seeds - 1 > MAX_SAFE - firstSeed) throw new UsageError(`-S ${firstSeed} with ${seeds} seeds goes past ${MAX_SAFE} (Number.MAX_SAFE_INTEGER); give a smaller -S or -R`);
+}
+
+/**
+ * PBFT promises nothing with more than f faulty replicas (OSDI'99 §2), so a run that has
+ * more cannot pass or fail meaningfully: it is a usage error unless the scenario says it
+ * expects a violation. Counted once per replica: the scenario file's `faulty` replicas,
+ * and every replica --crash or --silent names, even one that restarts or speaks again
+ * (a restarted replica has forgotten what it signed; it counts against f until it votes
+ * again, src/core/restart-guard.ts). Partitions make no replica faulty.
+ */
+export function checkFaultBudget(flags: Pick<SimFlags, 'crashes' | 'silences'>, f: number, fileFaulty: readonly number[], expectsViolation: boolean): void {
+  if (expectsViolation) return;
+  const byFlags = [...new Set([...flags.crashes, ...flags.silences].map((fault) => fault.replica))].filter((id) => !fileFaulty.includes(id));
+  const all = [...fileFaulty, ...byFlags].sort((a, b) => a - b);
+  if (all.length <= f || byFlags.length === 0) return;
+  const fromFile = fileFaulty.length === 0 ? '' : ` with the scenario's faulty ${fileFaulty.join(', ')}`;
+  throw new UsageError(
+    `--crash and --silent make ${all.length} replicas faulty (${all.join(', ')}${fromFile}), but f=${f} tolerates at most ${f}; ` +
+      'PBFT promises nothing beyond f (a scenario file with "expect": {"violation": true} may go beyond it)',
+  );
 }

@@ -1,11 +1,15 @@
 // `pancydb sim`: run seeds, print per-seed counts, finish with PASS or FAIL and the
 // command that replays the first failing seed. With --scenario, a header names the
 // scenario, and a scenario that expects a violation passes only if some seed finds one.
+// With --json, stdout holds only the per-seed JSON lines; everything else goes to stderr.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ADVERSARY_FAULT_TAG, AdversaryFault } from '../adversary/host.ts';
 import type { Property } from '../check/violation.ts';
-import type { SeedReport } from '../sim/run.ts';
+import type { SeedReport, SeedRun } from '../sim/run.ts';
 import type { SimulationContext } from '../sim/cluster.ts';
 import type { Scenario } from '../scenario/scenario.ts';
-import { parseSimArgs, SIM_HELP, type SimCommand } from './sim-options.ts';
+import { checkFaultBudget, checkLastSeed, parseSimArgs, SIM_HELP, type SimCommand } from './sim-options.ts';
 import { shrinkScenario, writeShrunk } from './shrink.ts';
 import { prepareSimCommand, runCommandSeed, type LoadedSimCommand, type Output } from './sim-seed.ts';
 import { defaultWorkers, runSweepInWorkers } from './sweep/pool.ts';
@@ -19,17 +23,18 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
     output.out(SIM_HELP);
     return 0;
   }
+  if (parsed.shrinkTo !== undefined) checkShrinkTarget(parsed.shrinkTo);
   const command = await prepareSimCommand(parsed);
-  if (command.shrinkTo !== undefined && (command.scenarioPath === undefined || command.seeds !== 1)) {
-    throw new UsageError('--shrink needs --scenario FILE and one seed (-S SEED -R 1)');
-  }
-  if (command.scenarioPath !== undefined && !command.json) output.out(scenarioHeader(command));
+  checkLoadedCommand(command);
+  // With --json, stdout carries only the reports, one JSON object a line; the rest goes to stderr.
+  const text: Output = command.json ? { ...output, out: output.err } : output;
+  if (command.scenarioPath !== undefined) text.out(scenarioHeader(command));
   const violating: number[] = [];
   let firstBroken: Property | undefined;
   const onReport = (report: SeedReport, context?: SimulationContext) => {
     if (command.json) output.out(JSON.stringify(report));
-    else output.out(summaryLine(report));
-    if (command.printDatabase && context !== undefined) printDatabases(context, output);
+    else output.out(summaryLine(report, command));
+    if (command.printDatabase && context !== undefined) printDatabases(context, text);
     if (report.violations.length > 0) {
       violating.push(report.seed);
       firstBroken ??= report.violations[0]!.property;
@@ -39,16 +44,61 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   const seeds = Array.from({ length: command.seeds }, (_, index) => command.firstSeed + index);
   const workers = command.workers ?? defaultWorkers(seeds.length);
   if (workers > 1 && seeds.length > 1 && !command.verbose && !command.printDatabase) {
-    await runSweepInWorkers({ args, seeds, workers, onReport, onProgress: progressLine(output, violating) });
+    await runSweepInWorkers({ args, seeds, workers, onReport, onProgress: progressLine(output, violating) }).catch(adversaryFaultFromWorker(command));
   } else {
     for (const seed of seeds) {
-      const { report, context } = runCommandSeed(command, seed, output);
+      const { report, context } = runSeedReportingFaults(command, seed, text);
       onReport(report, context);
     }
   }
-  const status = command.scenario.expect.kind === 'violation' ? expectedViolationVerdict(command, violating, output) : verdict(command, violating, output);
-  if (command.shrinkTo !== undefined && firstBroken !== undefined) await shrink(command, firstBroken, command.shrinkTo, output);
+  const status = command.scenario.expect.kind === 'violation' ? expectedViolationVerdict(command, violating, text) : verdict(command, violating, text);
+  if (command.shrinkTo !== undefined && firstBroken !== undefined) await shrink(command, firstBroken, command.shrinkTo, text);
   return status;
+}
+
+/** --shrink FILE: a missing or read-only directory is found now, not after the failing seed ran. */
+function checkShrinkTarget(path: string): void {
+  const directory = dirname(resolve(path));
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new UsageError(`--shrink ${path}: no directory ${directory} to write it in`);
+  try {
+    accessSync(directory, constants.W_OK);
+  } catch {
+    throw new UsageError(`--shrink ${path}: cannot write in ${directory}`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--shrink ${path}: is a directory; give a file name`);
+}
+
+/** What only the loaded scenario can tell: --shrink's needs, the seed range, the fault budget. */
+function checkLoadedCommand(command: LoadedSimCommand): void {
+  if (command.shrinkTo !== undefined && (command.scenarioPath === undefined || command.seeds !== 1)) {
+    throw new UsageError('--shrink needs --scenario FILE and one seed (-S SEED -R 1)');
+  }
+  checkLastSeed(command.firstSeed, command.seeds);
+  if (command.scenarioPath !== undefined) {
+    checkFaultBudget(command.flags, command.scenario.f, [...command.scenario.faulty.keys()], command.scenario.expect.kind === 'violation');
+  }
+}
+
+/** One seed in this thread; a broken adversary is reported with the seed and the command that replays it. */
+function runSeedReportingFaults(command: LoadedSimCommand, seed: number, output: Output): SeedRun {
+  try {
+    return runCommandSeed(command, seed, output);
+  } catch (error) {
+    if (error instanceof AdversaryFault) throw new AdversaryFault(`seed ${seed}: ${error.message}; replay: ${replayCommand(command, seed)}`);
+    throw error;
+  }
+}
+
+/** A worker passes an error on as text, `seed N: ` and the error's stack; an AdversaryFault's stack is its tag and one line. */
+function adversaryFaultFromWorker(command: LoadedSimCommand): (error: unknown) => never {
+  return (error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    const match = /^seed (\d+): /.exec(message);
+    const tag = message.indexOf(ADVERSARY_FAULT_TAG);
+    if (match === null || tag < 0) throw error;
+    const fault = message.slice(tag + ADVERSARY_FAULT_TAG.length).split('\n')[0];
+    throw new AdversaryFault(`seed ${match[1]}: ${fault}; replay: ${replayCommand(command, Number(match[1]))}`);
+  };
 }
 
 /** On a terminal, one line rewritten in place: seeds done, failures so far, rate. */
@@ -140,12 +190,14 @@ function describeExpectation(scenario: Scenario): string {
   }
 }
 
-function summaryLine(report: SeedReport): string {
+function summaryLine(report: SeedReport, command: LoadedSimCommand): string {
   const verdict = report.violations.length === 0 ? 'ok' : `${report.violations.length} violation(s)`;
+  // Clients had work and nothing committed: "ok" alone would read as a healthy run.
+  const idle = report.committed === 0 && command.scenario.workloadDurationMs > 0 ? '; WARNING: clients had work but no operation committed' : '';
   return (
     `seed ${report.seed}: ${report.lock} lock, ${report.write} write, ${report.clear} clear, ${report.unlock} unlock; ` +
     `${report.committed} ops committed (${report.opsPerSecond} per simulated s) in ${report.executedSeq} batches, latency p50 ${report.latencyMs.p50.toFixed(1)} ms ` +
-    `p99 ${report.latencyMs.p99.toFixed(1)} ms; ${verdict}`
+    `p99 ${report.latencyMs.p99.toFixed(1)} ms; ${verdict}${idle}`
   );
 }
 

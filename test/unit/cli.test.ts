@@ -25,7 +25,7 @@ describe('pancydb sim: usage errors exit with status 2 and name the flag', () =>
     [['sim', '--bogus'], 'unknown option --bogus'],
     [['sim', '--crash', 'x'], '--crash needs REPLICA@SECONDS'],
     [['sim', '--crash', '9@1'], '--crash names replica 9'],
-    [['sim', '--duration', '-3'], '--duration needs a non-negative number'],
+    [['sim', '--duration', '-3'], '--duration needs a number > 0 and ≤ 3600 (simulated seconds), got -3'],
     [['sim', '--crypto', 'rot13'], '--crypto must be native or noble'],
     [['sim', '--workload', 'random', '--mix', 'get=x'], '--mix'],
     [['sim', '--silent', '0'], '--silent needs REPLICA@FROM'],
@@ -33,7 +33,7 @@ describe('pancydb sim: usage errors exit with status 2 and name the flag', () =>
     [['sim', '--partition', '5-35:0,1'], '--partition needs FROM-UNTIL:GROUPS'],
     [['sim', '--partition', '5-35:0,1/9'], '--partition names replica 9'],
     [['sim', '--crash', '2@5-3'], 'the restart must come after the crash'],
-    [['sim', '--work-until', 'soon'], '--work-until needs a non-negative number'],
+    [['sim', '--work-until', 'soon'], '--work-until needs a number ≥ 0 and ≤ 3600 (simulated seconds), got soon'],
     [['demo', '--bogus'], 'unknown option --bogus'],
     [['launch'], 'unknown command launch'],
   ])('%j', async (args, message) => {
@@ -102,13 +102,15 @@ describe('pancydb sim --scenario: a scenario file, with flags that override it',
     expect([...scenario.faulty.keys()]).toEqual([0]);
   });
 
-  it('--json prints one report per seed and no header', async () => {
+  it('--json prints one report per seed on stdout; the header and the PASS line go to stderr', async () => {
     const result = await run(['sim', '--scenario', silentPrimary, '-S', '2', '-R', '1', '--duration', '3', '--json']);
     expect(result.status).toBe(0);
+    expect(result.out).toHaveLength(1);
     const report = JSON.parse(result.out[0]!);
     expect(report).toMatchObject({ seed: 2, n: 4, f: 1, faulty: [0] });
     expect(Object.keys(report.stateDigests)).toEqual(['1', '2', '3']);
-    expect(result.out.slice(1)).toEqual(['PASS seeds=1 failures=0']);
+    expect(result.err[0]).toMatch(/^scenario silent-primary /);
+    expect(result.err.at(-1)).toBe('PASS seeds=1 failures=0');
   });
 
   it('runCommandSeed, the seam a sweep worker uses, builds the same run as the CLI loop', async () => {
@@ -119,13 +121,13 @@ describe('pancydb sim --scenario: a scenario file, with flags that override it',
   });
 
   it('a failing seed prints a replay command that reproduces it exactly', async () => {
-    // A second silent replica (beyond f=1) from 1 s stalls everything: the liveness bound breaks.
-    const result = await run(['sim', '--scenario', silentPrimary, '-S', '3', '-R', '2', '--silent', '1@1', '--duration', '5', '--json']);
+    // Replica 0 is silent, and a partition leaves no side with 2f+1 replicas: the liveness bound breaks.
+    const result = await run(['sim', '--scenario', silentPrimary, '-S', '3', '-R', '2', '--partition', '1-5:0,1/2,3', '--duration', '5', '--json']);
     expect(result.status).toBe(1);
-    const failing = result.out.map((line) => (line.startsWith('{') ? JSON.parse(line) : undefined)).find((report) => report?.violations.length > 0);
+    const failing = result.out.map((line) => JSON.parse(line)).find((report) => report.violations.length > 0);
     expect(failing.violations[0].property).toBe('liveness');
-    const replay = result.out.at(-1)!;
-    expect(replay).toBe(`replay: npx pancydb sim --scenario ${silentPrimary} -S ${failing.seed} -R 1 --silent 1@1 --duration 5 -V`);
+    const replay = result.err.at(-1)!;
+    expect(replay).toBe(`replay: npx pancydb sim --scenario ${silentPrimary} -S ${failing.seed} -R 1 --partition 1-5:0,1/2,3 --duration 5 -V`);
     const args = replay.replace('replay: npx pancydb ', '').replace(/ -V$/, ' --json').split(' ');
     const again = await run(args);
     expect(again.out[0]).toBe(JSON.stringify(failing));
