@@ -73,7 +73,16 @@ export function replicaFrameMaxBytes(parameters: Pick<ProtocolParameters, 'n' | 
   return Math.max(STATE_FRAME_MAX_BYTES, ...Object.values(protocolFrameBounds(parameters)));
 }
 
+/** Replica caps by parameters object: the gateway asks once per frame, the config never changes. */
+const replicaCaps = new WeakMap<object, number>();
+
 /** The cap for a frame handed over by `kind`, as the gateway applies it. */
 export function frameMaxBytes(kind: 'replica' | 'client', parameters: Pick<ProtocolParameters, 'n' | 'logWindow' | 'maxBatch'>): number {
-  return kind === 'client' ? CLIENT_FRAME_MAX_BYTES : replicaFrameMaxBytes(parameters);
+  if (kind === 'client') return CLIENT_FRAME_MAX_BYTES;
+  let cap = replicaCaps.get(parameters);
+  if (cap === undefined) {
+    cap = replicaFrameMaxBytes(parameters);
+    replicaCaps.set(parameters, cap);
+  }
+  return cap;
 }
