@@ -125,9 +125,10 @@ function atMost(maximum: number): string {
 
 function integer(flag: string, text: string | undefined, minimum: number, maximum: number): number {
   const value = Number(text);
-  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < minimum || value > maximum) {
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
     throw new UsageError(`${flag} needs a whole number ≥ ${minimum} and ${atMost(maximum)}, got ${text ?? 'nothing'}`);
   }
+  if (value < minimum || value > maximum) throw new UsageError(`${flag} must be at least ${minimum} and at most ${maximum}, got ${text}`);
   return value;
 }
 

@@ -71,12 +71,12 @@ describe('pancydb sim: fault windows must make sense', () => {
 
 describe('pancydb sim: numbers are bounded, finite and of the right kind', () => {
   it.each([
-    [['-n', '10000'], '-n needs a whole number ≥ 1 and ≤ 31, got 10000'],
-    [['-n', '34'], '-n needs a whole number ≥ 1 and ≤ 31, got 34'],
+    [['-n', '10000'], '-n must be at least 1 and at most 31, got 10000'],
+    [['-n', '34'], '-n must be at least 1 and at most 31, got 34'],
     [['-n', '6'], '-n must be 3f+1 for some f >= 1 (4, 7, 10, ... 31), got 6'],
-    [['--clients', '1000000000'], '--clients needs a whole number ≥ 1 and ≤ 10000, got 1000000000'],
+    [['--clients', '1000000000'], '--clients must be at least 1 and at most 10000, got 1000000000'],
     [['--clients', '2.5'], '--clients needs a whole number ≥ 1 and ≤ 10000, got 2.5'],
-    [['--clients', '0'], '--clients needs a whole number ≥ 1'],
+    [['--clients', '0'], '--clients must be at least 1 and at most 10000, got 0'],
     [['--duration', '1e12'], '--duration needs a number > 0 and ≤ 3600 (simulated seconds), got 1e12'],
     [['--duration', 'NaN'], '--duration needs a number > 0 and ≤ 3600 (simulated seconds), got NaN'],
     [['--duration', 'Infinity'], '--duration needs a number > 0 and ≤ 3600 (simulated seconds), got Infinity'],
@@ -89,12 +89,12 @@ describe('pancydb sim: numbers are bounded, finite and of the right kind', () =>
     [['--reorder', '2'], '--reorder needs a probability between 0 and 1, got 2'],
     [['--duplicate', '-0.1'], '--duplicate needs a probability between 0 and 1, got -0.1'],
     [['--duplicate', 'NaN'], '--duplicate needs a probability between 0 and 1, got NaN'],
-    [['--batch', '0'], '--batch needs a whole number ≥ 1 and ≤ 1000000, got 0'],
+    [['--batch', '0'], '--batch must be at least 1 and at most 1000000, got 0'],
     [['--batch', '1e9'], '--batch needs a whole number ≥ 1 and ≤ 1000000, got 1e9'],
-    [['--workers', '0'], '--workers needs a whole number ≥ 1 and ≤ 256, got 0'],
-    [['--workers', '100000'], '--workers needs a whole number ≥ 1 and ≤ 256, got 100000'],
-    [['-R', '0'], '-R needs a whole number ≥ 1 and ≤ 1000000, got 0'],
-    [['-R', '2000000000'], '-R needs a whole number ≥ 1 and ≤ 1000000, got 2000000000'],
+    [['--workers', '0'], '--workers must be at least 1 and at most 256, got 0'],
+    [['--workers', '100000'], '--workers must be at least 1 and at most 256, got 100000'],
+    [['-R', '0'], '-R must be at least 1 and at most 1000000, got 0'],
+    [['-R', '2000000000'], '-R must be at least 1 and at most 1000000, got 2000000000'],
   ])('%j', (args, message) => expectUsageError(args, message));
 
   it.each([

@@ -102,3 +102,25 @@ describe('PancydbClient: promises over PBFT', () => {
     await expect(client.get('after')).rejects.toThrow('client closed');
   });
 });
+
+describe('PancydbClient: arguments are checked like Pancydb.execute checks them', () => {
+  it.each([
+    ['get with a number key', (client: PancydbClient) => client.get(7 as unknown as string), TypeError, 'operation.key: expected a string, got 7'],
+    ['put without a value', (client: PancydbClient) => client.put('a', undefined as unknown as string), TypeError, 'operation.value: expected a string, got undefined'],
+    ['put with versionMatch 1.5', (client: PancydbClient) => client.put('a', 'x', 1.5), TypeError, 'operation.versionMatch: expected a whole number >= -1, got 1.5'],
+    ['cas with a null expected', (client: PancydbClient) => client.cas('a', null as unknown as string, 'y'), TypeError, 'operation.expected: expected a string, got null'],
+    ['cas with versionMatch -5', (client: PancydbClient) => client.cas('a', 'x', 'y', -5), RangeError, 'operation.versionMatch: expected a whole number >= -1'],
+    ['remove with a lone surrogate', (client: PancydbClient) => client.remove('\uD800'), RangeError, 'operation.key: expected well-formed UTF-16'],
+  ])('%s: rejects naming the field, and sends nothing', async (_, call, kind, message) => {
+    const { client, replicas, settle } = cluster();
+    const result = call(client);
+    await expect(result).rejects.toThrow(kind);
+    await expect(result).rejects.toThrow(message);
+    settle();
+    expect(replicas.map((replica) => replica.lastExecuted)).toEqual([0, 0, 0, 0]);
+    // The client is not stuck: the next call goes out and completes.
+    const put = client.put('a', 'x');
+    settle();
+    expect((await put).status).toBe('ok');
+  });
+});

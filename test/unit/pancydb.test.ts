@@ -266,3 +266,45 @@ describe('pancydb snapshot and restore', () => {
     expect(db.snapshot()).toStrictEqual(storeAfter(SEEDED).snapshot());
   });
 });
+
+describe('pancydb execute: input from JavaScript is checked at the boundary, naming the field', () => {
+  const cases: [string, unknown, ErrorConstructor, string][] = [
+    ['not an object', 'put a x', TypeError, `operation: expected an object such as { type: 'get', key: 'a' }, got "put a x"`],
+    ['null', null, TypeError, 'operation: expected an object'],
+    ['no type', { key: 'a' }, TypeError, 'operation.type: expected one of get, put, cas, remove, got undefined'],
+    ['unknown type', { type: 'delete', key: 'a' }, TypeError, 'operation.type: expected one of get, put, cas, remove, got "delete"'],
+    ['put without key or value', { type: 'put' }, TypeError, 'operation.key: expected a string, got undefined'],
+    ['put without value', { type: 'put', key: 'a' }, TypeError, 'operation.value: expected a string, got undefined'],
+    ['key a number', { type: 'get', key: 7 }, TypeError, 'operation.key: expected a string, got 7'],
+    ['value an object', { type: 'put', key: 'a', value: { x: 1 } }, TypeError, 'operation.value: expected a string, got an object'],
+    ['cas without expected', { type: 'cas', key: 'a', desired: 'y' }, TypeError, 'operation.expected: expected a string, got undefined'],
+    ['cas without desired', { type: 'cas', key: 'a', expected: 'x' }, TypeError, 'operation.desired: expected a string, got undefined'],
+    ['versionMatch a string', { type: 'put', key: 'a', value: 'x', versionMatch: '1' }, TypeError, 'operation.versionMatch: expected a whole number >= -1, got "1"'],
+    ['versionMatch 1.5', { type: 'remove', key: 'a', versionMatch: 1.5 }, TypeError, 'operation.versionMatch: expected a whole number >= -1, got 1.5'],
+    ['versionMatch NaN', { type: 'remove', key: 'a', versionMatch: Number.NaN }, TypeError, 'operation.versionMatch: expected a whole number >= -1, got NaN'],
+    ['versionMatch -2', { type: 'put', key: 'a', value: 'x', versionMatch: -2 }, RangeError, 'operation.versionMatch: expected a whole number >= -1 and <= 9007199254740990, got -2'],
+    ['versionMatch past 2^53-2', { type: 'put', key: 'a', value: 'x', versionMatch: Number.MAX_SAFE_INTEGER }, RangeError, 'operation.versionMatch: expected a whole number >= -1'],
+    ['lone surrogate in a value', { type: 'put', key: 'k', value: '\uD800' }, RangeError, 'operation.value: expected well-formed UTF-16, got a lone surrogate'],
+    ['lone surrogate in a key', { type: 'get', key: 'a\uDC00' }, RangeError, 'operation.key: expected well-formed UTF-16'],
+    ['a field another type has', { type: 'get', key: 'a', value: 'x' }, TypeError, 'operation.value: not a field of a get (fields: type, key)'],
+    ['a misspelt field', { type: 'put', key: 'a', value: 'x', version: 1 }, TypeError, 'operation.version: not a field of a put'],
+  ];
+
+  it.each(cases)('%s', (_, operation, kind, message) => {
+    const db = storeAfter(SEEDED);
+    const before = hex(db.digest());
+    const call = () => db.execute(operation as Operation);
+    expect(call).toThrow(kind);
+    expect(call).toThrow(message);
+    // Nothing changed, and the state still hashes.
+    expect(hex(db.digest())).toBe(before);
+    expect(db.nextVersion).toBe(3);
+  });
+
+  it('accepts versionMatch -1, 0 and an explicit undefined', () => {
+    const db = storeAfter(SEEDED);
+    expect(db.execute({ type: 'put', key: 'a', value: 'p', versionMatch: -1 }).status).toBe('ok');
+    expect(db.execute({ type: 'put', key: 'new', value: 'q', versionMatch: 0 }).status).toBe('ok');
+    expect(db.execute({ type: 'remove', key: 'b', versionMatch: undefined }).status).toBe('ok');
+  });
+});
