@@ -64,6 +64,8 @@ export interface GatewayContext {
    * commit certificate or RECOVERY-REPLY costs a lookup, not (2f+1)²·L verifications.
    */
   redundancy(message: Message): string | undefined;
+  /** The already-verified copy of `frame`, if this replica holds a byte-identical one. */
+  admitted(message: Message, frame: Uint8Array): Signed | undefined;
 }
 
 export type Admission =
@@ -97,11 +99,18 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
   if (window === 'stale') return drop(staleReason(context, message), describeWindow(context, message), message.type);
   const redundant = context.redundancy(message);
   if (redundant !== undefined) return drop('redundant', redundant, message.type);
+  // A byte-identical copy of a frame already admitted needs no second verification.
+  const known = context.admitted(message, frame);
+  if (known !== undefined) return { verdict: 'accept', signed: known };
+  // Messages from the future are buffered (a bounded number per sender) and pass this
+  // gateway again, signatures included, when their view or window comes: checking them
+  // now would let replays of one buy a verification each.
+  if (window === 'future') return { verdict: 'future', signed };
 
   if (!verifySignature(context.config, signed)) return drop('bad-signature', `signer ${signerName(message)}`, message.type);
   const contentProblem = checkContents(context, message);
   if (contentProblem !== undefined) return contentProblem;
-  return window === 'future' ? { verdict: 'future', signed } : { verdict: 'accept', signed };
+  return { verdict: 'accept', signed };
 }
 
 /** What a message carries inside: batches and certificates, each checked in full. */
@@ -129,6 +138,11 @@ function checkContents(context: GatewayContext, message: Message): Admission | u
 
 /** §4.4: V is 2f+1 valid VIEW-CHANGEs for v+1 from distinct replicas; O is signed by primary(v+1). */
 function checkNewView(context: CertificateContext, newView: NewView): string | undefined {
+  // Structure first, signatures after: a short or repetitive V costs no verification.
+  const distinct = new Set(newView.viewChanges.map((viewChange) => viewChange.message.replica));
+  if (distinct.size !== newView.viewChanges.length) return 'V holds two VIEW-CHANGEs from one replica';
+  if (distinct.size < context.quorums.strong) return `V holds ${distinct.size} VIEW-CHANGEs, need ${context.quorums.strong}`;
+  if (newView.viewChanges.length > context.config.n) return `V holds ${newView.viewChanges.length} VIEW-CHANGEs, more than n`;
   const senders = new Set<number>();
   for (const viewChange of newView.viewChanges) {
     const { replica, newView: view } = viewChange.message;

@@ -137,6 +137,8 @@ export class Replica implements GatewayContext {
   private readonly newViewSentAtMs = new Map<number, number>();
   private readonly batchSentAtMs = new Map<number, number>();
   private readonly recoveryAnswers = new Map<number, { readonly atMs: number; readonly signed: Signed<RecoveryReply> }>();
+  /** When we last resent a cached reply to each client (one entry per client, like the client table). */
+  private readonly replySentAtMs = new Map<number, number>();
   /** The STATE message for the stable checkpoint, signed once per checkpoint. */
   private stateMessage: Signed<StateTransfer> | undefined;
   /** Set when our checkpoint at this seq disagrees with a stable certificate: our state is wrong. */
@@ -355,8 +357,13 @@ export class Replica implements GatewayContext {
       return;
     }
     if (record !== undefined && timestamp === record.timestamp && !hasFlaw(this.config, 'no-client-table-check')) {
-      // §4.1: a retransmitted request gets the cached reply again. A reply known only
-      // through state transfer is signed once, then cached like any other.
+      // §4.1: a retransmitted request gets the cached reply again, from its client only
+      // (a relayed copy is a replica's business, not the client's) and at most once per
+      // status interval: a replayed request buys one reply per interval, not one per copy.
+      if (from.kind !== 'client') return;
+      if (nowMs - (this.replySentAtMs.get(client) ?? -Infinity) < this.config.statusIntervalMs) return;
+      this.replySentAtMs.set(client, nowMs);
+      // A reply known only through state transfer is signed once, then cached like any other.
       let reply = record.reply;
       if (reply === undefined) {
         reply = this.signReply(client, record.timestamp, record.result);
@@ -925,6 +932,10 @@ export class Replica implements GatewayContext {
 
   private buffer(from: Peer, frame: Uint8Array, type: Message['type']): void {
     const queue = this.future.get(from.id) ?? [];
+    if (queue.some((buffered) => bytesEqual(buffered.frame, frame))) {
+      this.drop(from, 'redundant', 'already buffered', type);
+      return;
+    }
     if (queue.length >= this.config.futureBufferPerSender) {
       this.drop(from, 'future-buffer-full', `${queue.length} buffered from replica ${from.id}`, type);
       return;
@@ -985,6 +996,13 @@ export class Replica implements GatewayContext {
     }
     this.recoveryAnswers.set(replica, { atMs: nowMs, signed: answer });
     this.send(peer, answer);
+  }
+
+  /** GatewayContext: the VIEW-CHANGE we hold, when `frame` is a byte-identical resend of it. */
+  admitted(message: Message, frame: Uint8Array): Signed | undefined {
+    if (message.type !== 'view-change') return undefined;
+    const held = this.viewChanges.latestFrom(message.replica);
+    return held !== undefined && bytesEqual(held.frame, frame) ? held : undefined;
   }
 
   /** GatewayContext: why `message` can change nothing here, asked before its signatures are checked. */

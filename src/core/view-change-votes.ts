@@ -22,6 +22,11 @@ export class ViewChangeVotes {
     return [...this.latest.values()].sort((a, b) => a.message.replica - b.message.replica);
   }
 
+  /** The newest VIEW-CHANGE of `replica`, if any. */
+  latestFrom(replica: number): Signed<ViewChange> | undefined {
+    return this.latest.get(replica);
+  }
+
   /** The newest view `replica` asked for, if any. */
   latestView(replica: number): number | undefined {
     return this.latest.get(replica)?.message.newView;
