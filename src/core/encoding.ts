@@ -23,6 +23,8 @@ import type { GetResult, Operation, OperationResult, Status, WriteResult } from 
 
 export const SIGNATURE_BYTES = 64;
 export const DIGEST_BYTES = 32;
+/** A RECOVERY-QUERY's nonce: 16 bytes, fresh per incarnation of a replica. */
+export const NONCE_BYTES = 16;
 /** Upper bound on requests in one PRE-PREPARE accepted from the network. */
 export const MAX_BATCH_REQUESTS = 4096;
 
@@ -40,6 +42,8 @@ const TAG = {
   batch: 11,
   state: 12,
   'commit-certificate': 13,
+  'recovery-query': 14,
+  'recovery-reply': 15,
 } as const satisfies Record<Message['type'], number>;
 
 /** Upper bound on entries of any list in a frame (certificates, proofs, client rows). */
@@ -227,6 +231,13 @@ function writeBody(writer: Writer, message: Message): void {
     case 'commit-certificate':
       writer.uint(message.replica).bytes(message.prePrepare.frame);
       writeFrames(writer, message.commits);
+      return;
+    case 'recovery-query':
+      writer.fixed(message.nonce).uint(message.replica);
+      return;
+    case 'recovery-reply':
+      writer.fixed(message.nonce).uint(message.view).uint(message.replica);
+      writeFrames(writer, message.proof);
       return;
   }
 }
@@ -421,6 +432,16 @@ function readBody(reader: Reader, depth: number): Body {
       const prePrepare = decodeNested(reader.bytes(), 'pre-prepare', depth, 'commit certificate without a PRE-PREPARE');
       if (prePrepare.message.type !== 'pre-prepare') throw new DecodeError('commit certificate without a PRE-PREPARE');
       return { type: 'commit-certificate', replica, prePrepare: prePrepare as Signed<PrePrepare>, commits: readFrames<Commit>(reader, 'commit', depth) };
+    }
+    case TAG['recovery-query']: {
+      const nonce = reader.fixed(NONCE_BYTES);
+      return { type: 'recovery-query', nonce, replica: reader.uint() };
+    }
+    case TAG['recovery-reply']: {
+      const nonce = reader.fixed(NONCE_BYTES);
+      const view = reader.uint();
+      const replica = reader.uint();
+      return { type: 'recovery-reply', nonce, view, replica, proof: readFrames<ViewChange>(reader, 'view-change', depth) };
     }
     default:
       throw new UnknownTypeError(`unknown message type ${tag}`);
