@@ -26,7 +26,10 @@ export class SafetyChecker {
   readonly violations: Violation[] = [];
   private readonly committed = new Map<number, FirstSeen>();
   private readonly checkpointDigests = new Map<number, FirstSeen>();
-  private readonly executed = new Map<number, Set<string>>();
+  /** Per replica, "client:t" -> the seq and incarnation that executed it. */
+  private readonly executed = new Map<number, Map<string, { readonly seq: number; readonly incarnation: number }>>();
+  /** Restarts per replica: each restart without memory begins a new incarnation. */
+  private readonly incarnations = new Map<number, number>();
   /** Result the first honest replica computed for "client:t". */
   private readonly results = new Map<string, FirstSeen>();
   /** Accepted results whose honest counterpart was not yet known, checked when it is. */
@@ -38,9 +41,14 @@ export class SafetyChecker {
     return this.violations.length === 0;
   }
 
-  /** A restarted replica is a new incarnation: it may execute again what it executed before it lost its state. */
+  /**
+   * A restarted replica is a new incarnation: it may execute again what it executed before
+   * it lost its state, but only at the same seq (it is replaying the one agreed history).
+   * Forgetting its executions instead would hide a restarted replica executing (c, t) at a
+   * second seq, the very duplicate the client table restored by state transfer must prevent.
+   */
   onRestart(replica: number): void {
-    this.executed.delete(replica);
+    this.incarnations.set(replica, (this.incarnations.get(replica) ?? 0) + 1);
   }
 
   onCommitted(replica: number, seq: number, digest: Uint8Array, atMs: number): void {
@@ -53,16 +61,19 @@ export class SafetyChecker {
 
   onExecuted(replica: number, seq: number, digest: Uint8Array, executions: readonly Execution[], atMs: number): void {
     this.onCommitted(replica, seq, digest, atMs);
-    const done = this.executed.get(replica) ?? new Set<string>();
+    const done = this.executed.get(replica) ?? new Map<string, { seq: number; incarnation: number }>();
     this.executed.set(replica, done);
+    const incarnation = this.incarnations.get(replica) ?? 0;
     for (const execution of executions) {
       if (execution.result === undefined) continue;
       const { client, timestamp } = execution.request.message;
       const key = `${client}:${timestamp}`;
-      if (done.has(key)) {
-        this.report({ property: 'exactly-once', detail: `client ${client} t=${timestamp} executed twice`, replicas: [replica], seq, atMs });
+      const before = done.get(key);
+      if (before !== undefined && (before.incarnation === incarnation || before.seq !== seq)) {
+        const when = before.incarnation === incarnation ? `at n=${before.seq} and n=${seq}` : `at n=${before.seq} before its restart and at n=${seq} after`;
+        this.report({ property: 'exactly-once', detail: `client ${client} t=${timestamp} executed twice, ${when}`, replicas: [replica], seq, atMs });
       }
-      done.add(key);
+      done.set(key, { seq, incarnation });
       if (!this.options.verifyRequest(execution)) {
         this.report({ property: 'validity', detail: `client ${client} t=${timestamp} is not signed by its client`, replicas: [replica], seq, atMs });
       }

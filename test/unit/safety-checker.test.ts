@@ -88,6 +88,25 @@ describe('safety checker: each property is reported', () => {
     expect(properties(checker)).toEqual(['exactly-once']);
   });
 
+  it('exactly-once: a replica restarted without memory executes (client, t) at another seq than before', () => {
+    const checker = newChecker();
+    checker.onExecuted(2, 4, DIGEST_A, [executed(request(1, 5))], 10);
+    checker.onRestart(2);
+    checker.onExecuted(2, 9, DIGEST_B, [executed(request(1, 5))], 20);
+    expect(properties(checker)).toEqual(['exactly-once']);
+    expect(checker.violations[0]!.detail).toMatch(/at n=4 before its restart and at n=9 after/);
+  });
+
+  it('exactly-once: a restarted replica replaying the agreed history at the same seqs is fine, once', () => {
+    const checker = newChecker();
+    checker.onExecuted(2, 4, DIGEST_A, [executed(request(1, 5))], 10);
+    checker.onRestart(2);
+    checker.onExecuted(2, 4, DIGEST_A, [executed(request(1, 5))], 20);
+    expect(checker.ok).toBe(true);
+    checker.onExecuted(2, 4, DIGEST_A, [executed(request(1, 5))], 30);
+    expect(properties(checker)).toEqual(['exactly-once']);
+  });
+
   it('validity: an executed request whose signature verifyRequest rejects', () => {
     const checker = newChecker();
     checker.onExecuted(0, 1, DIGEST_A, [executed(request(0, 1, 2))], 10);
