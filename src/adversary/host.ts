@@ -70,7 +70,7 @@ export class HostedAdversary {
       shared: context.shared,
       rng: context.rng,
       replica: this.replica,
-      step: (input: ReplicaInput) => this.replica.step(input),
+      step: (input: ReplicaInput) => honestly(() => this.replica.step(input)),
       sign,
       decode: (frame) => {
         try {
@@ -98,7 +98,12 @@ export class HostedAdversary {
       },
       sha256: (data) => config.crypto.sha256(data),
       primaryOf: (view) => primaryOf(view, config.n),
-      spawnTwin: () => new Replica(config),
+      spawnTwin: () => {
+        const twin = new Replica(config);
+        const step = twin.step.bind(twin);
+        twin.step = (input) => honestly(() => step(input));
+        return twin;
+      },
       note: context.note,
       get nowMs() {
         return host.nowMs;
@@ -110,6 +115,7 @@ export class HostedAdversary {
     try {
       instance = spec.definition.create(api, readOptions(spec.definition.options, spec.options));
     } catch (error) {
+      if (HONEST_ERRORS.has(error as object)) throw error;
       throw new AdversaryFault(`${this.label}: create() threw: ${messageOf(error)}`);
     }
     if (typeof instance !== 'object' || instance === null || typeof (instance as { step?: unknown }).step !== 'function') {
@@ -124,12 +130,27 @@ export class HostedAdversary {
     try {
       outputs = this.instance.step(input);
     } catch (error) {
-      if (error instanceof AdversaryFault) throw error;
+      if (error instanceof AdversaryFault || HONEST_ERRORS.has(error as object)) throw error;
       throw new AdversaryFault(`${this.label}: step() threw at ${(input.nowMs / 1000).toFixed(3)} s: ${messageOf(error)}`);
     }
     const problem = outputsProblem(outputs, this.n);
     if (problem !== undefined) throw new AdversaryFault(`${this.label}: step() at ${(input.nowMs / 1000).toFixed(3)} s returned ${problem}`);
     return outputs as readonly AdversaryOutput[];
+  }
+}
+
+/**
+ * Errors thrown by an honest Replica the adversary drives (api.step, a twin): a broken
+ * invariant of ours, not the adversary's fault, so they pass through unwrapped, loudly.
+ */
+const HONEST_ERRORS = new WeakSet<object>();
+
+function honestly<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (typeof error === 'object' && error !== null) HONEST_ERRORS.add(error);
+    throw error;
   }
 }
 
