@@ -5,6 +5,7 @@ import { quorumsFor } from '../core/quorum.ts';
 import type { Replica } from '../core/replica.ts';
 import { checkLiveness, type LivenessExpectation } from '../check/liveness.ts';
 import { checkPancydbVersions, describePancydbOperation } from '../check/linearizability/index.ts';
+import { compareAcrossPrefixes, endStateOf } from '../check/end-state.ts';
 import { checkLockseqDatabase } from '../check/lockseq.ts';
 import type { Property, Violation } from '../check/violation.ts';
 import { createSimulation, type SimulationContext, type SimulationOptions } from './cluster.ts';
@@ -120,6 +121,7 @@ function checkEndState(simulation: SimulationContext, digests: readonly string[]
       checker.report({ property: 'state-agreement', detail: `after n=${replica.lastExecuted} replicas ${first.replica} and ${replica.id} hold different states`, replicas: [first.replica, replica.id], seq: replica.lastExecuted, atMs });
     }
   }
+  for (const problem of compareAcrossPrefixes(replicas.map(endStateOf))) checker.report({ property: 'state-agreement', detail: problem.detail, replicas: [...problem.replicas], seq: problem.seq, atMs });
   if (workloads.options.kind !== 'lockseq') return;
   const groups = workloads.options.groups === undefined ? {} : { groups: workloads.options.groups };
   for (const replica of replicas) {
