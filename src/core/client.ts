@@ -20,6 +20,19 @@ export interface ClientConfig extends Flawed {
   /** First retransmission timeout; it doubles per retry up to `maxTimeoutMs`. */
   readonly initialTimeoutMs: number;
   readonly maxTimeoutMs: number;
+  /**
+   * How t is chosen (§4.1). 'counter' (the default) counts from 1: fine for a client that
+   * never restarts, such as the simulator's. 'clock' takes the time of the submit input in
+   * microseconds, or one more than the last t if that is later: a client restarted with the
+   * same key never reuses a t, so it never receives another operation's cached reply. A
+   * real client process must use 'clock', fed a clock that does not step back (wall time).
+   */
+  readonly timestamps?: 'counter' | 'clock';
+}
+
+/** t for a request submitted at `nowMs` when the last one used `last` (see ClientConfig.timestamps). */
+export function nextTimestamp(mode: 'counter' | 'clock', last: number, nowMs: number): number {
+  return mode === 'clock' ? Math.max(last + 1, Math.floor(nowMs * 1000)) : last + 1;
 }
 
 export type ClientInput =
@@ -69,6 +82,9 @@ export class Client {
   constructor(readonly config: ClientConfig) {
     this.quorums = clientQuorums(config, quorumsFor(config.n));
     if (config.replicaKeys.length !== config.n) throw new Error(`replicaKeys must hold n=${config.n} keys`);
+    if (config.timestamps !== undefined && config.timestamps !== 'counter' && config.timestamps !== 'clock') {
+      throw new Error(`timestamps must be 'counter' or 'clock', got ${String(config.timestamps)}`);
+    }
     if (!(config.initialTimeoutMs > 0 && config.maxTimeoutMs >= config.initialTimeoutMs)) {
       throw new Error('initialTimeoutMs must be positive and maxTimeoutMs at least initialTimeoutMs');
     }
@@ -96,7 +112,8 @@ export class Client {
 
   private onSubmit(operation: Operation, nowMs: number): void {
     if (this.outstanding !== undefined) throw new Error(`client ${this.config.id} already has a request outstanding`);
-    const request: Request = { type: 'request', operation, timestamp: ++this.timestamp, client: this.config.id };
+    this.timestamp = nextTimestamp(this.config.timestamps ?? 'counter', this.timestamp, nowMs);
+    const request: Request = { type: 'request', operation, timestamp: this.timestamp, client: this.config.id };
     const signed = encodeSigned(request, (bytes) => this.config.crypto.sign(this.config.keyPair, bytes));
     const timeoutMs = this.config.initialTimeoutMs;
     this.outstanding = { signed, submittedAtMs: nowMs, timeoutMs, retransmitAtMs: nowMs + timeoutMs, replies: new Map(), verified: new Set() };
