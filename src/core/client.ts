@@ -9,6 +9,7 @@ import type { Peer } from './gateway.ts';
 import type { Reply, Request, Signed, SignedRequest } from './messages.ts';
 import type { Operation, OperationResult } from './operations.ts';
 import { clientQuorums, type Flawed } from './flaws.ts';
+import { CLIENT_FRAME_MAX_BYTES } from './limits.ts';
 import { primaryOf, quorumsFor, type Quorums } from './quorum.ts';
 
 export interface ClientConfig extends Flawed {
@@ -29,6 +30,9 @@ export interface ClientConfig extends Flawed {
    */
   readonly timestamps?: 'counter' | 'clock';
 }
+
+/** The largest REPLY a client decodes: a request's worth of value plus a generous header. */
+export const REPLY_FRAME_MAX_BYTES = CLIENT_FRAME_MAX_BYTES + 1024;
 
 /** t for a request submitted at `nowMs` when the last one used `last` (see ClientConfig.timestamps). */
 export function nextTimestamp(mode: 'counter' | 'clock', last: number, nowMs: number): number {
@@ -54,7 +58,7 @@ export type ClientOutput =
     }
   | { readonly kind: 'drop'; readonly from: Peer; readonly reason: ClientDropReason; readonly detail: string };
 
-export type ClientDropReason = 'malformed' | 'not-a-reply' | 'sender-not-signer' | 'bad-signature' | 'stale-reply';
+export type ClientDropReason = 'frame-too-large' | 'malformed' | 'not-a-reply' | 'sender-not-signer' | 'bad-signature' | 'stale-reply';
 
 interface Outstanding {
   readonly signed: SignedRequest;
@@ -130,6 +134,9 @@ export class Client {
   }
 
   private onReceive(from: Peer, frame: Uint8Array): void {
+    // A REPLY carries one result: a value no larger than a request could write, plus a
+    // fixed header. Anything bigger is not a reply, and is not decoded.
+    if (frame.length > REPLY_FRAME_MAX_BYTES) return this.drop(from, 'frame-too-large', `${frame.length} bytes, at most ${REPLY_FRAME_MAX_BYTES}`);
     let signed;
     try {
       signed = decodeMessage(frame);

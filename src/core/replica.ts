@@ -428,7 +428,7 @@ export class Replica implements GatewayContext {
   private acceptPrePrepare(entry: LogEntry, signed: Signed<PrePrepare>, nowMs: number): void {
     const { view, seq, digest, batch } = signed.message;
     // §4.2: a backup accepts at most one digest per (v, n); the gateway and O see to it.
-    if (entry.digest !== undefined && !bytesEqual(entry.digest, digest)) throw new Error(`replica ${this.id}: second digest for v=${view} n=${seq}`);
+    if (entry.digest !== undefined && !bytesEqual(entry.digest, digest) && !hasFlaw(this.config, 'pre-prepare-overwritten')) throw new Error(`replica ${this.id}: second digest for v=${view} n=${seq}`);
     entry.prePrepare = signed;
     this.rememberBatch(digest, batch, seq);
     for (const request of batch) this.noteWaiting(request.message.client, request.message.timestamp, nowMs, request);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DecodeError, MAX_FIELD_BYTES, Reader, Writer } from '../../src/core/bytes.ts';
 import { decodeMessage, encodeBatch, encodeSigned, SIGNATURE_BYTES, UnknownTypeError } from '../../src/core/encoding.ts';
-import type { Message, PrePrepare, Signed, SignedRequest } from '../../src/core/messages.ts';
+import type { Message, PrePrepare, Signed, SignedRequest, ViewChange } from '../../src/core/messages.ts';
 import type { GetResult, Operation, OperationResult, WriteResult } from '../../src/core/operations.ts';
 import { createCrypto, deriveSecretKey } from '../../src/crypto/index.ts';
 
@@ -148,7 +148,15 @@ const result: fc.Arbitrary<OperationResult> = fc.oneof(getResult, writeResult);
 const reply = fc.record({ type: fc.constant('reply' as const), view: nat, timestamp: nat, client: clientId, replica: replicaId, result });
 const statusMessage = fc.record({ type: fc.constant('status' as const), view: nat, stableSeq: nat, lastExecuted: nat, replica: replicaId });
 
-const message: fc.Arbitrary<Message> = fc.oneof(request, prePrepare, prepare, commit, checkpoint, reply, statusMessage);
+const nonce = fc.uint8Array({ minLength: 16, maxLength: 16 });
+const recoveryQuery = fc.record({ type: fc.constant('recovery-query' as const), nonce, replica: replicaId });
+// A proof of VIEW-CHANGEs with empty C and P, each signed by the replica it names.
+const viewChangeVoucher = fc
+  .record({ newView: nat, replica: replicaId })
+  .map(({ newView, replica }) => signAndEncode({ type: 'view-change' as const, newView, stableSeq: 0, checkpointProof: [], prepared: [], replica }) as Signed<ViewChange>);
+const recoveryReply = fc.record({ type: fc.constant('recovery-reply' as const), nonce, view: nat, proof: fc.array(viewChangeVoucher, { maxLength: 3 }), replica: replicaId });
+
+const message: fc.Arbitrary<Message> = fc.oneof(request, prePrepare, prepare, commit, checkpoint, reply, statusMessage, recoveryQuery, recoveryReply);
 
 const MESSAGE_ARBITRARIES: readonly [string, fc.Arbitrary<Message>][] = [
   ['request', request],
@@ -158,6 +166,8 @@ const MESSAGE_ARBITRARIES: readonly [string, fc.Arbitrary<Message>][] = [
   ['checkpoint', checkpoint],
   ['reply', reply],
   ['status', statusMessage],
+  ['recovery-query', recoveryQuery],
+  ['recovery-reply', recoveryReply],
 ];
 
 // ---- properties -----------------------------------------------------------------------
@@ -291,7 +301,7 @@ describe('encoding: hostile bytes', () => {
   });
 
   it.each([
-    ['14, one past the last message type', 14],
+    ['16, one past the last message type', 16],
     ['255', 255],
     ['0', 0],
     ['200', 200],

@@ -3,7 +3,7 @@
 // executed t with the cached reply of *that* request, so a counter restarted at 1 gets
 // another operation's result. These tests run a real client core against real replicas.
 import { describe, expect, it } from 'vitest';
-import { Client, nextTimestamp, type ClientConfig, type ClientOutput } from '../../src/core/client.ts';
+import { Client, nextTimestamp, REPLY_FRAME_MAX_BYTES, type ClientConfig, type ClientOutput } from '../../src/core/client.ts';
 import type { Operation, OperationResult } from '../../src/core/operations.ts';
 import { crypto, Pump } from '../support/pump.ts';
 
@@ -59,5 +59,16 @@ describe('client timestamps across a client restart (OSDI\'99 §4.1)', () => {
     expect(after.timestamp).toBeGreaterThan(before.timestamp);
     expect(after.result).toEqual({ status: 'ok', version: 0, value: '' }); // key b was never written
     expect(after.result).not.toEqual(before.result);
+  });
+});
+
+describe('client: a frame too large to be a REPLY is not decoded', () => {
+  it('one byte over REPLY_FRAME_MAX_BYTES is dropped as frame-too-large; at the cap it is only malformed', () => {
+    const pump = new Pump();
+    const client = new Client(clientConfig(pump, 'clock'));
+    const over = client.step({ kind: 'receive', from: { kind: 'replica', id: 0 }, frame: new Uint8Array(REPLY_FRAME_MAX_BYTES + 1), nowMs: 0 });
+    expect(over).toEqual([expect.objectContaining({ kind: 'drop', reason: 'frame-too-large' })]);
+    const at = client.step({ kind: 'receive', from: { kind: 'replica', id: 0 }, frame: new Uint8Array(REPLY_FRAME_MAX_BYTES), nowMs: 0 });
+    expect(at).toEqual([expect.objectContaining({ kind: 'drop', reason: 'malformed' })]);
   });
 });
