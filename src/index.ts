@@ -9,4 +9,9 @@ export { quorumsFor, primaryOf } from './core/quorum.ts';
 export { PancydbClient, type ClientTransport, type ClientClock } from './client/pancydb-client.ts';
 export { createCrypto, createNativeCrypto, createNobleCrypto, memoizeVerify, deriveSecretKey } from './crypto/index.ts';
 export type { Crypto, KeyPair } from './crypto/crypto.ts';
-export { runSeed, type SeedReport } from './sim/run.ts';
+export { runSeed, type RunOptions, type SeedRun, type SeedReport } from './sim/run.ts';
+// What runSeed needs to be called from outside: the simulator's defaults and option types.
+export type { SimulationOptions } from './sim/cluster.ts';
+export { DEFAULT_NETWORK, type NetworkOptions } from './sim/network.ts';
+export type { WorkloadOptions } from './sim/workloads.ts';
+export { PROFILES, lockseqWorkloadOf, type ProfileName } from './sim/profiles.ts';

@@ -1,6 +1,11 @@
-// Entry point of a sweep worker thread. Worker threads do not inherit the tsx loader
-// that bin/pancydb.js registered, so each one registers it before loading TypeScript.
-import { register } from 'tsx/esm/api';
+// Entry point of a sweep worker thread. Compiled (dist/, the installed package), the
+// worker is JavaScript next to this file and loads as is; the build rewrites the
+// "./worker.ts" below to "./worker.js". Run from the sources (tests, bench, a checkout),
+// worker threads do not inherit the tsx loader the parent registered, so register it first.
+import { existsSync } from 'node:fs';
 
-register();
+if (!existsSync(new URL('./worker.js', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
 await import('./worker.ts');
