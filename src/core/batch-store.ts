@@ -33,6 +33,16 @@ export class BatchStore {
     return held.reply;
   }
 
+  /** Bytes of the batches and cached answers held (for the memory-bound checker). */
+  retainedBytes(): number {
+    let total = 0;
+    for (const held of this.batches.values()) {
+      for (const request of held.batch) total += request.frame.length;
+      total += held.reply?.frame.length ?? 0;
+    }
+    return total;
+  }
+
   /** Garbage collection at a stable checkpoint (§4.3). */
   discardThrough(seq: number): void {
     for (const [key, held] of this.batches) if (held.seq <= seq) this.batches.delete(key);

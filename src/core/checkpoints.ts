@@ -61,6 +61,15 @@ export class CheckpointTracker {
     return this.own.get(seq);
   }
 
+  /** Bytes of CHECKPOINT frames held (votes, own, the stable proof); snapshots are state, not counted. */
+  retainedBytes(): number {
+    let total = 0;
+    for (const set of this.votes.values()) for (const vote of set.values()) total += vote.frame.length;
+    for (const own of this.own.values()) total += own.signed.frame.length;
+    for (const vote of this.stable.proof) total += vote.frame.length;
+    return total;
+  }
+
   /** Own CHECKPOINT messages above `seq`, in order, for a peer that reported stable seq `seq`. */
   ownAbove(seq: number): Signed<Checkpoint>[] {
     const frames = [...this.own.values()].filter((own) => own.seq > seq).map((own) => own.signed);

@@ -86,6 +86,19 @@ export class MessageLog {
     return this.ordered().filter((entry) => entry.awaited !== undefined && entry.prePrepare === undefined);
   }
 
+  /** Bytes of the frames the log holds (for the memory-bound checker). */
+  retainedBytes(): number {
+    let total = 0;
+    for (const entry of this.entries.values()) {
+      total += entry.prePrepare?.frame.length ?? 0;
+      total += entry.awaited === undefined ? 0 : entry.awaited.header.frame.length + entry.awaited.fetch.frame.length;
+      total += entry.commitCertificate?.frame.length ?? 0;
+      for (const vote of entry.prepares.values()) total += vote.frame.length;
+      for (const vote of entry.commits.values()) total += vote.frame.length;
+    }
+    return total;
+  }
+
   /** Entries in sequence order. */
   ordered(): LogEntry[] {
     return [...this.entries.values()].sort((a, b) => a.seq - b.seq);

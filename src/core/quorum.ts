@@ -53,6 +53,11 @@ export class VoteSet<V> {
     return total;
   }
 
+  /** Every vote, in no particular order. */
+  values(): IterableIterator<V> {
+    return this.votes.values();
+  }
+
   voters(matches: (value: V) => boolean): number[] {
     const ids: number[] = [];
     for (const [replica, value] of this.votes) if (matches(value)) ids.push(replica);

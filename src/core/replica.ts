@@ -951,6 +951,21 @@ export class Replica implements GatewayContext {
     for (const { from, frame } of buffered) this.onReceive(from, frame, nowMs);
   }
 
+  /**
+   * Bytes of protocol messages this replica holds: log, batches, checkpoint votes and
+   * proofs, VIEW-CHANGEs, NEW-VIEW, certified batches, buffered future frames and cached
+   * answers. The store and client table are the service's state and are not counted.
+   * Walks every structure: for checkers, not for every step.
+   */
+  retainedBytes(): number {
+    let total = this.log.retainedBytes() + this.batches.retainedBytes() + this.checkpoints.retainedBytes() + this.viewChanges.retainedBytes();
+    total += (this.newView?.frame.length ?? 0) + (this.ownViewChange?.frame.length ?? 0) + (this.recoveryQuery?.frame.length ?? 0);
+    for (const prePrepare of this.certified.values()) total += prePrepare.frame.length;
+    for (const queue of this.future.values()) for (const { frame } of queue) total += frame.length;
+    for (const { signed } of this.recoveryAnswers.values()) total += signed.frame.length;
+    return total;
+  }
+
   /** Messages buffered for later, for memory-bound checks. */
   get bufferedCount(): number {
     let total = 0;

@@ -22,6 +22,13 @@ export class ViewChangeVotes {
     return [...this.latest.values()].sort((a, b) => a.message.replica - b.message.replica);
   }
 
+  /** Bytes of the VIEW-CHANGEs held: at most one per replica. */
+  retainedBytes(): number {
+    let total = 0;
+    for (const signed of this.latest.values()) total += signed.frame.length;
+    return total;
+  }
+
   /** The newest VIEW-CHANGE of `replica`, if any. */
   latestFrom(replica: number): Signed<ViewChange> | undefined {
     return this.latest.get(replica);

@@ -49,6 +49,8 @@ export interface SeedReport {
    * verifications the shared memo could not answer (src/sim/replica-costs.ts).
    */
   readonly perReplica: Record<string, ReplicaCostReport>;
+  /** The most bytes of protocol messages any correct replica held at a sampled moment (see REPLICA_BYTE_BUDGET). */
+  readonly peakReplicaBytes: number;
 }
 
 export interface SeedRun {
@@ -60,11 +62,26 @@ export interface SeedRun {
 export interface RunOptions extends SimulationOptions {
   /** A scenario's liveness bound; without it only safety is checked. */
   readonly liveness?: LivenessExpectation;
+  /** Most bytes of protocol messages a correct replica may hold (Replica.retainedBytes); REPLICA_BYTE_BUDGET unless told. */
+  readonly replicaByteBudget?: number;
 }
 
+/**
+ * The memory-bound checker's byte budget per correct replica: the log, batches, votes,
+ * proofs and buffers it holds, not the store. The shipped scenarios use small keys and
+ * values; 16 MiB is several times what any of them needs (the sweep reports the peak), and
+ * far below what an unbounded buffer reaches under a flood.
+ */
+export const REPLICA_BYTE_BUDGET = 16 * 1024 * 1024;
+
+/** How often, in simulated ms, each correct replica's bytes are counted (counting walks every structure). */
+const BYTE_CHECK_INTERVAL_MS = 100;
+
 export function runSeed(options: RunOptions): SeedRun {
+  const bytes = new ByteWatch(options.replicaByteBudget ?? REPLICA_BYTE_BUDGET);
   const simulation = createSimulation({ ...options, afterReplicaStep: (replica, nowMs) => {
     checkMemoryBounds(simulation, replica, nowMs);
+    bytes.check(simulation, replica, nowMs);
     options.afterReplicaStep?.(replica, nowMs);
   } });
   simulation.run();
@@ -75,7 +92,7 @@ export function runSeed(options: RunOptions): SeedRun {
   if (options.liveness !== undefined && simulation.checker.ok) {
     for (const violation of checkLiveness(simulation.history.operations, options.liveness, simulation.queue.nowMs, { correctClients: options.workload.clients })) simulation.checker.report(violation);
   }
-  return { report: buildReport(simulation, digests, linearizability), context: simulation, violations: simulation.checker.violations };
+  return { report: buildReport(simulation, digests, linearizability, bytes.peakBytes), context: simulation, violations: simulation.checker.violations };
 }
 
 /**
@@ -100,6 +117,25 @@ function checkMemoryBounds(simulation: SimulationContext, replica: Replica, nowM
   }
   if (replica.bufferedCount > futureBufferPerSender * n) {
     simulation.checker.report({ property: 'memory-bound', detail: `${replica.bufferedCount} messages buffered`, replicas: [replica.id], atMs: nowMs });
+  }
+}
+
+/** Memory bounded in bytes: each correct replica's retained bytes, sampled, against the budget; the peak is reported. */
+class ByteWatch {
+  peakBytes = 0;
+  private readonly nextCheckMs = new WeakMap<Replica, number>();
+  private reported = false;
+
+  constructor(private readonly budgetBytes: number) {}
+
+  check(simulation: SimulationContext, replica: Replica, nowMs: number): void {
+    if (nowMs < (this.nextCheckMs.get(replica) ?? 0) || !simulation.correct.includes(replica.id)) return;
+    this.nextCheckMs.set(replica, nowMs + BYTE_CHECK_INTERVAL_MS);
+    const held = replica.retainedBytes();
+    this.peakBytes = Math.max(this.peakBytes, held);
+    if (held <= this.budgetBytes || this.reported) return;
+    this.reported = true;
+    simulation.checker.report({ property: 'memory-bound', detail: `replica ${replica.id} holds ${held} bytes of messages > budget ${this.budgetBytes}`, replicas: [replica.id], atMs: nowMs });
   }
 }
 
@@ -140,7 +176,7 @@ function correctReplicas(simulation: SimulationContext): Replica[] {
   return simulation.correct.map((id) => simulation.replicas[id]!);
 }
 
-function buildReport(simulation: SimulationContext, digests: readonly string[], linearizability: SeedReport['linearizability']): SeedReport {
+function buildReport(simulation: SimulationContext, digests: readonly string[], linearizability: SeedReport['linearizability'], peakReplicaBytes: number): SeedReport {
   const { options, workloads, latenciesMs, checker } = simulation;
   const replicas = correctReplicas(simulation);
   const sorted = [...latenciesMs].sort((a, b) => a - b);
@@ -170,5 +206,6 @@ function buildReport(simulation: SimulationContext, digests: readonly string[], 
     linearizability,
     violations: checker.violations.map(({ property, detail }) => ({ property, detail })),
     perReplica: simulation.costs.report(),
+    peakReplicaBytes,
   };
 }
