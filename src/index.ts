@@ -15,3 +15,6 @@ export type { SimulationOptions } from './sim/cluster.ts';
 export { DEFAULT_NETWORK, type NetworkOptions } from './sim/network.ts';
 export type { WorkloadOptions } from './sim/workloads.ts';
 export { PROFILES, lockseqWorkloadOf, type ProfileName } from './sim/profiles.ts';
+// Writing an adversary in TypeScript against the installed package (adversaries/README.md).
+export { defineAdversary, mapSends, peersOf, sendToReplica } from './adversary/adversary.ts';
+export type { AdversaryApi, AdversaryDefinition, AdversaryInstance, AdversaryOutput } from './adversary/adversary.ts';
