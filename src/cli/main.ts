@@ -1,8 +1,12 @@
 // The `pancydb` command line: dispatches to subcommands and maps errors to exit status
 // (0 success, 1 a check failed, 2 usage error).
 import { AdversaryFault } from '../adversary/host.ts';
+import { runClientCommand } from './client.ts';
 import { runDemo } from './demo.ts';
+import { runReplicaCommand } from './replica.ts';
 import { runSimCommand, type Output } from './sim.ts';
+import { runTestnetCommand } from './testnet.ts';
+import { runUpCommand } from './up.ts';
 import { UsageError } from './usage-error.ts';
 
 const HELP = `Usage: pancydb <command> [options]
@@ -10,6 +14,10 @@ const HELP = `Usage: pancydb <command> [options]
 Commands:
   sim     run PBFT-replicated Pancydb in the deterministic simulator (pancydb sim --help)
   demo    a narrated run: the primary falls silent and a view change replaces it (pancydb demo --help)
+  testnet write cluster.json and key files for a new cluster (pancydb testnet --help)
+  replica run one replica of a cluster as this process, over TCP (pancydb replica --help)
+  up      run every replica of a cluster on this machine (pancydb up --help)
+  client  get, put, cas or remove against a running cluster (pancydb client --help)
 
 Examples:
   npx pancydb sim -R 5 --profile ci        five seeds of the small workload
@@ -17,7 +25,10 @@ Examples:
   npx pancydb sim --scenario adversaries/scenarios/equivocate.json -R 1000
                                            a scenario file over 1000 seeds, on every core
   npx pancydb sim --profile ci --silent 0@3 -V   watch a view change, message by message
-  npx pancydb demo                         the same, narrated for newcomers`;
+  npx pancydb demo                         the same, narrated for newcomers
+  npx pancydb testnet --out net && npx pancydb up net
+                                           a real 4-replica cluster on this machine
+  npx pancydb client --cluster net/cluster.json put a 1`;
 
 const consoleOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -34,6 +45,14 @@ export async function main(args: readonly string[], output: Output = consoleOutp
         return await runSimCommand(rest, output);
       case 'demo':
         return runDemo(rest, output);
+      case 'testnet':
+        return await runTestnetCommand(rest, output);
+      case 'replica':
+        return await runReplicaCommand(rest, output);
+      case 'up':
+        return await runUpCommand(rest, output);
+      case 'client':
+        return await runClientCommand(rest, output);
       case undefined:
       case '-h':
       case '--help':
@@ -51,7 +70,8 @@ export async function main(args: readonly string[], output: Output = consoleOutp
     }
     if (error instanceof UsageError) {
       output.err(`pancydb: ${error.message}`);
-      output.err(`Try 'pancydb ${command === 'sim' ? 'sim ' : ''}--help'.`);
+      const helped = ['sim', 'testnet', 'replica', 'up', 'client'].includes(command ?? '');
+      output.err(`Try 'pancydb ${helped ? `${command} ` : ''}--help'.`);
       return 2;
     }
     throw error;

@@ -1,0 +1,109 @@
+// `pancydb client`: one operation against a running cluster, as a new process with the
+// client's key. Exit status: 0 ok, 1 the store said no (no_match, not_found), 2 usage
+// error, 3 timed out with the outcome unknown (the request may still execute).
+import type { Operation, OperationResult } from '../core/operations.ts';
+import { isWriteResult } from '../core/operations.ts';
+import { createNativeCrypto } from '../crypto/native.ts';
+import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
+import { connect } from '../deploy/connect.ts';
+import { loadClient } from '../deploy/load-member.ts';
+import type { Output } from './sim.ts';
+import { UsageError } from './usage-error.ts';
+
+export const CLIENT_HELP = `Usage: pancydb client --cluster FILE [--key FILE] [--client-id C] [--timeout S] [--json] OPERATION
+
+Operations:
+  get KEY
+  put KEY VALUE [--version-match V]
+  cas KEY EXPECTED DESIRED [--version-match V]
+  remove KEY [--version-match V]
+Options:
+  --key FILE        the client's private key (default: client-0.key beside FILE)
+  --client-id C     the client id (default: the client whose public key matches the key)
+  --timeout S       give up after S seconds (default 10)
+  --json            print the result as JSON
+Exit status: 0 ok, 1 the store said no (no_match, not_found), 2 usage error,
+3 timed out: the outcome is unknown (the operation may still take effect).`;
+
+const ARITY: Record<string, number> = { get: 1, put: 2, cas: 3, remove: 1 };
+
+export async function runClientCommand(args: readonly string[], output: Output): Promise<number> {
+  const { values, positionals } = parseFlags(
+    args,
+    {
+      cluster: { type: 'string' },
+      key: { type: 'string' },
+      'client-id': { type: 'string' },
+      timeout: { type: 'string' },
+      'version-match': { type: 'string' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (values.help === true) {
+    output.out(CLIENT_HELP);
+    return 0;
+  }
+  const operation = parseOperation(positionals, wholeFlag('--version-match', values['version-match'], 0, Number.MAX_SAFE_INTEGER));
+  const clusterFile = required('--cluster', values.cluster);
+  const timeoutS = wholeFlag('--timeout', values.timeout, 1, 3600) ?? 10;
+  const crypto = createNativeCrypto();
+  const { cluster, keyPair, id } = loadClient(clusterFile, values.key, wholeFlag('--client-id', values['client-id'], 0, 1_000_000), crypto);
+  const log = values.verbose === true ? (line: string) => output.err(`client ${id}: ${line}`) : undefined;
+  const client = connect(cluster, keyPair, { clientId: id, crypto, ...(log === undefined ? {} : { log }) });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutS * 1000)));
+    const result = await Promise.race([submit(client, operation), timedOut]);
+    if (result === 'timeout') {
+      output.err(`pancydb client: no answer from f+1 replicas within ${timeoutS} s; the outcome is unknown (connected to replicas [${client.network.connectedReplicas().join(', ')}])`);
+      return 3;
+    }
+    output.out(values.json === true ? JSON.stringify(result) : describe(result));
+    return result.status === 'ok' ? 0 : 1;
+  } finally {
+    clearTimeout(timer);
+    client.close();
+  }
+}
+
+function submit(client: ReturnType<typeof connect>, operation: Operation): Promise<OperationResult> {
+  switch (operation.type) {
+    case 'get':
+      return client.get(operation.key);
+    case 'put':
+      return client.put(operation.key, operation.value, operation.versionMatch);
+    case 'cas':
+      return client.cas(operation.key, operation.expected, operation.desired, operation.versionMatch);
+    case 'remove':
+      return client.remove(operation.key, operation.versionMatch);
+  }
+}
+
+function parseOperation(positionals: readonly string[], versionMatch: number | undefined): Operation {
+  const [type, ...operands] = positionals;
+  if (type === undefined) throw new UsageError('an operation is required: get, put, cas or remove');
+  const arity = ARITY[type];
+  if (arity === undefined) throw new UsageError(`unknown operation ${JSON.stringify(type)}: expected get, put, cas or remove`);
+  if (operands.length !== arity) throw new UsageError(`${type}: expects ${arity} operand(s), got ${operands.length}`);
+  if (type === 'get' && versionMatch !== undefined) throw new UsageError('--version-match: not for get');
+  const match = versionMatch === undefined ? {} : { versionMatch };
+  const [key, a, b] = operands as [string, string, string];
+  switch (type) {
+    case 'get':
+      return { type, key };
+    case 'put':
+      return { type, key, value: a, ...match };
+    case 'cas':
+      return { type, key, expected: a, desired: b, ...match };
+    default:
+      return { type: 'remove', key, ...match };
+  }
+}
+
+function describe(result: OperationResult): string {
+  if (isWriteResult(result)) return `${result.status} version ${result.version} (previous ${result.previousVersion}) actual ${JSON.stringify(result.actual)}`;
+  return `${result.status} version ${result.version}${result.value === undefined ? '' : ` value ${JSON.stringify(result.value)}`}`;
+}

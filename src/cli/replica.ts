@@ -1,0 +1,67 @@
+// `pancydb replica`: one replica process. Parses, validates, wires and logs; the protocol
+// is the pure core, driven by src/deploy/replica-node.ts.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createNativeCrypto } from '../crypto/native.ts';
+import { memoizeVerify } from '../crypto/memo.ts';
+import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
+import { loadReplica } from '../deploy/load-member.ts';
+import { ReplicaNode, type LogLine } from '../deploy/replica-node.ts';
+import type { Output } from './sim.ts';
+import { UsageError } from './usage-error.ts';
+
+export const REPLICA_HELP = `Usage: pancydb replica --cluster FILE --id I [--key FILE] [--data DIR]
+
+Runs replica I of the cluster in FILE: listens on its host and port, dials the replicas with
+higher ids, serves /metrics, /health and /status on its metrics port. Prints one ready line,
+then one JSON line per notable event. SIGTERM or SIGINT stops it (exit 0).
+  --key FILE   its private key (default: replica-I.key beside FILE)
+  --data DIR   its data directory. Durability is none for now: DIR only records that the
+               replica has run before, so a restart comes back as "restarted without
+               memory" and casts no vote until that is safe (see src/core/restart-guard.ts).`;
+
+export async function runReplicaCommand(args: readonly string[], output: Output): Promise<number> {
+  const { values } = parseFlags(args, {
+    cluster: { type: 'string' },
+    id: { type: 'string' },
+    key: { type: 'string' },
+    data: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) {
+    output.out(REPLICA_HELP);
+    return 0;
+  }
+  const clusterFile = required('--cluster', values.cluster);
+  const id = required('--id', wholeFlag('--id', values.id, 0, 30));
+  const crypto = memoizeVerify(createNativeCrypto());
+  const { cluster, keyPair } = loadReplica(clusterFile, id, values.key, crypto);
+  const restarted = values.data !== undefined && markStarted(values.data);
+  const log = (line: LogLine) => output.out(JSON.stringify({ time: new Date().toISOString(), replica: id, ...line }));
+  const node = new ReplicaNode({ cluster, id, keyPair, crypto, restarted, log });
+  const where = await node.start().catch((error: Error) => {
+    throw new UsageError(`replica ${id}: cannot listen: ${error.message}`);
+  });
+  const replica = node.replica;
+  output.out(`replica ${id} ready: view ${replica.view}, last executed ${replica.lastExecuted}, listening on ${where.listen}, metrics ${where.metrics}, durability none, restarted ${restarted ? 'yes' : 'no'}`);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  await node.stop();
+  log({ event: 'stopped', signal, view: replica.view, lastExecuted: replica.lastExecuted });
+  return 0;
+}
+
+/** Creates the data directory; true when it shows this replica ran before. */
+function markStarted(dataDir: string): boolean {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    const marker = join(dataDir, 'started');
+    const before = existsSync(marker);
+    if (!before) writeFileSync(marker, `${new Date().toISOString()}\n`);
+    return before;
+  } catch (error) {
+    throw new UsageError(`--data: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,50 @@
+// `pancydb testnet`: writes cluster.json and the key files of a new cluster (src/deploy/testnet.ts).
+import { quorumsFor } from '../core/quorum.ts';
+import { createNativeCrypto } from '../crypto/native.ts';
+import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
+import { generateTestnet } from '../deploy/testnet.ts';
+import type { Output } from './sim.ts';
+import { UsageError } from './usage-error.ts';
+
+export const TESTNET_HELP = `Usage: pancydb testnet --out DIR [--n 4] [--host HOST | --hosts H0,H1,...] [--base-port P] [--clients 4]
+
+Writes DIR/cluster.json (addresses, metrics ports, public keys, protocol parameters and a
+clusterId hashing it all), DIR/replica-<i>.key and DIR/client-<c>.key (mode 0600).
+  --n N           replicas, 3f+1 (4, 7, 10, ...; default 4, at most 31)
+  --host HOST     every replica on HOST (default 127.0.0.1)
+  --hosts LIST    one host per replica, comma-separated (e.g. 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5)
+  --base-port P   replica i on P+2i, its metrics on P+2i+1 (default: free ports picked now)
+  --clients C     client keys to make (default 4)`;
+
+export async function runTestnetCommand(args: readonly string[], output: Output): Promise<number> {
+  const { values } = parseFlags(args, {
+    out: { type: 'string' },
+    n: { type: 'string' },
+    host: { type: 'string' },
+    hosts: { type: 'string' },
+    'base-port': { type: 'string' },
+    clients: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help === true) {
+    output.out(TESTNET_HELP);
+    return 0;
+  }
+  const out = required('--out', values.out);
+  const n = wholeFlag('--n', values.n, 4, 31) ?? 4;
+  try {
+    quorumsFor(n);
+  } catch {
+    throw new UsageError(`--n: must be 3f+1 (4, 7, 10, ...), got ${n}`);
+  }
+  if (values.host !== undefined && values.hosts !== undefined) throw new UsageError('--host and --hosts: give one or the other');
+  const hosts = values.hosts !== undefined ? values.hosts.split(',').map((host) => host.trim()) : [values.host ?? '127.0.0.1'];
+  if (hosts.some((host) => host === '')) throw new UsageError(`--hosts: empty host in ${JSON.stringify(values.hosts)}`);
+  const basePort = wholeFlag('--base-port', values['base-port'], 1, 65535);
+  const clients = wholeFlag('--clients', values.clients, 1, 10_000) ?? 4;
+  const { file, config } = await generateTestnet({ n, out, hosts, clients, crypto: createNativeCrypto(), ...(basePort === undefined ? {} : { basePort }) });
+  output.out(`wrote ${file}: ${n} replicas (f=${(n - 1) / 3}), ${clients} clients, clusterId ${config.clusterId.slice(0, 16)}`);
+  for (const replica of config.replicas) output.out(`  replica ${replica.id}  ${replica.host}:${replica.port}  metrics http://${replica.host}:${replica.metricsPort}/metrics`);
+  output.out(`start it: pancydb up ${out}`);
+  return 0;
+}

@@ -1,0 +1,71 @@
+// The library's way into a deployed cluster: connect(cluster, clientKey) returns the
+// promise client (get/put/cas/remove) over TCP. One request is outstanding at a time, as
+// PBFT clients do (OSDI'99 §4.1). t comes from the wall clock ('clock' timestamps), so a
+// process that restarts with the same key never reuses a t.
+import { Client } from '../core/client.ts';
+import { PancydbClient, type ClientClock } from '../client/pancydb-client.ts';
+import type { Crypto, KeyPair } from '../crypto/crypto.ts';
+import { createNativeCrypto } from '../crypto/native.ts';
+import { ClientNetwork } from '../net/client-network.ts';
+import { toHex, type ClusterConfig } from './cluster-config.ts';
+
+export interface ConnectOptions {
+  /** Default: the client whose public key in cluster.json matches the key. */
+  readonly clientId?: number;
+  readonly crypto?: Crypto;
+  /** First retransmission timeout (doubles per retry up to maxTimeoutMs). */
+  readonly initialTimeoutMs?: number;
+  readonly maxTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** A PancydbClient whose close() also closes its TCP links. */
+export class ConnectedClient extends PancydbClient {
+  constructor(
+    core: Client,
+    readonly network: ClientNetwork,
+    clock: ClientClock,
+  ) {
+    super(core, network, clock);
+  }
+
+  override close(): void {
+    super.close();
+    this.network.close();
+  }
+}
+
+const wallClock: ClientClock = {
+  nowMs: () => Date.now(),
+  every: (intervalMs, tick) => {
+    const timer = setInterval(tick, intervalMs);
+    return () => clearInterval(timer);
+  },
+};
+
+/**
+ * @example
+ * const client = connect(loadClusterConfig('testnet/cluster.json'), readKeyFile('testnet/client-0.key', crypto));
+ * await client.put('a', 'x'); // { status: 'ok', actual: 'x', previousVersion: 0, version: 1 }
+ * client.close();
+ */
+export function connect(cluster: ClusterConfig, clientKey: KeyPair, options: ConnectOptions = {}): ConnectedClient {
+  const crypto = options.crypto ?? createNativeCrypto();
+  const id = options.clientId ?? cluster.clients.find((client) => toHex(client.publicKey) === toHex(clientKey.publicKey))?.id;
+  if (id === undefined) throw new Error('clientKey: not the key of any client in cluster.json');
+  const expected = cluster.clients[id]?.publicKey;
+  if (expected === undefined || toHex(expected) !== toHex(clientKey.publicKey)) throw new Error(`clientId: cluster.json's client ${id} has another public key`);
+  const replicaKeys = cluster.replicas.map((replica) => replica.publicKey);
+  const core = new Client({
+    id,
+    n: cluster.parameters.n,
+    keyPair: clientKey,
+    crypto,
+    replicaKeys,
+    initialTimeoutMs: options.initialTimeoutMs ?? 500,
+    maxTimeoutMs: options.maxTimeoutMs ?? 4000,
+    timestamps: 'clock',
+  });
+  const network = new ClientNetwork({ config: cluster, id, keyPair: clientKey, crypto, ...(options.log === undefined ? {} : { log: options.log }) });
+  return new ConnectedClient(core, network, wallClock);
+}
