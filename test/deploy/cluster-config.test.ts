@@ -1,0 +1,108 @@
+// cluster.json validation: every mistake exits 2 naming the file and the field.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/usage-error.ts';
+import { createNativeCrypto } from '../../src/crypto/native.ts';
+import { computeClusterId, loadClusterConfig, parseClusterConfig } from '../../src/deploy/cluster-config.ts';
+import { loadClient, loadReplica } from '../../src/deploy/load-member.ts';
+import { generateTestnet } from '../../src/deploy/testnet.ts';
+
+const crypto = createNativeCrypto();
+let dir: string;
+let good: Record<string, unknown>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pancydb-config-'));
+  await generateTestnet({ n: 4, out: dir, hosts: ['127.0.0.1'], clients: 2, crypto });
+  good = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as Record<string, unknown>;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A copy of the good file changed by `edit`, with its clusterId recomputed unless `keepId`. */
+function variant(edit: (json: any) => void, keepId = false): Record<string, unknown> {
+  const json = structuredClone(good) as any;
+  edit(json);
+  if (!keepId) json.clusterId = computeClusterId(json);
+  return json;
+}
+
+function errorOf(json: unknown): string {
+  try {
+    parseClusterConfig(json, 'cluster.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error('accepted');
+}
+
+describe('cluster.json validation', () => {
+  it('accepts what pancydb testnet wrote, and the clusterId hashes the content', () => {
+    const config = loadClusterConfig(join(dir, 'cluster.json'));
+    expect(config.replicas.map((replica) => replica.id)).toEqual([0, 1, 2, 3]);
+    expect(config.clusterId).toBe(computeClusterId(good));
+    expect(config.parameters.n).toBe(4);
+  });
+
+  it.each([
+    ['n not 3f+1', (json: any) => { json.n = 5; }, 'cluster.json: n: must be 3f+1'],
+    ['fewer replicas than n', (json: any) => { json.replicas.pop(); }, 'cluster.json: replicas: must list n=4 replicas, got 3'],
+    ['duplicate host:port', (json: any) => { json.replicas[2].port = json.replicas[1].port; }, 'cluster.json: replicas.2.port: 127.0.0.1:'],
+    ['metrics port clashing with a replica port', (json: any) => { json.replicas[3].metricsPort = json.replicas[0].port; }, 'cluster.json: replicas.3.metricsPort: 127.0.0.1:'],
+    ['port out of range', (json: any) => { json.replicas[2].port = 0; }, 'cluster.json: replicas.2.port: must be a whole number ≥ 1 and ≤ 65535, got 0'],
+    ['ids out of order', (json: any) => { json.replicas[1].id = 2; }, 'cluster.json: replicas.1.id: must be a whole number ≥ 1 and ≤ 1, got 2'],
+    ['a malformed public key', (json: any) => { json.replicas[0].publicKey = 'abc'; }, 'cluster.json: replicas.0.publicKey: must be 64 hex digits'],
+    ['an unknown top-level field', (json: any) => { json.extra = 1; }, 'cluster.json: extra: unknown key'],
+    ['an unknown replica field', (json: any) => { json.replicas[1].weight = 2; }, 'cluster.json: replicas.1.weight: unknown key'],
+    ['an unknown parameter', (json: any) => { json.parameters.turbo = true; }, 'cluster.json: parameters.turbo: unknown key'],
+    ['a missing parameter', (json: any) => { delete json.parameters.logWindow; }, 'cluster.json: parameters.logWindow: missing'],
+    ['parameters PBFT cannot run', (json: any) => { json.parameters.logWindow = 150; }, 'cluster.json: parameters: logWindow must be a multiple of checkpointInterval'],
+    ['two clients with one key', (json: any) => { json.clients[1].publicKey = json.clients[0].publicKey; }, 'cluster.json: clients.1.publicKey: is client 0'],
+    ['a wrong format', (json: any) => { json.format = 'v0'; }, 'cluster.json: format: must be "pancydb-cluster/v1"'],
+  ])('refuses %s', (_name, edit, message) => {
+    expect(errorOf(variant(edit))).toContain(message);
+  });
+
+  it('refuses a file edited after generation (clusterId mismatch)', () => {
+    expect(errorOf(variant((json) => { json.replicas[0].host = '127.0.0.9'; }, true))).toMatch(/^cluster\.json: clusterId: does not match the file's content/);
+  });
+
+  it('refuses an unreadable file and bad JSON, naming the file', () => {
+    expect(() => loadClusterConfig(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read the cluster file/);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{');
+    expect(() => loadClusterConfig(bad)).toThrow(/bad\.json: not valid JSON/);
+  });
+});
+
+describe('key files', () => {
+  const clusterFile = () => join(dir, 'cluster.json');
+
+  it('loads a replica key that matches cluster.json', () => {
+    const { keyPair, cluster } = loadReplica(clusterFile(), 2, undefined, crypto);
+    expect(Buffer.from(keyPair.publicKey)).toEqual(Buffer.from(cluster.replicas[2]!.publicKey));
+  });
+
+  it('refuses a key file that does not match the public key in cluster.json', () => {
+    expect(() => loadReplica(clusterFile(), 1, join(dir, 'replica-0.key'), crypto)).toThrow(/replica-0\.key: does not match .*cluster\.json: replicas\.1\.publicKey/);
+  });
+
+  it('refuses an unreadable or malformed key file', () => {
+    expect(() => loadReplica(clusterFile(), 1, join(dir, 'nope.key'), crypto)).toThrow(/nope\.key: cannot read the key file/);
+    const garbage = join(dir, 'garbage.key');
+    writeFileSync(garbage, 'xyz\n');
+    expect(() => loadReplica(clusterFile(), 1, garbage, crypto)).toThrow(/garbage\.key: must hold one Ed25519 secret key/);
+  });
+
+  it('writes key files with mode 0600', () => {
+    expect(statSync(join(dir, 'replica-0.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'client-1.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('derives the client id from the key, and refuses a replica key as a client key', () => {
+    expect(loadClient(clusterFile(), join(dir, 'client-1.key'), undefined, crypto).id).toBe(1);
+    expect(() => loadClient(clusterFile(), join(dir, 'replica-0.key'), undefined, crypto)).toThrow(/replica-0\.key: is not the key of any client/);
+  });
+});
