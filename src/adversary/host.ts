@@ -26,6 +26,8 @@ export interface HostContext {
   readonly note: (line: string) => void;
   /** Set when the replica comes back from a crash: a new incarnation with no memory. */
   readonly restarted?: boolean;
+  /** With `restarted`: the new incarnation's RECOVERY-QUERY nonce (src/core/restart-guard.ts). */
+  readonly recoveryNonce?: Uint8Array;
 }
 
 /** How an AdversaryFault's text starts once it has crossed a worker thread as a string. */
@@ -57,7 +59,7 @@ export class HostedAdversary {
 
   constructor(spec: FaultySpec, context: HostContext) {
     const { config } = context;
-    this.replica = new Replica(config, context.restarted === true ? { restarted: true } : {});
+    this.replica = new Replica(config, context.restarted === true && context.recoveryNonce !== undefined ? { restarted: true, recoveryNonce: context.recoveryNonce } : {});
     const host = this;
     const sign = <M extends Message>(message: M): Signed<M> => encodeSigned(message, (bytes) => config.crypto.sign(config.keyPair, bytes));
     const batchDigest = (batch: readonly SignedRequest[]) => config.crypto.sha256(encodeBatch(batch));

@@ -165,7 +165,7 @@ export class Replica implements GatewayContext {
 
   /**
    * `restarted`: this process lost its memory of what it signed (see restart-guard.ts);
-   * `recoveryNonce` (16 bytes) must then be fresh for this incarnation: the driver's
+   * `recoveryNonce` (16 bytes) is then required, fresh for this incarnation: the driver's
    * randomness, since the core has none of its own.
    */
   constructor(config: ReplicaConfig, options: { readonly restarted?: boolean; readonly recoveryNonce?: Uint8Array } = {}) {
@@ -988,7 +988,7 @@ export class Replica implements GatewayContext {
     if (!this.restartGuard.recovering || (!this.restartGuard.estimating && this.active)) return;
     if (nowMs - this.recoveryQuerySentAtMs < this.config.viewChangeResendMs) return;
     this.recoveryQuerySentAtMs = nowMs;
-    this.recoveryQuery ??= this.sign<RecoveryQuery>({ type: 'recovery-query', nonce: this.restartGuard.nonceAt(nowMs), replica: this.id });
+    this.recoveryQuery ??= this.sign<RecoveryQuery>({ type: 'recovery-query', nonce: this.restartGuard.nonce!, replica: this.id });
     this.broadcast(this.recoveryQuery);
   }
 

@@ -47,8 +47,8 @@ export class RestartGuard {
   /** E: above every view this replica may have been in before it crashed. */
   private votedUpToView: number | undefined;
 
-  /** This incarnation's RECOVERY-QUERY nonce (fresh per restart); see nonceAt. */
-  private incarnationNonce: Uint8Array | undefined;
+  /** This incarnation's RECOVERY-QUERY nonce, from the driver (fresh random bytes per restart). */
+  private readonly incarnationNonce: Uint8Array | undefined;
 
   constructor(
     restarted: boolean,
@@ -58,19 +58,12 @@ export class RestartGuard {
     /** f+1: distinct VIEW-CHANGE signers that vouch for a view. */
     private readonly vouchersNeeded: number,
   ) {
+    // The nonce is what makes a reply newer than the crash; a clock that restarts with the
+    // process could repeat one, so the driver must supply fresh random bytes.
+    if (restarted && nonce === undefined) throw new Error('a replica restarted without memory needs a fresh recoveryNonce');
     if (nonce !== undefined && nonce.length !== NONCE_BYTES) throw new Error(`recovery nonce must be ${NONCE_BYTES} bytes`);
     this.incarnationNonce = nonce;
     this.amnesiac = restarted;
-  }
-
-  /**
-   * The nonce: the driver's, or else the time of this incarnation's first input. Time only
-   * moves forward across a restart, so no earlier incarnation asked with it; a driver whose
-   * clock may step back (a real one) passes random bytes instead.
-   */
-  nonceAt(nowMs: number): Uint8Array {
-    this.incarnationNonce ??= nonceFromTime(nowMs);
-    return this.incarnationNonce;
   }
 
   get nonce(): Uint8Array | undefined {
@@ -132,10 +125,4 @@ export function creditedView(reply: RecoveryReply, vouchersNeeded: number): numb
 /** The proof a replier sends: its newest VIEW-CHANGE per signer, highest views first, f+1 of them. */
 export function recoveryProof(latest: readonly Signed<ViewChange>[], vouchers: number): Signed<ViewChange>[] {
   return [...latest].sort((a, b) => b.message.newView - a.message.newView || a.message.replica - b.message.replica).slice(0, vouchers);
-}
-
-function nonceFromTime(nowMs: number): Uint8Array {
-  const nonce = new Uint8Array(NONCE_BYTES);
-  new DataView(nonce.buffer).setFloat64(0, nowMs);
-  return nonce;
 }

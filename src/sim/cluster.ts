@@ -10,6 +10,7 @@ import { createCrypto } from '../crypto/index.ts';
 import { withTiming, type TimedCrypto } from '../crypto/timing.ts';
 import { Client, type ClientOutput } from '../core/client.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../core/config.ts';
+import { NONCE_BYTES } from '../core/encoding.ts';
 import type { ProtocolFlaw } from '../core/flaws.ts';
 import type { Peer } from '../core/gateway.ts';
 import type { Signed } from '../core/messages.ts';
@@ -107,7 +108,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const faulty = [...faultySpecs.keys()].sort((a, b) => a - b);
   for (const id of faulty) if (!Number.isSafeInteger(id) || id < 0 || id >= options.n) throw new Error(`faulty replica ${id} is not one of 0..${options.n - 1}`);
   const adversaries = new AdversaryFactory(faultySpecs, faulty, rng.fork('adversaries'), options.trace);
-  const nodes: ReplicaNode[] = configs.map((config) => adversaries.create(config, false) ?? new Replica(config));
+  const nodes: ReplicaNode[] = configs.map((config) => adversaries.create(config, undefined) ?? new Replica(config));
   const replicas = nodes.map((node) => (node instanceof HostedAdversary ? node.replica : (node as Replica)));
   const timeouts = options.clientTimeoutMs ?? { initial: 150, max: 1200 };
   const clients = clientKeyPairs.map(
@@ -164,12 +165,13 @@ class AdversaryFactory {
     return this.specs.has(id);
   }
 
-  create(config: ReplicaConfig, restarted: boolean): HostedAdversary | undefined {
+  create(config: ReplicaConfig, recoveryNonce: Uint8Array | undefined): HostedAdversary | undefined {
+    const restarted = recoveryNonce !== undefined;
     const spec = this.specs.get(config.id);
     if (spec === undefined) return undefined;
     let adversary: HostedAdversary | undefined;
     const note = (line: string) => this.trace?.(`${formatTime(adversary?.nowMs ?? 0)} ${config.id} ADVERSARY ${spec.definition.name}: ${line}`);
-    adversary = new HostedAdversary(spec, { config, faulty: this.faulty, shared: this.shared, rng: this.rng.fork(`${config.id}/${restarted ? 'restarted' : 'first'}`), note, restarted });
+    adversary = new HostedAdversary(spec, { config, faulty: this.faulty, shared: this.shared, rng: this.rng.fork(`${config.id}/${restarted ? 'restarted' : 'first'}`), note, ...(restarted ? { restarted, recoveryNonce } : {}) });
     return adversary;
   }
 }
@@ -213,8 +215,11 @@ class Driver {
   /** A crashed replica comes back as a new process: fresh state, same key, no memory of its votes. */
   private restart(id: number): void {
     const config = this.configs[id]!;
-    const adversary = this.adversaries.create(config, true);
-    const replica = adversary?.replica ?? new Replica(config, { restarted: true });
+    // A fresh nonce per incarnation (restart-guard.ts): the run's seed, the replica and the
+    // time of the restart name it, so no two incarnations in a run share one.
+    const recoveryNonce = this.context.crypto.sha256(new TextEncoder().encode(`restart/${this.context.options.seed}/${id}/${this.nowMs}`)).slice(0, NONCE_BYTES);
+    const adversary = this.adversaries.create(config, recoveryNonce);
+    const replica = adversary?.replica ?? new Replica(config, { restarted: true, recoveryNonce });
     this.context.replicas[id] = replica;
     this.nodes[id] = adversary ?? replica;
     this.context.checker.onRestart(id);

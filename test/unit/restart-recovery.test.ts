@@ -12,7 +12,8 @@ const T = TEST_PARAMETERS.viewChangeTimeoutMs;
 
 /** Replaces replica `id` by a new incarnation with no memory, same key and config. */
 function restart(pump: Pump, id: number): Replica {
-  const fresh = new Replica(pump.replica(id).config, { restarted: true });
+  const recoveryNonce = crypto.sha256(new TextEncoder().encode(`test restart ${id} ${pump.nowMs}`)).slice(0, 16);
+  const fresh = new Replica(pump.replica(id).config, { restarted: true, recoveryNonce });
   (pump.replicas as Replica[])[id] = fresh;
   return fresh;
 }
