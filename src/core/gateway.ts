@@ -105,7 +105,11 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
   // Messages from the future are buffered (a bounded number per sender) and pass this
   // gateway again, signatures included, when their view or window comes: checking them
   // now would let replays of one buy a verification each.
-  if (window === 'future') return { verdict: 'future', signed };
+  if (window === 'future') {
+    // What costs no signature check is checked now: a PRE-PREPARE's batch size and digest.
+    const problem = message.type === 'pre-prepare' ? checkBatchShape(context, message) : undefined;
+    return problem ?? { verdict: 'future', signed };
+  }
 
   if (!verifySignature(context.config, signed)) return drop('bad-signature', `signer ${signerName(message)}`, message.type);
   const contentProblem = checkContents(context, message);
@@ -265,9 +269,12 @@ function verifySignature(config: ReplicaConfig, signed: Signed): boolean {
 }
 
 /** §4.2: the batch must hash to d, hold 1..B client-signed requests, and not contradict an accepted d. */
-function checkPrePrepare(context: GatewayContext, message: PrePrepare): Admission | undefined {
+/**
+ * The parts of §4.2's PRE-PREPARE check that need no signature: 1..B requests, or the
+ * null request (an empty batch, allowed only under its own digest, §4.4), hashing to d.
+ */
+function checkBatchShape(context: GatewayContext, message: PrePrepare): Admission | undefined {
   const { config } = context;
-  // An empty batch is the null request, allowed only under its own digest (§4.4).
   const isNull = message.batch.length === 0 && bytesEqual(message.digest, NULL_DIGEST);
   if ((message.batch.length === 0 && !isNull) || message.batch.length > config.maxBatch) {
     return drop('bad-batch', `batch of ${message.batch.length}, allowed 1..${config.maxBatch}`, message.type);
@@ -275,6 +282,13 @@ function checkPrePrepare(context: GatewayContext, message: PrePrepare): Admissio
   if (!hasFlaw(config, 'no-pre-prepare-digest-check') && !bytesEqual(config.crypto.sha256(batchBytes(message)), message.digest)) {
     return drop('batch-digest-mismatch', `v=${message.view} n=${message.seq}`, message.type);
   }
+  return undefined;
+}
+
+function checkPrePrepare(context: GatewayContext, message: PrePrepare): Admission | undefined {
+  const { config } = context;
+  const shape = checkBatchShape(context, message);
+  if (shape !== undefined) return shape;
   for (const request of message.batch) {
     if (!verifySignature(config, request)) {
       return drop('bad-batch', `request of client ${request.message.client} t=${request.message.timestamp} is not validly signed`, message.type);

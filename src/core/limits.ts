@@ -18,6 +18,15 @@ import type { ProtocolParameters } from './config.ts';
 export const CLIENT_FRAME_MAX_BYTES = 64 * 1024;
 
 /**
+ * Bytes of frames from the future (later views, above H) buffered per sender, on top of
+ * the count cap (futureBufferPerSender). Such frames are buffered before their signatures
+ * are checked (gateway.ts), so without a byte cap one Byzantine replica could park
+ * count × frame-cap bytes (512 MiB with the defaults) in every correct replica. An empty
+ * queue always takes one frame, so a single large honest PRE-PREPARE still fits.
+ */
+export const FUTURE_BUFFER_BYTES_PER_SENDER = 1024 * 1024;
+
+/**
  * Budget for one STATE message (state transfer): the store snapshot, the client table
  * and the checkpoint proof. The store has no size limit of its own, so this is a policy:
  * a replica cannot fetch a store bigger than this in one message (the simulated

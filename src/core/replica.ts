@@ -36,6 +36,7 @@ import { recoveryProof, RestartGuard } from './restart-guard.ts';
 import { ViewChangeVotes } from './view-change-votes.ts';
 import type { OperationResult } from './operations.ts';
 import type { Reply } from './messages.ts';
+import { FUTURE_BUFFER_BYTES_PER_SENDER } from './limits.ts';
 import { createPancydb, type Pancydb } from './pancydb.ts';
 import { primaryOf, type Quorums } from './quorum.ts';
 
@@ -934,6 +935,11 @@ export class Replica implements GatewayContext {
     const queue = this.future.get(from.id) ?? [];
     if (queue.some((buffered) => bytesEqual(buffered.frame, frame))) {
       this.drop(from, 'redundant', 'already buffered', type);
+      return;
+    }
+    const bufferedBytes = queue.reduce((total, buffered) => total + buffered.frame.length, 0);
+    if (queue.length > 0 && bufferedBytes + frame.length > FUTURE_BUFFER_BYTES_PER_SENDER) {
+      this.drop(from, 'future-buffer-full', `${bufferedBytes} bytes buffered from replica ${from.id}`, type);
       return;
     }
     if (queue.length >= this.config.futureBufferPerSender) {
