@@ -1,11 +1,20 @@
 // Flag parsing for the deployment commands: node:util parseArgs, with its errors turned
 // into UsageErrors (exit 2) and numbers checked here, naming the flag.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 import { UsageError } from '../cli/usage-error.ts';
 
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: T, allowPositionals = false) {
+/** Parsed flags: strings, and booleans for `type: 'boolean'` options (no `multiple`). */
+export interface Flags<T extends ParseArgsOptionsConfig> {
+  readonly values: { readonly [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+  readonly positionals: string[];
+}
+
+export function parseFlags<const T extends ParseArgsOptionsConfig>(args: readonly string[], options: T, allowPositionals = false): Flags<T> {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals, strict: true });
+    const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals, strict: true });
+    return { values: values as Flags<T>['values'], positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -9,6 +9,10 @@ import { createNativeCrypto } from '../crypto/native.ts';
 import { ClientNetwork } from '../net/client-network.ts';
 import { toHex, type ClusterConfig } from './cluster-config.ts';
 
+// What a library user needs beside connect(): reading cluster.json and a client key file.
+export { loadClusterConfig, type ClusterConfig } from './cluster-config.ts';
+export { readKeyFile } from './key-file.ts';
+
 export interface ConnectOptions {
   /** Default: the client whose public key in cluster.json matches the key. */
   readonly clientId?: number;

@@ -208,7 +208,7 @@ describe('replica network', () => {
       await network.start();
       return network;
     };
-    const all = [];
+    const all: ReplicaNetwork[] = [];
     for (const id of [3, 2, 1, 0]) all.unshift(await start(id));
     await until(() => all.every((network) => network.connectedReplicas().length === 3));
     all[0]!.broadcast(new TextEncoder().encode('hi'));
