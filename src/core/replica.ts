@@ -69,6 +69,11 @@ export type ReplicaEvent =
   | { readonly type: 'new-view'; readonly view: number; readonly minS: number; readonly maxS: number; readonly nulls: number }
   /** Installed the state of stable checkpoint `seq` from a peer. */
   | { readonly type: 'state-transfer'; readonly seq: number; readonly from: number }
+  /**
+   * Its own state proved wrong (checkpoint-mismatch), it went back from `fromSeq` to the
+   * certified state at `toSeq`, and executes the committed batches above it again.
+   */
+  | { readonly type: 'state-rollback'; readonly fromSeq: number; readonly toSeq: number }
   /** A replica restarted without memory votes again, from `view` on. */
   | { readonly type: 'voting-resumed'; readonly view: number };
 
@@ -892,13 +897,17 @@ export class Replica implements GatewayContext {
 
   /** Whether a STATE for `seq` would move us forward (the gateway asks before checking its proof). */
   wantsState(seq: number): boolean {
-    return seq > this.lastExecuted || (this.stateSuspectAt !== undefined && seq >= this.stateSuspectAt && seq === this.lastExecuted);
+    // A replica whose state proved wrong at s takes any certified state from s on, even
+    // below what it executed: pipelining usually carries it past s before 2f+1 CHECKPOINTs
+    // for s arrive, and waiting for a later checkpoint would wait forever in an idle system.
+    return seq > this.lastExecuted || (this.stateSuspectAt !== undefined && seq >= this.stateSuspectAt);
   }
 
   /** Installs a certified state above ours (the gateway checked the digest against the proof). */
   private onState(signed: Signed<StateTransfer>, nowMs: number): void {
     const { seq, proof, store, clients, replica } = signed.message;
     if (!this.wantsState(seq)) return;
+    if (seq < this.lastExecuted) this.emit({ type: 'state-rollback', fromSeq: this.lastExecuted, toSeq: seq });
     this.stateSuspectAt = undefined;
     this.store.restore(store);
     this.clients.restoreRows(clients);

@@ -303,6 +303,12 @@ class Driver {
       case 'state-transfer':
         this.trace?.(`${formatTime(nowMs)} ${id} STATE-TRANSFER n=${event.seq} from ${event.from}`);
         return;
+      case 'state-rollback':
+        // Like a restart, for exactly-once: it will execute again, at the same seqs, what it
+        // executed on its wrong state.
+        checker.onRestart(id);
+        this.trace?.(`${formatTime(nowMs)} ${id} STATE-ROLLBACK n=${event.fromSeq} -> ${event.toSeq}`);
+        return;
       case 'voting-resumed':
         this.trace?.(`${formatTime(nowMs)} ${id} VOTING-RESUMED v=${event.view}`);
         return;
