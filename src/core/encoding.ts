@@ -236,7 +236,8 @@ function writeBody(writer: Writer, message: Message): void {
       writer.fixed(message.nonce).uint(message.replica);
       return;
     case 'recovery-reply':
-      writer.fixed(message.nonce).uint(message.view).uint(message.replica);
+      writer.fixed(message.nonce).uint(message.view).uint(message.stableSeq).uint(message.replica);
+      writeFrames(writer, message.checkpointProof);
       writeFrames(writer, message.proof);
       return;
   }
@@ -440,8 +441,10 @@ function readBody(reader: Reader, depth: number): Body {
     case TAG['recovery-reply']: {
       const nonce = reader.fixed(NONCE_BYTES);
       const view = reader.uint();
+      const stableSeq = reader.uint();
       const replica = reader.uint();
-      return { type: 'recovery-reply', nonce, view, replica, proof: readFrames<ViewChange>(reader, 'view-change', depth) };
+      const checkpointProof = readFrames<Checkpoint>(reader, 'checkpoint', depth);
+      return { type: 'recovery-reply', nonce, view, stableSeq, checkpointProof, replica, proof: readFrames<ViewChange>(reader, 'view-change', depth) };
     }
     default:
       throw new UnknownTypeError(`unknown message type ${tag}`);

@@ -174,6 +174,12 @@ function checkNewView(context: CertificateContext, newView: NewView): string | u
  */
 function checkRecoveryReply(context: CertificateContext, reply: RecoveryReply): string | undefined {
   if (reply.proof.length > context.quorums.weak) return `proof of ${reply.proof.length} VIEW-CHANGEs, at most ${context.quorums.weak}`;
+  if (reply.stableSeq === 0) {
+    if (reply.checkpointProof.length > 0) return 'checkpoint proof for n=0';
+  } else {
+    const certified = checkCheckpointProof(context, reply.stableSeq, reply.checkpointProof);
+    if ('problem' in certified) return certified.problem;
+  }
   for (const viewChange of reply.proof) {
     const key = context.config.replicaKeys[viewChange.message.replica];
     if (key === undefined || !context.config.crypto.verify(key, viewChange.signedBytes, viewChange.signature)) return `VIEW-CHANGE of replica ${viewChange.message.replica}: bad signature`;

@@ -172,15 +172,18 @@ export interface RecoveryQuery {
 }
 
 /**
- * ⟨RECOVERY-REPLY, nonce, v, proof, i⟩σi: the sender's view v, for the query with this
- * nonce, with evidence that v is within reach: the newest VIEW-CHANGEs the sender holds,
- * from distinct replicas (at most f+1 of them). A view is credited only as far as f+1
- * distinct signers vouch for it, plus one (restart-guard.ts says why).
+ * ⟨RECOVERY-REPLY, nonce, v, h, C, proof, i⟩σi: the sender's view v, for the query with
+ * this nonce, with evidence that v is within reach: the newest VIEW-CHANGEs the sender
+ * holds, from distinct replicas (at most f+1 of them). A view is credited only as far as
+ * f+1 distinct signers vouch for it, plus one. h is the sender's stable checkpoint, C its
+ * 2f+1 CHECKPOINTs (empty for h = 0). restart-guard.ts says what each is for.
  */
 export interface RecoveryReply {
   readonly type: 'recovery-reply';
   readonly nonce: Uint8Array;
   readonly view: number;
+  readonly stableSeq: number;
+  readonly checkpointProof: readonly Signed<Checkpoint>[];
   readonly proof: readonly Signed<ViewChange>[];
   readonly replica: number;
 }

@@ -700,7 +700,7 @@ export class Replica implements GatewayContext {
     const stable = this.checkpoints.stable;
     const prepared = this.certificates.within(stable.seq, stable.seq + this.config.logWindow);
     this.emit({ type: 'view-change', view: newView, reason, prepared: prepared.map(({ prePrepare }) => prePrepare.message.seq) });
-    if (!this.mayVote()) {
+    if (!this.mayVote() || !this.restartGuard.mayAskFor(newView)) {
       // Without memory of its earlier votes it only moves along, waiting for a NEW-VIEW.
       this.ownViewChange = undefined;
       return;
@@ -745,7 +745,7 @@ export class Replica implements GatewayContext {
     const votes = this.viewChanges.forView(this.view);
     if (votes.length < this.quorums.strong) return;
     this.timerDeadlineMs ??= nowMs + this.timeoutMs;
-    if (this.isPrimary && this.mayVote()) this.sendNewView(votes.slice(0, this.quorums.strong), nowMs);
+    if (this.isPrimary && this.mayVote() && this.restartGuard.mayAskFor(this.view)) this.sendNewView(votes.slice(0, this.quorums.strong), nowMs);
   }
 
   /** §4.4: NEW-VIEW ⟨v+1, V, O⟩ with O computed from V. */
@@ -1020,9 +1020,10 @@ export class Replica implements GatewayContext {
     const last = this.recoveryAnswers.get(replica);
     if (last !== undefined && nowMs - last.atMs < this.config.viewChangeResendMs / 2) return;
     let answer = last?.signed;
-    if (answer === undefined || answer.message.view !== this.view || !bytesEqual(answer.message.nonce, nonce)) {
+    if (answer === undefined || answer.message.view !== this.view || answer.message.stableSeq !== this.lowWatermark || !bytesEqual(answer.message.nonce, nonce)) {
       const proof = recoveryProof(this.viewChanges.all(), this.quorums.weak);
-      answer = this.sign<RecoveryReply>({ type: 'recovery-reply', nonce, view: this.view, proof, replica: this.id });
+      const stable = this.checkpoints.stable;
+      answer = this.sign<RecoveryReply>({ type: 'recovery-reply', nonce, view: this.view, stableSeq: stable.seq, checkpointProof: stable.proof, proof, replica: this.id });
     }
     this.recoveryAnswers.set(replica, { atMs: nowMs, signed: answer });
     this.send(peer, answer);
@@ -1072,7 +1073,7 @@ export class Replica implements GatewayContext {
   /** Whether this replica may sign votes (see restart-guard.ts). */
   private mayVote(): boolean {
     if (!this.restartGuard.recovering) return true;
-    if (!this.restartGuard.mayVote(this.active, this.view, this.lastExecuted >= this.viewStartSeq)) return false;
+    if (!this.restartGuard.mayVote(this.active, this.view, this.lastExecuted >= this.viewStartSeq, this.lowWatermark, this.config.logWindow)) return false;
     this.emit({ type: 'voting-resumed', view: this.view });
     return true;
   }

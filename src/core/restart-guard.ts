@@ -36,16 +36,32 @@
 // it holding f+1 VIEW-CHANGEs for views >= v-1), while a liar claiming view 10^6 is
 // credited at most one above the highest view a correct replica is in. E is fixed once, so
 // two view changes after the restart at most bring the replica back to voting.
+//
+// Without a view change (TOCS 2002 §4.3 ends recovery at a checkpoint, for the same
+// reason): a healthy cluster may never change views, and a replica that never votes again
+// leaves it with no slack for the next fault. So the replies also carry each sender's
+// certified stable checkpoint, and S is their maximum. Before the crash the replica voted
+// only within its window (h', h'+L], where h' was stable there: 2f+1 replicas signed
+// CHECKPOINTs for h', so (as above) a correct replier among the 2f+1 executed h', which it
+// can only have done with a stable checkpoint >= h'-L. So S >= h'-L, and every vote the
+// replica cast was for a sequence number <= S+2L. Once its own stable checkpoint reaches
+// S+2L (and it has caught up), it may prepare and commit again in its current view: those
+// sequence numbers are all above h, so none of them was voted on before, and its
+// VIEW-CHANGEs report a stable checkpoint that covers every certificate it may have lost.
+// Only VIEW-CHANGEs (and NEW-VIEWs) for views <= E+1 stay forbidden: it may have asked for
+// those before. A liar cannot raise S: a stable checkpoint comes with 2f+1 signatures.
 import { bytesEqual } from './bytes.ts';
 import { NONCE_BYTES } from './encoding.ts';
 import type { RecoveryReply, Signed, ViewChange } from './messages.ts';
 
 export class RestartGuard {
   private amnesiac: boolean;
-  /** Credited view per replier, for this incarnation's nonce, until 2f+1 fix the estimate. */
-  private readonly credited = new Map<number, number>();
+  /** Credited view and certified stable checkpoint per replier, for this incarnation's nonce, until 2f+1 fix the estimate. */
+  private readonly credited = new Map<number, { readonly view: number; readonly stableSeq: number }>();
   /** E: above every view this replica may have been in before it crashed. */
   private votedUpToView: number | undefined;
+  /** S: the highest certified stable checkpoint among the replies (see the header). */
+  private peersStableSeq = 0;
 
   /** This incarnation's RECOVERY-QUERY nonce, from the driver (fresh random bytes per restart). */
   private readonly incarnationNonce: Uint8Array | undefined;
@@ -96,17 +112,36 @@ export class RestartGuard {
   observe(reply: RecoveryReply): number {
     const view = creditedView(reply, this.vouchersNeeded);
     if (!this.wants(reply)) return view;
-    this.credited.set(reply.replica, view);
-    if (this.credited.size >= this.repliesNeeded) this.votedUpToView = Math.max(...this.credited.values());
+    this.credited.set(reply.replica, { view, stableSeq: reply.stableSeq });
+    if (this.credited.size >= this.repliesNeeded) {
+      const replies = [...this.credited.values()];
+      this.votedUpToView = Math.max(...replies.map((credited) => credited.view));
+      this.peersStableSeq = Math.max(...replies.map((credited) => credited.stableSeq));
+    }
     return view;
   }
 
-  /** Whether votes may be signed now; the first true ends the recovery for good. */
-  mayVote(active: boolean, view: number, caughtUp: boolean): boolean {
+  /**
+   * Whether PREPARE, COMMIT and PRE-PREPARE may be signed now: active and caught up, in a
+   * view above E, or with a stable checkpoint at S+2L or above (see the header). The first
+   * true ends the recovery for good.
+   */
+  mayVote(active: boolean, view: number, caughtUp: boolean, lowWatermark: number, logWindow: number): boolean {
     if (!this.amnesiac) return true;
-    if (this.votedUpToView === undefined || !active || view <= this.votedUpToView || !caughtUp) return false;
+    if (this.votedUpToView === undefined || !active || !caughtUp) return false;
+    if (view <= this.votedUpToView && lowWatermark < this.peersStableSeq + 2 * logWindow) return false;
     this.amnesiac = false;
     return true;
+  }
+
+  /** Whether a VIEW-CHANGE or NEW-VIEW for `view` may be signed: never for a view <= E+1, which it may have asked for before. */
+  mayAskFor(view: number): boolean {
+    return this.votedUpToView === undefined ? !this.amnesiac : view > this.votedUpToView + 1;
+  }
+
+  /** S+2L once fixed: the stable checkpoint that ends recovery without a view change (for tests and traces). */
+  checkpointGoal(logWindow: number): number | undefined {
+    return this.votedUpToView === undefined ? undefined : this.peersStableSeq + 2 * logWindow;
   }
 }
 

@@ -154,7 +154,16 @@ const recoveryQuery = fc.record({ type: fc.constant('recovery-query' as const), 
 const viewChangeVoucher = fc
   .record({ newView: nat, replica: replicaId })
   .map(({ newView, replica }) => signAndEncode({ type: 'view-change' as const, newView, stableSeq: 0, checkpointProof: [], prepared: [], replica }) as Signed<ViewChange>);
-const recoveryReply = fc.record({ type: fc.constant('recovery-reply' as const), nonce, view: nat, proof: fc.array(viewChangeVoucher, { maxLength: 3 }), replica: replicaId });
+const checkpointVote = fc.record({ seq: nat, digest, replica: replicaId }).map((vote) => signAndEncode({ type: 'checkpoint' as const, ...vote }));
+const recoveryReply = fc.record({
+  type: fc.constant('recovery-reply' as const),
+  nonce,
+  view: nat,
+  stableSeq: nat,
+  checkpointProof: fc.array(checkpointVote, { maxLength: 3 }),
+  proof: fc.array(viewChangeVoucher, { maxLength: 3 }),
+  replica: replicaId,
+});
 
 const message: fc.Arbitrary<Message> = fc.oneof(request, prePrepare, prepare, commit, checkpoint, reply, statusMessage, recoveryQuery, recoveryReply);
 

@@ -139,4 +139,65 @@ describe('restart without memory: the estimate rests on 2f+1 fresh signed replie
     expect(pump.replica(0).lastExecuted).toBeGreaterThan(before);
     expect(pump.replica(3).lastExecuted).toBe(pump.replica(0).lastExecuted);
   });
+
+  it('in a healthy cluster that never changes views, it votes again once its stable checkpoint passes S+2L, so a later backup crash (one fault) is survived', () => {
+    const pump = new Pump({ parameters: { checkpointInterval: 4, logWindow: 8, maxBatch: 1, maxInflightBatches: 4 } });
+    let t = 0;
+    const request = () => {
+      const signed = pump.signRequest(0, ++t);
+      for (let id = 0; id < 4; id++) pump.request(signed, id);
+      pump.run();
+    };
+    for (let i = 0; i < 6; i++) request();
+    pump.advance(500, 50);
+    expect(pump.replicas.map((replica) => replica.lowWatermark)).toEqual([4, 4, 4, 4]);
+
+    const restarted = restart(pump, 3);
+    pump.advance(pump.nowMs + 500, 50);
+    expect(restarted.recoveryEstimate).toBe(0);
+    // S = 4 (the peers' stable checkpoint), L = 8: recovery ends at a stable checkpoint >= 20.
+    for (let i = 0; i < 24; i++) {
+      request();
+      pump.advance(pump.nowMs + 100, 50);
+    }
+    expect(restarted.lowWatermark).toBeGreaterThanOrEqual(20);
+    expect(restarted.recovering).toBe(false);
+    expect(pump.timed('voting-resumed').map(({ replica, event }) => [replica, event.view])).toEqual([[3, 0]]);
+    expect(pump.replicas.map((replica) => replica.view)).toEqual([0, 0, 0, 0]);
+
+    // One fault, within f = 1: backup 1 crashes. 0, 2 and 3 are 2f+1 again, and go on.
+    pump.outbound = (from, output) => (from === 1 ? undefined : output.signed);
+    const before = pump.replica(0).lastExecuted;
+    request();
+    pump.advance(pump.nowMs + 2 * T, 50);
+    expect(pump.replica(0).lastExecuted).toBeGreaterThan(before);
+    expect(pump.replica(3).lastExecuted).toBe(pump.replica(0).lastExecuted);
+    // It still asks for no view it may have asked for before the crash (E+1 = 1 and below).
+    expect(pump.broadcastsBy(3, 'view-change')).toEqual([]);
+  });
+
+  it('without the checkpoint rule (control): the same backup crash stops the cluster, since the restarted replica still may not vote', () => {
+    const pump = new Pump({ parameters: { checkpointInterval: 4, logWindow: 8, maxBatch: 1, maxInflightBatches: 4 } });
+    let t = 0;
+    const request = () => {
+      const signed = pump.signRequest(0, ++t);
+      for (let id = 0; id < 4; id++) pump.request(signed, id);
+      pump.run();
+    };
+    for (let i = 0; i < 6; i++) request();
+    pump.advance(500, 50);
+    const restarted = restart(pump, 3);
+    // Only a few requests: the stable checkpoint does not reach S+2L = 20.
+    for (let i = 0; i < 4; i++) {
+      request();
+      pump.advance(pump.nowMs + 100, 50);
+    }
+    expect(restarted.lowWatermark).toBeLessThan(20);
+    expect(restarted.recovering).toBe(true);
+    pump.outbound = (from, output) => (from === 1 ? undefined : output.signed);
+    const before = pump.replica(0).lastExecuted;
+    request();
+    pump.advance(pump.nowMs + T / 2, 50);
+    expect(pump.replica(0).lastExecuted).toBe(before);
+  });
 });
