@@ -10,15 +10,16 @@ import { ReplicaNode, type LogLine } from '../deploy/replica-node.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
-export const REPLICA_HELP = `Usage: pancydb replica --cluster FILE --id I [--key FILE] [--data DIR]
+export const REPLICA_HELP = `Usage: pancydb replica --cluster FILE --id I --data DIR [--key FILE]
 
 Runs replica I of the cluster in FILE: listens on its host and port, dials the replicas with
 higher ids, serves /metrics, /health and /status on its metrics port. Prints one ready line,
 then one JSON line per notable event. SIGTERM or SIGINT stops it (exit 0).
   --key FILE   its private key (default: replica-I.key beside FILE)
-  --data DIR   its data directory. Durability is none for now: DIR only records that the
-               replica has run before, so a restart comes back as "restarted without
-               memory" and casts no vote until that is safe (see src/core/restart-guard.ts).`;
+  --data DIR   its data directory (required). Durability is none for now: DIR only records
+               that the replica has run before, so a restart comes back as "restarted
+               without memory" and casts no vote until that is safe (src/core/restart-guard.ts).
+               Without it a restarted process could not tell it had voted before.`;
 
 export async function runReplicaCommand(args: readonly string[], output: Output): Promise<number> {
   const { values } = parseFlags(args, {
@@ -36,7 +37,8 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   const id = required('--id', wholeFlag('--id', values.id, 0, 30));
   const crypto = memoizeVerify(createNativeCrypto());
   const { cluster, keyPair } = loadReplica(clusterFile, id, values.key, crypto);
-  const restarted = values.data !== undefined && markStarted(values.data);
+  // Required: a process that cannot tell whether it ran before could vote twice for one (v, n).
+  const restarted = markStarted(required('--data', values.data));
   const log = (line: LogLine) => output.out(JSON.stringify({ time: new Date().toISOString(), replica: id, ...line }));
   const node = new ReplicaNode({ cluster, id, keyPair, crypto, restarted, log });
   const where = await node.start().catch((error: Error) => {

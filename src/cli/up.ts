@@ -19,7 +19,8 @@ export const UP_HELP = `Usage: pancydb up [DIR] [--data DIR]
 Starts every replica of DIR/cluster.json (made by pancydb testnet) as a child process and
 prints where each listens. Ctrl-C or SIGTERM stops them. Without DIR, makes a temporary
 4-replica testnet on 127.0.0.1 first and prints its directory.
-  --data DIR   give replica I the data directory DIR/replica-I (see pancydb replica --help)`;
+  --data DIR   give replica I the data directory DIR/replica-I (default: the testnet's
+               directory, so a replica restarted by hand with the same --data knows it ran)`;
 
 export async function runUpCommand(args: readonly string[], output: Output): Promise<number> {
   const { values, positionals } = parseFlags(args, { data: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
@@ -36,7 +37,8 @@ export async function runUpCommand(args: readonly string[], output: Output): Pro
   }
   const clusterFile = join(dir, CLUSTER_FILE);
   const cluster = loadClusterConfig(clusterFile);
-  const children = cluster.replicas.map((replica) => startReplica(clusterFile, replica.id, values.data, output));
+  const dataRoot = values.data ?? join(dir, 'data');
+  const children = cluster.replicas.map((replica) => startReplica(clusterFile, replica.id, dataRoot, output));
   const ready = await Promise.all(children.map((child) => child.ready));
   if (ready.every(Boolean)) {
     output.out(`cluster up: ${cluster.replicas.length} replicas, clusterId ${cluster.clusterId.slice(0, 16)}; Ctrl-C stops them`);
@@ -60,9 +62,9 @@ interface Child {
   readonly exited: Promise<void>;
 }
 
-function startReplica(clusterFile: string, id: number, dataRoot: string | undefined, output: Output): Child {
+function startReplica(clusterFile: string, id: number, dataRoot: string, output: Output): Child {
   const args = [...process.execArgv, process.argv[1]!, 'replica', '--cluster', clusterFile, '--id', String(id)];
-  if (dataRoot !== undefined) args.push('--data', join(dataRoot, `replica-${id}`));
+  args.push('--data', join(dataRoot, `replica-${id}`));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let markReady: (ready: boolean) => void = () => {};
   const ready = new Promise<boolean>((resolve) => (markReady = resolve));

@@ -24,6 +24,8 @@ describe('pancydb testnet, up and client', () => {
     const file = join(out, 'cluster.json');
     expect(JSON.parse(readFileSync(file, 'utf8')).replicas).toHaveLength(7);
     expect(await run(['client', '--cluster', file, 'put', 'onlykey'])).toMatchObject({ code: 2, stdout: expect.stringContaining('put: expects 2 operand(s), got 1') });
+    // A replica must be able to tell whether it ran before: --data is required.
+    expect(await run(['replica', '--cluster', file, '--id', '0'])).toMatchObject({ code: 2, stdout: expect.stringContaining('--data') });
     // Nobody listens: the outcome is unknown after the timeout.
     expect(await run(['client', '--cluster', file, '--timeout', '1', 'get', 'a'])).toMatchObject({ code: 3, stdout: expect.stringContaining('the outcome is unknown') });
   });
@@ -37,6 +39,8 @@ describe('pancydb testnet, up and client', () => {
     expect(await run(['client', '--cluster', file, '--timeout', '20', 'put', 'a', '1'])).toEqual({ code: 0, stdout: 'ok version 1 (previous 0) actual ""' });
     const { host, metricsPort } = JSON.parse(readFileSync(file, 'utf8')).replicas[2];
     expect((await getJson(`http://${host}:${metricsPort}/status`))?.lastExecuted).toBeGreaterThanOrEqual(1);
+    // Each replica got a data directory under the testnet's, so a restart by hand is recognised.
+    expect(readFileSync(join(out, 'data', 'replica-2', 'started'), 'utf8')).toMatch(/^\d{4}-/);
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
     expect(up.lines.filter((line) => /^\[r\d\] exited \(status 0\)$/.test(line))).toHaveLength(4);
