@@ -12,7 +12,7 @@
 import { defineAdversary, mapSends, type AdversaryOutput } from '../src/adversary/adversary.ts';
 import type { Peer } from '../src/core/gateway.ts';
 import type { MessageType, Signed } from '../src/core/messages.ts';
-import type { Rng } from '../src/sim/rng.ts';
+import type { Rng } from '../src/adversary/rng.ts';
 
 interface Recorded {
   readonly signed: Signed;

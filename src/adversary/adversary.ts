@@ -16,7 +16,8 @@ import type { Peer } from '../core/gateway.ts';
 import type { ProtocolParameters } from '../core/config.ts';
 import type { Checkpoint, Message, PrePrepare, PrePrepareHeader, Signed, SignedRequest } from '../core/messages.ts';
 import type { Replica, ReplicaInput, ReplicaOutput } from '../core/replica.ts';
-import type { Rng } from '../sim/rng.ts';
+import type { Rng } from './rng.ts';
+export type { Rng } from './rng.ts';
 import type { OptionSpecs, OptionValues } from './options.ts';
 
 /**
@@ -38,7 +39,10 @@ export interface AdversaryApi {
   readonly faulty: readonly number[];
   /** One object per run, shared by all faulty replicas: how they collude. */
   readonly shared: Map<string, unknown>;
-  /** Seeded per run and per replica: the adversary's only source of randomness. */
+  /**
+   * Seeded per run and per replica: the adversary's only source of randomness. The driver
+   * hands it in (the simulator forks it from the run seed; a process from --adversary-seed).
+   */
   readonly rng: Rng;
   /** The honest replica inside (the current incarnation after a restart): read or tamper with its state. */
   readonly replica: Replica;
@@ -76,11 +80,18 @@ export interface AdversaryApi {
   sha256(data: Uint8Array): Uint8Array;
   /** primary(v) = v mod n (§4.1). */
   primaryOf(view: number): number;
-  /** A second honest instance with this replica's key and a fresh state: a twin (Bano et al., Twins). */
+  /**
+   * A second honest instance with this replica's key and a fresh state: a twin (Bano et al.,
+   * Twins). Simulator only: a process has one network identity, so there it throws.
+   */
   spawnTwin(): Replica;
-  /** A line in the run's trace (`-V`), prefixed with the replica and time. */
+  /** A line in the run's trace (`-V`), prefixed with the replica and time; in a process, a JSON log line. */
   note(line: string): void;
-  /** Simulated now, in ms: the time of the input being handled. */
+  /**
+   * Now, in ms since the run started: the time of the input being handled. Simulated time
+   * in the simulator; in a process (`pancydb replica --adversary`), wall-clock time since
+   * the process started. Inputs the adversary receives carry the same clock.
+   */
   readonly nowMs: number;
 }
 

@@ -7,7 +7,7 @@ import type { ReplicaConfig } from '../core/config.ts';
 import type { Message, PrePrepare, Signed, SignedRequest } from '../core/messages.ts';
 import { primaryOf, quorumsFor } from '../core/quorum.ts';
 import { Replica, type ReplicaInput } from '../core/replica.ts';
-import type { Rng } from '../sim/rng.ts';
+import type { Rng } from './rng.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import type { AdversaryApi, AdversaryDefinition, AdversaryInstance, AdversaryOutput } from './adversary.ts';
 import { readOptions } from './options.ts';
@@ -28,6 +28,18 @@ export interface HostContext {
   readonly restarted?: boolean;
   /** With `restarted`: the new incarnation's RECOVERY-QUERY nonce (src/core/restart-guard.ts). */
   readonly recoveryNonce?: Uint8Array;
+  /**
+   * Where the adversary's clock starts, in the driver's time (default 0). Simulated time
+   * starts at 0; a process's is Date.now(), so the process driver passes its start time
+   * and an option such as silent's `fromS: 5` still means five seconds into the run. The
+   * honest replica inside keeps the driver's time.
+   */
+  readonly clockOriginMs?: number;
+  /**
+   * Set by a driver that cannot host a twin (a second instance with this replica's key
+   * needs a second network identity): why, for the error api.spawnTwin() then throws.
+   */
+  readonly twinsUnsupported?: string;
 }
 
 /** How an AdversaryFault's text starts once it has crossed a worker thread as a string. */
@@ -54,13 +66,19 @@ export class HostedAdversary {
   /** `adversary "name" at replica R`: how every AdversaryFault starts. */
   private readonly label: string;
   private readonly n: number;
-  /** The time of the input being handled. */
+  /** HostContext.clockOriginMs: driver time = adversary time + originMs. */
+  private readonly originMs: number;
+  /** The time of the input being handled, in the adversary's time (from clockOriginMs). */
   nowMs = 0;
 
   constructor(spec: FaultySpec, context: HostContext) {
     const { config } = context;
     this.replica = new Replica(config, context.restarted === true && context.recoveryNonce !== undefined ? { restarted: true, recoveryNonce: context.recoveryNonce } : {});
     const host = this;
+    const originMs = context.clockOriginMs ?? 0;
+    /** An input in the adversary's time, as the honest replica inside must see it: in the driver's time. */
+    const driverTime = (input: ReplicaInput): ReplicaInput => (originMs === 0 ? input : { ...input, nowMs: input.nowMs + originMs });
+    this.originMs = originMs;
     const sign = <M extends Message>(message: M): Signed<M> => encodeSigned(message, (bytes) => config.crypto.sign(config.keyPair, bytes));
     const batchDigest = (batch: readonly SignedRequest[]) => config.crypto.sha256(encodeBatch(batch));
     const api: AdversaryApi = {
@@ -72,7 +90,7 @@ export class HostedAdversary {
       shared: context.shared,
       rng: context.rng,
       replica: this.replica,
-      step: (input: ReplicaInput) => honestly(() => this.replica.step(input)),
+      step: (input: ReplicaInput) => honestly(() => this.replica.step(driverTime(input))),
       sign,
       decode: (frame) => {
         try {
@@ -84,7 +102,7 @@ export class HostedAdversary {
       batchDigest,
       prePrepare: (view, seq, batch) => sign<PrePrepare>({ type: 'pre-prepare', view, seq, digest: batchDigest(batch), replica: config.id, batch }),
       prePrepareHeader: (view, seq, digest) => headerOf(sign<PrePrepare>({ type: 'pre-prepare', view, seq, digest, replica: config.id, batch: [] })),
-      feed: (frame, from) => host.replica.step({ kind: 'receive', from, frame, nowMs: host.nowMs }),
+      feed: (frame, from) => host.replica.step({ kind: 'receive', from, frame, nowMs: host.nowMs + originMs }),
       get lowWatermark() {
         return host.replica.lowWatermark;
       },
@@ -101,6 +119,7 @@ export class HostedAdversary {
       sha256: (data) => config.crypto.sha256(data),
       primaryOf: (view) => primaryOf(view, config.n),
       spawnTwin: () => {
+        if (context.twinsUnsupported !== undefined) throw new AdversaryFault(`${this.label}: api.spawnTwin() is not available here: ${context.twinsUnsupported}`);
         const twin = new Replica(config);
         const step = twin.step.bind(twin);
         twin.step = (input) => honestly(() => step(input));
@@ -117,7 +136,7 @@ export class HostedAdversary {
     try {
       instance = spec.definition.create(api, readOptions(spec.definition.options, spec.options));
     } catch (error) {
-      if (HONEST_ERRORS.has(error as object)) throw error;
+      if (error instanceof AdversaryFault || HONEST_ERRORS.has(error as object)) throw error;
       throw new AdversaryFault(`${this.label}: create() threw: ${messageOf(error)}`);
     }
     if (typeof instance !== 'object' || instance === null || typeof (instance as { step?: unknown }).step !== 'function') {
@@ -126,7 +145,9 @@ export class HostedAdversary {
     this.instance = instance as AdversaryInstance;
   }
 
+  /** One input in the driver's time; the adversary sees it in its own (HostContext.clockOriginMs). */
   step(input: ReplicaInput): readonly AdversaryOutput[] {
+    if (this.originMs !== 0) input = { ...input, nowMs: input.nowMs - this.originMs };
     this.nowMs = input.nowMs;
     let outputs: unknown;
     try {

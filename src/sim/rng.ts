@@ -2,14 +2,10 @@
 // every consumer (network, each client's workload, key derivation) forks its own
 // named stream from the run seed, so adding a consumer never shifts another's draws.
 import seedrandom from 'seedrandom';
+import type { Rng as AdversaryRng } from '../adversary/rng.ts';
 
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  /** Uniform integer in [low, high], both inclusive. */
-  int(low: number, high: number): number;
-  /** True with probability p. */
-  chance(p: number): boolean;
+/** The driver-neutral Rng adversaries receive (src/adversary/rng.ts), plus what workloads need. */
+export interface Rng extends AdversaryRng {
   /** Normal(mean, standardDeviation), by Box-Muller. */
   normal(mean: number, standardDeviation: number): number;
   /** An independent stream named `label`, derived from this stream's seed. */
