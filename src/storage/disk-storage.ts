@@ -1,0 +1,209 @@
+// Storage on a real disk: one directory per replica holding
+//   wal-0000000001.log, wal-0000000002.log, …  append-only WAL segments (wal-format.ts)
+//   NAME.checkpoint                              checkpoints (checkpoint-format.ts)
+//   NAME.checkpoint.tmp                          a checkpoint being written; removed at recover
+// Appends are buffered in memory and written with one write + one fsync per `sync` (group
+// commit). A file that was created, renamed or unlinked is durable only once its directory is
+// fsynced too, so every such change is followed by one.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
+import { checkCheckpointName, type RecoveredWal, type Storage } from './storage.ts';
+import { TruncationGuard } from './truncation-guard.ts';
+import { encodeRecord, scanSegment, WalCorruptError } from './wal-format.ts';
+
+export interface DiskStorageOptions {
+  /** 'none' skips every fsync: a crash may lose anything. For benchmarks only. */
+  readonly durability?: 'fsync' | 'none';
+}
+
+const SEGMENT_FILE = /^wal-(\d{10})\.log$/;
+const CHECKPOINT_SUFFIX = '.checkpoint';
+const TEMPORARY_SUFFIX = '.tmp';
+
+export class DiskStorage implements Storage {
+  private readonly fsyncEnabled: boolean;
+  private readonly guard = new TruncationGuard();
+  private liveSegments: number[] = [];
+  private segmentFd: number | undefined;
+  private pendingFrames: Uint8Array[] = [];
+  private state: 'new' | 'open' | 'failed' | 'closed' = 'new';
+
+  constructor(
+    readonly directory: string,
+    options: DiskStorageOptions = {},
+  ) {
+    this.fsyncEnabled = (options.durability ?? 'fsync') === 'fsync';
+  }
+
+  recover(): RecoveredWal {
+    if (this.state !== 'new') throw new Error(`recover: storage in ${this.directory} is already ${this.state}`);
+    fs.mkdirSync(this.directory, { recursive: true });
+    this.removeTemporaryFiles();
+    this.liveSegments = this.listSegments();
+    if (this.liveSegments.length === 0) this.createSegment(1);
+    const records: Uint8Array[] = [];
+    let tornTail = false;
+    for (const [index, segment] of this.liveSegments.entries()) {
+      const filePath = this.segmentPath(segment);
+      const scanned = scanSegment(fs.readFileSync(filePath), filePath, index === this.liveSegments.length - 1);
+      records.push(...scanned.records);
+      if (scanned.tornTail) {
+        // Cut the torn record durably, so the next append follows the last whole record
+        // instead of leaving garbage in the middle of the log (etcd's wal.Repair).
+        fs.truncateSync(filePath, scanned.validBytes);
+        this.fsyncFile(filePath);
+        tornTail = true;
+      }
+    }
+    this.segmentFd = fs.openSync(this.segmentPath(this.currentSegment()), 'a');
+    this.state = 'open';
+    return { records, tornTail };
+  }
+
+  append(record: Uint8Array): void {
+    this.assertOpen('append');
+    this.pendingFrames.push(encodeRecord(record));
+  }
+
+  sync(): void {
+    this.assertOpen('sync');
+    if (this.pendingFrames.length === 0) return;
+    const frames = Buffer.concat(this.pendingFrames);
+    this.pendingFrames = [];
+    try {
+      for (let writtenBytes = 0; writtenBytes < frames.length; ) {
+        writtenBytes += fs.writeSync(this.segmentFd!, frames, writtenBytes);
+      }
+      if (this.fsyncEnabled) fs.fsyncSync(this.segmentFd!);
+    } catch (error) {
+      // After a failed fsync the kernel may have dropped the dirty pages, so a retry could
+      // report success for lost data (PostgreSQL's "fsyncgate"). Refuse all further use:
+      // the process must restart and recover from what is really on disk.
+      this.state = 'failed';
+      throw error;
+    }
+  }
+
+  rotate(): number {
+    this.sync();
+    fs.closeSync(this.segmentFd!);
+    const next = this.currentSegment() + 1;
+    this.createSegment(next);
+    this.segmentFd = fs.openSync(this.segmentPath(next), 'a');
+    return next;
+  }
+
+  dropSegmentsBefore(segment: number): void {
+    this.assertOpen('dropSegmentsBefore');
+    this.guard.checkDrop(segment, this.currentSegment());
+    // Oldest first, so a crash part-way leaves a contiguous run of segments.
+    for (const old of this.liveSegments.filter((id) => id < segment)) fs.unlinkSync(this.segmentPath(old));
+    this.liveSegments = this.liveSegments.filter((id) => id >= segment);
+    this.fsyncDirectory();
+  }
+
+  segments(): number[] {
+    return [...this.liveSegments];
+  }
+
+  writeCheckpoint(name: string, bytes: Uint8Array): void {
+    this.assertOpen('writeCheckpoint');
+    checkCheckpointName(name);
+    const finalPath = path.join(this.directory, name + CHECKPOINT_SUFFIX);
+    const temporaryPath = finalPath + TEMPORARY_SUFFIX;
+    const fd = fs.openSync(temporaryPath, 'w');
+    try {
+      fs.writeFileSync(fd, encodeCheckpoint(bytes));
+      if (this.fsyncEnabled) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    // rename(2) replaces atomically: a crash leaves the old or the new file under finalPath.
+    fs.renameSync(temporaryPath, finalPath);
+    this.fsyncDirectory();
+    this.guard.noteCheckpointWritten(this.currentSegment());
+  }
+
+  readCheckpoint(name: string): Uint8Array | undefined {
+    checkCheckpointName(name);
+    let file: Buffer;
+    try {
+      file = fs.readFileSync(path.join(this.directory, name + CHECKPOINT_SUFFIX));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return decodeCheckpoint(name, file);
+  }
+
+  close(): void {
+    if (this.segmentFd !== undefined) fs.closeSync(this.segmentFd);
+    this.segmentFd = undefined;
+    this.pendingFrames = [];
+    this.state = 'closed';
+  }
+
+  /** The file of a segment; exported for tests that damage it on purpose. */
+  segmentPath(segment: number): string {
+    return path.join(this.directory, `wal-${String(segment).padStart(10, '0')}.log`);
+  }
+
+  private currentSegment(): number {
+    return this.liveSegments[this.liveSegments.length - 1]!;
+  }
+
+  private listSegments(): number[] {
+    const ids = fs
+      .readdirSync(this.directory)
+      .map((file) => SEGMENT_FILE.exec(file)?.[1])
+      .filter((digits): digits is string => digits !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    // Segments are dropped oldest first, so the live ones are consecutive; a hole lost records.
+    for (let i = 1; i < ids.length; i++) {
+      if (ids[i] !== ids[i - 1]! + 1) {
+        throw new WalCorruptError(this.segmentPath(ids[i - 1]! + 1), 0, `segment missing (found ${ids.join(', ')})`);
+      }
+    }
+    return ids;
+  }
+
+  private createSegment(segment: number): void {
+    fs.closeSync(fs.openSync(this.segmentPath(segment), 'wx'));
+    this.fsyncDirectory();
+    this.liveSegments.push(segment);
+  }
+
+  private removeTemporaryFiles(): void {
+    for (const file of fs.readdirSync(this.directory)) {
+      if (file.endsWith(CHECKPOINT_SUFFIX + TEMPORARY_SUFFIX)) fs.unlinkSync(path.join(this.directory, file));
+    }
+  }
+
+  private fsyncFile(filePath: string): void {
+    if (!this.fsyncEnabled) return;
+    const fd = fs.openSync(filePath, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private fsyncDirectory(): void {
+    if (!this.fsyncEnabled) return;
+    const fd = fs.openSync(this.directory, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private assertOpen(method: string): void {
+    if (this.state !== 'open') {
+      throw new Error(`${method}: storage in ${this.directory} is ${this.state}; call recover() first`);
+    }
+  }
+}
