@@ -1,6 +1,7 @@
 // The `pancydb` command line: dispatches to subcommands and maps errors to exit status
 // (0 success, 1 a check failed, 2 usage error).
 import { AdversaryFault } from '../adversary/host.ts';
+import { runBenchCommand } from './bench.ts';
 import { runClientCommand } from './client.ts';
 import { runDemo } from './demo.ts';
 import { runReplicaCommand } from './replica.ts';
@@ -18,6 +19,7 @@ Commands:
   replica run one replica of a cluster as this process, over TCP (pancydb replica --help)
   up      run every replica of a cluster on this machine (pancydb up --help)
   client  get, put, cas or remove against a running cluster (pancydb client --help)
+  bench   PBFT replica processes over TCP against an unreplicated server (pancydb bench --help)
 
 Examples:
   npx pancydb sim -R 5 --profile ci        five seeds of the small workload
@@ -53,6 +55,8 @@ export async function main(args: readonly string[], output: Output = consoleOutp
         return await runUpCommand(rest, output);
       case 'client':
         return await runClientCommand(rest, output);
+      case 'bench':
+        return await runBenchCommand(rest, output);
       case undefined:
       case '-h':
       case '--help':
@@ -70,7 +74,7 @@ export async function main(args: readonly string[], output: Output = consoleOutp
     }
     if (error instanceof UsageError) {
       output.err(`pancydb: ${error.message}`);
-      const helped = ['sim', 'testnet', 'replica', 'up', 'client'].includes(command ?? '');
+      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench'].includes(command ?? '');
       output.err(`Try 'pancydb ${helped ? `${command} ` : ''}--help'.`);
       return 2;
     }

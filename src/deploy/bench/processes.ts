@@ -1,0 +1,66 @@
+// The benchmark's server processes: `pancydb replica` children (as `pancydb up` starts
+// them) and the unreplicated baseline (`pancydb bench --serve-unreplicated`). Each is
+// ready when it prints its ready line; its output is kept (the last lines, for an error
+// message) so that a full pipe never blocks it. CPU time is read from /proc where there is
+// one, to show how busy the servers were during a window.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface ServerProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  /** The ready line, or an Error naming the process and its last lines if it exited first. */
+  readonly ready: Promise<string>;
+  readonly exited: Promise<void>;
+  /** Last lines printed, newest last. */
+  readonly tail: string[];
+}
+
+const TAIL_LINES = 30;
+
+/** Runs `pancydb ARGS` with this process's node and entry point (as up.ts does). */
+export function startPancydb(name: string, args: readonly string[], readyPattern: RegExp, nodeFlags: readonly string[] = []): ServerProcess {
+  const child = spawn(process.execPath, [...process.execArgv, ...nodeFlags, process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  let settle: { resolve: (line: string) => void; reject: (error: Error) => void } | undefined;
+  const ready = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
+  ready.catch(() => {}); // Observed by the caller; never an unhandled rejection.
+  const keep = (line: string) => {
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    if (readyPattern.test(line)) settle?.resolve(line);
+  };
+  createInterface({ input: child.stdout! }).on('line', keep);
+  createInterface({ input: child.stderr! }).on('line', keep);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      settle?.reject(new Error(`${name} exited (${signal ?? `status ${code}`}) before it was ready:\n${tail.join('\n')}`));
+      resolve();
+    }),
+  );
+  return { name, child, ready, exited, tail };
+}
+
+/** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+export async function stopProcess(server: ServerProcess, graceMs = 10_000): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), graceMs);
+  await server.exited;
+  clearTimeout(timer);
+}
+
+/** CPU seconds (user + system) a process has used so far, or undefined without /proc. */
+export function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return Number.isFinite(ticks) ? ticks / 100 : undefined; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,99 @@
+// The benchmark's table and ratios, as Markdown (printed and written to
+// bench/results/tcp-bench.md). Durability is a column so that rows with a durable mode can
+// sit beside today's `none` ones.
+import type { LoopResult } from './closed-loop.ts';
+
+export interface BenchRow extends LoopResult {
+  readonly system: string;
+  readonly durability: string;
+  readonly mix: string;
+  /** CPU of the system's server processes over the window, in % of one core (all summed). */
+  readonly serverCpuPercent: number | undefined;
+  /** CPU of the benchmark process (all clients) over the window, in % of one core. */
+  readonly benchCpuPercent: number;
+}
+
+export interface Machine {
+  readonly cores: number;
+  readonly cpuModel: string;
+  readonly loadAverage: readonly number[];
+  readonly node: string;
+  readonly date: string;
+}
+
+export interface ReportSettings {
+  readonly n: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly valueBytes: number;
+}
+
+export const BASELINE = 'unreplicated';
+
+const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
+const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+
+function baselineOf(rows: readonly BenchRow[], row: BenchRow): BenchRow | undefined {
+  return rows.find((other) => other.system === BASELINE && other.clients === row.clients && other.mix === row.mix);
+}
+
+export function tableLines(rows: readonly BenchRow[]): string[] {
+  const lines = [
+    '| system | durability | clients | mix | ops/s | p50 ms | p90 ms | p99 ms | ops/s × unreplicated | p50 × unreplicated | servers CPU % | bench CPU % | errors |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows) lines.push(tableRow(rows, row));
+  return lines;
+}
+
+export function tableRow(rows: readonly BenchRow[], row: BenchRow): string {
+  const base = row.system === BASELINE ? undefined : baselineOf(rows, row);
+  const ratio = (value: number, baseValue: number | undefined) => (base === undefined || baseValue === undefined || baseValue === 0 ? '—' : `${(value / baseValue).toFixed(2)}×`);
+  return `| ${row.system} | ${row.durability} | ${row.clients} | ${row.mix} | ${thousands(row.opsPerS)} | ${fixed(row.p50Ms, 2)} | ${fixed(row.p90Ms, 2)} | ${fixed(row.p99Ms, 2)} | ${ratio(row.opsPerS, base?.opsPerS)} | ${ratio(row.p50Ms, base?.p50Ms)} | ${fixed(row.serverCpuPercent, 0)} | ${fixed(row.benchCpuPercent, 0)} | ${row.errors} |`;
+}
+
+/** One sentence per PBFT row: its ratio to the unreplicated server measured in the same run. */
+export function ratioLines(rows: readonly BenchRow[]): string[] {
+  const lines: string[] = [];
+  for (const row of rows) {
+    const base = row.system === BASELINE ? undefined : baselineOf(rows, row);
+    if (base === undefined) continue;
+    lines.push(`- ${row.system} at ${row.clients} client${row.clients === 1 ? '' : 's'} (${row.mix}) = ${(row.opsPerS / base.opsPerS).toFixed(2)}× unreplicated throughput (${thousands(row.opsPerS)} against ${thousands(base.opsPerS)} ops/s); p50 ${fixed(row.p50Ms, 2)} ms = ${(row.p50Ms / base.p50Ms).toFixed(2)}× unreplicated (${fixed(base.p50Ms, 2)} ms)`);
+  }
+  return lines;
+}
+
+export function renderReport(rows: readonly BenchRow[], machine: Machine, settings: ReportSettings): string {
+  const pbft = (clients: number) => rows.find((row) => row.system !== BASELINE && row.clients === clients && row.mix === '100% put');
+  const targets: string[] = [];
+  const at50 = pbft(50);
+  if (at50 !== undefined) targets.push(`- 50 clients, every message signed: ${thousands(at50.opsPerS)} ops/s against the target of at least 1,417 (${at50.opsPerS >= 1417 ? 'met' : 'not met'})`);
+  const at1 = pbft(1);
+  const base1 = at1 === undefined ? undefined : baselineOf(rows, at1);
+  if (at1 !== undefined && base1 !== undefined) targets.push(`- 1 client p50: ${fixed(at1.p50Ms, 2)} ms = ${(at1.p50Ms / base1.p50Ms).toFixed(2)}× unreplicated, against the target of at most 3× (${at1.p50Ms <= 3 * base1.p50Ms ? 'met' : 'not met'})`);
+  return [
+    `# TCP benchmark: PBFT (n=${settings.n}) on real processes against an unreplicated server`,
+    '',
+    `Measured by \`pancydb bench\` (\`npm run bench:tcp\`) on ${machine.date}: ${machine.cores} cores (${machine.cpuModel}), load average ${machine.loadAverage.map((load) => load.toFixed(2)).join(' ')} at the start, Node ${machine.node}.`,
+    'The machine is shared: compare rows of one run (the ratios), not absolute figures across runs.',
+    '',
+    `All processes on this machine, over loopback TCP: ${settings.n} \`pancydb replica\` processes of a fresh testnet, one unreplicated server process, and one benchmark process holding every client.`,
+    `Each client keeps one request outstanding (a closed loop); values are ${settings.valueBytes} bytes; ${settings.warmupMs / 1000} s of warm-up are discarded, then ${settings.durationMs / 1000} s are measured.`,
+    'Rows alternate unreplicated and PBFT at each client count. Every request is signed by its client (Ed25519); every reply is signed, by each replica or by the unreplicated server, and checked by the client (PBFT: f+1 matching replies); PBFT replicas also sign every protocol message.',
+    'The unreplicated server checks each request\'s signature, keeps the client table and executes on one `createPancydb()`: the same transport and signing, without ordering.',
+    '"servers CPU %" sums the servers\' processes over the window, "bench CPU %" is the client process, both in % of one core.',
+    '',
+    ...tableLines(rows),
+    '',
+    'Ratios, PBFT against the unreplicated server of the same run:',
+    '',
+    ...ratioLines(rows),
+    '',
+    'Targets of the deployment issue:',
+    '',
+    ...targets,
+    '',
+    'Anchor, BFT-SMaRt measured on this machine earlier by someone else: 1,417 ops/s at 50 clients with every client request signed; without client signatures 5,057 ops/s at 50 clients and 5,427 at 100; 1 client p50 2.28 ms.',
+    '',
+  ].join('\n');
+}

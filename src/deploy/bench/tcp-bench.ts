@@ -1,0 +1,150 @@
+// `pancydb bench`: PBFT on real processes against an unreplicated baseline, in one run.
+// A fresh n-replica testnet on loopback (`pancydb replica` children, as `pancydb up`
+// starts them) and, beside it, one unreplicated server process over the same transport
+// (../unreplicated-server.ts). Every client connects once, to both, before any row runs.
+// Rows then alternate baseline and PBFT at each client count, so that a load change on a
+// shared machine hits both sides of a ratio alike.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNativeCrypto } from '../../crypto/native.ts';
+import { connect, type ConnectedClient } from '../connect.ts';
+import { keyFileName, readKeyFile } from '../key-file.ts';
+import { generateTestnet } from '../testnet.ts';
+import { GET_PUT_HALF, PUT_ONLY, runClosedLoop, type Execute, type Mix } from './closed-loop.ts';
+import { cpuSecondsOf, startPancydb, stopProcess, type ServerProcess } from './processes.ts';
+import type { BenchRow } from './report.ts';
+import { UnreplicatedClient } from './unreplicated-client.ts';
+
+export interface TcpBenchOptions {
+  readonly n: number;
+  /** Client counts of the 100%-put rows. */
+  readonly putClients: readonly number[];
+  /** Client counts of the 50% get / 50% put rows. */
+  readonly mixedClients: readonly number[];
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly valueBytes: number;
+  /** Write replica 0's (the primary's) V8 CPU profile into this directory. */
+  readonly cpuProfileDir?: string;
+  readonly log: (line: string) => void;
+  /** Called with each row as soon as it is measured. */
+  readonly onRow?: (row: BenchRow) => void;
+}
+
+interface System {
+  readonly name: string;
+  readonly servers: readonly ServerProcess[];
+  readonly clients: readonly Execute[];
+  durability: string;
+}
+
+const CONNECT_TIMEOUT_MS = 60_000;
+
+export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]> {
+  const crypto = createNativeCrypto();
+  const maxClients = Math.max(...options.putClients, ...options.mixedClients);
+  const dir = mkdtempSync(join(tmpdir(), 'pancydb-bench-'));
+  const servers: ServerProcess[] = [];
+  const closers: (() => void)[] = [];
+  try {
+    const pbftDir = join(dir, 'pbft');
+    const baseDir = join(dir, 'unreplicated');
+    const pbft = await generateTestnet({ n: options.n, out: pbftDir, hosts: ['127.0.0.1'], clients: maxClients, crypto });
+    const base = await generateTestnet({ n: 4, out: baseDir, hosts: ['127.0.0.1'], clients: maxClients, crypto });
+    const server = startPancydb('unreplicated server', ['bench', '--serve-unreplicated', base.file], /^unreplicated server ready:/);
+    servers.push(server);
+    const replicas = pbft.config.replicas.map(({ id }) => {
+      const profile = id === 0 && options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+      return startPancydb(`replica ${id}`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`)], /^replica \d+ ready:/, profile);
+    });
+    servers.push(...replicas);
+    const readyLines = await Promise.all(servers.map((process) => process.ready));
+    options.log(`servers ready: ${servers.length} processes (${options.n} replicas, 1 unreplicated server) in ${dir}`);
+
+    const ids = Array.from({ length: maxClients }, (_, id) => id);
+    const pbftClients: ConnectedClient[] = ids.map((id) => connect(pbft.config, readKeyFile(join(pbftDir, keyFileName('client', id)), crypto), { clientId: id, crypto }));
+    closers.push(() => pbftClients.forEach((client) => client.close()));
+    const baseClients = ids.map((id) => new UnreplicatedClient(base.config, id, readKeyFile(join(baseDir, keyFileName('client', id)), crypto), crypto));
+    closers.push(() => baseClients.forEach((client) => client.close()));
+    await waitUntil(() => pbftClients.every((client) => client.network.connectedReplicas().length === options.n) && baseClients.every((client) => client.network.connectedReplicas().length === 1), CONNECT_TIMEOUT_MS, `${maxClients} clients connected to every server`);
+    options.log(`clients connected: ${maxClients} to each system`);
+
+    const systems: System[] = [
+      { name: 'unreplicated', servers: [server], clients: baseClients.map((client) => (operation) => client.execute(operation)), durability: durabilityOf(readyLines[0]!) },
+      { name: `PBFT n=${options.n}`, servers: replicas, clients: pbftClients.map((client) => pbftExecute(client)), durability: durabilityOf(readyLines[1]!) },
+    ];
+    const specs: { clients: number; mix: Mix }[] = [...options.putClients.map((clients) => ({ clients, mix: PUT_ONLY })), ...options.mixedClients.map((clients) => ({ clients, mix: GET_PUT_HALF }))];
+    const rows: BenchRow[] = [];
+    for (const spec of specs) {
+      for (const system of systems) {
+        const row = await measure(system, spec.clients, spec.mix, options);
+        rows.push(row);
+        options.onRow?.(row);
+      }
+    }
+    return rows;
+  } finally {
+    for (const close of closers) close();
+    await Promise.all(servers.map((process) => stopProcess(process)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The durability a server reported in its ready line ("durability none"). */
+function durabilityOf(readyLine: string): string {
+  return /durability (\S+?),?(\s|$)/.exec(readyLine)?.[1] ?? 'unknown';
+}
+
+function pbftExecute(client: ConnectedClient): Execute {
+  return (operation) => {
+    switch (operation.type) {
+      case 'get':
+        return client.get(operation.key);
+      case 'put':
+        return client.put(operation.key, operation.value, operation.versionMatch);
+      case 'cas':
+        return client.cas(operation.key, operation.expected, operation.desired, operation.versionMatch);
+      case 'remove':
+        return client.remove(operation.key, operation.versionMatch);
+    }
+  };
+}
+
+async function measure(system: System, clients: number, mix: Mix, options: TcpBenchOptions): Promise<BenchRow> {
+  // CPU is sampled around the measured window only: the warm-up is discarded here too.
+  let serverCpuStart: number | undefined;
+  let benchCpuStart = process.cpuUsage();
+  const warmupTimer = setTimeout(() => {
+    serverCpuStart = serversCpu(system.servers);
+    benchCpuStart = process.cpuUsage();
+  }, options.warmupMs);
+  const result = await runClosedLoop(system.clients.slice(0, clients), { warmupMs: options.warmupMs, durationMs: options.durationMs, valueBytes: options.valueBytes, mix });
+  clearTimeout(warmupTimer);
+  // Read right after the loop: the drain of in-flight operations adds a little.
+  const serverCpuEnd = serversCpu(system.servers);
+  const benchCpu = process.cpuUsage(benchCpuStart);
+  const seconds = options.durationMs / 1000;
+  const serverCpuPercent = serverCpuStart === undefined || serverCpuEnd === undefined ? undefined : (100 * (serverCpuEnd - serverCpuStart)) / seconds;
+  const benchCpuPercent = (100 * (benchCpu.user + benchCpu.system)) / 1e6 / seconds;
+  return { system: system.name, durability: system.durability, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent };
+}
+
+function serversCpu(servers: readonly ServerProcess[]): number | undefined {
+  let total = 0;
+  for (const server of servers) {
+    const seconds = cpuSecondsOf(server.child.pid);
+    if (seconds === undefined) return undefined;
+    total += seconds;
+  }
+  return total;
+}
+
+/** Polls `condition` every 25 ms (a bounded wait on a condition, never a bare sleep). */
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
