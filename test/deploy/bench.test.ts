@@ -1,0 +1,51 @@
+// `pancydb bench` end to end, with tiny settings: real replica processes and the
+// unreplicated server, one client, half a second of warm-up and a one-second window. It
+// checks the table's shape and that every row did work; no timing is asserted (a loaded
+// machine may be slow, never wrong).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killAll, run } from './processes.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  killAll();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The table rows of the Markdown report, as cells. */
+function tableRows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((line) => /^\| (unreplicated|PBFT n=4) \|/.test(line))
+    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+}
+
+describe('pancydb bench (TCP, real processes)', () => {
+  it('1 client, 0.5 s warm-up, 1 s window: an unreplicated and a PBFT row per mix, each with positive throughput', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pancydb-bench-test-'));
+    dirs.push(dir);
+    const out = join(dir, 'tcp-bench.md');
+    const { code, stdout } = await run(['bench', '--clients', '1', '--mixed-clients', '1', '--warmup', '0.5', '--duration', '1', '--out', out], 120_000);
+    expect(code, stdout).toBe(0);
+    const report = readFileSync(out, 'utf8');
+    const rows = tableRows(report);
+    // system, durability, clients, mix: baseline and PBFT alternate at each row spec.
+    expect(rows.map((cells) => cells.slice(0, 4))).toEqual([
+      ['unreplicated', 'none', '1', '100% put'],
+      ['PBFT n=4', 'none', '1', '100% put'],
+      ['unreplicated', 'none', '1', '50% get / 50% put'],
+      ['PBFT n=4', 'none', '1', '50% get / 50% put'],
+    ]);
+    for (const cells of rows) {
+      expect(Number(cells[4]!.replaceAll(',', '')), cells.join(' | ')).toBeGreaterThan(0); // ops/s
+      expect(Number(cells[5]), cells.join(' | ')).toBeGreaterThan(0); // p50 ms
+      expect(cells[12], cells.join(' | ')).toBe('0'); // errors
+    }
+    expect(report).toMatch(/^- PBFT n=4 at 1 client \(100% put\) = \d+\.\d\d× unreplicated throughput/m);
+    expect(report).toContain(`cores`);
+    // The same table is printed.
+    expect(stdout).toContain(report.split('\n').find((line) => line.startsWith('| PBFT n=4 | none | 1 | 100% put'))!);
+  });
+});
