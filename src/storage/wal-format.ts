@@ -1,20 +1,18 @@
 // WAL record framing and the recovery scan, shared by the disk and the simulated storage so
 // both refuse and repair exactly the same byte patterns (etcd's wal/decoder.go and Repair).
 //
-// A record on disk: [u32 length BE][u32 CRC-32 BE][payload of `length` bytes]. The CRC covers
-// the four length bytes and then the payload: an all-zero header (a file the filesystem grew
-// with zeros in a crash) then fails the check, where a CRC of the payload alone would accept
-// it as a valid empty record (CRC-32 of nothing is 0).
+// A record: [u32 length][u32 CRC-32 of the length field][u32 CRC-32 of the payload][payload],
+// big-endian. The length has its own CRC because a length cannot be checked against a payload
+// it points past: with one CRC over everything, a rotted length in an early record that
+// points beyond the end of the file reads exactly like a torn last record, and recovery would
+// silently cut every synced record after it. With it, a header is either whole and right (a
+// torn write of ours leaves a prefix) or damage. An all-zero header fails it too (CRC-32 of
+// four zero bytes is 0x2144DF1C), so zeros are never taken for an empty record.
 import { crc32 } from 'node:zlib';
 
-export const RECORD_HEADER_BYTES = 8;
-/** No writer frames more than this, so a larger length field is corruption, never a torn write. */
+export const RECORD_HEADER_BYTES = 12;
+/** No writer frames more than this, so a larger length is corruption, never a torn write. */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
-
-/** CRC-32 (IEEE, as zlib and gzip) of the length field followed by the payload. */
-export function recordChecksum(lengthField: Uint8Array, payload: Uint8Array): number {
-  return crc32(payload, crc32(lengthField));
-}
 
 /**
  * The bytes of one WAL record.
@@ -27,9 +25,15 @@ export function encodeRecord(payload: Uint8Array): Uint8Array {
   const frame = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
   const view = new DataView(frame.buffer);
   view.setUint32(0, payload.length);
-  view.setUint32(4, recordChecksum(frame.subarray(0, 4), payload));
+  view.setUint32(4, crc32(frame.subarray(0, 4)));
+  view.setUint32(8, payloadChecksum(payload));
   frame.set(payload, RECORD_HEADER_BYTES);
   return frame;
+}
+
+/** CRC-32 (IEEE, as zlib and gzip) of a payload. */
+export function payloadChecksum(payload: Uint8Array): number {
+  return crc32(payload);
 }
 
 /** The WAL is damaged somewhere a crash cannot explain; the replica must not start on it. */
@@ -54,10 +58,12 @@ export interface ScannedSegment {
 /**
  * Parses one segment. Only the last segment may end in a torn record: earlier segments were
  * fsynced whole before the next one began (`rotate`), so damage there is not a crash. In the
- * last segment a bad record is a torn tail when it reaches the end of the file (a short
- * header, a payload shorter than its length, or a CRC mismatch on the final record) or when
- * every byte from it to the end is zero (the filesystem extended the file but never wrote
- * it). Anything else — a bad record with more data after it — is refused.
+ * last segment a bad record is a torn tail when
+ *   - its header is shorter than RECORD_HEADER_BYTES, or
+ *   - its header is whole and right but the payload is short, or fails its CRC as the very
+ *     last bytes of the file (a write cut part-way), or
+ *   - every byte from it to the end is zero (the filesystem grew the file, never wrote it).
+ * Anything else — a header that fails its CRC, a bad record with data after it — is refused.
  */
 export function scanSegment(bytes: Uint8Array, filePath: string, isLastSegment: boolean): ScannedSegment {
   const records: Uint8Array[] = [];
@@ -92,19 +98,21 @@ function checkRecordAt(bytes: Uint8Array, view: DataView, offsetBytes: number): 
     return { reason: `short header (${remainingBytes} of ${RECORD_HEADER_BYTES} bytes)`, reachesEnd: true };
   }
   const length = view.getUint32(offsetBytes);
+  if (view.getUint32(offsetBytes + 4) !== crc32(bytes.subarray(offsetBytes, offsetBytes + 4))) {
+    // Our own torn write leaves a whole, right header or a short one: this is damage.
+    return { reason: `header CRC mismatch (length field ${length})`, reachesEnd: false };
+  }
   if (length > MAX_RECORD_BYTES) {
-    // Never written by encodeRecord, so not a torn write of ours: the length field rotted.
-    return { reason: `length field ${length} exceeds ${MAX_RECORD_BYTES}`, reachesEnd: false };
+    return { reason: `length ${length} exceeds ${MAX_RECORD_BYTES}`, reachesEnd: false };
   }
   const endBytes = offsetBytes + RECORD_HEADER_BYTES + length;
   if (endBytes > bytes.length) {
     return { reason: `short payload (${remainingBytes - RECORD_HEADER_BYTES} of ${length} bytes)`, reachesEnd: true };
   }
-  const expected = view.getUint32(offsetBytes + 4);
-  const payload = bytes.subarray(offsetBytes + RECORD_HEADER_BYTES, endBytes);
-  const actual = recordChecksum(bytes.subarray(offsetBytes, offsetBytes + 4), payload);
+  const expected = view.getUint32(offsetBytes + 8);
+  const actual = payloadChecksum(bytes.subarray(offsetBytes + RECORD_HEADER_BYTES, endBytes));
   if (actual !== expected) {
-    return { reason: `CRC mismatch (stored ${hex(expected)}, computed ${hex(actual)})`, reachesEnd: endBytes === bytes.length };
+    return { reason: `payload CRC mismatch (stored ${hex(expected)}, computed ${hex(actual)})`, reachesEnd: endBytes === bytes.length };
   }
   return undefined;
 }
