@@ -3,13 +3,21 @@
 // Date.now(); received frames go in with the authenticated peer as `from`; outputs are
 // executed in the order the core returned them (there is no disk yet, so: sends and
 // replies in order, drops counted by reason, events logged and measured). Nothing
-// protocol-specific lives here.
+// protocol-specific lives here. A Byzantine replica (`--adversary`) is the same core
+// wrapped by a HostedAdversary (src/adversary/host.ts), exactly as the simulator hosts it;
+// the driver then executes the adversary's outputs, holding a send back by its delayMs.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AdversaryOutput } from '../adversary/adversary.ts';
+import { AdversaryFault, HostedAdversary, type FaultySpec } from '../adversary/host.ts';
+import type { Rng } from '../adversary/rng.ts';
+import { toHex } from '../core/bytes.ts';
+import { stateDigest } from '../core/checkpoints.ts';
+import type { ReplicaConfig } from '../core/config.ts';
 import { NONCE_BYTES } from '../core/encoding.ts';
 import type { Peer } from '../core/gateway.ts';
 import { primaryOf } from '../core/quorum.ts';
-import { Replica, type ReplicaEvent, type ReplicaOutput } from '../core/replica.ts';
+import { Replica, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import { ReplicaNetwork, type NetLogEvent } from '../net/replica-network.ts';
 import type { ClusterConfig } from './cluster-config.ts';
@@ -29,10 +37,21 @@ export interface ReplicaNodeOptions {
   readonly dropSummaryMs?: number;
   /** /health: a request waiting longer than this without any execution is unhealthy. */
   readonly stallMs?: number;
+  /** Runs this replica Byzantine: the adversary, its options (checked by the caller) and its seeded Rng. */
+  readonly adversary?: { readonly spec: FaultySpec; readonly rng: Rng };
+  /** The hosted adversary broke its contract mid-run (an AdversaryFault): the process should stop, exit 2. */
+  readonly onAdversaryFault?: (fault: AdversaryFault) => void;
 }
+
+/** Why a process cannot host api.spawnTwin(): the AdversaryFault's explanation. */
+const NO_TWINS_IN_A_PROCESS =
+  'a twin is a second instance with this replica\'s key, which needs a second network identity; a process has one. ' +
+  'Run this adversary in the simulator (a scenario file: pancydb sim --scenario FILE)';
 
 export class ReplicaNode {
   readonly replica: Replica;
+  /** Set when this replica runs an adversary; it wraps `replica`. */
+  readonly adversary: HostedAdversary | undefined;
   readonly network: ReplicaNetwork;
   readonly metrics: ReplicaMetrics;
   private readonly http: Server;
@@ -44,14 +63,16 @@ export class ReplicaNode {
   /** First client frame not yet followed by an execution (for /health). */
   private waitingSinceMs: number | undefined;
   private lastExecutionAtMs: number | undefined;
+  /** Sends an adversary holds back (delayMs), cleared on stop. */
+  private readonly heldSends = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: ReplicaNodeOptions) {
     const { cluster, id, keyPair, crypto } = options;
     const replicaKeys = cluster.replicas.map((replica) => replica.publicKey);
-    this.replica = new Replica(
-      { ...cluster.parameters, id, keyPair, crypto, replicaKeys, clientKey: (client) => cluster.clients[client]?.publicKey },
-      options.restarted ? { restarted: true, recoveryNonce: new Uint8Array(randomBytes(NONCE_BYTES)) } : {},
-    );
+    const config: ReplicaConfig = { ...cluster.parameters, id, keyPair, crypto, replicaKeys, clientKey: (client) => cluster.clients[client]?.publicKey };
+    const recovery = options.restarted ? { restarted: true, recoveryNonce: new Uint8Array(randomBytes(NONCE_BYTES)) } : {};
+    this.adversary = options.adversary === undefined ? undefined : this.hostAdversary(config, recovery, options.adversary);
+    this.replica = this.adversary?.replica ?? new Replica(config, recovery);
     this.network = new ReplicaNetwork({
       config: cluster,
       id,
@@ -80,7 +101,7 @@ export class ReplicaNode {
       this.http.once('error', reject);
       this.http.listen(self.metricsPort, self.host, () => resolve());
     });
-    this.tickTimer = setInterval(() => this.execute(this.replica.step({ kind: 'tick', nowMs: Date.now() })), this.options.tickMs ?? 10);
+    this.tickTimer = setInterval(() => this.step({ kind: 'tick', nowMs: Date.now() }), this.options.tickMs ?? 10);
     this.summaryTimer = setInterval(() => this.summarizeDrops(), this.options.dropSummaryMs ?? 10_000);
     const host = self.host.includes(':') ? `[${self.host}]` : self.host;
     return { listen: `${host}:${self.port}`, metrics: `http://${host}:${self.metricsPort}/metrics` };
@@ -89,6 +110,8 @@ export class ReplicaNode {
   async stop(): Promise<void> {
     clearInterval(this.tickTimer);
     clearInterval(this.summaryTimer);
+    for (const timer of this.heldSends) clearTimeout(timer);
+    this.heldSends.clear();
     this.summarizeDrops();
     this.http.closeAllConnections();
     await Promise.all([this.network.close(), new Promise<void>((resolve) => this.http.close(() => resolve()))]);
@@ -103,6 +126,8 @@ export class ReplicaNode {
       primary: primaryOf(replica.view, replica.config.n),
       active: replica.active,
       lastExecuted: replica.lastExecuted,
+      // What checkpoints compare (§4.3): equal at equal lastExecuted on correct replicas.
+      stateDigest: toHex(stateDigest(replica.config.crypto.sha256, replica.store.snapshot(), replica.clients.encode())),
       stableCheckpoint: replica.lowWatermark,
       recovering: replica.recovering,
       viewChangesCompleted: replica.viewChangesCompleted,
@@ -115,6 +140,7 @@ export class ReplicaNode {
       healthy: this.healthy(),
       durability: 'none',
       clusterId: this.options.cluster.clusterId,
+      adversary: this.options.adversary?.spec.definition.name ?? null,
     };
   }
 
@@ -128,19 +154,36 @@ export class ReplicaNode {
   private receive(from: Peer, frame: Uint8Array): void {
     const nowMs = Date.now();
     if (from.kind === 'client') this.waitingSinceMs ??= nowMs;
-    this.execute(this.replica.step({ kind: 'receive', from, frame, nowMs }));
+    this.step({ kind: 'receive', from, frame, nowMs });
   }
 
-  /** The core's outputs, in its order. */
-  private execute(outputs: readonly ReplicaOutput[]): void {
+  /** One input to the core, or to the adversary around it; then its outputs. */
+  private step(input: ReplicaInput): void {
+    let outputs: readonly AdversaryOutput[];
+    try {
+      outputs = this.adversary === undefined ? this.replica.step(input) : this.adversary.step(input);
+    } catch (error) {
+      if (!(error instanceof AdversaryFault) || this.options.onAdversaryFault === undefined) throw error;
+      clearInterval(this.tickTimer);
+      return this.options.onAdversaryFault(error);
+    }
+    this.execute(outputs);
+  }
+
+  /** The core's (or the adversary's) outputs, in its order. */
+  private execute(outputs: readonly AdversaryOutput[]): void {
     for (const output of outputs) {
       switch (output.kind) {
-        case 'send':
-          this.network.send(output.to, output.signed.frame);
+        case 'send': {
+          const { to, signed } = output;
+          this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.network.send(to, signed.frame));
           break;
-        case 'broadcast':
-          this.network.broadcast(output.signed.frame);
+        }
+        case 'broadcast': {
+          const { signed } = output;
+          this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.network.broadcast(signed.frame));
           break;
+        }
         case 'drop':
           this.countDrop('core', output.reason);
           break;
@@ -149,6 +192,38 @@ export class ReplicaNode {
           break;
       }
     }
+  }
+
+  /** An adversary may hold a message back (AdversaryOutput.delayMs): a timer, where the simulator uses its event queue. */
+  private sendLater(delayMs: number | undefined, send: () => void): void {
+    if (delayMs === undefined || !(delayMs > 0)) return send();
+    const timer = setTimeout(() => {
+      this.heldSends.delete(timer);
+      send();
+    }, delayMs);
+    this.heldSends.add(timer);
+  }
+
+  /**
+   * The adversary around this replica, hosted as the simulator hosts it, except: no
+   * colluders (one process knows of no other faulty replica), its clock starts when the
+   * process does, notes are log lines, and there are no twins.
+   */
+  private hostAdversary(config: ReplicaConfig, recovery: { restarted?: boolean; recoveryNonce?: Uint8Array }, adversary: NonNullable<ReplicaNodeOptions['adversary']>): HostedAdversary {
+    const name = adversary.spec.definition.name;
+    let hosted: HostedAdversary | undefined;
+    const note = (line: string) => this.options.log({ event: 'adversary-note', adversary: name, atMs: hosted?.nowMs ?? 0, line });
+    hosted = new HostedAdversary(adversary.spec, {
+      config,
+      faulty: [config.id],
+      shared: new Map(),
+      rng: adversary.rng,
+      note,
+      clockOriginMs: Date.now(),
+      twinsUnsupported: NO_TWINS_IN_A_PROCESS,
+      ...recovery,
+    });
+    return hosted;
   }
 
   private countDrop(source: 'core' | 'network', reason: string): void {
