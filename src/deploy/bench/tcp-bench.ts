@@ -37,6 +37,21 @@ interface System {
   readonly servers: readonly ServerProcess[];
   readonly clients: readonly Execute[];
   durability: string;
+  /** REQUEST frames the clients handed to the transport so far (retransmissions included). */
+  readonly requestFrames: { count: number };
+}
+
+/**
+ * Counts the frames a client sends, by wrapping its network's send: the client itself is
+ * the one connect() returns, unchanged. More than one frame per operation means
+ * retransmissions (a PBFT client resends to every replica after 500 ms, §4.1).
+ */
+function countSends(network: { send(to: number, frame: Uint8Array): void }, counter: { count: number }): void {
+  const send = network.send.bind(network);
+  network.send = (to, frame) => {
+    counter.count++;
+    send(to, frame);
+  };
 }
 
 const CONNECT_TIMEOUT_MS = 60_000;
@@ -71,9 +86,11 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
     options.log(`clients connected: ${maxClients} to each system`);
 
     const systems: System[] = [
-      { name: 'unreplicated', servers: [server], clients: baseClients.map((client) => (operation) => client.execute(operation)), durability: durabilityOf(readyLines[0]!) },
-      { name: `PBFT n=${options.n}`, servers: replicas, clients: pbftClients.map((client) => pbftExecute(client)), durability: durabilityOf(readyLines[1]!) },
+      { name: 'unreplicated', servers: [server], clients: baseClients.map((client) => (operation) => client.execute(operation)), durability: durabilityOf(readyLines[0]!), requestFrames: { count: 0 } },
+      { name: `PBFT n=${options.n}`, servers: replicas, clients: pbftClients.map((client) => pbftExecute(client)), durability: durabilityOf(readyLines[1]!), requestFrames: { count: 0 } },
     ];
+    for (const client of baseClients) countSends(client.network, systems[0]!.requestFrames);
+    for (const client of pbftClients) countSends(client.network, systems[1]!.requestFrames);
     const specs: { clients: number; mix: Mix }[] = [...options.putClients.map((clients) => ({ clients, mix: PUT_ONLY })), ...options.mixedClients.map((clients) => ({ clients, mix: GET_PUT_HALF }))];
     const rows: BenchRow[] = [];
     for (const spec of specs) {
@@ -115,19 +132,23 @@ async function measure(system: System, clients: number, mix: Mix, options: TcpBe
   // CPU is sampled around the measured window only: the warm-up is discarded here too.
   let serverCpuStart: number | undefined;
   let benchCpuStart = process.cpuUsage();
+  let framesStart = system.requestFrames.count;
   const warmupTimer = setTimeout(() => {
     serverCpuStart = serversCpu(system.servers);
     benchCpuStart = process.cpuUsage();
+    framesStart = system.requestFrames.count;
   }, options.warmupMs);
   const result = await runClosedLoop(system.clients.slice(0, clients), { warmupMs: options.warmupMs, durationMs: options.durationMs, valueBytes: options.valueBytes, mix });
   clearTimeout(warmupTimer);
   // Read right after the loop: the drain of in-flight operations adds a little.
   const serverCpuEnd = serversCpu(system.servers);
   const benchCpu = process.cpuUsage(benchCpuStart);
+  const frames = system.requestFrames.count - framesStart;
   const seconds = options.durationMs / 1000;
   const serverCpuPercent = serverCpuStart === undefined || serverCpuEnd === undefined ? undefined : (100 * (serverCpuEnd - serverCpuStart)) / seconds;
   const benchCpuPercent = (100 * (benchCpu.user + benchCpu.system)) / 1e6 / seconds;
-  return { system: system.name, durability: system.durability, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent };
+  const requestFramesPerOp = result.operations === 0 ? undefined : frames / result.operations;
+  return { system: system.name, durability: system.durability, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent, requestFramesPerOp };
 }
 
 function serversCpu(servers: readonly ServerProcess[]): number | undefined {
