@@ -38,7 +38,9 @@ export class DiskStorage implements Storage {
 
   recover(): RecoveredWal {
     if (this.state !== 'new') throw new Error(`recover: storage in ${this.directory} is already ${this.state}`);
-    fs.mkdirSync(this.directory, { recursive: true });
+    const firstCreated = fs.mkdirSync(this.directory, { recursive: true });
+    // A new directory survives a crash only once its parent's entry for it is durable.
+    if (firstCreated !== undefined) this.fsyncDirectory(path.dirname(firstCreated));
     this.removeTemporaryFiles();
     this.liveSegments = this.listSegments();
     if (this.liveSegments.length === 0) this.createSegment(1);
@@ -191,9 +193,9 @@ export class DiskStorage implements Storage {
     }
   }
 
-  private fsyncDirectory(): void {
+  private fsyncDirectory(directory = this.directory): void {
     if (!this.fsyncEnabled) return;
-    const fd = fs.openSync(this.directory, 'r');
+    const fd = fs.openSync(directory, 'r');
     try {
       fs.fsyncSync(fd);
     } finally {
