@@ -39,6 +39,19 @@ interface System {
   durability: string;
   /** REQUEST frames the clients handed to the transport so far (retransmissions included). */
   readonly requestFrames: { count: number };
+  /** Batches executed so far (replica 0's last executed sequence number), where there are batches. */
+  readonly batches?: () => Promise<number | undefined>;
+}
+
+/** lastExecuted from a replica's /status, or undefined if it does not answer. */
+async function lastExecutedOf(host: string, metricsPort: number): Promise<number | undefined> {
+  try {
+    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${metricsPort}/status`, { signal: AbortSignal.timeout(5000) });
+    const status = (await response.json()) as { lastExecuted?: unknown };
+    return typeof status.lastExecuted === 'number' ? status.lastExecuted : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -87,7 +100,14 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
 
     const systems: System[] = [
       { name: 'unreplicated', servers: [server], clients: baseClients.map((client) => (operation) => client.execute(operation)), durability: durabilityOf(readyLines[0]!), requestFrames: { count: 0 } },
-      { name: `PBFT n=${options.n}`, servers: replicas, clients: pbftClients.map((client) => pbftExecute(client)), durability: durabilityOf(readyLines[1]!), requestFrames: { count: 0 } },
+      {
+        name: `PBFT n=${options.n}`,
+        servers: replicas,
+        clients: pbftClients.map((client) => pbftExecute(client)),
+        durability: durabilityOf(readyLines[1]!),
+        requestFrames: { count: 0 },
+        batches: () => lastExecutedOf(pbft.config.replicas[0]!.host, pbft.config.replicas[0]!.metricsPort),
+      },
     ];
     for (const client of baseClients) countSends(client.network, systems[0]!.requestFrames);
     for (const client of pbftClients) countSends(client.network, systems[1]!.requestFrames);
@@ -133,10 +153,12 @@ async function measure(system: System, clients: number, mix: Mix, options: TcpBe
   let serverCpuStart: number | undefined;
   let benchCpuStart = process.cpuUsage();
   let framesStart = system.requestFrames.count;
+  let batchesStart: Promise<number | undefined> = Promise.resolve(undefined);
   const warmupTimer = setTimeout(() => {
     serverCpuStart = serversCpu(system.servers);
     benchCpuStart = process.cpuUsage();
     framesStart = system.requestFrames.count;
+    batchesStart = system.batches?.() ?? Promise.resolve(undefined);
   }, options.warmupMs);
   const result = await runClosedLoop(system.clients.slice(0, clients), { warmupMs: options.warmupMs, durationMs: options.durationMs, valueBytes: options.valueBytes, mix });
   clearTimeout(warmupTimer);
@@ -144,11 +166,14 @@ async function measure(system: System, clients: number, mix: Mix, options: TcpBe
   const serverCpuEnd = serversCpu(system.servers);
   const benchCpu = process.cpuUsage(benchCpuStart);
   const frames = system.requestFrames.count - framesStart;
+  const [batchesFrom, batchesTo] = await Promise.all([batchesStart, system.batches?.()]);
+  const batches = batchesFrom === undefined || batchesTo === undefined ? undefined : batchesTo - batchesFrom;
+  const opsPerBatch = batches === undefined || batches === 0 ? undefined : result.operations / batches;
   const seconds = options.durationMs / 1000;
   const serverCpuPercent = serverCpuStart === undefined || serverCpuEnd === undefined ? undefined : (100 * (serverCpuEnd - serverCpuStart)) / seconds;
   const benchCpuPercent = (100 * (benchCpu.user + benchCpu.system)) / 1e6 / seconds;
   const requestFramesPerOp = result.operations === 0 ? undefined : frames / result.operations;
-  return { system: system.name, durability: system.durability, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent, requestFramesPerOp };
+  return { system: system.name, durability: system.durability, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent, requestFramesPerOp, opsPerBatch };
 }
 
 function serversCpu(servers: readonly ServerProcess[]): number | undefined {
