@@ -200,4 +200,43 @@ describe('restart without memory: the estimate rests on 2f+1 fresh signed replie
     pump.advance(pump.nowMs + T / 2, 50);
     expect(pump.replica(0).lastExecuted).toBe(before);
   });
+
+  it('a recovering replica that changed view without voting, and lost the NEW-VIEW, gets it from the primary in answer to its RECOVERY-QUERY', () => {
+    const pump = new Pump();
+    let t = 0;
+    const request = () => {
+      const signed = pump.signRequest(0, ++t);
+      for (let id = 0; id < 4; id++) pump.request(signed, id);
+      pump.run();
+    };
+    request();
+    pump.advance(500, 50);
+    const restarted = restart(pump, 3);
+    pump.advance(pump.nowMs + 500, 50);
+    expect(restarted.recoveryEstimate).toBe(0);
+
+    // The primary's PRE-PREPAREs are lost, so the backups change view; the NEW-VIEW
+    // broadcast for view 1 never reaches replica 3, which sent no VIEW-CHANGE of its own.
+    let newViewBroadcastLost = false;
+    pump.fate = ({ signed, to, from }) => {
+      if (signed.message.type === 'pre-prepare' && signed.message.view === 0) return 'lose';
+      if (signed.message.type === 'new-view' && to === 3 && from.id === 1 && !newViewBroadcastLost) {
+        newViewBroadcastLost = true;
+        return 'lose';
+      }
+      return 'deliver';
+    };
+    const since = pump.sent.length;
+    request();
+    pump.advance(pump.nowMs + 3 * T, 50);
+    expect(newViewBroadcastLost).toBe(true);
+    expect(pump.broadcastsBy(3, 'view-change')).toEqual([]);
+    // Replica 1 answered a RECOVERY-QUERY with its NEW-VIEW, sent to replica 3 alone.
+    const answers = pump.sent.slice(since).filter(({ from, output }) => from === 1 && output.kind === 'send' && output.to.id === 3 && output.signed.message.type === 'new-view');
+    expect(answers.length).toBeGreaterThanOrEqual(1);
+    expect([restarted.view, restarted.active]).toEqual([1, true]);
+    // Active in view 1 > E = 0: it votes again, and executes what the others did.
+    expect(pump.timed('voting-resumed').map(({ replica, event }) => [replica, event.view])).toEqual([[3, 1]]);
+    expect(restarted.lastExecuted).toBe(pump.replica(1).lastExecuted);
+  });
 });
