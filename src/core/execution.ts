@@ -1,0 +1,81 @@
+// Execution (OSDI'99 §4.1, §4.2): committed batches run strictly in sequence order,
+// each request at most once (the client table), and every executed request is answered.
+// Execution also drives the view-change timer (§4.4, §4.5.2) and checkpoints (§4.3).
+import { takeCheckpoint } from './checkpointing.ts';
+import { executedOperation, hasFlaw } from './flaws.ts';
+import type { PrePrepare, Reply, Signed, SignedRequest } from './messages.ts';
+import { tryPropose } from './normal-case.ts';
+import type { OperationResult } from './operations.ts';
+import type { Execution } from './replica-io.ts';
+import type { Replica } from './replica.ts';
+
+/** Executes committed batches strictly in sequence order. */
+export function executeReady(replica: Replica, nowMs: number): void {
+  let executedAny = false;
+  for (let next = nextCommitted(replica); next !== undefined; next = nextCommitted(replica)) {
+    execute(replica, next);
+    executedAny = true;
+    replica.lastExecuted = next.message.seq;
+    replica.certified.delete(next.message.seq);
+    if (next.message.seq % replica.config.checkpointInterval === 0) takeCheckpoint(replica, next.message.seq, nowMs);
+  }
+  if (executedAny) afterExecution(replica, nowMs);
+  if (replica.isPrimary && replica.active) tryPropose(replica, nowMs);
+}
+
+/** The batch at lastExecuted+1, if committed here or proven committed by a certificate. */
+function nextCommitted(replica: Replica): Signed<PrePrepare> | undefined {
+  if (replica.stateSuspectAt !== undefined) return undefined;
+  const seq = replica.lastExecuted + 1;
+  const entry = replica.log.get(seq);
+  if (entry?.committed === true) return entry.prePrepare;
+  return replica.certified.get(seq);
+}
+
+function execute(replica: Replica, prePrepare: Signed<PrePrepare>): void {
+  const { view, seq, digest, batch } = prePrepare.message;
+  const executions: Execution[] = [];
+  for (const request of batch) executions.push({ request, result: executeRequest(replica, request, view) });
+  replica.emit({ type: 'executed', view, seq, digest, executions });
+}
+
+/**
+ * §4.4: the timer stops when no request is waiting and restarts while others still
+ * wait; §4.5.2: executing a request in a new view resets the timeout to T.
+ */
+function afterExecution(replica: Replica, nowMs: number): void {
+  replica.timer.noteExecuted();
+  if (!replica.active) return;
+  // §4.4: the timer runs for one request. Progress on others must not reset it, or a
+  // primary that leaves out one client's requests is never suspected while others run.
+  const timed = replica.timer.timedRequest;
+  if (timed !== undefined && replica.timer.deadlineMs !== undefined && replica.waiting.get(timed.client)?.timestamp === timed.timestamp) return;
+  restartRequestTimer(replica, nowMs);
+}
+
+/** (Re)starts the timer for a waiting request, or stops it if none waits (§4.4). */
+export function restartRequestTimer(replica: Replica, nowMs: number): void {
+  const next = replica.isPrimary ? undefined : replica.waiting.entries().next().value;
+  replica.timer.start(nowMs, next === undefined ? undefined : { client: next[0], timestamp: next[1].timestamp });
+}
+
+/**
+ * Exactly-once: a request whose t is not above the client's last executed t is
+ * skipped and uses no version, even if it was ordered twice (§4.1).
+ */
+function executeRequest(replica: Replica, request: SignedRequest, view: number): OperationResult | undefined {
+  const { client, timestamp, operation } = request.message;
+  const record = replica.clients.get(client);
+  if ((replica.ordered.get(client) ?? Infinity) <= timestamp) replica.ordered.delete(client);
+  if ((replica.waiting.get(client)?.timestamp ?? Infinity) <= timestamp) replica.waiting.delete(client);
+  if (record !== undefined && timestamp <= record.timestamp && !hasFlaw(replica.config, 'no-client-table-check')) return undefined;
+  const result = replica.store.execute(executedOperation(replica.config, operation));
+  const reply = signReply(replica, client, timestamp, result, view);
+  replica.clients.set(client, { timestamp, result, reply });
+  replica.send({ kind: 'client', id: client }, reply);
+  return result;
+}
+
+export function signReply(replica: Replica, client: number, timestamp: number, result: OperationResult, view = replica.view): Signed<Reply> {
+  return replica.sign<Reply>({ type: 'reply', view, timestamp, client, replica: replica.id, result });
+}

@@ -1,0 +1,67 @@
+// Starting a view change (OSDI'99 §4.4, §4.5.2): a backup whose timer fired, or that
+// sees f+1 replicas ask for a higher view, multicasts VIEW-CHANGE ⟨v+1, n, C, P, i⟩; once
+// 2f+1 want the view, its primary sends NEW-VIEW (new-view-entry.ts).
+import type { Signed, ViewChange } from './messages.ts';
+import { sendNewView } from './new-view-entry.ts';
+import { mayVote } from './recovery.ts';
+import type { Replica } from './replica.ts';
+import { resendNewView } from './retransmission.ts';
+
+/** Moves to `newView`, stops normal-case work and multicasts VIEW-CHANGE ⟨v+1, n, C, P, i⟩. */
+export function startViewChange(replica: Replica, newView: number, reason: 'timeout' | 'joined' | 'bad-new-view', nowMs: number): void {
+  if (newView <= replica.view && !replica.active) return;
+  replica.view = newView;
+  replica.active = false;
+  replica.timer.viewChangeStarted();
+  replica.pending.clear();
+  replica.ordered.clear();
+  const stable = replica.checkpoints.stable;
+  const prepared = replica.certificates.within(stable.seq, stable.seq + replica.config.logWindow);
+  replica.emit({ type: 'view-change', view: newView, reason, prepared: prepared.map(({ prePrepare }) => prePrepare.message.seq) });
+  if (!mayVote(replica) || !replica.restartGuard.mayAskFor(newView)) {
+    // Without memory of its earlier votes it only moves along, waiting for a NEW-VIEW.
+    replica.ownViewChange = undefined;
+    return;
+  }
+  const viewChange = replica.sign<ViewChange>({ type: 'view-change', newView, stableSeq: stable.seq, checkpointProof: stable.proof, prepared, replica: replica.id });
+  replica.ownViewChange = viewChange;
+  replica.viewChanges.record(viewChange);
+  replica.viewChangeResendAtMs = nowMs + replica.config.viewChangeResendMs;
+  replica.broadcast(viewChange);
+  afterViewChangeVote(replica, nowMs);
+}
+
+export function onViewChange(replica: Replica, signed: Signed<ViewChange>, nowMs: number): void {
+  const { replica: sender, newView } = signed.message;
+  // A VIEW-CHANGE for the view we are active in: the sender missed the NEW-VIEW. Only
+  // the primary can help, by resending it; answering with our own VIEW-CHANGE would make
+  // two active replicas answer each other forever.
+  if (newView === replica.view && replica.active) {
+    replica.viewChanges.record(signed);
+    if (replica.isPrimary) resendNewView(replica, { kind: 'replica', id: sender }, nowMs);
+    return;
+  }
+  if (!replica.viewChanges.record(signed)) return;
+  if (joinIfSuspected(replica, nowMs)) return;
+  if (newView === replica.view) afterViewChangeVote(replica, nowMs);
+}
+
+/**
+ * §4.5.2: f+1 replicas asking for views above ours include a correct one, so join
+ * them, at the smallest view of such a set. Fewer cannot force a view change.
+ */
+function joinIfSuspected(replica: Replica, nowMs: number): boolean {
+  const target = replica.viewChanges.joinTarget(replica.view, replica.id, replica.quorums.weak);
+  if (target === undefined) return false;
+  startViewChange(replica, target, 'joined', nowMs);
+  return true;
+}
+
+/** §4.5.2: the timer starts once 2f+1 want this view; the new primary then sends NEW-VIEW. */
+function afterViewChangeVote(replica: Replica, nowMs: number): void {
+  if (replica.active) return;
+  const votes = replica.viewChanges.forView(replica.view);
+  if (votes.length < replica.quorums.strong) return;
+  replica.timer.startIfStopped(nowMs);
+  if (replica.isPrimary && mayVote(replica) && replica.restartGuard.mayAskFor(replica.view)) sendNewView(replica, votes.slice(0, replica.quorums.strong), nowMs);
+}
