@@ -10,6 +10,7 @@ import { DEFAULT_PARAMETERS, type ReplicaConfig } from '../../src/core/config.ts
 import { DecodeError, Writer } from '../../src/core/bytes.ts';
 import { decodeMessage, encodeSigned } from '../../src/core/encoding.ts';
 import type { Peer } from '../../src/core/gateway.ts';
+import { REPLY_FRAME_MAX_BYTES } from '../../src/core/client.ts';
 import { CLIENT_FRAME_MAX_BYTES, MAX_FRAME_DEPTH, protocolFrameBounds, replicaFrameMaxBytes, STATE_FRAME_MAX_BYTES } from '../../src/core/limits.ts';
 import type { SignedRequest, StateTransfer } from '../../src/core/messages.ts';
 import { Replica, type ReplicaOutput } from '../../src/core/replica.ts';
@@ -156,7 +157,12 @@ describe('nesting depth (MAX_FRAME_DEPTH)', () => {
     const world = buildWorld('normal', 'bytes-client');
     const client = world.makeClient(0);
     client.step({ kind: 'submit', operation: { type: 'get', key: 'a' }, nowMs: 0 });
-    const outputs = client.step({ kind: 'receive', from: fromReplica(1), frame: bomb, nowMs: 0 });
-    expect(outputs.flatMap((output) => (output.kind === 'drop' ? [output.reason] : []))).toEqual(['malformed']);
+    const reasons = (frame: Uint8Array) => client.step({ kind: 'receive', from: fromReplica(1), frame, nowMs: 0 }).flatMap((output) => (output.kind === 'drop' ? [output.reason] : []));
+    // The client refuses anything larger than a REPLY can be before decoding it; a bomb
+    // small enough to pass that check still meets the depth limit.
+    expect(reasons(bomb)).toEqual([bomb.length > REPLY_FRAME_MAX_BYTES ? 'frame-too-large' : 'malformed']);
+    const small = nestedBomb(level, 100, checkpoint);
+    expect(small.length).toBeLessThanOrEqual(REPLY_FRAME_MAX_BYTES);
+    expect(reasons(small)).toEqual(['malformed']);
   });
 });
