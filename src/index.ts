@@ -18,4 +18,3 @@ export { PROFILES, lockseqWorkloadOf, type ProfileName } from './sim/profiles.ts
 // Writing an adversary in TypeScript against the installed package (adversaries/README.md).
 export { defineAdversary, mapSends, peersOf, sendToReplica } from './adversary/adversary.ts';
 export type { AdversaryApi, AdversaryDefinition, AdversaryInstance, AdversaryOutput } from './adversary/adversary.ts';
-export { connect, ConnectedClient, loadClusterConfig, readKeyFile, type ConnectOptions, type ClusterConfig } from './deploy/connect.ts';

@@ -41,11 +41,12 @@ function mustRun(command: string, args: readonly string[], cwd: string): Ran {
 
 const USE_MJS = `
 import { createPancydb, runSeed, DEFAULT_NETWORK, lockseqWorkloadOf } from 'pancydb-bft';
+import { connect, loadClusterConfig } from 'pancydb-bft/deploy';
 const db = createPancydb();
 const put = db.execute({ type: 'put', key: 'a', value: 'x' });
 const digest = Buffer.from(db.digest()).toString('hex');
 const { report } = runSeed({ seed: 1, n: 4, durationMs: 1000, workload: lockseqWorkloadOf('ci', 2), network: DEFAULT_NETWORK });
-console.log(JSON.stringify({ put, digest, violations: report.violations.length, committed: report.committed }));
+console.log(JSON.stringify({ put, digest, violations: report.violations.length, committed: report.committed, deploy: typeof connect + ' ' + typeof loadClusterConfig }));
 `;
 
 const USE_TS = `
@@ -116,7 +117,8 @@ describe('the installed package: npm pack, then npm install into a fresh directo
 
   it('plain node imports it from an .mjs file: execute and digest agree with the sources, one tiny seed runs clean', () => {
     writeFileSync(join(directory, 'use.mjs'), USE_MJS);
-    const out = JSON.parse(mustRun(process.execPath, ['use.mjs'], directory).stdout) as { put: unknown; digest: string; violations: number; committed: number };
+    const out = JSON.parse(mustRun(process.execPath, ['use.mjs'], directory).stdout) as { put: unknown; digest: string; violations: number; committed: number; deploy: string };
+    expect(out.deploy).toBe('function function');
     const reference = createPancydb();
     expect(out.put).toEqual(reference.execute({ type: 'put', key: 'a', value: 'x' }));
     expect(out.digest).toBe(toHex(reference.digest()));
