@@ -56,7 +56,7 @@ export async function runClientCommand(args: readonly string[], output: Output):
   let timer: NodeJS.Timeout | undefined;
   try {
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutS * 1000)));
-    const result = await Promise.race([submit(client, operation), timedOut]);
+    const result = await Promise.race([client.execute(operation), timedOut]);
     if (result === 'timeout') {
       output.err(`pancydb client: no answer from f+1 replicas within ${timeoutS} s; the outcome is unknown (connected to replicas [${client.network.connectedReplicas().join(', ')}])`);
       return 3;
@@ -66,19 +66,6 @@ export async function runClientCommand(args: readonly string[], output: Output):
   } finally {
     clearTimeout(timer);
     client.close();
-  }
-}
-
-function submit(client: ReturnType<typeof connect>, operation: Operation): Promise<OperationResult> {
-  switch (operation.type) {
-    case 'get':
-      return client.get(operation.key);
-    case 'put':
-      return client.put(operation.key, operation.value, operation.versionMatch);
-    case 'cas':
-      return client.cas(operation.key, operation.expected, operation.desired, operation.versionMatch);
-    case 'remove':
-      return client.remove(operation.key, operation.versionMatch);
   }
 }
 

@@ -70,6 +70,14 @@ export class PancydbClient {
     this.waiting.length = 0;
   }
 
+  /**
+   * Any operation, as Pancydb.execute takes it: what get, put, cas and remove call.
+   * @example await client.execute({ type: 'put', key: 'a', value: 'x', versionMatch: 0 })
+   */
+  execute(operation: Operation): Promise<OperationResult> {
+    return this.submit(operation);
+  }
+
   private submit(operation: Operation): Promise<OperationResult> {
     if (this.closed) return Promise.reject(new Error('client closed'));
     // The same check Pancydb.execute makes, before the request is signed and sent.

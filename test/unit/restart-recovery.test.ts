@@ -27,6 +27,16 @@ function votesBy(pump: Pump, id: number, view: number, since: number): Message[]
   });
 }
 
+/** Client 0's next request (t = 1, 2, …), sent to every replica and delivered. */
+function requester(pump: Pump): () => void {
+  let t = 0;
+  return () => {
+    const signed = pump.signRequest(0, ++t);
+    for (let id = 0; id < pump.n; id++) pump.request(signed, id);
+    pump.run();
+  };
+}
+
 function executedAt(pump: Pump, id: number, seq: number): string[] {
   return pump.eventsOf(id, 'executed').filter((event) => event.seq === seq).map((event) => Buffer.from(event.digest).toString('hex'));
 }
@@ -142,12 +152,7 @@ describe('restart without memory: the estimate rests on 2f+1 fresh signed replie
 
   it('in a healthy cluster that never changes views, it votes again once its stable checkpoint passes S+2L, so a later backup crash (one fault) is survived', () => {
     const pump = new Pump({ parameters: { checkpointInterval: 4, logWindow: 8, maxBatch: 1, maxInflightBatches: 4 } });
-    let t = 0;
-    const request = () => {
-      const signed = pump.signRequest(0, ++t);
-      for (let id = 0; id < 4; id++) pump.request(signed, id);
-      pump.run();
-    };
+    const request = requester(pump);
     for (let i = 0; i < 6; i++) request();
     pump.advance(500, 50);
     expect(pump.replicas.map((replica) => replica.lowWatermark)).toEqual([4, 4, 4, 4]);
@@ -178,12 +183,7 @@ describe('restart without memory: the estimate rests on 2f+1 fresh signed replie
 
   it('without the checkpoint rule (control): the same backup crash stops the cluster, since the restarted replica still may not vote', () => {
     const pump = new Pump({ parameters: { checkpointInterval: 4, logWindow: 8, maxBatch: 1, maxInflightBatches: 4 } });
-    let t = 0;
-    const request = () => {
-      const signed = pump.signRequest(0, ++t);
-      for (let id = 0; id < 4; id++) pump.request(signed, id);
-      pump.run();
-    };
+    const request = requester(pump);
     for (let i = 0; i < 6; i++) request();
     pump.advance(500, 50);
     const restarted = restart(pump, 3);
@@ -203,12 +203,7 @@ describe('restart without memory: the estimate rests on 2f+1 fresh signed replie
 
   it('a recovering replica that changed view without voting, and lost the NEW-VIEW, gets it from the primary in answer to its RECOVERY-QUERY', () => {
     const pump = new Pump();
-    let t = 0;
-    const request = () => {
-      const signed = pump.signRequest(0, ++t);
-      for (let id = 0; id < 4; id++) pump.request(signed, id);
-      pump.run();
-    };
+    const request = requester(pump);
     request();
     pump.advance(500, 50);
     const restarted = restart(pump, 3);

@@ -103,7 +103,7 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
       {
         name: `PBFT n=${options.n}`,
         servers: replicas,
-        clients: pbftClients.map((client) => pbftExecute(client)),
+        clients: pbftClients.map((client): Execute => (operation) => client.execute(operation)),
         durability: durabilityOf(readyLines[1]!),
         requestFrames: { count: 0 },
         batches: () => lastExecutedOf(pbft.config.replicas[0]!.host, pbft.config.replicas[0]!.metricsPort),
@@ -133,20 +133,6 @@ function durabilityOf(readyLine: string): string {
   return /durability (\S+?),?(\s|$)/.exec(readyLine)?.[1] ?? 'unknown';
 }
 
-function pbftExecute(client: ConnectedClient): Execute {
-  return (operation) => {
-    switch (operation.type) {
-      case 'get':
-        return client.get(operation.key);
-      case 'put':
-        return client.put(operation.key, operation.value, operation.versionMatch);
-      case 'cas':
-        return client.cas(operation.key, operation.expected, operation.desired, operation.versionMatch);
-      case 'remove':
-        return client.remove(operation.key, operation.versionMatch);
-    }
-  };
-}
 
 async function measure(system: System, clients: number, mix: Mix, options: TcpBenchOptions): Promise<BenchRow> {
   // CPU is sampled around the measured window only: the warm-up is discarded here too.
