@@ -7,7 +7,7 @@
 //   validity         only client-signed requests execute (§3: clients sign requests)
 //   reply-integrity  a result a client accepted equals what the honest replicas computed (§4.1)
 import { bytesEqual, toHex } from '../core/bytes.ts';
-import { encodeResult } from '../core/encoding.ts';
+import { encodeResult } from '../core/operation-encoding.ts';
 import type { Execution } from '../core/replica.ts';
 import type { OperationResult } from '../core/operations.ts';
 import type { Violation } from './violation.ts';

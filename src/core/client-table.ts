@@ -2,7 +2,7 @@
 // makes execution exactly-once. Execution depends on it, so checkpoints digest it
 // together with the store (§4.3).
 import { Writer } from './bytes.ts';
-import { writeResult } from './encoding.ts';
+import { writeResult } from './operation-encoding.ts';
 import type { ClientEntry, Reply, Signed } from './messages.ts';
 import type { OperationResult } from './operations.ts';
 

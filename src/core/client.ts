@@ -3,7 +3,8 @@
 // validly signed, matching REPLYs for t, and on timeout retransmits to all replicas
 // with bounded exponential backoff. One request is outstanding at a time.
 import { bytesKey } from './bytes.ts';
-import { decodeMessage, encodeResult, encodeSigned } from './encoding.ts';
+import { decodeMessage, encodeSigned } from './encoding.ts';
+import { encodeResult } from './operation-encoding.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import type { Peer } from './gateway.ts';
 import type { Reply, Request, Signed, SignedRequest } from './messages.ts';

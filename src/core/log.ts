@@ -83,7 +83,9 @@ export class MessageLog {
 
   /** Entries whose batch is still being fetched, in sequence order. */
   awaitingBatches(): LogEntry[] {
-    return this.ordered().filter((entry) => entry.awaited !== undefined && entry.prePrepare === undefined);
+    // Asked every tick: filter first, so the usual empty answer costs no sort of the log.
+    const awaiting = [...this.entries.values()].filter((entry) => entry.awaited !== undefined && entry.prePrepare === undefined);
+    return awaiting.length < 2 ? awaiting : awaiting.sort((a, b) => a.seq - b.seq);
   }
 
   /** Bytes of the frames the log holds (for the memory-bound checker). */
