@@ -8,12 +8,12 @@
 // checkers' verdict. It observes the run only: nothing here steers the protocol.
 import type { Property } from '../check/violation.ts';
 import { DEFAULT_PARAMETERS } from '../core/config.ts';
-import type { Peer } from '../core/gateway.ts';
 import { primaryOf, quorumsFor, type Quorums } from '../core/quorum.ts';
 import { DEFAULT_NETWORK, type NetworkOptions } from '../sim/network.ts';
 import { lockseqWorkloadOf } from '../sim/profiles.ts';
 import { runSeed, type SeedReport } from '../sim/run.ts';
-import { formatTime } from '../sim/trace.ts';
+import { field, Trace, type EnterViewLine, type MessageLine, type ViewChangeLine } from './demo-trace.ts';
+import { countRanges, describeFields, describePrepared, earliest, firstPerSender, groupBy, operationOf, peerText, plural, replicaNames, resultOf, seconds } from './demo-words.ts';
 import type { Output } from './sim.ts';
 
 export const DEMO_HELP = `Usage: pancydb demo [options]
@@ -110,7 +110,7 @@ function parseDemoArgs(args: readonly string[]): DemoArgs {
 }
 
 function runScenario(seed: number): { trace: Trace; report: SeedReport } {
-  const trace = new Trace();
+  const trace = new Trace(TRANSIT_MS);
   const { report } = runSeed({
     seed,
     n: REPLICAS,
@@ -123,142 +123,6 @@ function runScenario(seed: number): { trace: Trace; report: SeedReport } {
     liveness: { liveAfterMs: 0, completeWithinMs: LIVENESS_BOUND_MS },
   });
   return { trace, report };
-}
-
-// --- the trace, parsed ---------------------------------------------------------------------
-// The driver's `-V` lines have stable shapes: "T FROM->TO MESSAGE … [LOST (why)]",
-// "T ID EXECUTE v= n= d= requests=", "T ID START-VIEW-CHANGE v= (why) P=[…]",
-// "T ID ENTER-VIEW v= min-s= max-s= nulls=", "T ID STABLE-CHECKPOINT n= d=",
-// "T ID STATE-TRANSFER n= from R", "T cN ACCEPT t= op -> result". Other lines are not narrated.
-
-interface MessageLine {
-  /** When it was delivered, or, if lost, when it was sent. */
-  readonly atMs: number;
-  readonly sentAtMs: number;
-  readonly from: Peer;
-  readonly to: Peer;
-  /** PRE-PREPARE, PREPARE, VIEW-CHANGE, … as describeMessage prints it. */
-  readonly type: string;
-  /** The rest of describeMessage's text: "v=0 n=3 d=ab12cd …". */
-  readonly text: string;
-  readonly lost: string | undefined;
-}
-
-interface ReplicaLine {
-  readonly atMs: number;
-  readonly replica: number;
-}
-
-interface ExecuteLine extends ReplicaLine { readonly view: number; readonly seq: number }
-interface ViewChangeLine extends ReplicaLine { readonly view: number; readonly reason: string }
-interface EnterViewLine extends ReplicaLine { readonly view: number; readonly minS: number; readonly maxS: number; readonly nulls: number }
-interface CheckpointLine extends ReplicaLine { readonly seq: number }
-interface StateTransferLine extends ReplicaLine { readonly seq: number; readonly source: number }
-interface AcceptLine { readonly atMs: number; readonly client: number; readonly timestamp: number; readonly text: string }
-
-const TIME = String.raw`(\d+\.\d{3})`;
-const MESSAGE_PATTERN = new RegExp(`^${TIME} (c?\\d+)->(c?\\d+) ([A-Z-]+)(.*)$`);
-const EXECUTE_PATTERN = new RegExp(`^${TIME} (\\d+) EXECUTE v=(\\d+) n=(\\d+) `);
-const VIEW_CHANGE_PATTERN = new RegExp(`^${TIME} (\\d+) START-VIEW-CHANGE v=(\\d+) \\(([\\w-]+)\\)`);
-const ENTER_VIEW_PATTERN = new RegExp(`^${TIME} (\\d+) ENTER-VIEW v=(\\d+) min-s=(\\d+) max-s=(\\d+) nulls=(\\d+)$`);
-const CHECKPOINT_PATTERN = new RegExp(`^${TIME} (\\d+) STABLE-CHECKPOINT n=(\\d+)`);
-const STATE_TRANSFER_PATTERN = new RegExp(`^${TIME} (\\d+) STATE-TRANSFER n=(\\d+) from (\\d+)$`);
-const ACCEPT_PATTERN = new RegExp(`^${TIME} c(\\d+) ACCEPT t=(\\d+) (.*)$`);
-const LOST_SUFFIX = / LOST \(([a-z]+)\)$/;
-
-function milliseconds(seconds: string): number {
-  return Math.round(Number(seconds) * 1000);
-}
-
-function peerOf(name: string): Peer {
-  return name.startsWith('c') ? { kind: 'client', id: Number(name.slice(1)) } : { kind: 'replica', id: Number(name) };
-}
-
-/** A numeric field "name=123" of a message's text. */
-function field(text: string, name: string): number | undefined {
-  const match = new RegExp(`(?:^| )${name}=(\\d+)`).exec(text);
-  return match === null ? undefined : Number(match[1]);
-}
-
-class Trace {
-  readonly messages: MessageLine[] = [];
-  readonly executions: ExecuteLine[] = [];
-  readonly viewChanges: ViewChangeLine[] = [];
-  readonly enteredViews: EnterViewLine[] = [];
-  readonly checkpoints: CheckpointLine[] = [];
-  readonly stateTransfers: StateTransferLine[] = [];
-  readonly accepts: AcceptLine[] = [];
-
-  add(line: string): void {
-    let match: RegExpExecArray | null;
-    if ((match = MESSAGE_PATTERN.exec(line)) !== null) return this.addMessage(match);
-    if ((match = EXECUTE_PATTERN.exec(line)) !== null) {
-      this.executions.push({ atMs: milliseconds(match[1]!), replica: Number(match[2]), view: Number(match[3]), seq: Number(match[4]) });
-    } else if ((match = VIEW_CHANGE_PATTERN.exec(line)) !== null) {
-      this.viewChanges.push({ atMs: milliseconds(match[1]!), replica: Number(match[2]), view: Number(match[3]), reason: match[4]! });
-    } else if ((match = ENTER_VIEW_PATTERN.exec(line)) !== null) {
-      const [replica, view, minS, maxS, nulls] = match.slice(2, 7).map(Number);
-      this.enteredViews.push({ atMs: milliseconds(match[1]!), replica: replica!, view: view!, minS: minS!, maxS: maxS!, nulls: nulls! });
-    } else if ((match = CHECKPOINT_PATTERN.exec(line)) !== null) {
-      this.checkpoints.push({ atMs: milliseconds(match[1]!), replica: Number(match[2]), seq: Number(match[3]) });
-    } else if ((match = STATE_TRANSFER_PATTERN.exec(line)) !== null) {
-      this.stateTransfers.push({ atMs: milliseconds(match[1]!), replica: Number(match[2]), seq: Number(match[3]), source: Number(match[4]) });
-    } else if ((match = ACCEPT_PATTERN.exec(line)) !== null) {
-      this.accepts.push({ atMs: milliseconds(match[1]!), client: Number(match[2]), timestamp: Number(match[3]), text: match[4]! });
-    }
-  }
-
-  private addMessage(match: RegExpExecArray): void {
-    const atMs = milliseconds(match[1]!);
-    const rest = match[5]!;
-    const lost = LOST_SUFFIX.exec(rest);
-    this.messages.push({
-      atMs,
-      sentAtMs: lost === null ? atMs - TRANSIT_MS : atMs,
-      from: peerOf(match[2]!),
-      to: peerOf(match[3]!),
-      type: match[4]!,
-      text: (lost === null ? rest : rest.slice(0, lost.index)).trim(),
-      lost: lost?.[1],
-    });
-  }
-}
-
-// --- words -------------------------------------------------------------------------------------
-
-function replicaNames(ids: Iterable<number>): string {
-  const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  return sorted.length === 1 ? `replica ${sorted[0]}` : `replicas ${sorted.join(', ')}`;
-}
-
-function peerText(peer: Peer): string {
-  return peer.kind === 'client' ? `c${peer.id}` : `replica ${peer.id}`;
-}
-
-/** "1..5@v0 7@v1" (describeRanges) as "n=1..5 in view 0, n=7 in view 1". */
-function describePrepared(ranges: string): string {
-  if (ranges.trim() === '') return 'nothing prepared above h';
-  return ranges
-    .trim()
-    .split(' ')
-    .map((part) => {
-      const [seqs, view] = part.split('@v');
-      return `n=${seqs} prepared in view ${view}`;
-    })
-    .join(', ');
-}
-
-function countRanges(ranges: string): number {
-  let total = 0;
-  for (const part of ranges.trim().split(' ').filter((text) => text !== '')) {
-    const [from, to] = part.split('@')[0]!.split('..').map(Number);
-    total += to === undefined ? 1 : to - from! + 1;
-  }
-  return total;
-}
-
-function seconds(ms: number): string {
-  return `${formatTime(ms)}s`;
 }
 
 // --- the story -----------------------------------------------------------------------------------
@@ -620,46 +484,4 @@ class Story {
     for (const e of this.trace.executions) if (e.replica === id && e.atMs < beforeMs) last = Math.max(last, e.seq);
     return last;
   }
-}
-
-/** The first copy each sender sent of the messages that match, in sender order. */
-function firstPerSender(messages: readonly MessageLine[], matches: (m: MessageLine) => boolean): MessageLine[] {
-  const first = new Map<number, MessageLine>();
-  for (const m of messages) if (m.from.kind === 'replica' && matches(m) && !first.has(m.from.id)) first.set(m.from.id, m);
-  return [...first.values()].sort((a, b) => a.from.id - b.from.id);
-}
-
-function earliest(messages: readonly MessageLine[]): number {
-  return Math.min(...messages.map((m) => m.sentAtMs));
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => number): Map<number, T[]> {
-  const groups = new Map<number, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item)) ?? [];
-    group.push(item);
-    groups.set(key(item), group);
-  }
-  return groups;
-}
-
-function plural(count: number, noun: string, nouns = `${noun}s`): string {
-  return `${count} ${count === 1 ? noun : nouns}`;
-}
-
-/** "c=1 t=2 put k=v" (a REQUEST's text) without client and timestamp: the operation. */
-function operationOf(text: string): string {
-  return text.replace(/^c=\d+ t=\d+ /, '');
-}
-
-/** "v=0 c=1 t=2 ok ver=3" (a REPLY's text) without view, client and timestamp: the result. */
-function resultOf(text: string): string {
-  return text.replace(/^v=\d+ c=\d+ t=\d+ /, '');
-}
-
-/** "v=0 n=58 d=b78127 batch=1" as "view 0, n=58": what a newcomer needs of a message. */
-function describeFields(text: string): string {
-  const view = field(text, 'v');
-  const seq = field(text, 'n');
-  return [view === undefined ? undefined : `view ${view}`, seq === undefined ? undefined : `n=${seq}`].filter((part) => part !== undefined).join(', ');
 }
