@@ -24,9 +24,10 @@ export interface HostContext {
   readonly shared: Map<string, unknown>;
   readonly rng: Rng;
   readonly note: (line: string) => void;
-  /** Set when the replica comes back from a crash: a new incarnation with no memory. */
-  readonly restarted?: boolean;
-  /** With `restarted`: the new incarnation's RECOVERY-QUERY nonce (src/core/restart-guard.ts). */
+  /**
+   * Set when the replica comes back from a crash, a new incarnation with no memory: its
+   * RECOVERY-QUERY nonce (src/core/restart-guard.ts).
+   */
   readonly recoveryNonce?: Uint8Array;
   /**
    * Where the adversary's clock starts, in the driver's time (default 0). Simulated time
@@ -73,7 +74,7 @@ export class HostedAdversary {
 
   constructor(spec: FaultySpec, context: HostContext) {
     const { config } = context;
-    this.replica = new Replica(config, context.restarted === true && context.recoveryNonce !== undefined ? { restarted: true, recoveryNonce: context.recoveryNonce } : {});
+    this.replica = new Replica(config, context.recoveryNonce === undefined ? {} : { restarted: true, recoveryNonce: context.recoveryNonce });
     const host = this;
     const originMs = context.clockOriginMs ?? 0;
     /** An input in the adversary's time, as the honest replica inside must see it: in the driver's time. */
@@ -102,7 +103,7 @@ export class HostedAdversary {
       batchDigest,
       prePrepare: (view, seq, batch) => sign<PrePrepare>({ type: 'pre-prepare', view, seq, digest: batchDigest(batch), replica: config.id, batch }),
       prePrepareHeader: (view, seq, digest) => headerOf(sign<PrePrepare>({ type: 'pre-prepare', view, seq, digest, replica: config.id, batch: [] })),
-      feed: (frame, from) => host.replica.step({ kind: 'receive', from, frame, nowMs: host.nowMs + originMs }),
+      feed: (frame, from) => api.step({ kind: 'receive', from, frame, nowMs: host.nowMs }),
       get lowWatermark() {
         return host.replica.lowWatermark;
       },

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { createNativeCrypto } from '../crypto/native.ts';
-import { parseFlags } from '../deploy/args.ts';
+import { parseFlags, wholeFlag } from '../deploy/args.ts';
 import { renderReport, tableLines, tableRow, type BenchRow } from '../deploy/bench/report.ts';
 import { runTcpBench } from '../deploy/bench/tcp-bench.ts';
 import { loadReplica } from '../deploy/load-member.ts';
@@ -54,7 +54,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
     return 0;
   }
   if (values['serve-unreplicated'] !== undefined) return serveUnreplicated(values['serve-unreplicated'], output);
-  const n = wholeBetween('-n', values.n ?? '4', 4, 31);
+  const n = wholeFlag('-n', values.n ?? '4', 4, 31)!;
   if ((n - 1) % 3 !== 0) throw new UsageError(`-n: must be 3f+1 (4, 7, 10, ...), got ${n}`);
   const settings = {
     n,
@@ -62,7 +62,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
     mixedClients: clientList('--mixed-clients', values['mixed-clients'] ?? '50'),
     warmupMs: seconds('--warmup', values.warmup ?? '3', 0) * 1000,
     durationMs: seconds('--duration', values.duration ?? '10', 0.1) * 1000,
-    valueBytes: wholeBetween('--value-bytes', values['value-bytes'] ?? '100', 1, 60_000),
+    valueBytes: wholeFlag('--value-bytes', values['value-bytes'] ?? '100', 1, 60_000)!,
   };
   if (settings.putClients.length + settings.mixedClients.length === 0) throw new UsageError('--clients, --mixed-clients: no rows to run');
   const out = values.out ?? 'bench/results/tcp-bench.md';
@@ -108,12 +108,6 @@ async function serveUnreplicated(clusterFile: string, output: Output): Promise<n
   return 0;
 }
 
-function wholeBetween(flag: string, value: string, minimum: number, maximum: number): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < minimum || number > maximum) throw new UsageError(`${flag}: must be a whole number ≥ ${minimum} and ≤ ${maximum}, got ${JSON.stringify(value)}`);
-  return number;
-}
-
 function seconds(flag: string, value: string, minimum: number): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < minimum || number > 3600) throw new UsageError(`${flag}: must be a number of seconds ≥ ${minimum} and ≤ 3600, got ${JSON.stringify(value)}`);
@@ -122,5 +116,5 @@ function seconds(flag: string, value: string, minimum: number): number {
 
 function clientList(flag: string, value: string): number[] {
   if (value.trim() === '') return [];
-  return value.split(',').map((part) => wholeBetween(flag, part.trim(), 1, MAX_CLIENTS));
+  return value.split(',').map((part) => wholeFlag(flag, part.trim(), 1, MAX_CLIENTS)!);
 }

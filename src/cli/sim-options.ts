@@ -255,7 +255,6 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
   if (crypto !== 'native' && crypto !== 'noble') throw new UsageError(`--crypto must be native or noble, got ${crypto}`);
   const firstSeed = values.has('-S') ? integer('-S', values.get('-S'), 0, MAX_SAFE) : 1;
   const seedCount = values.has('-R') ? integer('-R', values.get('-R'), 1, MAX_SEEDS) : undefined;
-  checkLastSeed(firstSeed, seedCount ?? 1);
   return {
     scenarioPath,
     firstSeed,

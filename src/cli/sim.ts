@@ -2,8 +2,8 @@
 // command that replays the first failing seed. With --scenario, a header names the
 // scenario, and a scenario that expects a violation passes only if some seed finds one.
 // With --json, stdout holds only the per-seed JSON lines; everything else goes to stderr.
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ADVERSARY_FAULT_TAG, AdversaryFault } from '../adversary/host.ts';
 import type { Property } from '../check/violation.ts';
 import type { SeedReport, SeedRun } from '../sim/run.ts';
@@ -60,8 +60,9 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
 function checkShrinkTarget(path: string): void {
   const directory = dirname(resolve(path));
   if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new UsageError(`--shrink ${path}: no directory ${directory} to write it in`);
+  // Try it, rather than ask access(2): root passes that check on read-only file systems.
   try {
-    accessSync(directory, constants.W_OK);
+    rmdirSync(mkdtempSync(join(directory, '.pancydb-shrink-')));
   } catch {
     throw new UsageError(`--shrink ${path}: cannot write in ${directory}`);
   }

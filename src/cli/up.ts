@@ -19,8 +19,8 @@ export const UP_HELP = `Usage: pancydb up [DIR] [--data DIR]
 Starts every replica of DIR/cluster.json (made by pancydb testnet) as a child process and
 prints where each listens. Ctrl-C or SIGTERM stops them. Without DIR, makes a temporary
 4-replica testnet on 127.0.0.1 first and prints its directory.
-  --data DIR   give replica I the data directory DIR/replica-I (default: the testnet's
-               directory, so a replica restarted by hand with the same --data knows it ran)`;
+  --data DIR   give replica I the data directory DIR/replica-I (default: DIR/data of the
+               testnet, so a replica restarted by hand with the same --data knows it ran)`;
 
 export async function runUpCommand(args: readonly string[], output: Output): Promise<number> {
   const { values, positionals } = parseFlags(args, { data: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);

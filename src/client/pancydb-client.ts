@@ -45,20 +45,20 @@ export class PancydbClient {
 
   /** @example await client.get('a') // { status: 'ok', value: '', version: 0 } */
   get(key: string): Promise<GetResult> {
-    return this.submit({ type: 'get', key }) as Promise<GetResult>;
+    return this.execute({ type: 'get', key }) as Promise<GetResult>;
   }
 
   put(key: string, value: string, versionMatch?: number): Promise<WriteResult> {
-    return this.submit(versionMatch === undefined ? { type: 'put', key, value } : { type: 'put', key, value, versionMatch }) as Promise<WriteResult>;
+    return this.execute(versionMatch === undefined ? { type: 'put', key, value } : { type: 'put', key, value, versionMatch }) as Promise<WriteResult>;
   }
 
   cas(key: string, expected: string, desired: string, versionMatch?: number): Promise<WriteResult> {
     const operation: Operation = versionMatch === undefined ? { type: 'cas', key, expected, desired } : { type: 'cas', key, expected, desired, versionMatch };
-    return this.submit(operation) as Promise<WriteResult>;
+    return this.execute(operation) as Promise<WriteResult>;
   }
 
   remove(key: string, versionMatch?: number): Promise<WriteResult> {
-    return this.submit(versionMatch === undefined ? { type: 'remove', key } : { type: 'remove', key, versionMatch }) as Promise<WriteResult>;
+    return this.execute(versionMatch === undefined ? { type: 'remove', key } : { type: 'remove', key, versionMatch }) as Promise<WriteResult>;
   }
 
   /** Stops retransmitting; calls not yet answered are rejected. */
@@ -75,10 +75,6 @@ export class PancydbClient {
    * @example await client.execute({ type: 'put', key: 'a', value: 'x', versionMatch: 0 })
    */
   execute(operation: Operation): Promise<OperationResult> {
-    return this.submit(operation);
-  }
-
-  private submit(operation: Operation): Promise<OperationResult> {
     if (this.closed) return Promise.reject(new Error('client closed'));
     // The same check Pancydb.execute makes, before the request is signed and sent.
     try {

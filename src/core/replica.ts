@@ -307,6 +307,11 @@ export class Replica implements GatewayContext {
     return this.restartGuard.estimate;
   }
 
+  /** Whether a client request this replica holds (waiting, pending or ordered) has not executed yet. */
+  get holdsUnexecutedRequests(): boolean {
+    return this.waiting.size > 0 || this.pending.size > 0 || this.ordered.size > 0;
+  }
+
   /** Whether this replica is still waiting to vote after a restart (for checkers and tests). */
   get recovering(): boolean {
     return this.restartGuard.recovering;

@@ -6,6 +6,7 @@
 //
 // Every problem is a UsageError naming the file and the field, as the scenario loader does
 // (`cluster.json: replicas.2.port: must be a whole number ≥ 1 and ≤ 65535, got 0`).
+import { toHex } from '../core/bytes.ts';
 import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { UsageError } from '../cli/usage-error.ts';
@@ -48,10 +49,6 @@ const hex32: Expected<string> = {
   phrase: '64 hex digits (32 bytes)',
   accepts: (value): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value),
 };
-
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}
 
 export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));

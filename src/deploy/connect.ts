@@ -7,7 +7,8 @@ import { PancydbClient, type ClientClock } from '../client/pancydb-client.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import { createNativeCrypto } from '../crypto/native.ts';
 import { ClientNetwork } from '../net/client-network.ts';
-import { toHex, type ClusterConfig } from './cluster-config.ts';
+import { toHex } from '../core/bytes.ts';
+import type { ClusterConfig } from './cluster-config.ts';
 
 // What a library user needs beside connect(): reading cluster.json and a client key file.
 export { loadClusterConfig, type ClusterConfig } from './cluster-config.ts';

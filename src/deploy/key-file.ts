@@ -4,7 +4,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../cli/usage-error.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
-import { fromHex, toHex, type ClusterConfig } from './cluster-config.ts';
+import { toHex } from '../core/bytes.ts';
+import { fromHex, type ClusterConfig } from './cluster-config.ts';
 
 export type Role = 'replica' | 'client';
 

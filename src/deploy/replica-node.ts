@@ -153,8 +153,11 @@ export class ReplicaNode {
 
   private receive(from: Peer, frame: Uint8Array): void {
     const nowMs = Date.now();
-    if (from.kind === 'client') this.waitingSinceMs ??= nowMs;
     this.step({ kind: 'receive', from, frame, nowMs });
+    // Stalled means a request the core holds has waited this long; a junk frame or a
+    // retransmission answered from the client table leaves nothing waiting.
+    if (!this.replica.holdsUnexecutedRequests) this.waitingSinceMs = undefined;
+    else this.waitingSinceMs ??= nowMs;
   }
 
   /** One input to the core, or to the adversary around it; then its outputs. */
@@ -209,7 +212,7 @@ export class ReplicaNode {
    * colluders (one process knows of no other faulty replica), its clock starts when the
    * process does, notes are log lines, and there are no twins.
    */
-  private hostAdversary(config: ReplicaConfig, recovery: { restarted?: boolean; recoveryNonce?: Uint8Array }, adversary: NonNullable<ReplicaNodeOptions['adversary']>): HostedAdversary {
+  private hostAdversary(config: ReplicaConfig, recovery: { recoveryNonce?: Uint8Array }, adversary: NonNullable<ReplicaNodeOptions['adversary']>): HostedAdversary {
     const name = adversary.spec.definition.name;
     let hosted: HostedAdversary | undefined;
     const note = (line: string) => this.options.log({ event: 'adversary-note', adversary: name, atMs: hosted?.nowMs ?? 0, line });

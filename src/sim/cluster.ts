@@ -171,7 +171,7 @@ class AdversaryFactory {
     if (spec === undefined) return undefined;
     let adversary: HostedAdversary | undefined;
     const note = (line: string) => this.trace?.(`${formatTime(adversary?.nowMs ?? 0)} ${config.id} ADVERSARY ${spec.definition.name}: ${line}`);
-    adversary = new HostedAdversary(spec, { config, faulty: this.faulty, shared: this.shared, rng: this.rng.fork(`${config.id}/${restarted ? 'restarted' : 'first'}`), note, ...(restarted ? { restarted, recoveryNonce } : {}) });
+    adversary = new HostedAdversary(spec, { config, faulty: this.faulty, shared: this.shared, rng: this.rng.fork(`${config.id}/${restarted ? 'restarted' : 'first'}`), note, ...(recoveryNonce === undefined ? {} : { recoveryNonce }) });
     return adversary;
   }
 }

@@ -129,8 +129,11 @@ class ByteWatch {
   constructor(private readonly budgetBytes: number) {}
 
   check(simulation: SimulationContext, replica: Replica, nowMs: number): void {
-    if (nowMs < (this.nextCheckMs.get(replica) ?? 0) || !simulation.correct.includes(replica.id)) return;
-    this.nextCheckMs.set(replica, nowMs + BYTE_CHECK_INTERVAL_MS);
+    if (nowMs < (this.nextCheckMs.get(replica) ?? 0)) return;
+    // A faulty replica's bytes are its own business: never check it again.
+    const correct = simulation.correct.includes(replica.id);
+    this.nextCheckMs.set(replica, correct ? nowMs + BYTE_CHECK_INTERVAL_MS : Infinity);
+    if (!correct) return;
     const held = replica.retainedBytes();
     this.peakBytes = Math.max(this.peakBytes, held);
     if (held <= this.budgetBytes || this.reported) return;

@@ -194,6 +194,7 @@ describe('replica network', () => {
 
   it('connects every pair once (the lower id dials), delivers frames with the authenticated sender, and reconnects after a peer restarts', async () => {
     const received: string[] = [];
+    const connected: string[] = [];
     const start = async (id: number) => {
       const network = new ReplicaNetwork({
         config: cluster,
@@ -201,7 +202,9 @@ describe('replica network', () => {
         keyPair: key(`replica-${id}.key`),
         crypto,
         onFrame: (from, frame) => received.push(`${from.kind} ${from.id} -> ${id}: ${Buffer.from(frame).toString()}`),
-        log: () => {},
+        log: (line) => {
+          if (line.event === 'peer-connected') connected.push(`${id} ${String(line.direction)} ${String(line.peer)}`);
+        },
         backoff: { baseMs: 20, maxMs: 200 },
       });
       networks.push(network);
@@ -211,6 +214,11 @@ describe('replica network', () => {
     const all: ReplicaNetwork[] = [];
     for (const id of [3, 2, 1, 0]) all.unshift(await start(id));
     await until(() => all.every((network) => network.connectedReplicas().length === 3));
+    // One link per pair, dialled by the lower id: each replica i has i incoming links and 3-i outgoing ones.
+    for (let id = 0; id < 4; id++) {
+      expect(connected.filter((entry) => entry.startsWith(`${id} in `))).toHaveLength(id);
+      expect(connected.filter((entry) => entry.startsWith(`${id} out `))).toHaveLength(3 - id);
+    }
     all[0]!.broadcast(new TextEncoder().encode('hi'));
     await until(() => received.length === 3);
     expect(received.sort()).toEqual(['replica 0 -> 1: hi', 'replica 0 -> 2: hi', 'replica 0 -> 3: hi']);
