@@ -75,8 +75,9 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   });
   const replica = node.replica;
   if (adversary !== undefined) {
-    const { definition } = adversary.spec;
-    output.out(`replica ${id} adversary ${definition.name}, options ${JSON.stringify(adversary.options)}, seed ${adversary.seed} (repeat with --adversary-seed ${adversary.seed})`);
+    // The options as given on the command line (the adversary gets them with defaults filled in).
+    const { definition, options } = adversary.spec;
+    output.out(`replica ${id} adversary ${definition.name}, options ${JSON.stringify(options)}, seed ${adversary.seed} (repeat with --adversary-seed ${adversary.seed})`);
   }
   output.out(`replica ${id} ready: view ${replica.view}, last executed ${replica.lastExecuted}, listening on ${where.listen}, metrics ${where.metrics}, durability none, restarted ${restarted ? 'yes' : 'no'}`);
   const signal = await Promise.race([
