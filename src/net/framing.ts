@@ -4,10 +4,21 @@
 export const LENGTH_PREFIX_BYTES = 4;
 
 export function encodeFrame(payload: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(LENGTH_PREFIX_BYTES + payload.length);
-  frame.writeUInt32BE(payload.length, 0);
-  frame.set(payload, LENGTH_PREFIX_BYTES);
-  return frame;
+  return encodeFrames([payload]);
+}
+
+/** Several frames back to back in one buffer, as one write hands them to the socket. */
+export function encodeFrames(payloads: readonly Uint8Array[]): Buffer {
+  let bytes = 0;
+  for (const payload of payloads) bytes += LENGTH_PREFIX_BYTES + payload.length;
+  const buffer = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const payload of payloads) {
+    buffer.writeUInt32BE(payload.length, offset);
+    buffer.set(payload, offset + LENGTH_PREFIX_BYTES);
+    offset += LENGTH_PREFIX_BYTES + payload.length;
+  }
+  return buffer;
 }
 
 export class FrameTooLargeError extends Error {

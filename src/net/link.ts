@@ -1,11 +1,19 @@
 // One authenticated TCP connection: the handshake (handshake.ts), then capped frames both
 // ways. The same class serves the dialing and the accepting side; a dialer also names
 // whom it expects, and a peer claiming someone else is refused.
+//
+// Frames sent during one turn of the event loop leave together: send() only queues, and
+// one write per link at the end of the turn (setImmediate, after the poll phase has
+// handled every socket that was ready) hands them all to the kernel. A replica answering
+// a burst of frames (a batch's COMMITs, a STATUS's retransmissions, requests relayed to the
+// primary) so makes one syscall per peer, not one per frame, and wakes the peer once; the
+// bench's profile showed socket writes at 14% of the primary's busy time with one write
+// per frame.
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import type { Role } from '../deploy/key-file.ts';
-import { encodeFrame, FrameReader, FrameTooLargeError } from './framing.ts';
+import { encodeFrames, FrameReader, FrameTooLargeError, LENGTH_PREFIX_BYTES } from './framing.ts';
 import { decodeHello, decodeProof, encodeHello, encodeProof, HANDSHAKE_FRAME_MAX_BYTES, NONCE_BYTES, proofBytes, type Hello } from './handshake.ts';
 
 export interface Member {
@@ -44,6 +52,10 @@ export class Link {
   private peerHello: Hello | undefined;
   private readonly reader = new FrameReader(HANDSHAKE_FRAME_MAX_BYTES);
   private readonly timer: NodeJS.Timeout;
+  /** Frames sent this turn, written together by flush() (framed: prefix included in the count). */
+  private outbox: Uint8Array[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
 
   constructor(
     readonly socket: Socket,
@@ -71,9 +83,9 @@ export class Link {
     return this.state === 'open';
   }
 
-  /** Bytes written but not yet handed to the kernel. */
+  /** Bytes sent but not yet handed to the kernel: this turn's frames and the socket's buffer. */
   get bufferedBytes(): number {
-    return this.socket.writableLength;
+    return this.outboxBytes + this.socket.writableLength;
   }
 
   send(payload: Uint8Array): void {
@@ -85,12 +97,28 @@ export class Link {
     const authenticated = this.state === 'open';
     this.state = 'closed';
     clearTimeout(this.timer);
+    this.outbox = [];
+    this.outboxBytes = 0;
     this.socket.destroy();
     this.handlers.onClose(this, reason, authenticated);
   }
 
   private write(payload: Uint8Array): void {
-    this.socket.write(encodeFrame(payload));
+    this.outbox.push(payload);
+    this.outboxBytes += LENGTH_PREFIX_BYTES + payload.length;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** This turn's frames in one write (one buffer, so one syscall whatever their number). */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0 || this.state === 'closed') return;
+    const frames = this.outbox;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.socket.write(encodeFrames(frames));
   }
 
   private onData(chunk: Buffer): void {
