@@ -29,7 +29,7 @@ per row with PBFT's ratio to the unreplicated server. Writes the table as Markdo
   --value-bytes B       bytes per put value (default 100)
   -n N                  replicas (default 4)
   --out FILE            where the Markdown goes (default bench/results/tcp-bench.md; '' for none)
-  --cpu-prof DIR        write replica 0's V8 CPU profile (node --cpu-prof) into DIR
+  --cpu-prof DIR        write each replica's V8 CPU profile (node --cpu-prof) into DIR
   --serve-unreplicated FILE
                         be the unreplicated server for FILE's replica 0 (the benchmark
                         starts this itself)`;

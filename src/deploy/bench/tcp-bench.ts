@@ -25,7 +25,7 @@ export interface TcpBenchOptions {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly valueBytes: number;
-  /** Write replica 0's (the primary's) V8 CPU profile into this directory. */
+  /** Write every replica's V8 CPU profiles into DIR/replica-ID/ (one file per thread). */
   readonly cpuProfileDir?: string;
   readonly log: (line: string) => void;
   /** Called with each row as soon as it is measured. */
@@ -83,7 +83,7 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
     const server = startPancydb('unreplicated server', ['bench', '--serve-unreplicated', base.file], /^unreplicated server ready:/);
     servers.push(server);
     const replicas = pbft.config.replicas.map(({ id }) => {
-      const profile = id === 0 && options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+      const profile = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', join(options.cpuProfileDir, `replica-${id}`)] : [];
       return startPancydb(`replica ${id}`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`)], /^replica \d+ ready:/, profile);
     });
     servers.push(...replicas);
