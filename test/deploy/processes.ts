@@ -16,8 +16,16 @@ export interface Running {
 
 const running = new Set<ChildProcess>();
 
-export function start(args: readonly string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface StartOptions {
+  /** Flags for node itself, before the script (e.g. --import of a preload). */
+  readonly nodeArgs?: readonly string[];
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export function start(args: readonly string[], options: StartOptions = {}): Running {
+  const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
