@@ -39,7 +39,8 @@ describe('pancydb bench (TCP, real processes)', () => {
     for (const cells of rows) {
       expect(Number(cells[4]!.replaceAll(',', '')), cells.join(' | ')).toBeGreaterThan(0); // ops/s
       expect(Number(cells[5]), cells.join(' | ')).toBeGreaterThan(0); // p50 ms
-      expect(cells[14], cells.join(' | ')).toBe('0'); // errors
+      expect(Number(cells[12]), cells.join(' | ')).toBeGreaterThan(0); // CPU ms/op
+      expect(cells[15], cells.join(' | ')).toBe('0'); // errors
     }
     expect(report).toMatch(/^- PBFT n=4 at 1 client \(100% put\) = \d+\.\d\d× unreplicated throughput/m);
     expect(report).toContain(`cores`);

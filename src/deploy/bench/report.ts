@@ -37,14 +37,23 @@ export const BASELINE = 'unreplicated';
 const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
+/**
+ * CPU of servers and clients together per completed operation, in ms: what an operation
+ * costs the machine. Less sensitive than ops/s to what else runs on a shared machine.
+ */
+export function cpuMsPerOp(row: BenchRow): number | undefined {
+  if (row.serverCpuPercent === undefined || !(row.opsPerS > 0)) return undefined;
+  return (10 * (row.serverCpuPercent + row.benchCpuPercent)) / row.opsPerS;
+}
+
 function baselineOf(rows: readonly BenchRow[], row: BenchRow): BenchRow | undefined {
   return rows.find((other) => other.system === BASELINE && other.clients === row.clients && other.mix === row.mix);
 }
 
 export function tableLines(rows: readonly BenchRow[]): string[] {
   const lines = [
-    '| system | durability | clients | mix | ops/s | p50 ms | p90 ms | p99 ms | ops/s × unreplicated | p50 × unreplicated | servers CPU % | bench CPU % | request frames/op | ops/batch | errors |',
-    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| system | durability | clients | mix | ops/s | p50 ms | p90 ms | p99 ms | ops/s × unreplicated | p50 × unreplicated | servers CPU % | bench CPU % | CPU ms/op | request frames/op | ops/batch | errors |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) lines.push(tableRow(rows, row));
   return lines;
@@ -53,7 +62,7 @@ export function tableLines(rows: readonly BenchRow[]): string[] {
 export function tableRow(rows: readonly BenchRow[], row: BenchRow): string {
   const base = row.system === BASELINE ? undefined : baselineOf(rows, row);
   const ratio = (value: number, baseValue: number | undefined) => (base === undefined || baseValue === undefined || baseValue === 0 ? '—' : `${(value / baseValue).toFixed(2)}×`);
-  return `| ${row.system} | ${row.durability} | ${row.clients} | ${row.mix} | ${thousands(row.opsPerS)} | ${fixed(row.p50Ms, 2)} | ${fixed(row.p90Ms, 2)} | ${fixed(row.p99Ms, 2)} | ${ratio(row.opsPerS, base?.opsPerS)} | ${ratio(row.p50Ms, base?.p50Ms)} | ${fixed(row.serverCpuPercent, 0)} | ${fixed(row.benchCpuPercent, 0)} | ${fixed(row.requestFramesPerOp, 2)} | ${fixed(row.opsPerBatch, 1)} | ${row.errors} |`;
+  return `| ${row.system} | ${row.durability} | ${row.clients} | ${row.mix} | ${thousands(row.opsPerS)} | ${fixed(row.p50Ms, 2)} | ${fixed(row.p90Ms, 2)} | ${fixed(row.p99Ms, 2)} | ${ratio(row.opsPerS, base?.opsPerS)} | ${ratio(row.p50Ms, base?.p50Ms)} | ${fixed(row.serverCpuPercent, 0)} | ${fixed(row.benchCpuPercent, 0)} | ${fixed(cpuMsPerOp(row), 2)} | ${fixed(row.requestFramesPerOp, 2)} | ${fixed(row.opsPerBatch, 1)} | ${row.errors} |`;
 }
 
 /** One sentence per PBFT row: its ratio to the unreplicated server measured in the same run. */
@@ -85,7 +94,7 @@ export function renderReport(rows: readonly BenchRow[], machine: Machine, settin
     `Each client keeps one request outstanding (a closed loop); values are ${settings.valueBytes} bytes; ${settings.warmupMs / 1000} s of warm-up are discarded, then ${settings.durationMs / 1000} s are measured.`,
     'Rows alternate unreplicated and PBFT at each client count. Every request is signed by its client (Ed25519); every reply is signed, by each replica or by the unreplicated server, and checked by the client (PBFT: f+1 matching replies); PBFT replicas also sign every protocol message.',
     'The unreplicated server checks each request\'s signature, keeps the client table and executes on one `createPancydb()`: the same transport and signing, without ordering.',
-    '"servers CPU %" sums the servers\' processes over the window, "bench CPU %" is the client process, both in % of one core. "request frames/op" counts the REQUEST frames clients sent per operation: above 1 means retransmissions (a PBFT client resends to all n replicas after 500 ms). "ops/batch" is operations per PBFT sequence number executed in the window (maxBatch and maxInflightBatches from cluster.json: the testnet defaults).',
+    '"servers CPU %" sums the servers\' processes over the window, "bench CPU %" is the client process, both in % of one core; "CPU ms/op" is the two together per operation. "request frames/op" counts the REQUEST frames clients sent per operation: above 1 means retransmissions (a PBFT client resends to all n replicas after 500 ms). "ops/batch" is operations per PBFT sequence number executed in the window (maxBatch and maxInflightBatches from cluster.json: the testnet defaults, which also retransmit after 200 ms and send STATUS at most every 100 ms).',
     '',
     ...tableLines(rows),
     '',
