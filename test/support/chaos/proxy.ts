@@ -218,8 +218,12 @@ export class ChaosProxy {
 
   private drop(connection: Connection): void {
     if (!this.connections.delete(connection)) return;
-    connection.downstream.destroy();
-    connection.upstream?.destroy();
+    const { downstream, upstream } = connection;
+    // Not yet through to the callee (it is down, or starting): a reset, so the dialer sees
+    // what a refused connection looks like (a socket error it retries quietly), not a close.
+    if (upstream?.readyState !== 'open' && !downstream.destroyed) downstream.resetAndDestroy();
+    else downstream.destroy();
+    upstream?.destroy();
   }
 }
 
