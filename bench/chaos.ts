@@ -234,7 +234,7 @@ function table(options: Options, tally: Tally, acknowledged: number, outcome: Ou
     `| ${outcome.roundsDone} of ${options.rounds} | ${tally.kills} | ${tally.restarts} | ${acknowledged} | ${outcome.lost ?? '-'} | ${seconds(percentile(tally.catchUpMs, 50))} | ${seconds(percentile(tally.catchUpMs, 100))} | ${linearizable} | ${signedTwice} |`,
     '',
     `Killed, by round: ${tally.victims.join(', ') || 'none'}.`,
-    end === undefined ? 'End: the replicas did not converge.' : `End: every replica at lastExecuted ${end['lastExecuted']}, view ${end['view']}, stateDigest ${String(end['stateDigest']).slice(0, 16)}…; ${cluster?.proxy.framesObserved ?? 0} replica frames checked on the wire.`,
+    end === undefined ? 'End: the replicas did not converge.' : `End: every running replica at lastExecuted ${end['lastExecuted']}, view ${end['view']}, stateDigest ${String(end['stateDigest']).slice(0, 16)}…; ${cluster?.proxy.framesObserved ?? 0} replica frames checked on the wire.`,
     ...(outcome.problems.length === 0 ? [] : ['', '## Problems', '', ...outcome.problems.map((problem) => `- ${problem}`)]),
     '',
   ].join('\n');
