@@ -134,7 +134,9 @@ async function main(options: Options): Promise<number> {
   let cluster: ChaosCluster | undefined;
   let load: Load | undefined;
   try {
-    cluster = await ChaosCluster.start({ dir, clients: options.clients + 1, parameters: PARAMETERS });
+    // Whole-cluster rounds need the disk; named here so a changed default cannot weaken them.
+    const replicaArgs = options.wholeCluster ? ['--durability', 'fsync'] : [];
+    cluster = await ChaosCluster.start({ dir, clients: options.clients + 1, parameters: PARAMETERS, replicaArgs });
     const rng = createRng(`chaos/${options.seed}`);
     load = new Load(cluster.config, dir, options.clients, rng.fork('load'));
     try {
