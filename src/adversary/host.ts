@@ -189,7 +189,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }
 
-const OUTPUT_KINDS = ['send', 'broadcast', 'drop', 'event'];
+const OUTPUT_KINDS = ['send', 'broadcast', 'drop', 'event', 'persist', 'checkpoint'];
 
 /** What makes `outputs` not a list of AdversaryOutput the driver can act on, or undefined. */
 function outputsProblem(outputs: unknown, n: number): string | undefined {
@@ -207,6 +207,9 @@ function outputProblem(output: unknown, n: number): string | undefined {
   if (!OUTPUT_KINDS.includes(record['kind'] as string)) return `kind must be one of ${OUTPUT_KINDS.join(', ')}, got ${JSON.stringify(record['kind'])}`;
   if (record['kind'] === 'drop') return typeof record['reason'] === 'string' ? undefined : 'a drop needs a reason';
   if (record['kind'] === 'event') return typeof record['event'] === 'object' && record['event'] !== null ? undefined : 'an event output needs an event object';
+  // The replica inside writes its disk (core/durability.ts); an adversary passes that on or not.
+  if (record['kind'] === 'persist') return record['record'] instanceof Uint8Array ? undefined : 'a persist needs record, a Uint8Array';
+  if (record['kind'] === 'checkpoint') return record['bytes'] instanceof Uint8Array && typeof record['truncate'] === 'boolean' ? undefined : 'a checkpoint needs bytes and truncate';
   const signed = record['signed'] as { frame?: unknown } | undefined;
   if (typeof signed !== 'object' || signed === null || !(signed.frame instanceof Uint8Array)) return `a ${String(record['kind'])} needs signed, a Signed message (use api.sign)`;
   const delayMs = record['delayMs'];

@@ -1,27 +1,42 @@
 // `pancydb replica`: one replica process. Parses, validates, wires and logs; the protocol
 // is the pure core, driven by src/deploy/replica-node.ts.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNativeCrypto } from '../crypto/native.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { loadReplica } from '../deploy/load-member.ts';
 import { ReplicaNode, type LogLine } from '../deploy/replica-node.ts';
+import { CrashPoints } from '../deploy/crash-points.ts';
+import { DiskStateError, STABLE_CHECKPOINT, type DiskContents } from '../core/durability.ts';
+import { DecodeError } from '../core/bytes.ts';
+import { DiskStorage } from '../storage/disk-storage.ts';
 import { readAdversaryFlags } from './replica-adversary.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
 export const REPLICA_HELP = `Usage: pancydb replica --cluster FILE --id I --data DIR [--key FILE]
+                       [--durability fsync|none] [--amnesia]
                        [--adversary NAME|PATH [--adversary-options JSON] [--adversary-seed S]]
 
 Runs replica I of the cluster in FILE: listens on its host and port, dials the replicas with
 higher ids, serves /metrics, /health and /status on its metrics port. Prints one ready line,
 then one JSON line per notable event. SIGTERM or SIGINT stops it (exit 0).
   --key FILE   its private key (default: replica-I.key beside FILE)
-  --data DIR   its data directory (required). Durability is none for now: DIR only records
-               that the replica has run before, so a restart comes back as "restarted
-               without memory" and casts no vote until that is safe (src/core/restart-guard.ts).
-               Without it a restarted process could not tell it had voted before.
+  --data DIR   its data directory (required): the write-ahead log (DIR/wal) and its last
+               stable checkpoint. Every message that binds the replica is fsynced there
+               before it is sent, so after a crash (kill -9 included) it restarts where it
+               was and never signs anything different (src/core/durability.ts).
+  --durability fsync|none
+               fsync (default) as above. none writes nothing and comes back blank after a
+               restart, believing it is new: an acknowledged write can be lost and the
+               replica can vote twice. For benchmarks only; it says so when it starts.
+  --amnesia    DIR was lost or damaged: start without memory of what this replica signed.
+               It asks its peers for their view and votes again only once that is safe
+               (src/core/restart-guard.ts); until then a restart stays without memory too.
+               Never start a replica on an empty DIR after it ran before without this.
+Environment: PANCYDB_CRASH_AT=POINT:K kills the process (SIGKILL) at the K-th POINT, one of
+  append, sync, rotate, checkpoint, truncate: a crash test's tool (src/deploy/crash-points.ts).
   --adversary NAME|PATH
                run this replica Byzantine: the simulator's adversary plug-in NAME
                (adversaries/NAME.ts) or the file PATH wraps the honest replica. Its
@@ -43,6 +58,8 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
     adversary: { type: 'string' },
     'adversary-options': { type: 'string' },
     'adversary-seed': { type: 'string' },
+    durability: { type: 'string' },
+    amnesia: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -51,25 +68,38 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   }
   const clusterFile = required('--cluster', values.cluster);
   const id = required('--id', wholeFlag('--id', values.id, 0, 30));
+  const durability = values.durability ?? 'fsync';
+  if (durability !== 'fsync' && durability !== 'none') throw new UsageError(`--durability must be fsync or none, got ${JSON.stringify(durability)}`);
+  if (durability === 'none' && values.amnesia === true) throw new UsageError('--amnesia needs --durability fsync: without a disk there is nothing to have lost');
+  const crashPoints = CrashPoints.fromEnvironment(process.env['PANCYDB_CRASH_AT']);
   // Before anything is loaded or created: a misspelt adversary or option fails at once.
   const adversary = await readAdversaryFlags(values, process.cwd());
   const crypto = memoizeVerify(createNativeCrypto());
   const { cluster, keyPair } = loadReplica(clusterFile, id, values.key, crypto);
-  // Required: a process that cannot tell whether it ran before could vote twice for one (v, n).
-  const restarted = markStarted(required('--data', values.data));
-  const log = (line: LogLine) => output.out(JSON.stringify({ time: new Date().toISOString(), replica: id, ...line }));
+  const dataDir = required('--data', values.data);
+  const ranBefore = markStarted(dataDir, durability, values.amnesia === true);
+  const disk = durability === 'fsync' ? openDisk(dataDir, values.amnesia === true) : undefined;
+  const restarted = disk?.amnesia === true;
+  const amnesiaMarker = join(dataDir, 'amnesia');
+  const log = (line: LogLine) => {
+    // Voting again, it logs every vote from here on: the disk is whole again.
+    if (line.event === 'voting-resumed' && disk !== undefined) rmSync(amnesiaMarker, { force: true });
+    output.out(JSON.stringify({ time: new Date().toISOString(), replica: id, ...line }));
+  };
   const fault: { resolve: (fault: Error) => void } = { resolve: () => undefined };
   const faulted = new Promise<Error>((resolve) => (fault.resolve = resolve));
   const onAdversaryFault = (error: Error) => fault.resolve(error);
-  const node = new ReplicaNode({
+  const node = newNode(dataDir, () => new ReplicaNode({
     cluster,
     id,
     keyPair,
     crypto,
     restarted,
     log,
+    crashPoints,
+    ...(disk === undefined ? {} : { storage: disk }),
     ...(adversary === undefined ? {} : { adversary, onAdversaryFault }),
-  });
+  }));
   const where = await node.start().catch((error: Error) => {
     throw new UsageError(`replica ${id}: cannot listen: ${error.message}`);
   });
@@ -79,7 +109,12 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
     const { definition, options } = adversary.spec;
     output.out(`replica ${id} adversary ${definition.name}, options ${JSON.stringify(options)}, seed ${adversary.seed} (repeat with --adversary-seed ${adversary.seed})`);
   }
-  output.out(`replica ${id} ready: view ${replica.view}, last executed ${replica.lastExecuted}, listening on ${where.listen}, metrics ${where.metrics}, durability none, restarted ${restarted ? 'yes' : 'no'}`);
+  if (durability === 'none') {
+    output.out(`replica ${id} WARNING: --durability none writes nothing to disk: a restart comes back blank, acknowledged writes can be lost and the replica can vote twice. For benchmarks only.`);
+  }
+  if (crashPoints.armed !== undefined) output.out(`replica ${id} will kill itself at ${crashPoints.armed} (PANCYDB_CRASH_AT)`);
+  const from = disk === undefined ? (ranBefore ? 'blank (no disk)' : 'new') : disk.amnesia ? 'without memory' : describeDisk(disk.contents, disk.tornTail);
+  output.out(`replica ${id} ready: view ${replica.view}, last executed ${replica.lastExecuted}, listening on ${where.listen}, metrics ${where.metrics}, durability ${durability}, started ${from}`);
   const signal = await Promise.race([
     new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -97,15 +132,58 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   return 0;
 }
 
-/** Creates the data directory; true when it shows this replica ran before. */
-function markStarted(dataDir: string): boolean {
+/**
+ * Opens DIR/wal and reads it back. Corruption other than a torn last record refuses to
+ * start (exit 2, naming the file). With --amnesia, or while an earlier amnesia start has
+ * not voted again, the disk's records are not trusted to cover everything signed.
+ */
+function openDisk(dataDir: string, amnesiaFlag: boolean): { storage: DiskStorage; contents: DiskContents; tornTail: boolean; amnesia: boolean } {
+  const storage = new DiskStorage(join(dataDir, 'wal'));
+  let recovered;
+  let checkpoint;
+  try {
+    recovered = storage.recover();
+    checkpoint = storage.readCheckpoint(STABLE_CHECKPOINT);
+  } catch (error) {
+    throw new UsageError(`--data ${dataDir}: ${(error as Error).message}`);
+  }
+  const marker = join(dataDir, 'amnesia');
+  if (amnesiaFlag) writeFileSync(marker, `${new Date().toISOString()}\n`);
+  return { storage, contents: { checkpoint, records: recovered.records }, tornTail: recovered.tornTail, amnesia: amnesiaFlag || existsSync(marker) };
+}
+
+/** A disk the core refuses (DiskStateError, an undecodable record) stops the start with its reason. */
+function newNode(dataDir: string, create: () => ReplicaNode): ReplicaNode {
+  try {
+    return create();
+  } catch (error) {
+    if (error instanceof DiskStateError || error instanceof DecodeError) throw new UsageError(`--data ${dataDir}: ${error.message}`);
+    throw error;
+  }
+}
+
+function describeDisk(contents: DiskContents, tornTail: boolean): string {
+  if (contents.checkpoint === undefined && contents.records.length === 0) return 'new';
+  return `from disk (${contents.checkpoint === undefined ? 'no checkpoint' : 'a checkpoint'}, ${contents.records.length} records${tornTail ? ', torn last record cut off' : ''})`;
+}
+
+/**
+ * Creates the data directory; true when it shows this replica ran before. The marker
+ * names the durability it ran with: a replica that ran without a disk and now starts with
+ * one would find an empty log that does not cover what it signed, so that needs --amnesia.
+ */
+function markStarted(dataDir: string, durability: 'fsync' | 'none', amnesia: boolean): boolean {
+  const marker = join(dataDir, 'started');
+  let before: string | undefined;
   try {
     mkdirSync(dataDir, { recursive: true });
-    const marker = join(dataDir, 'started');
-    const before = existsSync(marker);
-    if (!before) writeFileSync(marker, `${new Date().toISOString()}\n`);
-    return before;
+    before = existsSync(marker) ? readFileSync(marker, 'utf8') : undefined;
   } catch (error) {
     throw new UsageError(`--data: ${(error as Error).message}`);
   }
+  if (before !== undefined && durability === 'fsync' && !amnesia && !before.includes('durability fsync')) {
+    throw new UsageError(`--data ${dataDir}: this replica ran before with --durability none, so its log does not hold what it signed; start it with --amnesia`);
+  }
+  if (before === undefined || !before.includes(`durability ${durability}`)) writeFileSync(marker, `${new Date().toISOString()} durability ${durability}\n`);
+  return before !== undefined;
 }

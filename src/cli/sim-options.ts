@@ -42,12 +42,16 @@ lockseq invariant on every replica's final database.
   --reorder P        probability a message is delayed up to 20 ms more (reordering)
   --duplicate P      probability a message is delivered twice
   --crash R@SECONDS[-RESTART]
-                     replica R crashes at that simulated time; with -RESTART it comes back
-                     then with its state and memory lost, catches up by state transfer and
-                     votes again only in a later view (repeatable). Replicas named by
-                     --crash and --silent count against f, with a scenario's faulty
-                     replicas: more than f is an error unless the scenario expects a
-                     violation. Times in --crash, --silent, --partition: at most 3600
+                     replica R crashes at that simulated time (repeatable); with -RESTART
+                     it comes back then from its simulated disk: what it synced survives,
+                     unsynced records are lost and the last may be torn. A replica that
+                     crashes for good, or restarts with --amnesia, counts against f with
+                     --silent replicas and a scenario's faulty ones: more than f is an
+                     error unless the scenario expects a violation. One that restarts with
+                     its disk is correct: all n may crash and restart together. Times in
+                     --crash, --silent, --partition: at most 3600
+  --amnesia          every restart loses its disk too: the replica catches up by state
+                     transfer and votes again only in a later view (core/restart-guard.ts)
   --silent R@FROM[-UNTIL]
                      replica R sends nothing from FROM seconds (until UNTIL), but still
                      hears everything: a silent primary forces a view change (repeatable)
@@ -93,6 +97,8 @@ export interface SimFlags {
   readonly crashes: readonly Crash[];
   readonly silences: readonly Silence[];
   readonly partitions: readonly Partition[];
+  /** --amnesia: every restart, from flags or the scenario, loses its disk. */
+  readonly amnesia: boolean;
 }
 
 export interface SimCommand {
@@ -209,7 +215,7 @@ function parseCrash(text: string | undefined): Crash {
 }
 
 const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--scenario', '--workers', '--shrink']);
-const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help']);
+const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help', '--amnesia']);
 /** Flags that change what a run does; the rest only change how it is shown. */
 const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink']);
 
@@ -240,7 +246,9 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
     if (!NOT_REPLAYED.has(arg)) replayFlags.push(arg, value);
   }
   const scenarioPath = values.get('--scenario');
-  const flags = parseFlags(values, { crashes, silences, partitions });
+  const amnesia = switches.has('--amnesia');
+  if (amnesia && crashes.length === 0 && values.get('--scenario') === undefined) throw new UsageError('--amnesia needs a --crash with a restart (R@SECONDS-RESTART) to apply to');
+  const flags = parseFlags(values, { crashes, silences, partitions, amnesia });
   if (scenarioPath === undefined) {
     const n = flags.n ?? 4;
     checkReplicaIds(flags, n);
@@ -271,7 +279,7 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
   };
 }
 
-function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, 'crashes' | 'silences' | 'partitions'>): SimFlags {
+function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, 'crashes' | 'silences' | 'partitions' | 'amnesia'>): SimFlags {
   const optional = <T>(flag: string, parse: (flag: string, text: string | undefined) => T): T | undefined => (values.has(flag) ? parse(flag, values.get(flag)) : undefined);
   const n = optional('-n', (flag, text) => integer(flag, text, 1, MAX_N));
   if (n !== undefined && (n < 4 || (n - 1) % 3 !== 0)) throw new UsageError(`-n must be 3f+1 for some f >= 1 (4, 7, 10, ... ${MAX_N}), got ${n}`);
@@ -326,13 +334,16 @@ export function checkLastSeed(firstSeed: number, seeds: number): void {
  * PBFT promises nothing with more than f faulty replicas (OSDI'99 §2), so a run that has
  * more cannot pass or fail meaningfully: it is a usage error unless the scenario says it
  * expects a violation. Counted once per replica: the scenario file's `faulty` replicas,
- * and every replica --crash or --silent names, even one that restarts or speaks again
- * (a restarted replica has forgotten what it signed; it counts against f until it votes
- * again, src/core/restart-guard.ts). Partitions make no replica faulty.
+ * every replica --silent names, and every one --crash names unless it restarts with its
+ * disk. One that never restarts is gone; one that restarts without its disk has forgotten
+ * what it signed and counts until it votes again (src/core/restart-guard.ts). One that
+ * restarts from its disk is a correct replica that was slow (core/durability.ts).
+ * Partitions make no replica faulty.
  */
-export function checkFaultBudget(flags: Pick<SimFlags, 'crashes' | 'silences'>, f: number, fileFaulty: readonly number[], expectsViolation: boolean): void {
+export function checkFaultBudget(flags: Pick<SimFlags, 'crashes' | 'silences' | 'amnesia'>, f: number, fileFaulty: readonly number[], expectsViolation: boolean): void {
   if (expectsViolation) return;
-  const byFlags = [...new Set([...flags.crashes, ...flags.silences].map((fault) => fault.replica))].filter((id) => !fileFaulty.includes(id));
+  const lost = flags.crashes.filter((crash) => crash.restartAtMs === undefined || crash.amnesia === true || flags.amnesia);
+  const byFlags = [...new Set([...lost, ...flags.silences].map((fault) => fault.replica))].filter((id) => !fileFaulty.includes(id));
   const all = [...fileFaulty, ...byFlags].sort((a, b) => a - b);
   if (all.length <= f || byFlags.length === 0) return;
   const fromFile = fileFaulty.length === 0 ? '' : ` with the scenario's faulty ${fileFaulty.join(', ')}`;

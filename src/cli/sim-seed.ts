@@ -121,7 +121,7 @@ function withNetworkFlags(network: NetworkOptions, flags: SimFlags): NetworkOpti
     jitterMs: flags.jitterMs ?? network.jitterMs,
     reorder: flags.reorder ?? network.reorder,
     duplicate: flags.duplicate ?? network.duplicate,
-    crashes: [...network.crashes, ...flags.crashes],
+    crashes: [...network.crashes, ...flags.crashes].map((crash) => (flags.amnesia && crash.restartAtMs !== undefined ? { ...crash, amnesia: true } : crash)),
     silences: [...network.silences, ...flags.silences],
     partitions: [...network.partitions, ...flags.partitions],
   };

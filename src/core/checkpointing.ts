@@ -3,6 +3,7 @@
 // watermark h and discards the log, certificates and batches at or below it.
 import { bytesEqual } from './bytes.ts';
 import { type Certificate, CheckpointTracker, type OwnCheckpoint, type StableCheckpoint, stateDigest } from './checkpoints.ts';
+import { persist, persistStableCheckpoint } from './durability.ts';
 import { hasFlaw } from './flaws.ts';
 import type { Peer } from './gateway.ts';
 import type { Checkpoint, Signed } from './messages.ts';
@@ -28,6 +29,7 @@ export function takeCheckpoint(replica: Replica, seq: number, nowMs: number): vo
   replica.checkpoints.recordOwn({ seq, digest, signed, snapshot: { store: storeSnapshot, clients: replica.clients.snapshot() } });
   replica.checkpoints.addVote(signed);
   replica.emit({ type: 'checkpoint', seq, digest });
+  persist(replica, { kind: 'frame', signed });
   replica.broadcast(signed);
   tryStabilize(replica, seq, nowMs);
 }
@@ -64,6 +66,7 @@ export function makeStable(replica: Replica, certificate: Certificate, own: OwnC
   replica.certificates.discardThrough(seq);
   replica.batches.discardThrough(seq);
   for (const certified of replica.certified.keys()) if (certified <= seq) replica.certified.delete(certified);
+  persistStableCheckpoint(replica);
   replica.emit({ type: 'stable-checkpoint', seq, digest: certificate.digest });
   replica.replayFuture(nowMs);
   if (replica.isPrimary && replica.active) tryPropose(replica, nowMs);

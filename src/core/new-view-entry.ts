@@ -4,6 +4,7 @@
 import { bytesEqual } from './bytes.ts';
 import { makeStable } from './checkpointing.ts';
 import { attachBatch, headerOf } from './encoding.ts';
+import { persist } from './durability.ts';
 import { executeReady, restartRequestTimer } from './execution.ts';
 import { hasFlaw } from './flaws.ts';
 import type { FetchBatch, NewView, PrePrepare, PrePrepareHeader, Signed, ViewChange } from './messages.ts';
@@ -19,6 +20,7 @@ export function sendNewView(replica: Replica, viewChanges: readonly Signed<ViewC
     headerOf(replica.sign<PrePrepare>({ type: 'pre-prepare', view: replica.view, seq, digest, replica: replica.id, batch: [] })),
   );
   const newView = replica.sign<NewView>({ type: 'new-view', newView: replica.view, viewChanges, prePrepares, replica: replica.id });
+  persist(replica, { kind: 'frame', signed: newView });
   replica.broadcast(newView);
   enterView(replica, newView, plan, nowMs);
 }
@@ -40,6 +42,8 @@ export function onNewView(replica: Replica, signed: Signed<NewView>, nowMs: numb
     startViewChange(replica, newView + 1, 'bad-new-view', nowMs);
     return;
   }
+  // Logged before the PREPAREs for O: a restart comes back in this view, with O's digests.
+  persist(replica, { kind: 'frame', signed });
   enterView(replica, signed, plan, nowMs);
 }
 

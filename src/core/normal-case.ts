@@ -3,6 +3,7 @@
 // 2f+1 matching COMMITs make it committed-local, and execution follows in order.
 import { bytesEqual } from './bytes.ts';
 import { encodeBatch } from './encoding.ts';
+import { persist } from './durability.ts';
 import { executeReady } from './execution.ts';
 import { commitQuorum, hasFlaw } from './flaws.ts';
 import type { LogEntry } from './log.ts';
@@ -35,6 +36,7 @@ export function tryPropose(replica: Replica, nowMs: number): void {
     const entry = replica.log.entryFor(replica.view, seq, nowMs);
     entry.prePrepare = prePrepare;
     replica.batches.remember(digest, batch, seq);
+    persist(replica, { kind: 'frame', signed: prePrepare });
     replica.broadcast(prePrepare);
     checkPrepared(replica, entry, nowMs);
   }
@@ -54,11 +56,14 @@ export function acceptPrePrepare(replica: Replica, entry: LogEntry, signed: Sign
   if (entry.digest !== undefined && !bytesEqual(entry.digest, digest) && !hasFlaw(replica.config, 'pre-prepare-overwritten')) throw new Error(`replica ${replica.id}: second digest for v=${view} n=${seq}`);
   entry.prePrepare = signed;
   replica.batches.remember(digest, batch, seq);
+  // The batch is on disk before our PREPARE for it leaves, so before any REPLY for n.
+  persist(replica, { kind: 'frame', signed });
   for (const request of batch) noteWaiting(replica, request.message.client, request.message.timestamp, nowMs, request);
   if (!replica.isPrimary && mayVote(replica)) {
     const prepare = replica.sign<Prepare>({ type: 'prepare', view, seq, digest, replica: replica.id });
     entry.sentPrepare = prepare;
     entry.prepares.add(replica.id, prepare);
+    persist(replica, { kind: 'frame', signed: prepare });
     replica.broadcast(prepare);
   }
   checkPrepared(replica, entry, nowMs);
@@ -80,11 +85,14 @@ function checkPrepared(replica: Replica, entry: LogEntry, nowMs: number): void {
   if (entry.prepared || entry.prePrepare === undefined) return;
   if (entry.matchingPrepares() < replica.quorums.prepares) return;
   entry.prepared = true;
-  replica.certificates.record(entry, replica.quorums.prepares);
+  const certificate = replica.certificates.record(entry, replica.quorums.prepares);
+  // Logged before the COMMIT it allows: a VIEW-CHANGE after a restart must still carry it (§4.4).
+  if (certificate !== undefined) persist(replica, { kind: 'certificate', certificate });
   if (!mayVote(replica)) return;
   const commit = replica.sign<Commit>({ type: 'commit', view: entry.view, seq: entry.seq, digest: entry.prePrepare.message.digest, replica: replica.id });
   entry.sentCommit = commit;
   entry.commits.add(replica.id, commit);
+  persist(replica, { kind: 'frame', signed: commit });
   replica.broadcast(commit);
   checkCommitted(replica, entry, nowMs);
 }

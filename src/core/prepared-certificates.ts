@@ -9,14 +9,23 @@ import type { PreparedCertificate } from './messages.ts';
 export class PreparedCertificates {
   private readonly bySeq = new Map<number, PreparedCertificate>();
 
-  /** Keeps the certificate of a prepared entry, unless one from a higher view is held. */
-  record(entry: LogEntry, preparesNeeded: number): void {
+  /** Keeps the certificate of a prepared entry, unless one from a higher view is held; returns it if kept. */
+  record(entry: LogEntry, preparesNeeded: number): PreparedCertificate | undefined {
     const prePrepare = entry.prePrepare!;
     const digest = prePrepare.message.digest;
     const known = this.bySeq.get(entry.seq);
-    if (known !== undefined && known.prePrepare.message.view > entry.view) return;
+    if (known !== undefined && known.prePrepare.message.view > entry.view) return undefined;
     const voters = entry.prepares.voters((vote) => bytesEqual(vote.message.digest, digest)).slice(0, preparesNeeded);
-    this.bySeq.set(entry.seq, { prePrepare: headerOf(prePrepare), prepares: voters.map((replica) => entry.prepares.get(replica)!) });
+    const certificate = { prePrepare: headerOf(prePrepare), prepares: voters.map((replica) => entry.prepares.get(replica)!) };
+    this.bySeq.set(entry.seq, certificate);
+    return certificate;
+  }
+
+  /** A certificate read back from the WAL (durability.ts), under the same highest-view rule. */
+  keep(certificate: PreparedCertificate): void {
+    const seq = certificate.prePrepare.message.seq;
+    const known = this.bySeq.get(seq);
+    if (known === undefined || known.prePrepare.message.view < certificate.prePrepare.message.view) this.bySeq.set(seq, certificate);
   }
 
   /** P of a VIEW-CHANGE: certificates for low < n ≤ high, in sequence order. */

@@ -42,7 +42,16 @@ export type ReplicaEvent =
   /** A replica restarted without memory votes again, from `view` on. */
   | { readonly type: 'voting-resumed'; readonly view: number };
 
+/**
+ * Outputs come in the order they must take effect. A driver appends each `persist` record
+ * to its WAL and makes every appended record durable (one sync may cover many) before it
+ * executes any later `send` or `broadcast`: the records are what those messages bind the
+ * replica to (durability.ts). A `checkpoint` is written atomically, then, if `truncate`,
+ * the WAL segments before it may be dropped.
+ */
 export type ReplicaOutput =
+  | { readonly kind: 'persist'; readonly record: Uint8Array }
+  | { readonly kind: 'checkpoint'; readonly seq: number; readonly bytes: Uint8Array; readonly truncate: boolean }
   | { readonly kind: 'send'; readonly to: Peer; readonly signed: Signed }
   /** To every other replica. */
   | { readonly kind: 'broadcast'; readonly signed: Signed }

@@ -26,6 +26,8 @@ import { BatchStore } from './batch-store.ts';
 import { FutureBuffer } from './future-buffer.ts';
 import { PreparedCertificates } from './prepared-certificates.ts';
 import { RestartGuard } from './restart-guard.ts';
+import { restoreFromDisk, resumeAfterRestore, type DiskContents } from './durability.ts';
+import { SignGuard } from './sign-guard.ts';
 import { ViewChangeTimer } from './view-change-timer.ts';
 import { ViewChangeVotes } from './view-change-votes.ts';
 import { createPancydb, type Pancydb } from './pancydb.ts';
@@ -125,15 +127,24 @@ export class Replica implements GatewayContext {
   /** @internal The RECOVERY-REPLY last sent to each replica, and when (bounded by n). */
   readonly recoveryAnswers = new Map<number, { readonly atMs: number; readonly signed: Signed<RecoveryReply> }>();
 
+  // --- durability: durability.ts, sign-guard.ts ------------------------------------------
+
+  /** @internal What this replica signed that binds it, per slot; never a second digest. */
+  readonly signGuard = new SignGuard();
+  /** Set when the replica came back from its disk, until its first step resumes it. */
+  private restoredFromDisk: boolean;
+
   private readonly future = new FutureBuffer();
   private outputs: ReplicaOutput[] = [];
 
   /**
-   * `restarted`: this process lost its memory of what it signed (see restart-guard.ts);
+   * `disk`: what the driver read back from this replica's storage; the replica comes back
+   * as it was when the records were written (durability.ts). `restarted`: this process
+   * lost its memory of what it signed, disk included (see restart-guard.ts);
    * `recoveryNonce` (16 bytes) is then required, fresh for this incarnation: the driver's
    * randomness, since the core has none of its own.
    */
-  constructor(config: ReplicaConfig, options: { readonly restarted?: boolean; readonly recoveryNonce?: Uint8Array } = {}) {
+  constructor(config: ReplicaConfig, options: { readonly restarted?: boolean; readonly recoveryNonce?: Uint8Array; readonly disk?: DiskContents } = {}) {
 
     this.quorums = replicaQuorums(config, validateParameters(config));
     if (!Number.isInteger(config.id) || config.id < 0 || config.id >= config.n) {
@@ -144,6 +155,9 @@ export class Replica implements GatewayContext {
     this.timer = new ViewChangeTimer(config.viewChangeTimeoutMs, config.maxViewChangeTimeoutMs);
     this.restartGuard = new RestartGuard(options.restarted === true, options.recoveryNonce, this.quorums.strong, this.quorums.weak);
     this.checkpoints = createCheckpointTracker(this);
+    if (options.disk !== undefined && options.restarted === true) throw new Error('a replica restarts from its disk or without memory, not both');
+    this.restoredFromDisk = options.disk !== undefined;
+    if (options.disk !== undefined) restoreFromDisk(this, options.disk);
   }
 
   get id(): number {
@@ -171,6 +185,10 @@ export class Replica implements GatewayContext {
 
   step(input: ReplicaInput): ReplicaOutput[] {
     this.outputs = [];
+    if (this.restoredFromDisk) {
+      this.restoredFromDisk = false;
+      resumeAfterRestore(this, input.nowMs);
+    }
     if (input.kind === 'tick') this.onTick(input.nowMs);
     else this.onReceive(input.from, input.frame, input.nowMs);
     return this.outputs;
@@ -319,8 +337,22 @@ export class Replica implements GatewayContext {
 
   // --- outputs -------------------------------------------------------------------------------
 
-  /** @internal */ sign<M extends Message>(message: M): Signed<M> {
-    return encodeSigned(message, (bytes) => this.config.crypto.sign(this.config.keyPair, bytes));
+  /** @internal Every signature of this replica; a second digest for a bound slot throws (sign-guard.ts). */
+  sign<M extends Message>(message: M): Signed<M> {
+    const signed = encodeSigned(message, (bytes) => this.config.crypto.sign(this.config.keyPair, bytes));
+    // A protocol made broken on purpose (flaws.ts) must be caught by the checkers, not here.
+    if (this.config.flaws === undefined || this.config.flaws.size === 0) this.signGuard.check(message, signed.signedBytes, this.view, this.lowWatermark);
+    return signed;
+  }
+
+  /** @internal A WAL record, durable before any later send (durability.ts). */
+  persistRecord(record: Uint8Array): void {
+    this.outputs.push({ kind: 'persist', record });
+  }
+
+  /** @internal A stable checkpoint file (durability.ts). */
+  persistCheckpoint(seq: number, bytes: Uint8Array, truncate: boolean): void {
+    this.outputs.push({ kind: 'checkpoint', seq, bytes, truncate });
   }
 
   /** @internal */ send(to: Peer, signed: Signed): void {

@@ -2,6 +2,7 @@
 // library, TOCS 2002): a replica behind a stable checkpoint installs the certified state
 // from a peer; one that missed a committed batch executes it from a commit certificate.
 import { makeStable } from './checkpointing.ts';
+import { persist } from './durability.ts';
 import { executeReady } from './execution.ts';
 import type { Peer } from './gateway.ts';
 import type { Checkpoint, CommitCertificate, Signed, StateTransfer } from './messages.ts';
@@ -32,6 +33,8 @@ export function onState(replica: Replica, signed: Signed<StateTransfer>, nowMs: 
   const { seq, proof, store, clients, replica: sender } = signed.message;
   if (!wantsState(replica, seq)) return;
   if (seq < replica.lastExecuted) replica.emit({ type: 'state-rollback', fromSeq: replica.lastExecuted, toSeq: seq });
+  // A replica that disowned its state (stateSuspectAt) disowns its CHECKPOINTs for it too.
+  if (replica.stateSuspectAt !== undefined) replica.signGuard.forgetCheckpointsFrom(replica.stateSuspectAt);
   replica.stateSuspectAt = undefined;
   replica.store.restore(store);
   replica.clients.restoreRows(clients);
@@ -56,5 +59,7 @@ export function onCommitCertificate(replica: Replica, signed: Signed<CommitCerti
   if (seq <= replica.lastExecuted || seq > replica.highWatermark) return;
   replica.certified.set(seq, prePrepare);
   replica.batches.remember(prePrepare.message.digest, prePrepare.message.batch, seq);
+  // On disk before the replies its execution sends.
+  persist(replica, { kind: 'certified', prePrepare });
   executeReady(replica, nowMs);
 }

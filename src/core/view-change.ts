@@ -1,6 +1,7 @@
 // Starting a view change (OSDI'99 §4.4, §4.5.2): a backup whose timer fired, or that
 // sees f+1 replicas ask for a higher view, multicasts VIEW-CHANGE ⟨v+1, n, C, P, i⟩; once
 // 2f+1 want the view, its primary sends NEW-VIEW (new-view-entry.ts).
+import { persist } from './durability.ts';
 import type { Signed, ViewChange } from './messages.ts';
 import { sendNewView } from './new-view-entry.ts';
 import { mayVote } from './recovery.ts';
@@ -27,6 +28,7 @@ export function startViewChange(replica: Replica, newView: number, reason: 'time
   replica.ownViewChange = viewChange;
   replica.viewChanges.record(viewChange);
   replica.viewChangeResendAtMs = nowMs + replica.config.viewChangeResendMs;
+  persist(replica, { kind: 'frame', signed: viewChange });
   replica.broadcast(viewChange);
   afterViewChangeVote(replica, nowMs);
 }

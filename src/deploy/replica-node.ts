@@ -1,9 +1,10 @@
 // The TCP driver of one replica: a thin shell around the same pure Replica the simulator
 // drives (src/sim/cluster.ts). Time is an input: a timer ticks the core every ~10 ms with
 // Date.now(); received frames go in with the authenticated peer as `from`; outputs are
-// executed in the order the core returned them (there is no disk yet, so: sends and
-// replies in order, drops counted by reason, events logged and measured). Nothing
-// protocol-specific lives here. A Byzantine replica (`--adversary`) is the same core
+// executed in the order the core returned them: WAL records are appended at once, and
+// the sends and replies of one event-loop turn wait for one fsync that covers every
+// record of the turn (group commit, as MirBFT does it), then leave in order. Drops are
+// counted by reason, events logged and measured. Nothing protocol-specific lives here. A Byzantine replica (`--adversary`) is the same core
 // wrapped by a HostedAdversary (src/adversary/host.ts), exactly as the simulator hosts it;
 // the driver then executes the adversary's outputs, holding a send back by its delayMs.
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AdversaryOutput } from '../adversary/adversary.ts';
 import { AdversaryFault, HostedAdversary, type FaultySpec } from '../adversary/host.ts';
 import type { Rng } from '../adversary/rng.ts';
+import { STABLE_CHECKPOINT, type DiskContents } from '../core/durability.ts';
+import type { Storage } from '../storage/storage.ts';
+import { Histogram } from 'prom-client';
+import { CrashPoints } from './crash-points.ts';
 import { toHex } from '../core/bytes.ts';
 import { stateDigest } from '../core/checkpoints.ts';
 import type { ReplicaConfig } from '../core/config.ts';
@@ -32,6 +37,13 @@ export interface ReplicaNodeOptions {
   readonly crypto: Crypto;
   /** Started before, memory lost (see core/restart-guard.ts): no votes until it is safe. */
   readonly restarted: boolean;
+  /**
+   * Its WAL and checkpoints, opened and recovered by the caller, with what they held
+   * (core/durability.ts). Without it nothing is written: `--durability none`.
+   */
+  readonly storage?: { readonly storage: Storage; readonly contents: DiskContents };
+  /** Where the durability protocol may be cut short by a self-inflicted SIGKILL (tests). */
+  readonly crashPoints?: CrashPoints;
   readonly log: (line: LogLine) => void;
   readonly tickMs?: number;
   readonly dropSummaryMs?: number;
@@ -65,6 +77,12 @@ export class ReplicaNode {
   private lastExecutionAtMs: number | undefined;
   /** Sends an adversary holds back (delayMs), cleared on stop. */
   private readonly heldSends = new Set<NodeJS.Timeout>();
+  /** Sends of this turn, waiting for the fsync that covers the records before them. */
+  private waitingSends: (() => void)[] = [];
+  private unsynced = false;
+  private flushScheduled = false;
+  private readonly crashPoints: CrashPoints;
+  private readonly fsyncSeconds: Histogram;
 
   constructor(private readonly options: ReplicaNodeOptions) {
     const { cluster, id, keyPair, crypto } = options;
@@ -72,7 +90,10 @@ export class ReplicaNode {
     const config: ReplicaConfig = { ...cluster.parameters, id, keyPair, crypto, replicaKeys, clientKey: (client) => cluster.clients[client]?.publicKey };
     const recovery = options.restarted ? { restarted: true, recoveryNonce: new Uint8Array(randomBytes(NONCE_BYTES)) } : {};
     this.adversary = options.adversary === undefined ? undefined : this.hostAdversary(config, recovery, options.adversary);
-    this.replica = this.adversary?.replica ?? new Replica(config, recovery);
+    // An adversary's replica is rebuilt without its disk: what a faulty replica logged proves nothing.
+    const disk = options.restarted || options.storage === undefined ? {} : { disk: options.storage.contents };
+    this.replica = this.adversary?.replica ?? new Replica(config, { ...recovery, ...disk });
+    this.crashPoints = options.crashPoints ?? CrashPoints.fromEnvironment(undefined);
     this.network = new ReplicaNetwork({
       config: cluster,
       id,
@@ -89,6 +110,12 @@ export class ReplicaNode {
       connectedReplicas: () => this.network.connectedReplicas().length,
       connectedClients: () => this.network.connectedClients(),
       replicaQueueBytes: () => this.network.replicaQueueBytes(),
+    });
+    this.fsyncSeconds = new Histogram({
+      name: 'pancydb_fsync_seconds',
+      help: 'Time to make one event-loop turn of WAL records durable (one fsync per turn)',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [this.metrics.registry],
     });
     this.http = createServer((request, response) => void this.serveHttp(request, response));
   }
@@ -108,6 +135,8 @@ export class ReplicaNode {
   }
 
   async stop(): Promise<void> {
+    this.flush();
+    this.options.storage?.storage.close();
     clearInterval(this.tickTimer);
     clearInterval(this.summaryTimer);
     for (const timer of this.heldSends) clearTimeout(timer);
@@ -138,7 +167,7 @@ export class ReplicaNode {
       drops: Object.fromEntries([...this.dropsTotal].sort()),
       lastExecutionAtMs: this.lastExecutionAtMs ?? null,
       healthy: this.healthy(),
-      durability: 'none',
+      durability: this.options.storage === undefined ? 'none' : 'fsync',
       clusterId: this.options.cluster.clusterId,
       adversary: this.options.adversary?.spec.definition.name ?? null,
     };
@@ -177,14 +206,20 @@ export class ReplicaNode {
   private execute(outputs: readonly AdversaryOutput[]): void {
     for (const output of outputs) {
       switch (output.kind) {
+        case 'persist':
+          this.append(output.record);
+          break;
+        case 'checkpoint':
+          this.writeCheckpoint(output.bytes, output.truncate);
+          break;
         case 'send': {
           const { to, signed } = output;
-          this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.network.send(to, signed.frame));
+          this.afterSync(() => this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.network.send(to, signed.frame)));
           break;
         }
         case 'broadcast': {
           const { signed } = output;
-          this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.network.broadcast(signed.frame));
+          this.afterSync(() => this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.network.broadcast(signed.frame)));
           break;
         }
         case 'drop':
@@ -195,6 +230,52 @@ export class ReplicaNode {
           break;
       }
     }
+  }
+
+  private append(record: Uint8Array): void {
+    const storage = this.options.storage?.storage;
+    if (storage === undefined) return;
+    storage.append(record);
+    this.unsynced = true;
+    this.crashPoints.reach('append');
+  }
+
+  /** Atomically (temporary file, fsync, rename, fsync the directory); then the log before it may go. */
+  private writeCheckpoint(bytes: Uint8Array, truncate: boolean): void {
+    const storage = this.options.storage?.storage;
+    if (storage === undefined) return;
+    const boundary = storage.rotate();
+    this.unsynced = false;
+    this.crashPoints.reach('rotate');
+    storage.writeCheckpoint(STABLE_CHECKPOINT, bytes);
+    this.crashPoints.reach('checkpoint');
+    if (!truncate) return;
+    storage.dropSegmentsBefore(boundary);
+    this.crashPoints.reach('truncate');
+  }
+
+  /** A send waits while records are unsynced, and so does every send after it (order is kept). */
+  private afterSync(send: () => void): void {
+    if (!this.unsynced && this.waitingSends.length === 0) return send();
+    this.waitingSends.push(send);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // After the I/O callbacks of this turn: every frame that arrived in it shares the fsync.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.unsynced) {
+      const started = process.hrtime.bigint();
+      this.options.storage!.storage.sync();
+      this.fsyncSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.unsynced = false;
+      this.crashPoints.reach('sync');
+    }
+    const sends = this.waitingSends;
+    this.waitingSends = [];
+    for (const send of sends) send();
   }
 
   /** An adversary may hold a message back (AdversaryOutput.delayMs): a timer, where the simulator uses its event queue. */

@@ -56,6 +56,11 @@ export const probability: Expected<number> = {
   accepts: (value): value is number => isNumber(value) && value >= 0 && value <= 1,
 };
 
+export const boolean: Expected<boolean> = {
+  phrase: 'true or false',
+  accepts: (value): value is boolean => typeof value === 'boolean',
+};
+
 export const nonEmptyString: Expected<string> = {
   phrase: 'a non-empty string',
   accepts: (value): value is string => typeof value === 'string' && value.trim() !== '',

@@ -2,13 +2,13 @@
 // in seconds in the file and in ms in NetworkOptions (src/sim/network.ts).
 import { DEFAULT_NETWORK, type Crash, type NetworkOptions, type Partition } from '../sim/network.ts';
 import { MAX_DURATION_S, MAX_JITTER_MS } from './bounds.ts';
-import { fieldPath, lossProbability, numberAboveAtMost, numberBetween, probability, replicaId, type FieldReader } from './fields.ts';
+import { boolean, fieldPath, lossProbability, numberAboveAtMost, numberBetween, probability, replicaId, type FieldReader } from './fields.ts';
 
 const TIME_S = numberBetween(0, MAX_DURATION_S);
 
 const NETWORK_KEYS = ['loss', 'jitterMs', 'duplicate', 'reorder', 'partitions', 'crashes'];
 const PARTITION_KEYS = ['fromS', 'untilS', 'groups'];
-const CRASH_KEYS = ['replica', 'atS', 'restartAtS'];
+const CRASH_KEYS = ['replica', 'atS', 'restartAtS', 'amnesia'];
 
 export function readNetwork(fields: FieldReader, value: unknown, n: number): NetworkOptions {
   if (value === undefined) return DEFAULT_NETWORK;
@@ -51,7 +51,11 @@ function readCrash(fields: FieldReader, path: string, value: unknown, n: number)
   const replica = fields.required(record, path, 'replica', replicaId(n));
   const atS = fields.required(record, path, 'atS', TIME_S);
   const restartAtS = fields.optional(record, path, 'restartAtS', numberAboveAtMost(0, MAX_DURATION_S));
-  if (restartAtS === undefined) return { replica, atMs: atS * 1000 };
+  const amnesia = fields.optional(record, path, 'amnesia', boolean);
+  if (restartAtS === undefined) {
+    if (amnesia !== undefined) throw fields.error(fieldPath(path, 'amnesia'), 'needs restartAtS: only a replica that comes back can come back without its disk');
+    return { replica, atMs: atS * 1000 };
+  }
   if (!(restartAtS > atS)) throw fields.error(fieldPath(path, 'restartAtS'), `must be after atS (${atS}), got ${restartAtS}`);
-  return { replica, atMs: atS * 1000, restartAtMs: restartAtS * 1000 };
+  return { replica, atMs: atS * 1000, restartAtMs: restartAtS * 1000, ...(amnesia === true ? { amnesia } : {}) };
 }

@@ -27,6 +27,8 @@ import { createRng, type Rng } from './rng.ts';
 import { describeMessage, describeOperation, describeRanges, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
 import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
 import { ByzantineClients, type ByzantineClientOptions } from './byzantine-clients.ts';
+import { SimulatedStorage } from '../storage/simulated-storage.ts';
+import { SimulatedDisk } from './simulated-disk.ts';
 
 /** What the driver steps: a replica, or an adversary wrapped around one (src/adversary). */
 export interface ReplicaNode {
@@ -57,6 +59,12 @@ export interface SimulationOptions {
   readonly faulty?: ReadonlyMap<number, FaultySpec>;
   /** Faulty clients with valid keys (src/sim/byzantine-clients.ts); ids follow the correct clients'. */
   readonly byzantineClients?: ByzantineClientOptions;
+  /**
+   * 'none': disks keep nothing, and a restarted replica starts blank believing it is new,
+   * as `pancydb replica --durability none` would. Tests only: it shows the checkers catch
+   * the acknowledged writes this loses.
+   */
+  readonly durability?: 'none';
 }
 
 export interface SimulationContext {
@@ -131,7 +139,8 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     costs,
     ...(byzantineClients === undefined ? {} : { byzantineClients }),
   };
-  const driver = new Driver(context, new Network(options.network, rng.fork('network')), nodes, configs, adversaries);
+  const disks = configs.map((config) => new SimulatedDisk(new SimulatedStorage({ label: `replica-${config.id}` })));
+  const driver = new Driver(context, new Network(options.network, rng.fork('network')), nodes, configs, adversaries, disks, rng.fork('storage'));
   return { ...context, run: () => driver.run() };
 }
 
@@ -193,6 +202,9 @@ class Driver {
     private readonly nodes: ReplicaNode[],
     private readonly configs: readonly ReplicaConfig[],
     private readonly adversaries: AdversaryFactory,
+    /** One simulated disk per replica; a crash loses what was not synced. */
+    private readonly disks: readonly SimulatedDisk[],
+    private readonly storageRng: Rng,
   ) {
     this.replicaPeers = nodes.map((_, id) => ({ kind: 'replica', id }));
     // Byzantine clients' ids follow the correct clients': replies to them are real links.
@@ -204,7 +216,8 @@ class Driver {
     const { queue, options, checker } = this.context;
     queue.schedule(0, () => this.tick());
     for (const crash of options.network.crashes) {
-      if (crash.restartAtMs !== undefined) queue.schedule(crash.restartAtMs, () => this.restart(crash.replica));
+      queue.schedule(crash.atMs, () => this.disks[crash.replica]!.crash(this.storageRng));
+      if (crash.restartAtMs !== undefined) queue.schedule(crash.restartAtMs, () => this.restart(crash.replica, crash.amnesia === true));
     }
     this.context.workloads.list.forEach((workload, client) => this.onWorkloadStep(client, workload.start(0)));
     this.startByzantineClients();
@@ -212,9 +225,22 @@ class Driver {
     checker.finish(queue.nowMs);
   }
 
-  /** A crashed replica comes back as a new process: fresh state, same key, no memory of its votes. */
-  private restart(id: number): void {
+  /**
+   * A crashed replica comes back as a new process with the same key: from what its disk
+   * kept (core/durability.ts), or, with `amnesia` and for Byzantine replicas, with nothing.
+   */
+  private restart(id: number, amnesia: boolean): void {
     const config = this.configs[id]!;
+    if (!amnesia && !this.adversaries.isFaulty(id)) {
+      const { contents, tornTail } = this.disks[id]!.recover();
+      const replica = new Replica(config, { disk: contents });
+      this.context.replicas[id] = replica;
+      this.nodes[id] = replica;
+      this.context.checker.onRestart(id);
+      this.trace?.(`${formatTime(this.nowMs)} ${id} RESTART from its disk: checkpoint n=${replica.lowWatermark}, ${contents.records.length} records${tornTail ? ', torn tail cut' : ''}; view ${replica.view}${replica.active ? '' : ' (changing views)'}`);
+      return;
+    }
+    this.disks[id]!.lose();
     // A fresh nonce per incarnation (restart-guard.ts): the run's seed, the replica and the
     // time of the restart name it, so no two incarnations in a run share one.
     const recoveryNonce = this.context.crypto.sha256(new TextEncoder().encode(`restart/${this.context.options.seed}/${id}/${this.nowMs}`)).slice(0, NONCE_BYTES);
@@ -248,10 +274,24 @@ class Driver {
     for (const output of outputs) this.handleReplicaOutput(id, output, faulty);
   }
 
+  /** persist, then sync before the first send that follows (replica-io.ts); a checkpoint at once. */
+  private persist(id: number, output: Extract<AdversaryOutput, { kind: 'persist' | 'checkpoint' }>): void {
+    const disk = this.disks[id]!;
+    if (this.context.options.durability === 'none') return;
+    if (output.kind === 'persist') disk.append(output.record);
+    else disk.writeCheckpoint(output.bytes, output.truncate);
+  }
+
   private handleReplicaOutput(id: number, output: AdversaryOutput, faulty: boolean): void {
     const from = this.replicaPeers[id]!;
-    if (!faulty && (output.kind === 'send' || output.kind === 'broadcast')) this.signedTwice.onSent(id, output.signed, this.nowMs);
+    if (output.kind === 'send' || output.kind === 'broadcast') {
+      this.disks[id]!.syncBeforeSend();
+      if (!faulty) this.signedTwice.onSent(id, output.signed, this.nowMs);
+    }
     switch (output.kind) {
+      case 'persist':
+      case 'checkpoint':
+        return this.persist(id, output);
       case 'send':
         return this.transmitLater(from, output.to, output.signed, 'delayMs' in output ? output.delayMs : undefined);
       case 'broadcast': {

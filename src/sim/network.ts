@@ -16,8 +16,13 @@ export interface Partition {
 export interface Crash {
   readonly replica: number;
   readonly atMs: number;
-  /** If set, the replica comes back then, with a fresh state: no memory of what it signed. */
+  /**
+   * If set, the replica comes back then. It keeps its (simulated) disk: what it synced
+   * survives, unsynced records are lost and the last may be torn (src/storage/).
+   */
   readonly restartAtMs?: number;
+  /** Comes back with its disk lost too: no memory of what it signed (core/restart-guard.ts). */
+  readonly amnesia?: boolean;
 }
 
 /** A replica whose every outgoing message is lost in [fromMs, untilMs): it hears but says nothing. */

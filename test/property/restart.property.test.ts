@@ -36,8 +36,8 @@ describe('restart without memory, with a lying replica (TOCS 2002 §4.3), n=4, f
         const restarted = correct[choice.restarted]!;
         const faulty = new Map<number, FaultySpec>([[choice.liar, { definition: recoveryLiar, options: { lie: choice.lie, statusLie: true } }]]);
         const restartAtMs = choice.crashAtMs + choice.downMs;
-        const crashes = [{ replica: restarted, atMs: choice.crashAtMs, restartAtMs }];
-        if (choice.again) crashes.push({ replica: restarted, atMs: restartAtMs + 800, restartAtMs: restartAtMs + 900 });
+        const crashes = [{ replica: restarted, atMs: choice.crashAtMs, restartAtMs, amnesia: true }];
+        if (choice.again) crashes.push({ replica: restarted, atMs: restartAtMs + 800, restartAtMs: restartAtMs + 900, amnesia: true });
         const silences =
           choice.silentPrimaryAtMs === undefined || choice.liar === 0 ? [] : [{ replica: 0, fromMs: choice.silentPrimaryAtMs, untilMs: choice.silentPrimaryAtMs + 1_200 }];
         const { report } = runSeed({

@@ -17,7 +17,7 @@ function restartedRun(seed: number, n: number, silentPrimaryAtMs?: number) {
     durationMs: 12_000,
     workloadDurationMs: 9_000,
     network: {
-      crashes: [{ replica: 2, atMs: 2_000, restartAtMs: 4_000 }],
+      crashes: [{ replica: 2, atMs: 2_000, restartAtMs: 4_000, amnesia: true }],
       silences: silentPrimaryAtMs === undefined ? [] : [{ replica: 0, fromMs: silentPrimaryAtMs, untilMs: Infinity }],
     },
     trace: (line) => {

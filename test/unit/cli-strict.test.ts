@@ -127,7 +127,7 @@ describe('pancydb sim: a broken adversary is reported in one line naming it and 
   it.each([
     ['step-throws', 'step() threw at 0.500 s: adversary bug at step'],
     ['step-garbage', 'step() at 0.500 s returned undefined, not a list of outputs'],
-    ['step-bad-output', 'step() at 0.500 s returned a bad output at index 0: kind must be one of send, broadcast, drop, event, got "teleport"'],
+    ['step-bad-output', 'step() at 0.500 s returned a bad output at index 0: kind must be one of send, broadcast, drop, event, persist, checkpoint, got "teleport"'],
   ])('%s: exit 2 with one line, the seed and its replay, no stack trace', async (name, message) => {
     const path = `${STRICT}/${name}.json`;
     const result = await run(['sim', '--scenario', path, '-R', '1']);
