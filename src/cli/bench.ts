@@ -16,7 +16,7 @@ import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
 export const BENCH_HELP = `Usage: pancydb bench [--clients LIST] [--mixed-clients LIST] [--warmup S] [--duration S]
-                     [--value-bytes B] [-n N] [--out FILE] [--cpu-prof DIR]
+                     [--value-bytes B] [-n N] [--durability fsync|none] [--out FILE] [--cpu-prof DIR]
 
 Starts a fresh n-replica testnet on 127.0.0.1 (pancydb replica processes) and an unreplicated
 Pancydb server over the same TCP transport, then runs a closed loop of clients (one request
@@ -28,6 +28,9 @@ per row with PBFT's ratio to the unreplicated server. Writes the table as Markdo
   --duration S          seconds measured per row (default 10)
   --value-bytes B       bytes per put value (default 100)
   -n N                  replicas (default 4)
+  --durability fsync|none
+                        what the replicas run with (default: pancydb replica's own, fsync); the
+                        table names it in its durability column
   --out FILE            where the Markdown goes (default bench/results/tcp-bench.md; '' for none)
   --cpu-prof DIR        write each replica's V8 CPU profile (node --cpu-prof) into DIR
   --serve-unreplicated FILE
@@ -46,6 +49,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
     n: { type: 'string', short: 'n' },
     out: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    durability: { type: 'string' },
     'serve-unreplicated': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -56,6 +60,8 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
   if (values['serve-unreplicated'] !== undefined) return serveUnreplicated(values['serve-unreplicated'], output);
   const n = wholeFlag('-n', values.n ?? '4', 4, 31)!;
   if ((n - 1) % 3 !== 0) throw new UsageError(`-n: must be 3f+1 (4, 7, 10, ...), got ${n}`);
+  const durability = values.durability;
+  if (durability !== undefined && durability !== 'fsync' && durability !== 'none') throw new UsageError(`--durability: must be fsync or none, got ${JSON.stringify(durability)}`);
   const settings = {
     n,
     putClients: clientList('--clients', values.clients ?? '1,50,100'),
@@ -73,6 +79,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
   const rows = await runTcpBench({
     ...settings,
     ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: values['cpu-prof'] }),
+    ...(durability === undefined ? {} : { durability }),
     log: (line) => output.err(line),
     onRow: (row) => {
       if (header.length > 0) output.err(header.splice(0).join('\n'));

@@ -25,6 +25,8 @@ export interface TcpBenchOptions {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly valueBytes: number;
+  /** `pancydb replica --durability` for every replica; unset, the replicas' default. */
+  readonly durability?: 'fsync' | 'none';
   /** Write every replica's V8 CPU profiles into DIR/replica-ID/ (one file per thread). */
   readonly cpuProfileDir?: string;
   readonly log: (line: string) => void;
@@ -84,7 +86,8 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
     servers.push(server);
     const replicas = pbft.config.replicas.map(({ id }) => {
       const profile = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', join(options.cpuProfileDir, `replica-${id}`)] : [];
-      return startPancydb(`replica ${id}`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`)], /^replica \d+ ready:/, profile);
+      const durability = options.durability === undefined ? [] : ['--durability', options.durability];
+      return startPancydb(`replica ${id}`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`), ...durability], /^replica \d+ ready:/, profile);
     });
     servers.push(...replicas);
     const readyLines = await Promise.all(servers.map((process) => process.ready));
