@@ -32,6 +32,7 @@ import type { Checkpoint, FetchBatch, NewView, PrePrepare, Signed, StateTransfer
 import { planNewView } from './new-view.ts';
 import type { Replica } from './replica.ts';
 import { noteWaiting } from './requests.ts';
+import { acceptPrePrepare } from './normal-case.ts';
 
 /** The name drivers give the one checkpoint file a replica keeps: its last stable checkpoint. */
 export const STABLE_CHECKPOINT = 'stable';
@@ -136,7 +137,7 @@ export function restoreFromDisk(replica: Replica, disk: DiskContents): void {
 
   for (const record of records) restoreRecord(replica, record, h);
   if (replica.active && newView !== undefined) restoreNewViewEntries(replica, newView);
-  markPrepared(replica);
+  restoreCertifiedPrepares(replica);
   replica.lastAssigned = Math.max(replica.lastAssigned, h);
 }
 
@@ -230,30 +231,31 @@ function restoreNewViewEntries(replica: Replica, newView: Signed<NewView>): void
   }
 }
 
-/** An entry of our view whose certificate came back is prepared again, with the same PREPAREs. */
-function markPrepared(replica: Replica): void {
+/** An entry of our view whose certificate came back gets its PREPAREs back; resume prepares it again. */
+function restoreCertifiedPrepares(replica: Replica): void {
   for (const certificate of replica.certificates.within(replica.lowWatermark, Infinity)) {
     const { view, seq, digest } = certificate.prePrepare.message;
     const entry = replica.log.get(seq);
     if (entry === undefined || entry.view !== view || entry.prePrepare === undefined || !bytesEqual(entry.prePrepare.message.digest, digest)) continue;
     for (const prepare of certificate.prepares) entry.prepares.add(prepare.message.replica, prepare);
-    entry.prepared = true;
   }
 }
 
 /**
- * On the first input after a restore: the requests of logged, unexecuted batches wait
- * again (so the timer watches the primary, §4.4), the primary knows them as ordered, and
- * batches proven committed execute. Peers' STATUS answers bring the rest (TOCS 2002).
+ * On the first input after a restore, each logged entry of our view takes up where the
+ * crash left it: a backup that logged a PRE-PREPARE but may not have sent its PREPARE
+ * sends it (the same bytes if it had), an entry with its certificate prepares again and
+ * sends its COMMIT, and the requests wait again (so the timer watches the primary, §4.4).
+ * Batches proven committed execute. Peers' STATUS answers bring the rest (TOCS 2002).
  */
 export function resumeAfterRestore(replica: Replica, nowMs: number): void {
   for (const entry of replica.log.ordered()) {
-    if (entry.seq <= replica.lastExecuted || entry.prePrepare === undefined) continue;
-    for (const request of entry.prePrepare.message.batch) {
-      const { client, timestamp } = request.message;
-      noteWaiting(replica, client, timestamp, nowMs, request);
-      if (replica.isPrimary) replica.ordered.set(client, Math.max(replica.ordered.get(client) ?? 0, timestamp));
+    if (entry.seq <= replica.lastExecuted || entry.prePrepare === undefined || entry.view !== replica.view) continue;
+    if (replica.isPrimary) {
+      for (const request of entry.prePrepare.message.batch) replica.ordered.set(request.message.client, Math.max(replica.ordered.get(request.message.client) ?? 0, request.message.timestamp));
     }
+    if (replica.active) acceptPrePrepare(replica, entry, entry.prePrepare, nowMs);
+    else for (const request of entry.prePrepare.message.batch) noteWaiting(replica, request.message.client, request.message.timestamp, nowMs, request);
   }
   executeReady(replica, nowMs);
 }
