@@ -20,7 +20,8 @@ Starts every replica of DIR/cluster.json (made by pancydb testnet) as a child pr
 prints where each listens. Ctrl-C or SIGTERM stops them. Without DIR, makes a temporary
 4-replica testnet on 127.0.0.1 first and prints its directory.
   --data DIR   give replica I the data directory DIR/replica-I (default: DIR/data of the
-               testnet, so a replica restarted by hand with the same --data knows it ran)`;
+               testnet): its write-ahead log, so a replica restarted by hand with the same
+               --data comes back from its disk)`;
 
 export async function runUpCommand(args: readonly string[], output: Output): Promise<number> {
   const { values, positionals } = parseFlags(args, { data: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
