@@ -39,20 +39,32 @@ export class FrameReader {
 
   /** The complete frames in the stream so far; throws FrameTooLargeError on an oversized length. */
   push(chunk: Buffer): Uint8Array[] {
+    this.append(chunk);
+    const frames: Uint8Array[] = [];
+    for (let frame = this.next(); frame !== undefined; frame = this.next()) frames.push(frame);
+    return frames;
+  }
+
+  /** Buffers a chunk of the stream; next() takes the frames out. */
+  append(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
-    const frames: Uint8Array[] = [];
-    for (;;) {
-      if (this.bufferedBytes < LENGTH_PREFIX_BYTES) break;
-      const head = this.peek(LENGTH_PREFIX_BYTES);
-      const length = head.readUInt32BE(0);
-      if (length > this.maxBytes) throw new FrameTooLargeError(length, this.maxBytes);
-      if (this.bufferedBytes < LENGTH_PREFIX_BYTES + length) break;
-      const all = this.take(LENGTH_PREFIX_BYTES + length);
-      // A copy: the frame outlives the socket's pooled buffers.
-      frames.push(new Uint8Array(all.subarray(LENGTH_PREFIX_BYTES)));
-    }
-    return frames;
+  }
+
+  /**
+   * The next complete frame, or undefined until one has arrived. Its length is checked
+   * against maxBytes as it is at this call: a link that finishes its handshake on one
+   * frame raises the cap for the frames after it, even when one TCP read carried both
+   * (the peer writes its proof and its first messages in one write).
+   */
+  next(): Uint8Array | undefined {
+    if (this.bufferedBytes < LENGTH_PREFIX_BYTES) return undefined;
+    const length = this.peek(LENGTH_PREFIX_BYTES).readUInt32BE(0);
+    if (length > this.maxBytes) throw new FrameTooLargeError(length, this.maxBytes);
+    if (this.bufferedBytes < LENGTH_PREFIX_BYTES + length) return undefined;
+    const all = this.take(LENGTH_PREFIX_BYTES + length);
+    // A copy: the frame outlives the socket's pooled buffers.
+    return new Uint8Array(all.subarray(LENGTH_PREFIX_BYTES));
   }
 
   private peek(bytes: number): Buffer {

@@ -122,15 +122,19 @@ export class Link {
   }
 
   private onData(chunk: Buffer): void {
-    let frames: Uint8Array[];
-    try {
-      frames = this.reader.push(chunk);
-    } catch (error) {
-      if (error instanceof FrameTooLargeError) return this.close(`frame too large: ${error.message}`);
-      throw error;
-    }
-    for (const frame of frames) {
+    this.reader.append(chunk);
+    // One frame at a time: the proof that opens the link raises the frame cap for the
+    // frames behind it in the same read (the peer sends them in the same write).
+    for (;;) {
       if (this.state === 'closed') return;
+      let frame: Uint8Array | undefined;
+      try {
+        frame = this.reader.next();
+      } catch (error) {
+        if (error instanceof FrameTooLargeError) return this.close(`frame too large: ${error.message}`);
+        throw error;
+      }
+      if (frame === undefined) return;
       if (this.state === 'open') this.handlers.onFrame(this, frame);
       else if (this.state === 'hello') this.onHello(frame);
       else this.onProof(frame);

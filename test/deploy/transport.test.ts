@@ -54,6 +54,19 @@ describe('framing', () => {
     expect(encodeFrames([]).length).toBe(0);
   });
 
+  it('checks each frame against the cap as it is when that frame is taken (a handshake ending mid-read)', () => {
+    // The peer's proof (small) and its first message (large) arrive in one read, as one
+    // write sends them. The cap rises once the proof is handled; the message must pass.
+    const reader = new FrameReader(1024);
+    reader.append(encodeFrames([new Uint8Array(64).fill(1), new Uint8Array(3000).fill(2)]));
+    expect(reader.next()).toEqual(new Uint8Array(64).fill(1));
+    reader.maxBytes = 1 << 20;
+    expect(reader.next()).toEqual(new Uint8Array(3000).fill(2));
+    expect(reader.next()).toBeUndefined();
+    // With push(), all at the old cap, the second frame is refused: what links did before.
+    expect(() => new FrameReader(1024).push(encodeFrames([new Uint8Array(64), new Uint8Array(3000)]))).toThrow(FrameTooLargeError);
+  });
+
   it('refuses a length above the cap before buffering the body', () => {
     const reader = new FrameReader(100);
     const head = Buffer.alloc(4);
