@@ -1,7 +1,7 @@
 // `pancydb replica`: one replica process. Parses, validates, wires and logs; the protocol
 // is the pure core, driven by src/deploy/replica-node.ts.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createNativeCrypto } from '../crypto/native.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
@@ -77,7 +77,7 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   const crypto = memoizeVerify(createNativeCrypto());
   const { cluster, keyPair } = loadReplica(clusterFile, id, values.key, crypto);
   const dataDir = required('--data', values.data);
-  const ranBefore = markStarted(dataDir, durability, values.amnesia === true);
+  const ranBefore = markStarted(dataDir, durability, values.amnesia === true, id, cluster.clusterId);
   const disk = durability === 'fsync' ? openDisk(dataDir, values.amnesia === true) : undefined;
   const restarted = disk?.amnesia === true;
   const amnesiaMarker = join(dataDir, 'amnesia');
@@ -148,7 +148,7 @@ function openDisk(dataDir: string, amnesiaFlag: boolean): { storage: DiskStorage
     throw new UsageError(`--data ${dataDir}: ${(error as Error).message}`);
   }
   const marker = join(dataDir, 'amnesia');
-  if (amnesiaFlag) writeFileSync(marker, `${new Date().toISOString()}\n`);
+  if (amnesiaFlag) durableWrite(marker, `${new Date().toISOString()}\n`);
   return { storage, contents: { checkpoint, records: recovered.records }, tornTail: recovered.tornTail, amnesia: amnesiaFlag || existsSync(marker) };
 }
 
@@ -172,7 +172,7 @@ function describeDisk(contents: DiskContents, tornTail: boolean): string {
  * names the durability it ran with: a replica that ran without a disk and now starts with
  * one would find an empty log that does not cover what it signed, so that needs --amnesia.
  */
-function markStarted(dataDir: string, durability: 'fsync' | 'none', amnesia: boolean): boolean {
+function markStarted(dataDir: string, durability: 'fsync' | 'none', amnesia: boolean, id: number, clusterId: string): boolean {
   const marker = join(dataDir, 'started');
   let before: string | undefined;
   try {
@@ -181,9 +181,27 @@ function markStarted(dataDir: string, durability: 'fsync' | 'none', amnesia: boo
   } catch (error) {
     throw new UsageError(`--data: ${(error as Error).message}`);
   }
-  if (before !== undefined && durability === 'fsync' && !amnesia && !before.includes('durability fsync')) {
-    throw new UsageError(`--data ${dataDir}: this replica ran before with --durability none, so its log does not hold what it signed; start it with --amnesia`);
+  const owner = before === undefined ? undefined : /replica (\d+) cluster (\w+)/.exec(before);
+  if (owner != null && (Number(owner[1]) !== id || owner[2] !== clusterId)) {
+    throw new UsageError(`--data ${dataDir}: this directory is replica ${owner[1]}'s of cluster ${owner[2]!.slice(0, 16)}, not replica ${id}'s of ${clusterId.slice(0, 16)}`);
   }
-  if (before === undefined || !before.includes(`durability ${durability}`)) writeFileSync(marker, `${new Date().toISOString()} durability ${durability}\n`);
+  if (before !== undefined && durability === 'fsync' && !amnesia) {
+    if (!before.includes('durability fsync')) throw new UsageError(`--data ${dataDir}: this replica ran before with --durability none, so its log does not hold what it signed; start it with --amnesia`);
+    if (!existsSync(join(dataDir, 'wal'))) throw new UsageError(`--data ${dataDir}: this replica ran with a disk, but ${join(dataDir, 'wal')} is gone; start it with --amnesia`);
+  }
+  if (before === undefined || !before.includes(`durability ${durability}`)) durableWrite(marker, `${new Date().toISOString()} durability ${durability} replica ${id} cluster ${clusterId}\n`);
   return before !== undefined;
+}
+
+/** Written and fsynced with its directory entry: a marker that decides how to restart must survive a power cut. */
+function durableWrite(path: string, text: string): void {
+  writeFileSync(path, text);
+  for (const target of [path, dirname(path)]) {
+    const fd = openSync(target, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }

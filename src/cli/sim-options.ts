@@ -324,6 +324,26 @@ export function checkReplicaIds(flags: Pick<SimFlags, 'crashes' | 'silences' | '
   }
 }
 
+/**
+ * A replica that is down cannot crash again: its crash windows (at, restart) must not
+ * overlap or touch, whether they come from --crash flags, the scenario file, or both.
+ */
+export function checkCrashWindows(crashes: readonly Crash[]): void {
+  const byReplica = new Map<number, Crash[]>();
+  for (const crash of crashes) byReplica.set(crash.replica, [...(byReplica.get(crash.replica) ?? []), crash]);
+  for (const [replica, windows] of byReplica) {
+    const sorted = [...windows].sort((a, b) => a.atMs - b.atMs);
+    for (let index = 1; index < sorted.length; index++) {
+      const before = sorted[index - 1]!;
+      const after = sorted[index]!;
+      if (before.restartAtMs === undefined || after.atMs <= before.restartAtMs) {
+        const until = before.restartAtMs === undefined ? 'for good' : `until ${before.restartAtMs / 1000} s`;
+        throw new UsageError(`--crash: replica ${replica} crashes at ${after.atMs / 1000} s while it is down (from ${before.atMs / 1000} s ${until}); give each replica crash windows that do not overlap`);
+      }
+    }
+  }
+}
+
 /** -S and -R together name seeds up to Number.MAX_SAFE_INTEGER, the last integer a seed can be exactly. */
 export function checkLastSeed(firstSeed: number, seeds: number): void {
   // Subtracting first: firstSeed + seeds could round past MAX_SAFE and back.

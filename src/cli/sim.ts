@@ -9,7 +9,7 @@ import type { Property } from '../check/violation.ts';
 import type { SeedReport, SeedRun } from '../sim/run.ts';
 import type { SimulationContext } from '../sim/cluster.ts';
 import type { Scenario } from '../scenario/scenario.ts';
-import { checkFaultBudget, checkLastSeed, parseSimArgs, SIM_HELP, type SimCommand } from './sim-options.ts';
+import { checkCrashWindows, checkFaultBudget, checkLastSeed, parseSimArgs, SIM_HELP, type SimCommand } from './sim-options.ts';
 import { shrinkScenario, writeShrunk } from './shrink.ts';
 import { prepareSimCommand, runCommandSeed, type LoadedSimCommand, type Output } from './sim-seed.ts';
 import { defaultWorkers, runSweepInWorkers } from './sweep/pool.ts';
@@ -75,6 +75,7 @@ function checkLoadedCommand(command: LoadedSimCommand): void {
     throw new UsageError('--shrink needs --scenario FILE and one seed (-S SEED -R 1)');
   }
   checkLastSeed(command.firstSeed, command.seeds);
+  checkCrashWindows(command.scenario.network.crashes);
   if (command.scenarioPath !== undefined) {
     checkFaultBudget(command.flags, command.scenario.f, [...command.scenario.faulty.keys()], command.scenario.expect.kind === 'violation');
   }

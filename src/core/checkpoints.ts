@@ -57,6 +57,11 @@ export class CheckpointTracker {
     this.own.set(checkpoint.seq, checkpoint);
   }
 
+  /** Own checkpoints from `seq` on, of a state this replica found wrong (state-transfer.ts). */
+  forgetOwnFrom(seq: number): void {
+    for (const own of [...this.own.keys()]) if (own >= seq) this.own.delete(own);
+  }
+
   ownAt(seq: number): OwnCheckpoint | undefined {
     return this.own.get(seq);
   }

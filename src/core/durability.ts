@@ -76,7 +76,12 @@ function liveRecords(replica: Replica): DurableRecord[] {
     frame(entry.sentPrepare);
     frame(entry.sentCommit);
   }
-  for (const certificate of replica.certificates.within(h, Infinity)) records.push({ kind: 'certificate', certificate });
+  for (const certificate of replica.certificates.within(h, Infinity)) {
+    records.push({ kind: 'certificate', certificate });
+    // Its batch too, if held: the certificate carries only the digest (see restoreFrame).
+    const batch = replica.batches.get(certificate.prePrepare.message.digest);
+    if (batch !== undefined && batch.length > 0 && certificate.prePrepare.message.view !== replica.view) frame(attachBatch(certificate.prePrepare, batch));
+  }
   for (const [seq, prePrepare] of replica.certified) if (seq > h) records.push({ kind: 'certified', prePrepare });
   return records;
 }
@@ -143,6 +148,7 @@ export function restoreFromDisk(replica: Replica, disk: DiskContents): void {
 
 function installCheckpoint(replica: Replica, state: StateTransfer): void {
   const { seq, proof, store, clients } = state;
+  if (state.replica !== replica.id) throw new DiskStateError(`the checkpoint file is replica ${state.replica}'s, this is replica ${replica.id}`);
   if (proof.length < replica.quorums.strong) throw new DiskStateError(`checkpoint ${seq} has ${proof.length} of ${replica.quorums.strong} proof messages`);
   replica.store.restore(store);
   replica.clients.restoreRows(clients);
@@ -179,12 +185,16 @@ function restoreFrame(replica: Replica, signed: Signed, h: number): void {
   switch (message.type) {
     case 'pre-prepare': {
       const { view, seq, digest, batch } = message;
-      if (view !== replica.view || seq <= h || seq > replica.highWatermark) return;
+      if (seq <= h || seq > replica.highWatermark) return;
+      // The batch is kept whatever the view: a certificate from an older view names only
+      // its digest, and the next NEW-VIEW's O asks for that batch (§4.4). Without it, a
+      // cluster that crashed whole during a view change could not fetch it from anyone.
+      replica.batches.remember(digest, batch, seq);
+      if (view !== replica.view) return;
       const entry = replica.log.entryFor(view, seq, 0);
       if (entry.prePrepare !== undefined) return;
       if (entry.digest !== undefined && !bytesEqual(entry.digest, digest)) throw new DiskStateError(`two digests logged for v=${view} n=${seq}`);
       entry.prePrepare = signed as Signed<PrePrepare>;
-      replica.batches.remember(digest, batch, seq);
       if (own) replica.lastAssigned = Math.max(replica.lastAssigned, seq);
       return;
     }

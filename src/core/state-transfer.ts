@@ -34,7 +34,11 @@ export function onState(replica: Replica, signed: Signed<StateTransfer>, nowMs: 
   if (!wantsState(replica, seq)) return;
   if (seq < replica.lastExecuted) replica.emit({ type: 'state-rollback', fromSeq: replica.lastExecuted, toSeq: seq });
   // A replica that disowned its state (stateSuspectAt) disowns its CHECKPOINTs for it too.
-  if (replica.stateSuspectAt !== undefined) replica.signGuard.forgetCheckpointsFrom(replica.stateSuspectAt);
+  if (replica.stateSuspectAt !== undefined) {
+    replica.signGuard.forgetCheckpointsFrom(replica.stateSuspectAt);
+    // Nor resends them, nor logs them with the next checkpoint (durability.ts).
+    replica.checkpoints.forgetOwnFrom(replica.stateSuspectAt);
+  }
   replica.stateSuspectAt = undefined;
   replica.store.restore(store);
   replica.clients.restoreRows(clients);

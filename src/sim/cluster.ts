@@ -231,7 +231,7 @@ class Driver {
    */
   private restart(id: number, amnesia: boolean): void {
     const config = this.configs[id]!;
-    if (!amnesia && !this.adversaries.isFaulty(id)) {
+    if (!amnesia && !this.adversaries.isFaulty(id) && !this.disks[id]!.amnesiac) {
       const { contents, tornTail } = this.disks[id]!.recover();
       const replica = new Replica(config, { disk: contents });
       this.context.replicas[id] = replica;
@@ -350,6 +350,7 @@ class Driver {
         this.trace?.(`${formatTime(nowMs)} ${id} STATE-ROLLBACK n=${event.fromSeq} -> ${event.toSeq}`);
         return;
       case 'voting-resumed':
+        this.disks[id]!.amnesiac = false;
         this.trace?.(`${formatTime(nowMs)} ${id} VOTING-RESUMED v=${event.view}`);
         return;
     }

@@ -9,6 +9,12 @@ import { SimulatedStorage } from '../storage/simulated-storage.ts';
 
 export class SimulatedDisk {
   private unsynced = false;
+  /**
+   * Set when the disk was lost (an amnesia restart) until the replica votes again: until
+   * then its records do not cover what it signed before, so a crash now is amnesia again
+   * (the CLI keeps the same fact in DIR/amnesia).
+   */
+  amnesiac = false;
   /** Syncs and checkpoint writes, for reports. */
   syncs = 0;
   checkpointsWritten = 0;
@@ -54,5 +60,6 @@ export class SimulatedDisk {
     this.storage = new SimulatedStorage({ label: this.storage.label });
     this.storage.recover();
     this.unsynced = false;
+    this.amnesiac = true;
   }
 }

@@ -30,6 +30,27 @@ describe('pancydb testnet, up and client', () => {
     expect(await run(['client', '--cluster', file, '--timeout', '1', 'get', 'a'])).toMatchObject({ code: 3, stdout: expect.stringContaining('the outcome is unknown') });
   });
 
+  it("replica --data: refuses another replica's directory, a directory whose WAL is gone, bad --durability and PANCYDB_CRASH_AT (exit 2)", async () => {
+    const out = join(tempDir(), 'net');
+    expect((await run(['testnet', '--out', out, '--clients', '1'])).code).toBe(0);
+    const file = join(out, 'cluster.json');
+    const data = join(out, 'data-0');
+    const first = start(['replica', '--cluster', file, '--id', '0', '--data', data]);
+    await first.waitFor(/^replica 0 ready: .*durability fsync, started new/, 20_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(await run(['replica', '--cluster', file, '--id', '1', '--data', data])).toMatchObject({ code: 2, stdout: expect.stringContaining("this directory is replica 0's") });
+    expect(await run(['replica', '--cluster', file, '--id', '0', '--data', data, '--durability', 'maybe'])).toMatchObject({ code: 2, stdout: expect.stringContaining('--durability must be fsync or none') });
+    expect(await run(['replica', '--cluster', file, '--id', '0', '--data', data, '--durability', 'none', '--amnesia'])).toMatchObject({ code: 2, stdout: expect.stringContaining('--amnesia needs --durability fsync') });
+    const crashAt = start(['replica', '--cluster', file, '--id', '0', '--data', data], { env: { PANCYDB_CRASH_AT: 'sometime:3' } });
+    expect(await crashAt.exited).toBe(2);
+    expect(crashAt.lines.join('\n')).toContain('PANCYDB_CRASH_AT must be POINT:K');
+    rmSync(join(data, 'wal'), { recursive: true });
+    expect(await run(['replica', '--cluster', file, '--id', '0', '--data', data])).toMatchObject({ code: 2, stdout: expect.stringContaining('wal is gone; start it with --amnesia') });
+    const amnesiac = start(['replica', '--cluster', file, '--id', '0', '--data', data, '--amnesia']);
+    await amnesiac.waitFor(/^replica 0 ready: .*started without memory/, 20_000);
+  });
+
   it('up starts every replica, serves a client, and stops them all on SIGTERM (exit 0)', async () => {
     const out = join(tempDir(), 'net');
     expect((await run(['testnet', '--out', out])).code).toBe(0);

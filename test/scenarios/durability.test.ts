@@ -31,6 +31,22 @@ describe('whole-cluster crash in the simulator', () => {
     }
   });
 
+  it('a replica that lost its disk and crashes again before it votes comes back without memory again', () => {
+    // Found by review: its new disk does not cover what it signed before the first crash.
+    const votesAfter: string[] = [];
+    const run = simulate({
+      seed: 1,
+      durationMs: 4_000,
+      network: { crashes: [{ replica: 3, atMs: 1_000, restartAtMs: 1_200, amnesia: true }, { replica: 3, atMs: 1_300, restartAtMs: 1_400 }] },
+      trace: (line) => {
+        if (/^1\.[4-9]\d* 3->\d (PREPARE|COMMIT) v=0 /.test(line)) votesAfter.push(line);
+      },
+    });
+    expect(describeViolations(run)).toEqual([]);
+    expect(votesAfter).toEqual([]);
+    expect(run.context.replicas[3]!.recovering).toBe(true);
+  });
+
   it('with disks that keep nothing, the checkers catch it: the primary signs a second PRE-PREPARE for n=1', () => {
     for (let seed = 1; seed <= 4; seed++) {
       const properties = wholeClusterCrash(seed, 'none').report.violations.map((violation) => violation.property);

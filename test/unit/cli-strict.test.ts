@@ -40,6 +40,8 @@ describe('pancydb sim: more than f faulty replicas is a usage error unless a vio
     [['--scenario', silentPrimary, '--silent', '1@1'], "make 2 replicas faulty (0, 1 with the scenario's faulty 0), but f=1"],
     [['--scenario', silentPrimary, '--crash', '2@1-2', '--amnesia'], "make 2 replicas faulty (0, 2 with the scenario's faulty 0)"],
     [['--amnesia'], '--amnesia needs a --crash with a restart'],
+    [['--crash', '1@2-4', '--crash', '1@3-5'], '--crash: replica 1 crashes at 3 s while it is down (from 2 s until 4 s)'],
+    [['--crash', '1@2', '--crash', '1@3-5'], '--crash: replica 1 crashes at 3 s while it is down (from 2 s for good)'],
   ])('%j', (args, message) => expectUsageError(args, message));
 
   it('a replica that restarts from its disk is correct: all four may crash and restart', async () => {
