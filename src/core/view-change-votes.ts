@@ -39,6 +39,13 @@ export class ViewChangeVotes {
     return this.latest.get(replica)?.message.newView;
   }
 
+  /** How many replicas' latest VIEW-CHANGE asks for `view` or a later one. */
+  countAtLeast(view: number): number {
+    let count = 0;
+    for (const signed of this.latest.values()) if (signed.message.newView >= view) count++;
+    return count;
+  }
+
   /** VIEW-CHANGEs for `view`, sorted by sender (deterministic V). */
   forView(view: number): Signed<ViewChange>[] {
     return [...this.latest.values()].filter((signed) => signed.message.newView === view).sort((a, b) => a.message.replica - b.message.replica);

@@ -45,7 +45,7 @@ export function onViewChange(replica: Replica, signed: Signed<ViewChange>, nowMs
   }
   if (!replica.viewChanges.record(signed)) return;
   if (joinIfSuspected(replica, nowMs)) return;
-  if (newView === replica.view) afterViewChangeVote(replica, nowMs);
+  if (newView >= replica.view) afterViewChangeVote(replica, nowMs);
 }
 
 /**
@@ -59,11 +59,17 @@ function joinIfSuspected(replica: Replica, nowMs: number): boolean {
   return true;
 }
 
-/** §4.5.2: the timer starts once 2f+1 want this view; the new primary then sends NEW-VIEW. */
+/**
+ * §4.5.2: the timer starts once 2f+1 want this view or a later one (a replica that asks
+ * for v+1 has given up on v as well: counting only exact votes, a backup whose peer moved
+ * on before the third vote for v arrived would wait for v's NEW-VIEW forever, with no
+ * timer to take it to v+1). The new primary sends NEW-VIEW once 2f+1 ask for this view.
+ */
 function afterViewChangeVote(replica: Replica, nowMs: number): void {
   if (replica.active) return;
+  if (replica.viewChanges.countAtLeast(replica.view) < replica.quorums.strong) return;
+  replica.timer.startIfStopped(nowMs);
   const votes = replica.viewChanges.forView(replica.view);
   if (votes.length < replica.quorums.strong) return;
-  replica.timer.startIfStopped(nowMs);
   if (replica.isPrimary && mayVote(replica) && replica.restartGuard.mayAskFor(replica.view)) sendNewView(replica, votes.slice(0, replica.quorums.strong), nowMs);
 }
