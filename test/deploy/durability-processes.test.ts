@@ -81,6 +81,16 @@ function startReplica(file: string, id: number, env: Record<string, string> = {}
   return start(['replica', '--cluster', file, '--id', String(id), '--data', join(dir!, `data-${id}`)], { env });
 }
 
+/** Every replica started and ready, and the load running until `acknowledged` operations came back. */
+async function runningTestnet(label: string, acknowledged: number): Promise<{ file: string; config: ClusterConfig; replicas: Running[]; load: Load }> {
+  const { file, config } = await testnet();
+  const replicas = [0, 1, 2, 3].map((id) => startReplica(file, id));
+  await Promise.all(replicas.map((replica, id) => replica.waitFor(new RegExp(`^replica ${id} ready`), 20_000)));
+  load = new Load(config, dir!, LOAD_CLIENTS, createRng(label));
+  await load.waitAcknowledged(acknowledged, 30_000);
+  return { file, config, replicas, load };
+}
+
 const statusOf = (config: ClusterConfig, id: number) => getJson(`http://${config.replicas[id]!.host}:${config.replicas[id]!.metricsPort}/status`);
 
 async function converged(config: ClusterConfig, timeoutMs: number): Promise<void> {
@@ -92,11 +102,7 @@ async function converged(config: ClusterConfig, timeoutMs: number): Promise<void
 
 describe('a damaged WAL', () => {
   it('a torn last record is cut off on restart; damage before it refuses to start (exit 2, naming the file)', async () => {
-    const { file, config } = await testnet();
-    const replicas = [0, 1, 2, 3].map((id) => startReplica(file, id));
-    await Promise.all(replicas.map((replica, id) => replica.waitFor(new RegExp(`^replica ${id} ready`), 20_000)));
-    load = new Load(config, dir!, LOAD_CLIENTS, createRng('torn'));
-    await load.waitAcknowledged(30, 30_000);
+    const { file, config, replicas, load } = await runningTestnet('torn', 30);
     replicas[2]!.child.kill('SIGKILL');
     await replicas[2]!.exited;
     const walDir = join(dir!, 'data-2', 'wal');
@@ -128,11 +134,7 @@ describe('a damaged WAL', () => {
 
 describe('a crash at each durability point (PANCYDB_CRASH_AT)', () => {
   it(`replica 1 killed at ${CRASH_POINTS.join(', ')} in turn comes back each time; nothing acknowledged is lost`, async () => {
-    const { file, config } = await testnet();
-    const replicas = [0, 1, 2, 3].map((id) => startReplica(file, id));
-    await Promise.all(replicas.map((replica, id) => replica.waitFor(new RegExp(`^replica ${id} ready`), 20_000)));
-    load = new Load(config, dir!, LOAD_CLIENTS, createRng('crash-points'));
-    await load.waitAcknowledged(10, 30_000);
+    const { file, config, replicas, load } = await runningTestnet('crash-points', 10);
     replicas[1]!.child.kill('SIGKILL');
     await replicas[1]!.exited;
     for (const point of CRASH_POINTS) {
