@@ -4,12 +4,14 @@ import { SlowestFirst } from './test/support/slowest-first.ts';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Seed sweeps are CPU-bound; one worker per core. Child processes, not threads: a test
-    // file of the crash tests on real processes could leave its worker thread busy after
-    // its last test ("Failed to terminate worker"), which kept vitest from exiting; a child
-    // process is always ended at teardown.
-    pool: 'forks',
-    poolOptions: { forks: { minForks: 1, maxForks: 2 } },
+    // Seed sweeps are CPU-bound; one worker per core.
+    pool: 'threads',
+    poolOptions: { threads: { minThreads: 1, maxThreads: 2 }, forks: { minForks: 1, maxForks: 2 } },
+    // The tests on real processes run in child processes: a crash-test file could leave its
+    // worker thread busy after its last test ("Failed to terminate worker"), and vitest then
+    // never exited; a child process is always ended at teardown. (Everything in forks made
+    // the long synchronous sweeps miss vitest's RPC deadline instead.)
+    poolMatchGlobs: [['**/test/deploy/**', 'forks']],
     testTimeout: 300_000,
     sequence: { sequencer: SlowestFirst },
     // The JSON report lets .ci/run print the closing "N passed, N failed" line.
