@@ -8,7 +8,8 @@ import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { loadReplica } from '../deploy/load-member.ts';
 import { ReplicaNode, type LogLine } from '../deploy/replica-node.ts';
 import { CrashPoints } from '../deploy/crash-points.ts';
-import { DiskStateError, STABLE_CHECKPOINT, type DiskContents } from '../core/durability.ts';
+import { DiskStateError, type DiskContents } from '../core/durability.ts';
+import { ReplicaDisk } from '../storage/replica-disk.ts';
 import { DecodeError } from '../core/bytes.ts';
 import { DiskStorage } from '../storage/disk-storage.ts';
 import { readAdversaryFlags } from './replica-adversary.ts';
@@ -78,7 +79,7 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   const { cluster, keyPair } = loadReplica(clusterFile, id, values.key, crypto);
   const dataDir = required('--data', values.data);
   const ranBefore = markStarted(dataDir, durability, values.amnesia === true, id, cluster.clusterId);
-  const disk = durability === 'fsync' ? openDisk(dataDir, values.amnesia === true) : undefined;
+  const disk = durability === 'fsync' ? openDisk(dataDir, values.amnesia === true, crashPoints) : undefined;
   const restarted = disk?.amnesia === true;
   const amnesiaMarker = join(dataDir, 'amnesia');
   const log = (line: LogLine) => {
@@ -96,7 +97,6 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
     crypto,
     restarted,
     log,
-    crashPoints,
     ...(disk === undefined ? {} : { storage: disk }),
     ...(adversary === undefined ? {} : { adversary, onAdversaryFault }),
   }));
@@ -137,19 +137,17 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
  * start (exit 2, naming the file). With --amnesia, or while an earlier amnesia start has
  * not voted again, the disk's records are not trusted to cover everything signed.
  */
-function openDisk(dataDir: string, amnesiaFlag: boolean): { storage: DiskStorage; contents: DiskContents; tornTail: boolean; amnesia: boolean } {
-  const storage = new DiskStorage(join(dataDir, 'wal'));
+function openDisk(dataDir: string, amnesiaFlag: boolean, crashPoints: CrashPoints): { disk: ReplicaDisk; contents: DiskContents; tornTail: boolean; amnesia: boolean } {
+  const disk = new ReplicaDisk(new DiskStorage(join(dataDir, 'wal')), (point) => crashPoints.reach(point));
   let recovered;
-  let checkpoint;
   try {
-    recovered = storage.recover();
-    checkpoint = storage.readCheckpoint(STABLE_CHECKPOINT);
+    recovered = disk.recover();
   } catch (error) {
     throw new UsageError(`--data ${dataDir}: ${(error as Error).message}`);
   }
   const marker = join(dataDir, 'amnesia');
   if (amnesiaFlag) durableWrite(marker, `${new Date().toISOString()}\n`);
-  return { storage, contents: { checkpoint, records: recovered.records }, tornTail: recovered.tornTail, amnesia: amnesiaFlag || existsSync(marker) };
+  return { disk, ...recovered, amnesia: amnesiaFlag || existsSync(marker) };
 }
 
 /** A disk the core refuses (DiskStateError, an undecodable record) stops the start with its reason. */

@@ -49,17 +49,18 @@ export class ClientTable {
 
   /** (client, t, result) in client order: what state transfer carries. */
   rows(): ClientEntry[] {
-    const clients = [...this.records.keys()].sort((a, b) => a - b);
-    return clients.map((client) => {
-      const record = this.records.get(client)!;
-      return [client, record.timestamp, record.result] as const;
-    });
+    return clientRows(this.records);
   }
 
   /** Installs transferred rows; their replies are signed afresh when asked for. */
   restoreRows(rows: readonly ClientEntry[]): void {
     this.records = new Map(rows.map(([client, timestamp, result]) => [client, { timestamp, result, reply: undefined }]));
   }
+}
+
+/** A table's (client, t, result) rows in client order, as STATE carries them (and checkpoint files). */
+export function clientRows(table: ClientTableSnapshot): ClientEntry[] {
+  return [...table.entries()].sort(([a], [b]) => a - b).map(([client, record]) => [client, record.timestamp, record.result] as const);
 }
 
 export function encodeClientRows(rows: readonly ClientEntry[]): Uint8Array {

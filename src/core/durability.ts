@@ -25,6 +25,7 @@
 import { bytesEqual } from './bytes.ts';
 import type { StableCheckpoint } from './checkpoints.ts';
 import { stateDigest } from './checkpoints.ts';
+import { clientRows } from './client-table.ts';
 import { decodeCheckpointFile, decodeRecord, encodeCheckpointFile, encodeRecord, type DurableRecord } from './durable-records.ts';
 import { attachBatch } from './encoding.ts';
 import { executeReady } from './execution.ts';
@@ -54,8 +55,7 @@ export function persist(replica: Replica, record: DurableRecord): void {
 export function persistStableCheckpoint(replica: Replica): void {
   const stable = replica.checkpoints.stable;
   if (stable.proof.length === 0) return; // The initial state needs no file.
-  const clients = [...stable.snapshot.clients.entries()].sort(([a], [b]) => a - b).map(([client, record]) => [client, record.timestamp, record.result] as const);
-  const state: StateTransfer = { type: 'state', seq: stable.seq, proof: stable.proof, store: stable.snapshot.store, clients, replica: replica.id };
+  const state: StateTransfer = { type: 'state', seq: stable.seq, proof: stable.proof, store: stable.snapshot.store, clients: clientRows(stable.snapshot.clients), replica: replica.id };
   replica.persistCheckpoint(stable.seq, encodeCheckpointFile({ state, records: liveRecords(replica) }), replica.active);
 }
 
@@ -153,9 +153,11 @@ function installCheckpoint(replica: Replica, state: StateTransfer): void {
   replica.store.restore(store);
   replica.clients.restoreRows(clients);
   const digest = proof[0]!.message.digest;
-  const actual = stateDigest(replica.config.crypto.sha256, replica.store.snapshot(), replica.clients.encode());
-  if (!bytesEqual(actual, digest)) throw new DiskStateError(`checkpoint ${seq}'s state does not hash to the digest its proof certifies`);
-  const stable: StableCheckpoint = { seq, digest, proof, snapshot: { store: replica.store.snapshot(), clients: replica.clients.snapshot() }, own: undefined };
+  const snapshot = { store: replica.store.snapshot(), clients: replica.clients.snapshot() };
+  if (!bytesEqual(stateDigest(replica.config.crypto.sha256, snapshot.store, replica.clients.encode()), digest)) {
+    throw new DiskStateError(`checkpoint ${seq}'s state does not hash to the digest its proof certifies`);
+  }
+  const stable: StableCheckpoint = { seq, digest, proof, snapshot, own: undefined };
   replica.checkpoints.stable = stable;
   replica.lastExecuted = seq;
 }

@@ -2,6 +2,7 @@
 // library, TOCS 2002): a replica behind a stable checkpoint installs the certified state
 // from a peer; one that missed a committed batch executes it from a commit certificate.
 import { makeStable } from './checkpointing.ts';
+import { clientRows } from './client-table.ts';
 import { persist } from './durability.ts';
 import { executeReady } from './execution.ts';
 import type { Peer } from './gateway.ts';
@@ -14,8 +15,7 @@ export function sendState(replica: Replica, peer: Peer, nowMs: number): void {
   if (stable.proof.length === 0 || nowMs - (replica.stateSentAtMs.get(peer.id) ?? -Infinity) < replica.config.viewChangeResendMs * 4) return;
   replica.stateSentAtMs.set(peer.id, nowMs);
   if (replica.stateMessage?.message.seq !== stable.seq) {
-    const clients = [...stable.snapshot.clients.entries()].sort(([a], [b]) => a - b).map(([client, record]) => [client, record.timestamp, record.result] as const);
-    replica.stateMessage = replica.sign<StateTransfer>({ type: 'state', seq: stable.seq, proof: stable.proof, store: stable.snapshot.store, clients, replica: replica.id });
+    replica.stateMessage = replica.sign<StateTransfer>({ type: 'state', seq: stable.seq, proof: stable.proof, store: stable.snapshot.store, clients: clientRows(stable.snapshot.clients), replica: replica.id });
   }
   replica.send(peer, replica.stateMessage);
 }

@@ -9,15 +9,16 @@
 // Unset, it costs one comparison per point. A bad value stops the process at start with a
 // message naming the variable (exit 2), like any other usage error.
 import { UsageError } from '../cli/usage-error.ts';
+import { DISK_POINTS, type DiskPoint } from '../storage/replica-disk.ts';
 
-export const CRASH_POINTS = ['append', 'sync', 'rotate', 'checkpoint', 'truncate'] as const;
-export type CrashPoint = (typeof CRASH_POINTS)[number];
+/** Where a replica can be stopped: each step of ReplicaDisk (src/storage/replica-disk.ts). */
+export const CRASH_POINTS = DISK_POINTS;
 
 export class CrashPoints {
   private reached = 0;
 
   private constructor(
-    private readonly point: CrashPoint | undefined,
+    private readonly point: DiskPoint | undefined,
     private readonly at: number,
     private readonly kill: () => void,
   ) {}
@@ -26,7 +27,7 @@ export class CrashPoints {
   static fromEnvironment(value: string | undefined, kill: () => void = () => process.kill(process.pid, 'SIGKILL')): CrashPoints {
     if (value === undefined || value === '') return new CrashPoints(undefined, 0, kill);
     const match = /^([a-z]+):(\d{1,9})$/.exec(value);
-    const point = match?.[1] as CrashPoint | undefined;
+    const point = match?.[1] as DiskPoint | undefined;
     const at = Number(match?.[2]);
     if (match === null || !CRASH_POINTS.includes(point!) || !(at >= 1)) {
       throw new UsageError(`PANCYDB_CRASH_AT must be POINT:K with POINT one of ${CRASH_POINTS.join(', ')} and K ≥ 1, got ${JSON.stringify(value)}`);
@@ -38,7 +39,7 @@ export class CrashPoints {
     return this.point === undefined ? undefined : `${this.point}:${this.at}`;
   }
 
-  reach(point: CrashPoint): void {
+  reach(point: DiskPoint): void {
     if (point !== this.point) return;
     if (++this.reached === this.at) this.kill();
   }

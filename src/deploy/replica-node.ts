@@ -4,18 +4,19 @@
 // executed in the order the core returned them: WAL records are appended at once, and
 // the sends and replies of one event-loop turn wait for one fsync that covers every
 // record of the turn (group commit, as MirBFT does it), then leave in order. Drops are
-// counted by reason, events logged and measured. Nothing protocol-specific lives here. A Byzantine replica (`--adversary`) is the same core
-// wrapped by a HostedAdversary (src/adversary/host.ts), exactly as the simulator hosts it;
-// the driver then executes the adversary's outputs, holding a send back by its delayMs.
+// counted by reason, events logged and measured. Nothing protocol-specific lives here.
+// The disk is a ReplicaDisk (src/storage/replica-disk.ts), as in the simulator. A
+// Byzantine replica (`--adversary`) is the same core wrapped by a HostedAdversary
+// (src/adversary/host.ts), exactly as the simulator hosts it; the driver then executes
+// the adversary's outputs, holding a send back by its delayMs.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AdversaryOutput } from '../adversary/adversary.ts';
 import { AdversaryFault, HostedAdversary, type FaultySpec } from '../adversary/host.ts';
 import type { Rng } from '../adversary/rng.ts';
-import { STABLE_CHECKPOINT, type DiskContents } from '../core/durability.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { DiskContents } from '../core/durability.ts';
+import type { ReplicaDisk } from '../storage/replica-disk.ts';
 import { Histogram } from 'prom-client';
-import { CrashPoints } from './crash-points.ts';
 import { toHex } from '../core/bytes.ts';
 import { stateDigest } from '../core/checkpoints.ts';
 import type { ReplicaConfig } from '../core/config.ts';
@@ -41,9 +42,7 @@ export interface ReplicaNodeOptions {
    * Its WAL and checkpoints, opened and recovered by the caller, with what they held
    * (core/durability.ts). Without it nothing is written: `--durability none`.
    */
-  readonly storage?: { readonly storage: Storage; readonly contents: DiskContents };
-  /** Where the durability protocol may be cut short by a self-inflicted SIGKILL (tests). */
-  readonly crashPoints?: CrashPoints;
+  readonly storage?: { readonly disk: ReplicaDisk; readonly contents: DiskContents };
   readonly log: (line: LogLine) => void;
   readonly tickMs?: number;
   readonly dropSummaryMs?: number;
@@ -79,9 +78,7 @@ export class ReplicaNode {
   private readonly heldSends = new Set<NodeJS.Timeout>();
   /** Sends of this turn, waiting for the fsync that covers the records before them. */
   private waitingSends: (() => void)[] = [];
-  private unsynced = false;
   private flushScheduled = false;
-  private readonly crashPoints: CrashPoints;
   private readonly fsyncSeconds: Histogram;
 
   constructor(private readonly options: ReplicaNodeOptions) {
@@ -93,7 +90,6 @@ export class ReplicaNode {
     // An adversary's replica is rebuilt without its disk: what a faulty replica logged proves nothing.
     const disk = options.restarted || options.storage === undefined ? {} : { disk: options.storage.contents };
     this.replica = this.adversary?.replica ?? new Replica(config, { ...recovery, ...disk });
-    this.crashPoints = options.crashPoints ?? CrashPoints.fromEnvironment(undefined);
     this.network = new ReplicaNetwork({
       config: cluster,
       id,
@@ -136,7 +132,7 @@ export class ReplicaNode {
 
   async stop(): Promise<void> {
     this.flush();
-    this.options.storage?.storage.close();
+    this.options.storage?.disk.storage.close();
     clearInterval(this.tickTimer);
     clearInterval(this.summaryTimer);
     for (const timer of this.heldSends) clearTimeout(timer);
@@ -207,10 +203,10 @@ export class ReplicaNode {
     for (const output of outputs) {
       switch (output.kind) {
         case 'persist':
-          this.append(output.record);
+          this.options.storage?.disk.append(output.record);
           break;
         case 'checkpoint':
-          this.writeCheckpoint(output.bytes, output.truncate);
+          this.options.storage?.disk.writeCheckpoint(output.bytes, output.truncate);
           break;
         case 'send': {
           const { to, signed } = output;
@@ -232,31 +228,9 @@ export class ReplicaNode {
     }
   }
 
-  private append(record: Uint8Array): void {
-    const storage = this.options.storage?.storage;
-    if (storage === undefined) return;
-    storage.append(record);
-    this.unsynced = true;
-    this.crashPoints.reach('append');
-  }
-
-  /** Atomically (temporary file, fsync, rename, fsync the directory); then the log before it may go. */
-  private writeCheckpoint(bytes: Uint8Array, truncate: boolean): void {
-    const storage = this.options.storage?.storage;
-    if (storage === undefined) return;
-    const boundary = storage.rotate();
-    this.unsynced = false;
-    this.crashPoints.reach('rotate');
-    storage.writeCheckpoint(STABLE_CHECKPOINT, bytes);
-    this.crashPoints.reach('checkpoint');
-    if (!truncate) return;
-    storage.dropSegmentsBefore(boundary);
-    this.crashPoints.reach('truncate');
-  }
-
   /** A send waits while records are unsynced, and so does every send after it (order is kept). */
   private afterSync(send: () => void): void {
-    if (!this.unsynced && this.waitingSends.length === 0) return send();
+    if (this.options.storage?.disk.hasUnsynced !== true && this.waitingSends.length === 0) return send();
     this.waitingSends.push(send);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -266,13 +240,8 @@ export class ReplicaNode {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.unsynced) {
-      const started = process.hrtime.bigint();
-      this.options.storage!.storage.sync();
-      this.fsyncSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      this.unsynced = false;
-      this.crashPoints.reach('sync');
-    }
+    const started = process.hrtime.bigint();
+    if (this.options.storage?.disk.sync() === true) this.fsyncSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     const sends = this.waitingSends;
     this.waitingSends = [];
     for (const send of sends) send();

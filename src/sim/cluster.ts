@@ -27,7 +27,6 @@ import { createRng, type Rng } from './rng.ts';
 import { describeMessage, describeOperation, describeRanges, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
 import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
 import { ByzantineClients, type ByzantineClientOptions } from './byzantine-clients.ts';
-import { SimulatedStorage } from '../storage/simulated-storage.ts';
 import { SimulatedDisk } from './simulated-disk.ts';
 
 /** What the driver steps: a replica, or an adversary wrapped around one (src/adversary). */
@@ -139,7 +138,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     costs,
     ...(byzantineClients === undefined ? {} : { byzantineClients }),
   };
-  const disks = configs.map((config) => new SimulatedDisk(new SimulatedStorage({ label: `replica-${config.id}` })));
+  const disks = configs.map((config) => new SimulatedDisk(`replica-${config.id}`));
   const driver = new Driver(context, new Network(options.network, rng.fork('network')), nodes, configs, adversaries, disks, rng.fork('storage'));
   return { ...context, run: () => driver.run() };
 }

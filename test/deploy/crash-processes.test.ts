@@ -9,14 +9,12 @@
 //   - no replica signed two digests for one (v, n, phase) on the wire (the proxy decodes
 //     every replica-to-replica frame into the signed-twice checker).
 // A crashed, paused or partitioned replica is the one faulty replica f allows.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/sim/rng.ts';
 import { ChaosCluster } from '../support/chaos/cluster.ts';
 import { Load } from '../support/chaos/load.ts';
-import { killAll, until } from './processes.ts';
+import { ChaosRun } from '../support/chaos/run.ts';
+import { until } from './processes.ts';
 
 /** K = 10, L = 20: three checkpoint intervals of progress take a fraction of a second. */
 const PARAMETERS = { checkpointInterval: 10, logWindow: 20 };
@@ -27,22 +25,13 @@ const READER = LOAD_CLIENTS;
 const SEED = 1;
 const CATCH_UP_MS = 20_000;
 
-let dir: string | undefined;
-let cluster: ChaosCluster | undefined;
-let load: Load | undefined;
-
-afterEach(async () => {
-  await load?.stop(0);
-  await cluster?.stop();
-  killAll();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  dir = cluster = load = undefined;
-});
+const run = new ChaosRun();
+afterEach(() => run.end());
 
 async function startUnderLoad(label: string): Promise<{ cluster: ChaosCluster; load: Load }> {
-  dir = mkdtempSync(join(tmpdir(), 'pancydb-crash-'));
-  cluster = await ChaosCluster.start({ dir, clients: LOAD_CLIENTS + 1, parameters: PARAMETERS });
-  load = new Load(cluster.config, dir, LOAD_CLIENTS, createRng(`${label}/${SEED}`));
+  const dir = run.makeDir('pancydb-crash-');
+  const cluster = (run.cluster = await ChaosCluster.start({ dir, clients: LOAD_CLIENTS + 1, parameters: PARAMETERS }));
+  const load = (run.load = new Load(cluster.config, dir, LOAD_CLIENTS, createRng(`${label}/${SEED}`)));
   await load.waitAcknowledged(20, 20_000);
   return { cluster, load };
 }

@@ -6,8 +6,7 @@
 //   - A torn last WAL record is cut off on restart; damage before it refuses to start.
 //   - A replica killed at each step of the durability protocol in turn (PANCYDB_CRASH_AT)
 //     comes back and catches up, and the cluster's state and history stay whole.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CRASH_POINTS } from '../../src/deploy/crash-points.ts';
@@ -16,7 +15,8 @@ import { encodeRecord, RECORD_HEADER_BYTES } from '../../src/storage/wal-format.
 import { createRng } from '../../src/sim/rng.ts';
 import { ChaosCluster } from '../support/chaos/cluster.ts';
 import { Load } from '../support/chaos/load.ts';
-import { getJson, killAll, start, until, type Running } from './processes.ts';
+import { ChaosRun } from '../support/chaos/run.ts';
+import { getJson, start, until, type Running } from './processes.ts';
 import { generateTestnet } from '../../src/deploy/testnet.ts';
 import { createNativeCrypto } from '../../src/crypto/native.ts';
 import type { ClusterConfig } from '../../src/deploy/cluster-config.ts';
@@ -26,26 +26,17 @@ const PARAMETERS = { checkpointInterval: 8, logWindow: 16 };
 const LOAD_CLIENTS = 3;
 const READER = LOAD_CLIENTS;
 
-let dir: string | undefined;
-let cluster: ChaosCluster | undefined;
-let load: Load | undefined;
-
-afterEach(async () => {
-  await load?.stop(0);
-  await cluster?.stop();
-  killAll();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  dir = cluster = load = undefined;
-});
+const run = new ChaosRun();
+afterEach(() => run.end());
 
 /** Kills every replica at once under load, restarts them all; returns the writes lost. */
 async function wholeClusterCrash(label: string, replicaArgs: readonly string[]): Promise<{ lost: string[]; acknowledged: number; linearizable: boolean }> {
-  dir = mkdtempSync(join(tmpdir(), 'pancydb-durable-'));
-  cluster = await ChaosCluster.start({ dir, clients: LOAD_CLIENTS + 1, parameters: PARAMETERS, replicaArgs });
-  load = new Load(cluster.config, dir, LOAD_CLIENTS, createRng(label));
+  const dir = run.makeDir('pancydb-durable-');
+  const cluster = (run.cluster = await ChaosCluster.start({ dir, clients: LOAD_CLIENTS + 1, parameters: PARAMETERS, replicaArgs }));
+  const load = (run.load = new Load(cluster.config, dir, LOAD_CLIENTS, createRng(label)));
   await load.waitAcknowledged(60, 30_000);
   // All four at once: SIGKILL to each before awaiting any exit.
-  await Promise.all([0, 1, 2, 3].map((id) => cluster!.kill(id)));
+  await Promise.all([0, 1, 2, 3].map((id) => cluster.kill(id)));
   await load.stop(0);
   const acknowledged = load.acknowledged;
   for (let id = 0; id < 4; id++) await cluster.startReplica(id);
@@ -61,25 +52,26 @@ describe('whole-cluster crash: kill -9 of every replica under load, then restart
     expect(lost).toEqual([]);
     expect(linearizable).toBe(true);
     // They came back from disk, not blank.
-    expect(cluster!.readyLines.slice(4).every((line) => /durability fsync, started from disk \(a checkpoint, \d+ records/.test(line)), cluster!.readyLines.join('\n')).toBe(true);
+    const { readyLines } = run.cluster!;
+    expect(readyLines.slice(4).every((line) => /durability fsync, started from disk \(a checkpoint, \d+ records/.test(line)), readyLines.join('\n')).toBe(true);
   }, 120_000);
 
   it('with --durability none: acknowledged writes are lost, and the same check finds them', async () => {
     const { lost, linearizable } = await wholeClusterCrash('none', ['--durability', 'none']);
     expect(lost.length).toBeGreaterThan(0);
     expect(linearizable).toBe(false);
-    expect(cluster!.processes[0]!.lines.some((line) => line.includes('WARNING: --durability none'))).toBe(true);
+    expect(run.cluster!.processes[0]!.lines.some((line) => line.includes('WARNING: --durability none'))).toBe(true);
   }, 120_000);
 });
 
 /** A plain testnet (no proxy) whose replicas this file starts itself, with their own environment. */
 async function testnet(): Promise<{ file: string; config: ClusterConfig }> {
-  dir = mkdtempSync(join(tmpdir(), 'pancydb-durable-'));
+  const dir = run.makeDir('pancydb-durable-');
   return generateTestnet({ n: 4, out: dir, hosts: ['127.0.0.1'], clients: LOAD_CLIENTS + 1, crypto: createNativeCrypto(), parameters: PARAMETERS });
 }
 
 function startReplica(file: string, id: number, env: Record<string, string> = {}): Running {
-  return start(['replica', '--cluster', file, '--id', String(id), '--data', join(dir!, `data-${id}`)], { env });
+  return start(['replica', '--cluster', file, '--id', String(id), '--data', join(run.dir!, `data-${id}`)], { env });
 }
 
 /** Every replica started and ready, and the load running until `acknowledged` operations came back. */
@@ -87,7 +79,7 @@ async function runningTestnet(label: string, acknowledged: number): Promise<{ fi
   const { file, config } = await testnet();
   const replicas = [0, 1, 2, 3].map((id) => startReplica(file, id));
   await Promise.all(replicas.map((replica, id) => replica.waitFor(new RegExp(`^replica ${id} ready`), 20_000)));
-  load = new Load(config, dir!, LOAD_CLIENTS, createRng(label));
+  const load = (run.load = new Load(config, run.dir!, LOAD_CLIENTS, createRng(label)));
   await load.waitAcknowledged(acknowledged, 30_000);
   return { file, config, replicas, load };
 }
@@ -106,7 +98,7 @@ describe('a damaged WAL', () => {
     const { file, config, replicas, load } = await runningTestnet('torn', 30);
     replicas[2]!.child.kill('SIGKILL');
     await replicas[2]!.exited;
-    const walDir = join(dir!, 'data-2', 'wal');
+    const walDir = join(run.dir!, 'data-2', 'wal');
     const segment = join(walDir, readdirSync(walDir).filter((name) => name.endsWith('.log')).sort().at(-1)!);
     // What a write cut short by the crash leaves: a whole header promising 1000 bytes, and 18 of them.
     appendFileSync(segment, encodeRecord(new Uint8Array(1000).fill(1)).subarray(0, RECORD_HEADER_BYTES + 18));

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpointFile, decodeRecord, encodeCheckpointFile, encodeRecord, type DurableRecord } from '../../src/core/durable-records.ts';
 import { DiskStateError, type DiskContents } from '../../src/core/durability.ts';
-import type { Message, Prepare, Signed } from '../../src/core/messages.ts';
+import type { Message, Prepare, PrePrepare, Signed } from '../../src/core/messages.ts';
 import { Replica } from '../../src/core/replica.ts';
 import { SignedTwiceError } from '../../src/core/sign-guard.ts';
 import { hex, Pump } from '../support/pump.ts';
@@ -81,7 +81,7 @@ describe('durable records', () => {
     const file = decodeCheckpointFile(disk.checkpoint!);
     expect(hex(encodeCheckpointFile(file))).toBe(hex(disk.checkpoint!));
     expect(file.state.proof.length).toBe(3);
-    const certified: DurableRecord = { kind: 'certified', prePrepare: pump.broadcastsBy(1, 'pre-prepare')[0] as never };
+    const certified: DurableRecord = { kind: 'certified', prePrepare: pump.broadcastsBy(1, 'pre-prepare')[0] as Signed<PrePrepare> };
     expect(hex(encodeRecord(decodeRecord(encodeRecord(certified))))).toBe(hex(encodeRecord(certified)));
   });
 });
@@ -252,4 +252,3 @@ describe('restart from disk', () => {
   });
 });
 
-export type { Signed };
