@@ -1,10 +1,10 @@
-// Ed25519 throughput of the two backends, single-threaded:
+// Ed25519 throughput of the three backends, single-threaded:
 //   npx tsx bench/crypto-bench.ts
 // Each backend signs and verifies a 128-byte message (about a PBFT prepare) for ~1 s
 // after a warm-up, so JIT compilation and key caches are out of the figure.
 
 import os from 'node:os';
-import { createNativeCrypto, createNobleCrypto, deriveSecretKey, type Crypto } from '../src/crypto/index.ts';
+import { createNativeCrypto, createNobleCrypto, createSodiumCrypto, deriveSecretKey, type Crypto } from '../src/crypto/index.ts';
 
 const MESSAGE_BYTES = 128;
 const DURATION_MS = 1000;
@@ -37,13 +37,15 @@ function measure(crypto: Crypto): { signsPerSecond: number; verifiesPerSecond: n
 const format = (value: number): string => Math.round(value).toLocaleString('en-US').padStart(9);
 const noble = measure(createNobleCrypto());
 const native = measure(createNativeCrypto());
+const sodium = measure(createSodiumCrypto());
 const cpus = os.cpus();
 
 console.log(`node ${process.version}, ${cpus.length} cores (${cpus[0]?.model ?? 'unknown CPU'}), one thread, ${MESSAGE_BYTES}-byte message`);
 console.log(`backend   signs/s   verifies/s`);
 console.log(`noble   ${format(noble.signsPerSecond)}  ${format(noble.verifiesPerSecond)}`);
 console.log(`native  ${format(native.signsPerSecond)}  ${format(native.verifiesPerSecond)}`);
-console.log(
-  `native/noble: sign ×${(native.signsPerSecond / noble.signsPerSecond).toFixed(1)}, ` +
-    `verify ×${(native.verifiesPerSecond / noble.verifiesPerSecond).toFixed(1)}`,
-);
+console.log(`sodium  ${format(sodium.signsPerSecond)}  ${format(sodium.verifiesPerSecond)}`);
+const ratio = (of: { signsPerSecond: number; verifiesPerSecond: number }, to: { signsPerSecond: number; verifiesPerSecond: number }) =>
+  `sign ×${(of.signsPerSecond / to.signsPerSecond).toFixed(2)}, verify ×${(of.verifiesPerSecond / to.verifiesPerSecond).toFixed(2)}`;
+console.log(`native/noble: ${ratio(native, noble)}`);
+console.log(`sodium/native: ${ratio(sodium, native)}`);

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
-import { createNativeCrypto } from '../crypto/native.ts';
+import { createFastestCrypto } from '../crypto/index.ts';
 import { parseFlags, wholeFlag } from '../deploy/args.ts';
 import { renderReport, tableLines, tableRow, type BenchRow } from '../deploy/bench/report.ts';
 import { runTcpBench } from '../deploy/bench/tcp-bench.ts';
@@ -99,7 +99,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
 
 /** The baseline server: runs until SIGTERM or SIGINT. */
 async function serveUnreplicated(clusterFile: string, output: Output): Promise<number> {
-  const crypto = createNativeCrypto();
+  const crypto = createFastestCrypto();
   const { cluster, keyPair } = loadReplica(clusterFile, 0, undefined, crypto);
   const server = new UnreplicatedServer({ cluster, keyPair, crypto });
   const { host, port } = await server.start().catch((error: Error) => {

@@ -3,7 +3,7 @@
 // error, 3 timed out with the outcome unknown (the request may still execute).
 import type { Operation, OperationResult } from '../core/operations.ts';
 import { isWriteResult } from '../core/operations.ts';
-import { createNativeCrypto } from '../crypto/native.ts';
+import { createFastestCrypto } from '../crypto/index.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { connect } from '../deploy/connect.ts';
 import { loadClient } from '../deploy/load-member.ts';
@@ -49,7 +49,7 @@ export async function runClientCommand(args: readonly string[], output: Output):
   const operation = parseOperation(positionals, wholeFlag('--version-match', values['version-match'], 0, Number.MAX_SAFE_INTEGER));
   const clusterFile = required('--cluster', values.cluster);
   const timeoutS = wholeFlag('--timeout', values.timeout, 1, 3600) ?? 10;
-  const crypto = createNativeCrypto();
+  const crypto = createFastestCrypto();
   const { cluster, keyPair, id } = loadClient(clusterFile, values.key, wholeFlag('--client-id', values['client-id'], 0, 1_000_000), crypto);
   const log = values.verbose === true ? (line: string) => output.err(`client ${id}: ${line}`) : undefined;
   const client = connect(cluster, keyPair, { clientId: id, crypto, ...(log === undefined ? {} : { log }) });

@@ -2,7 +2,7 @@
 // is the pure core, driven by src/deploy/replica-node.ts.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createNativeCrypto } from '../crypto/native.ts';
+import { createFastestCrypto } from '../crypto/index.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { loadReplica } from '../deploy/load-member.ts';
@@ -75,7 +75,7 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   const crashPoints = CrashPoints.fromEnvironment(process.env['PANCYDB_CRASH_AT']);
   // Before anything is loaded or created: a misspelt adversary or option fails at once.
   const adversary = await readAdversaryFlags(values, process.cwd());
-  const crypto = memoizeVerify(createNativeCrypto());
+  const crypto = memoizeVerify(createFastestCrypto());
   const { cluster, keyPair } = loadReplica(clusterFile, id, values.key, crypto);
   const dataDir = required('--data', values.data);
   const ranBefore = markStarted(dataDir, durability, values.amnesia === true, id, cluster.clusterId);

@@ -1,4 +1,5 @@
 // `pancydb sim` flags: parsed and checked here, every error naming the flag.
+import { CRYPTO_BACKENDS, FASTEST_BACKEND, type CryptoBackend } from '../crypto/index.ts';
 import { quorumsFor } from '../core/quorum.ts';
 import { MAX_CLIENTS, MAX_DURATION_S, MAX_JITTER_MS, MAX_N, MAX_PARAMETER, MAX_SEEDS, MAX_WORKERS } from '../scenario/bounds.ts';
 import type { Crash, Partition, Silence } from '../sim/network.ts';
@@ -58,7 +59,8 @@ lockseq invariant on every replica's final database.
   --partition FROM-UNTIL:GROUPS
                      cut links between replica groups in that window, e.g. 5-35:0,1,2/3
                      isolates replica 3 from 5 s to 35 s; clients keep all links (repeatable)
-  --crypto NAME      native (default, node:crypto) or noble (pure JS)
+  --crypto NAME      sodium (libsodium; the default where it loads), native (node:crypto,
+                     the default elsewhere) or noble (pure JS); all give the same trace
   --workers N        worker threads for several seeds (default: one per core, at most 256; 1 runs
                      them in this thread); -V and -p always run in this thread
   --shrink FILE      with one failing seed (-S, -R 1): look for a smaller scenario that
@@ -108,7 +110,7 @@ export interface SimCommand {
   /** -R as given; without it 1, or the scenario's `seeds`. */
   readonly seedCount: number | undefined;
   readonly flags: SimFlags;
-  readonly crypto: 'native' | 'noble';
+  readonly crypto: CryptoBackend;
   readonly verbose: boolean;
   readonly printDatabase: boolean;
   readonly json: boolean;
@@ -259,8 +261,8 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
       throw new UsageError(`--work-until ${flags.workUntilS} is after the end of the run (${durationS} s); give a longer --duration`);
     }
   }
-  const crypto = values.get('--crypto') ?? 'native';
-  if (crypto !== 'native' && crypto !== 'noble') throw new UsageError(`--crypto must be native or noble, got ${crypto}`);
+  const crypto = (values.get('--crypto') ?? FASTEST_BACKEND) as CryptoBackend;
+  if (!CRYPTO_BACKENDS.includes(crypto)) throw new UsageError(`--crypto must be one of ${CRYPTO_BACKENDS.join(', ')}, got ${crypto}`);
   const firstSeed = values.has('-S') ? integer('-S', values.get('-S'), 0, MAX_SAFE) : 1;
   const seedCount = values.has('-R') ? integer('-R', values.get('-R'), 1, MAX_SEEDS) : undefined;
   return {

@@ -1,6 +1,6 @@
 // `pancydb testnet`: writes cluster.json and the key files of a new cluster (src/deploy/testnet.ts).
 import { quorumsFor } from '../core/quorum.ts';
-import { createNativeCrypto } from '../crypto/native.ts';
+import { createFastestCrypto } from '../crypto/index.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { generateTestnet } from '../deploy/testnet.ts';
 import type { Output } from './sim.ts';
@@ -42,7 +42,7 @@ export async function runTestnetCommand(args: readonly string[], output: Output)
   if (hosts.some((host) => host === '')) throw new UsageError(`--hosts: empty host in ${JSON.stringify(values.hosts)}`);
   const basePort = wholeFlag('--base-port', values['base-port'], 1, 65535);
   const clients = wholeFlag('--clients', values.clients, 1, 10_000) ?? 4;
-  const { file, config } = await generateTestnet({ n, out, hosts, clients, crypto: createNativeCrypto(), ...(basePort === undefined ? {} : { basePort }) });
+  const { file, config } = await generateTestnet({ n, out, hosts, clients, crypto: createFastestCrypto(), ...(basePort === undefined ? {} : { basePort }) });
   output.out(`wrote ${file}: ${n} replicas (f=${(n - 1) / 3}), ${clients} clients, clusterId ${config.clusterId.slice(0, 16)}`);
   for (const replica of config.replicas) output.out(`  replica ${replica.id}  ${replica.host}:${replica.port}  metrics http://${replica.host}:${replica.metricsPort}/metrics`);
   output.out(`start it: pancydb up ${out}`);

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createNativeCrypto } from '../crypto/native.ts';
+import { createFastestCrypto } from '../crypto/index.ts';
 import { loadClusterConfig } from '../deploy/cluster-config.ts';
 import { parseFlags } from '../deploy/args.ts';
 import { CLUSTER_FILE, generateTestnet } from '../deploy/testnet.ts';
@@ -33,7 +33,7 @@ export async function runUpCommand(args: readonly string[], output: Output): Pro
   let dir = positionals[0];
   if (dir === undefined) {
     dir = mkdtempSync(join(tmpdir(), 'pancydb-testnet-'));
-    await generateTestnet({ n: 4, out: dir, hosts: ['127.0.0.1'], clients: 4, crypto: createNativeCrypto() });
+    await generateTestnet({ n: 4, out: dir, hosts: ['127.0.0.1'], clients: 4, crypto: createFastestCrypto() });
     output.out(`made a 4-replica testnet in ${dir}`);
   }
   const clusterFile = join(dir, CLUSTER_FILE);

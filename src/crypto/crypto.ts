@@ -1,7 +1,8 @@
 // The one small interface behind which all cryptography sits.
-// Two backends implement it: `noble.ts` (pure JS, the reference) and `native.ts`
-// (node:crypto, faster). Everything else sees only this interface, so the protocol
-// core in src/core stays free of node: imports.
+// Three backends implement it: `noble.ts` (pure JS, the reference), `native.ts`
+// (node:crypto, faster) and `sodium.ts` (libsodium, fastest where its addon loads).
+// Everything else sees only this interface, so the protocol core in src/core stays free
+// of node: imports.
 
 /** A 32-byte Ed25519 secret seed with its derived 32-byte public key. */
 export interface KeyPair {
@@ -10,7 +11,7 @@ export interface KeyPair {
 }
 
 export interface Crypto {
-  /** Backend name, for reports: 'noble' or 'native'. */
+  /** Backend name, for reports: 'noble', 'native' or 'sodium'. */
   readonly name: string;
   /** Derives the public key of a 32-byte Ed25519 secret seed. */
   keyPair(secretKey: Uint8Array): KeyPair;

@@ -127,8 +127,9 @@ export function createNativeCrypto(): Crypto {
 /**
  * True for the public-key encodings noble's strict mode refuses and OpenSSL does not:
  * non-canonical y (y >= p = 2^255 - 19) and small-order points, whatever the sign bit.
+ * sodium.ts applies the same test to a signature's R.
  */
-function isRejectedPublicKey(publicKey: Uint8Array): boolean {
+export function isRejectedPublicKey(publicKey: Uint8Array): boolean {
   const y = Uint8Array.from(publicKey);
   y[31] = (y[31] ?? 0) & 0x7f;
   return isAtLeastFieldPrime(y) || SMALL_ORDER_Y_HEX.has(toBuffer(y).toString('hex'));

@@ -5,7 +5,7 @@
 import { Client } from '../core/client.ts';
 import { PancydbClient, type ClientClock } from '../client/pancydb-client.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
-import { createNativeCrypto } from '../crypto/native.ts';
+import { createFastestCrypto } from '../crypto/index.ts';
 import { ClientNetwork } from '../net/client-network.ts';
 import { toHex } from '../core/bytes.ts';
 import type { ClusterConfig } from './cluster-config.ts';
@@ -62,7 +62,7 @@ const wallClock: ClientClock = {
  * client.close();
  */
 export function connect(cluster: ClusterConfig, clientKey: KeyPair, options: ConnectOptions = {}): ConnectedClient {
-  const crypto = options.crypto ?? createNativeCrypto();
+  const crypto = options.crypto ?? createFastestCrypto();
   const id = options.clientId ?? cluster.clients.find((client) => toHex(client.publicKey) === toHex(clientKey.publicKey))?.id;
   if (id === undefined) throw new Error('clientKey: not the key of any client in cluster.json');
   const expected = cluster.clients[id]?.publicKey;

@@ -1,12 +1,13 @@
 // A Scenario and a seed make the options of one run: the only translation from the
 // scenario's terms to the driver's, so a sweep over seeds (in any thread) builds the
 // same run for the same seed.
+import type { CryptoBackend } from '../crypto/index.ts';
 import type { RunOptions } from '../sim/run.ts';
 import type { Scenario } from './scenario.ts';
 
 /** What a scenario does not decide: how the run is observed and which crypto backend computes it. */
 export interface RunExtras {
-  readonly cryptoBackend?: 'native' | 'noble';
+  readonly cryptoBackend?: CryptoBackend;
   readonly trace?: (line: string) => void;
 }
 

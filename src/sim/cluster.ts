@@ -6,7 +6,7 @@ import type { Crypto } from '../crypto/crypto.ts';
 import { deriveSecretKey } from '../crypto/keys.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
 import { ReplicaCosts } from './replica-costs.ts';
-import { createCrypto } from '../crypto/index.ts';
+import { createCrypto, FASTEST_BACKEND, type CryptoBackend } from '../crypto/index.ts';
 import { withTiming, type TimedCrypto } from '../crypto/timing.ts';
 import { Client, type ClientOutput } from '../core/client.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../core/config.ts';
@@ -43,7 +43,8 @@ export interface SimulationOptions {
   readonly workloadDurationMs?: number;
   readonly network: NetworkOptions;
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
-  readonly cryptoBackend?: 'native' | 'noble';
+  /** Default: FASTEST_BACKEND (traces are the same whichever runs). */
+  readonly cryptoBackend?: CryptoBackend;
   /** Time every call into the crypto backend (for the benchmark's crypto share). */
   readonly measureCrypto?: boolean;
   /** Receives one line per protocol event (`-V`). */
@@ -96,7 +97,7 @@ const TICK_MS = 10;
 
 export function createSimulation(options: SimulationOptions): SimulationContext & { run(): void } {
   const rng = createRng(options.seed);
-  const backend = createCrypto(options.cryptoBackend ?? 'native');
+  const backend = createCrypto(options.cryptoBackend ?? FASTEST_BACKEND);
   const cryptoTiming = options.measureCrypto === true ? withTiming(backend) : undefined;
   const crypto = memoizeVerify(cryptoTiming ?? backend);
   const parameters: ProtocolParameters = { ...DEFAULT_PARAMETERS, ...options.parameters, n: options.n };

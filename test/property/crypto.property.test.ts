@@ -1,13 +1,48 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createNativeCrypto, createNobleCrypto, memoizeVerify, type Crypto } from '../../src/crypto/index.ts';
+import { createNativeCrypto, createNobleCrypto, createSodiumCrypto, memoizeVerify, type Crypto } from '../../src/crypto/index.ts';
 
 const noble = createNobleCrypto();
 const native = createNativeCrypto();
+const sodium = createSodiumCrypto();
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 const seedArbitrary = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const messageArbitrary = fc.uint8Array({ minLength: 0, maxLength: 256 });
+
+describe('sodium and native backends agree', () => {
+  it('same seed and bytes: identical public keys and signatures, each accepts the other', () => {
+    fc.assert(
+      fc.property(seedArbitrary, messageArbitrary, (seed, message) => {
+        const nativeKeyPair = native.keyPair(seed);
+        const sodiumKeyPair = sodium.keyPair(seed);
+        expect(toHex(sodiumKeyPair.publicKey)).toBe(toHex(nativeKeyPair.publicKey));
+        const signature = sodium.sign(sodiumKeyPair, message);
+        expect(toHex(signature)).toBe(toHex(native.sign(nativeKeyPair, message)));
+        expect(native.verify(nativeKeyPair.publicKey, message, signature)).toBe(true);
+        expect(sodium.verify(sodiumKeyPair.publicKey, message, signature)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('same verdict on a signature with one bit flipped, on random keys and signatures, and with R replaced by a small-order point', () => {
+    const smallOrderR = ['00'.repeat(32), '01' + '00'.repeat(31), 'ec' + 'ff'.repeat(30) + '7f', '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'];
+    fc.assert(
+      fc.property(seedArbitrary, messageArbitrary, fc.nat({ max: 511 }), fc.constantFrom(...smallOrderR), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 64, maxLength: 64 }), (seed, message, bit, rHex, randomKey, randomSignature) => {
+        const keyPair = native.keyPair(seed);
+        const flipped = native.sign(keyPair, message);
+        flipped[bit >> 3] = (flipped[bit >> 3] ?? 0) ^ (1 << (bit & 7));
+        const withSmallOrderR = native.sign(keyPair, message);
+        withSmallOrderR.set(Buffer.from(rHex, 'hex'), 0);
+        for (const [publicKey, signature] of [[keyPair.publicKey, flipped], [keyPair.publicKey, withSmallOrderR], [randomKey, randomSignature], [keyPair.publicKey, randomSignature]] as const) {
+          expect(sodium.verify(publicKey, message, signature)).toBe(native.verify(publicKey, message, signature));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
 
 describe('noble and native backends agree', () => {
   it('same seed and bytes: identical public keys and signatures, each accepts the other', () => {

@@ -26,7 +26,7 @@ describe('pancydb sim: usage errors exit with status 2 and name the flag', () =>
     [['sim', '--crash', 'x'], '--crash needs REPLICA@SECONDS'],
     [['sim', '--crash', '9@1'], '--crash names replica 9'],
     [['sim', '--duration', '-3'], '--duration needs a number > 0 and ≤ 3600 (simulated seconds), got -3'],
-    [['sim', '--crypto', 'rot13'], '--crypto must be native or noble'],
+    [['sim', '--crypto', 'rot13'], '--crypto must be one of noble, native, sodium'],
     [['sim', '--workload', 'random', '--mix', 'get=x'], '--mix'],
     [['sim', '--silent', '0'], '--silent needs REPLICA@FROM'],
     [['sim', '--silent', '7@1'], '--silent names replica 7'],

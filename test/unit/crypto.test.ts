@@ -1,11 +1,13 @@
 import { createPublicKey, verify as opensslVerify } from 'node:crypto';
+import { createRequire } from 'node:module';
 import * as ed from '@noble/ed25519';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import {
   createCrypto,
   createNativeCrypto,
   createNobleCrypto,
+  createSodiumCrypto,
   deriveSecretKey,
   memoizeVerify,
   withTiming,
@@ -22,6 +24,12 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   const copy = bytes.slice();
   copy[bit >> 3] = (copy[bit >> 3] ?? 0) ^ (1 << (bit & 7));
   return copy;
+}
+
+function fromLittleEndian(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (let index = bytes.length - 1; index >= 0; index--) value = (value << 8n) | BigInt(bytes[index]!);
+  return value;
 }
 
 function littleEndian32(value: bigint): Uint8Array {
@@ -97,6 +105,7 @@ function rawOpensslVerify(publicKey: Uint8Array, message: Uint8Array, signature:
 const BACKENDS: ReadonlyArray<readonly [string, () => Crypto]> = [
   ['noble', createNobleCrypto],
   ['native', createNativeCrypto],
+  ['sodium', createSodiumCrypto],
 ];
 
 describe.each(BACKENDS)('crypto backend %s', (backendName, createBackend) => {
@@ -259,10 +268,38 @@ describe('native backend: public key cache', () => {
   });
 });
 
+describe('the sodium backend gives OpenSSL\'s verdict where libsodium alone refuses', () => {
+  // R = identity, S = k·a: [S]B - [k]A = identity, whose encoding is R. OpenSSL (and
+  // noble strict) accept it; libsodium refuses every small-order R. A signer needs its
+  // secret key a for this, so it is no forgery, but a cluster mixing backends must not
+  // split on it: sodium.ts asks OpenSSL when R is small order.
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+  const seed = hex(TEST_1.secretKey);
+  const { scalar, pointBytes: publicKey } = ed.utils.getExtendedPublicKey(seed);
+  const message = utf8('pre-prepare v=0 n=1');
+  const identity = hex('01' + '00'.repeat(31));
+  const k = fromLittleEndian(sha512(Uint8Array.from([...identity, ...publicKey, ...message]))) % L;
+  const signature = Uint8Array.from([...identity, ...littleEndian32((k * scalar) % L)]);
+
+  it('plain libsodium refuses it and plain OpenSSL accepts it (the case is real)', () => {
+    const sodium = createRequire(import.meta.url)('sodium-native') as typeof import('sodium-native');
+    expect(sodium.crypto_sign_verify_detached(Buffer.from(signature), Buffer.from(message), Buffer.from(publicKey))).toBe(false);
+    expect(rawOpensslVerify(publicKey, message, signature)).toBe(true);
+  });
+
+  it('every backend accepts it, and rejects it for another message', () => {
+    for (const [, create] of BACKENDS) {
+      expect(create().verify(publicKey, message, signature)).toBe(true);
+      expect(create().verify(publicKey, utf8('pre-prepare v=0 n=2'), signature)).toBe(false);
+    }
+  });
+});
+
 describe('createCrypto', () => {
-  it("builds the backend named 'noble' or 'native'", () => {
+  it("builds the backend named 'noble', 'native' or 'sodium'", () => {
     expect(createCrypto('noble').name).toBe('noble');
     expect(createCrypto('native').name).toBe('native');
+    expect(createCrypto('sodium').name).toBe('sodium');
   });
   it('throws an error naming the argument for an unknown backend', () => {
     expect(() => createCrypto('openssl' as 'native')).toThrow(/backend.*openssl/);

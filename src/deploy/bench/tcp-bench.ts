@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNativeCrypto } from '../../crypto/native.ts';
+import { createFastestCrypto } from '../../crypto/index.ts';
 import { connect, type ConnectedClient } from '../connect.ts';
 import { keyFileName, readKeyFile } from '../key-file.ts';
 import { generateTestnet } from '../testnet.ts';
@@ -72,7 +72,7 @@ function countSends(network: { send(to: number, frame: Uint8Array): void }, coun
 const CONNECT_TIMEOUT_MS = 60_000;
 
 export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]> {
-  const crypto = createNativeCrypto();
+  const crypto = createFastestCrypto();
   const maxClients = Math.max(...options.putClients, ...options.mixedClients);
   const dir = mkdtempSync(join(tmpdir(), 'pancydb-bench-'));
   const servers: ServerProcess[] = [];
