@@ -1,9 +1,13 @@
 // The replica's half of the gateway (GatewayContext, gateway.ts; house style rule 3):
 // answers, before any signature is checked, whether a message can change nothing here
-// (OSDI'99 §4.4, §4.3 and the restart rule), so that a replay costs a lookup.
+// (OSDI'99 §4.2, §4.4, §4.3 and the restart rule), so that a replay, or a vote past its
+// quorum, costs a lookup. A vote is judged surplus by this replica's own log and the
+// vote's view and sequence number alone, never by who claims to have sent it, so no
+// sender can make a correct replica pass over a vote its quorum still needs.
 import { awaitsBatch } from './batch-fetch.ts';
 import { bytesEqual } from './bytes.ts';
-import type { Message, Signed } from './messages.ts';
+import type { LogEntry } from './log.ts';
+import type { Commit, Message, Prepare, Signed } from './messages.ts';
 import type { Replica } from './replica.ts';
 import { wantsState } from './state-transfer.ts';
 
@@ -38,7 +42,50 @@ export function redundancy(replica: Replica, message: Message): string | undefin
     }
     case 'recovery-reply':
       return replica.restartGuard.wants(message) ? undefined : 'not waiting for this RECOVERY-REPLY';
+    case 'prepare':
+      return surplusPrepare(replica, message);
+    case 'commit':
+      return surplusCommit(replica, message);
     default:
       return undefined;
   }
+}
+
+/**
+ * §4.2: prepared(m, v, n, i) needs 2f matching PREPAREs, and a prepared entry stays
+ * prepared for the rest of its view, so a later PREPARE for it is never read:
+ * checkPrepared() returns at once; the prepared certificate, the P of a VIEW-CHANGE
+ * (§4.4), was cut to 2f PREPAREs when the entry prepared (prepared-certificates.ts); STATUS
+ * answers resend only our own votes (retransmission.ts). The primary sends no PREPARE
+ * and needs 2f from backups like anyone. A replica that prepared while it could not
+ * vote (recovery.ts mayVote) did not miss its COMMIT for want of PREPAREs: checkPrepared
+ * votes only when the entry becomes prepared, never for one already prepared.
+ */
+function surplusPrepare(replica: Replica, prepare: Prepare): string | undefined {
+  const entry = currentEntry(replica, prepare);
+  return entry?.prepared === true ? `v=${prepare.view} n=${prepare.seq} already prepared` : undefined;
+}
+
+/**
+ * §4.2: committed-local(m, v, n, i) needs 2f+1 matching COMMITs, after which a COMMIT is
+ * read only to build the commit certificate a lagging peer gets (retransmission.ts
+ * sendCommitCertificate), which takes 2f+1 of them. Counted rather than read from
+ * entry.committed: under the 'commit-on-2f' flaw (flaws.ts) an entry commits on 2f, and
+ * the certificate still needs one more.
+ */
+function surplusCommit(replica: Replica, commit: Commit): string | undefined {
+  const entry = currentEntry(replica, commit);
+  if (entry?.committed !== true || entry.matchingCommits() < replica.quorums.strong) return undefined;
+  return `v=${commit.view} n=${commit.seq} already committed`;
+}
+
+/**
+ * The log entry a vote of the current view would count towards. A vote for a later view
+ * (buffered as future, §4.4) or an entry of an older view (replaced on entering this one)
+ * is not surplus: the quorum it would join is not the one we hold.
+ */
+function currentEntry(replica: Replica, vote: Prepare | Commit): LogEntry | undefined {
+  if (vote.view !== replica.view) return undefined;
+  const entry = replica.log.get(vote.seq);
+  return entry !== undefined && entry.view === vote.view ? entry : undefined;
 }

@@ -39,6 +39,8 @@ export type DropReason =
   | 'bad-certificate'
   | 'not-in-view'
   | 'redundant'
+  /** A PREPARE or COMMIT for an entry whose quorum is already complete (§4.2): normal in a fault-free run, not a fault. */
+  | 'surplus-vote'
   | 'bad-recovery-reply';
 
 /** Who handed us the frame: the network's word, which the signature must confirm. */
@@ -61,7 +63,8 @@ export interface GatewayContext {
   /**
    * Why this message can change nothing here, if so: asked before its signatures are
    * checked, so that a replayed or unsolicited VIEW-CHANGE, NEW-VIEW, BATCH, STATE,
-   * commit certificate or RECOVERY-REPLY costs a lookup, not (2f+1)²·L verifications.
+   * commit certificate or RECOVERY-REPLY costs a lookup, not (2f+1)²·L verifications,
+   * and a PREPARE or COMMIT past its entry's quorum (§4.2) costs no verification at all.
    */
   redundancy(message: Message): string | undefined;
   /** The already-verified copy of `frame`, if this replica holds a byte-identical one. */
@@ -98,7 +101,7 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
   const window = checkWindow(context, message);
   if (window === 'stale') return drop(staleReason(context, message), describeWindow(context, message), message.type);
   const redundant = context.redundancy(message);
-  if (redundant !== undefined) return drop('redundant', redundant, message.type);
+  if (redundant !== undefined) return drop(redundancyReason(message), redundant, message.type);
   // A byte-identical copy of a frame already admitted needs no second verification.
   const known = context.admitted(message, frame);
   if (known !== undefined) return { verdict: 'accept', signed: known };
@@ -254,6 +257,11 @@ function checkWindow(context: GatewayContext, message: Message): WindowVerdict {
     default:
       return 'inside';
   }
+}
+
+/** A vote is redundant only past its quorum (admission.ts): counted apart, so that it does not read as a replay. */
+function redundancyReason(message: Message): DropReason {
+  return message.type === 'prepare' || message.type === 'commit' ? 'surplus-vote' : 'redundant';
 }
 
 function staleReason(context: GatewayContext, message: Message): DropReason {
