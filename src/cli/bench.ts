@@ -16,23 +16,23 @@ import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
 export const BENCH_HELP = `Usage: pancydb bench [--clients LIST] [--mixed-clients LIST] [--warmup S] [--duration S]
-                     [--value-bytes B] [-n N] [--durability fsync|none] [--out FILE] [--cpu-prof DIR]
+                     [--value-bytes B] [-n N] [--durability fsync,none] [--out FILE] [--cpu-prof DIR]
 
-Starts a fresh n-replica testnet on 127.0.0.1 (pancydb replica processes) and an unreplicated
-Pancydb server over the same TCP transport, then runs a closed loop of clients (one request
-outstanding each) against both, alternating, and prints throughput and p50/p90/p99 latency
-per row with PBFT's ratio to the unreplicated server. Writes the table as Markdown to FILE.
+Starts a fresh n-replica testnet on 127.0.0.1 (pancydb replica processes) per durability mode
+and an unreplicated Pancydb server over the same TCP transport, then runs a closed loop of
+clients (one request outstanding each) against each, alternating, and prints throughput and
+p50/p90/p99 latency per row with PBFT's ratio to the unreplicated server and, with both modes,
+durable against in-memory. Writes the table as Markdown to FILE.
   --clients LIST        client counts of the 100%-put rows (default 1,50,100)
   --mixed-clients LIST  client counts of the 50% get / 50% put rows (default 50; '' for none)
   --warmup S            seconds discarded before each window (default 3)
   --duration S          seconds measured per row (default 10)
   --value-bytes B       bytes per put value (default 100)
   -n N                  replicas (default 4)
-  --durability fsync|none
-                        what the replicas run with (default: pancydb replica's own, fsync); the
-                        table names it in its durability column
+  --durability LIST     the replicas' --durability: fsync, none, or both (fsync,none, the
+                        default: one cluster each); the table names it in its durability column
   --out FILE            where the Markdown goes (default bench/results/tcp-bench.md; '' for none)
-  --cpu-prof DIR        write each replica's V8 CPU profile (node --cpu-prof) into DIR
+  --cpu-prof DIR        write each replica's V8 CPU profile (node --cpu-prof) into DIR/MODE/replica-ID
   --serve-unreplicated FILE
                         be the unreplicated server for FILE's replica 0 (the benchmark
                         starts this itself)`;
@@ -60,8 +60,9 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
   if (values['serve-unreplicated'] !== undefined) return serveUnreplicated(values['serve-unreplicated'], output);
   const n = wholeFlag('-n', values.n ?? '4', 4, 31)!;
   if ((n - 1) % 3 !== 0) throw new UsageError(`-n: must be 3f+1 (4, 7, 10, ...), got ${n}`);
-  const durability = values.durability;
-  if (durability !== undefined && durability !== 'fsync' && durability !== 'none') throw new UsageError(`--durability: must be fsync or none, got ${JSON.stringify(durability)}`);
+  const durabilities = (values.durability ?? 'fsync,none').split(',').map((mode) => mode.trim());
+  for (const mode of durabilities) if (mode !== 'fsync' && mode !== 'none') throw new UsageError(`--durability: must be fsync, none or both (fsync,none), got ${JSON.stringify(values.durability)}`);
+  if (new Set(durabilities).size !== durabilities.length) throw new UsageError(`--durability: names a mode twice: ${JSON.stringify(values.durability)}`);
   const settings = {
     n,
     putClients: clientList('--clients', values.clients ?? '1,50,100'),
@@ -79,7 +80,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
   const rows = await runTcpBench({
     ...settings,
     ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: values['cpu-prof'] }),
-    ...(durability === undefined ? {} : { durability }),
+    durabilities: durabilities as ('fsync' | 'none')[],
     log: (line) => output.err(line),
     onRow: (row) => {
       if (header.length > 0) output.err(header.splice(0).join('\n'));

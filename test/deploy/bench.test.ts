@@ -23,18 +23,19 @@ function tableRows(markdown: string): string[][] {
 }
 
 describe('pancydb bench (TCP, real processes)', () => {
-  it('1 client, 0.5 s warm-up, 1 s window: an unreplicated and a PBFT row, each with positive throughput and no errors', async () => {
+  it('1 client, 0.5 s warm-up, 1 s window: an unreplicated row and a PBFT row per durability mode, each with positive throughput and no errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pancydb-bench-test-'));
     dirs.push(dir);
     const out = join(dir, 'tcp-bench.md');
-    const { code, stdout } = await run(['bench', '--clients', '1', '--mixed-clients', '', '--warmup', '0.5', '--duration', '1', '--durability', 'none', '--out', out], 120_000);
+    const { code, stdout } = await run(['bench', '--clients', '1', '--mixed-clients', '', '--warmup', '0.5', '--duration', '1', '--durability', 'fsync,none', '--out', out], 120_000);
     expect(code, stdout).toBe(0);
     const report = readFileSync(out, 'utf8');
     const rows = tableRows(report);
-    // system, durability, clients, mix: the baseline first, then PBFT, at each client count.
-    // The durability column is what the replicas' ready lines report: here --durability none.
+    // system, durability, clients, mix: the baseline first, then each PBFT cluster, at each
+    // client count. The durability column is what the replicas' ready lines report.
     expect(rows.map((cells) => cells.slice(0, 4))).toEqual([
       ['unreplicated', 'none', '1', '100% put'],
+      ['PBFT n=4', 'fsync', '1', '100% put'],
       ['PBFT n=4', 'none', '1', '100% put'],
     ]);
     for (const cells of rows) {
@@ -45,13 +46,14 @@ describe('pancydb bench (TCP, real processes)', () => {
     }
     expect(report).toMatch(/^- PBFT n=4 at 1 client \(100% put\) = \d+\.\d\d× unreplicated throughput/m);
     expect(report).toContain(`cores`);
+    expect(report).toMatch(/^- durable against in-memory at 1 client \(100% put\): \d+% \([\d,]+ against [\d,]+ ops\/s\), against the target of at least 70% \((met|not met)\)$/m);
     // The same table is printed.
     expect(stdout).toContain(report.split('\n').find((line) => line.startsWith('| PBFT n=4 | '))!);
   });
 
-  it('refuses a --durability other than fsync or none, naming the flag (exit 2)', async () => {
+  it('refuses a --durability other than fsync, none or both, naming the flag (exit 2)', async () => {
     const { code, stdout } = await run(['bench', '--durability', 'sometimes'], 30_000);
     expect(code).toBe(2);
-    expect(stdout).toContain('--durability: must be fsync or none, got "sometimes"');
+    expect(stdout).toContain('--durability: must be fsync, none or both (fsync,none), got "sometimes"');
   });
 });

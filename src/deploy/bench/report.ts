@@ -77,22 +77,33 @@ export function ratioLines(rows: readonly BenchRow[]): string[] {
 }
 
 export function renderReport(rows: readonly BenchRow[], machine: Machine, settings: ReportSettings): string {
-  const pbft = (clients: number) => rows.find((row) => row.system !== BASELINE && row.clients === clients && row.mix === '100% put');
+  const pbftRows = rows.filter((row) => row.system !== BASELINE);
+  const modes = [...new Set(pbftRows.map((row) => row.durability))];
+  const pbft = (clients: number, durability: string, mix = '100% put') => pbftRows.find((row) => row.clients === clients && row.durability === durability && row.mix === mix);
+  const met = (ok: boolean) => (ok ? 'met' : 'not met');
   const targets: string[] = [];
-  const at50 = pbft(50);
-  if (at50 !== undefined) targets.push(`- 50 clients, every message signed: ${thousands(at50.opsPerS)} ops/s against the target of at least 1,417 (${at50.opsPerS >= 1417 ? 'met' : 'not met'})`);
-  const at1 = pbft(1);
-  const base1 = at1 === undefined ? undefined : baselineOf(rows, at1);
-  if (at1 !== undefined && base1 !== undefined) targets.push(`- 1 client p50: ${fixed(at1.p50Ms, 2)} ms = ${(at1.p50Ms / base1.p50Ms).toFixed(2)}× unreplicated, against the target of at most 3× (${at1.p50Ms <= 3 * base1.p50Ms ? 'met' : 'not met'})`);
+  for (const durability of modes) {
+    const at50 = pbft(50, durability);
+    if (at50 !== undefined) targets.push(`- 50 clients, every message signed, durability ${durability}: ${thousands(at50.opsPerS)} ops/s against the target of at least 1,417 (${met(at50.opsPerS >= 1417)})`);
+    const at1 = pbft(1, durability);
+    const base1 = at1 === undefined ? undefined : baselineOf(rows, at1);
+    if (at1 !== undefined && base1 !== undefined) targets.push(`- 1 client p50, durability ${durability}: ${fixed(at1.p50Ms, 2)} ms = ${(at1.p50Ms / base1.p50Ms).toFixed(2)}× unreplicated, against the target of at most 3× (${met(at1.p50Ms <= 3 * base1.p50Ms)})`);
+  }
+  for (const durable of pbftRows.filter((row) => row.durability === 'fsync')) {
+    const memory = pbft(durable.clients, 'none', durable.mix);
+    if (memory === undefined || !(memory.opsPerS > 0)) continue;
+    const share = durable.opsPerS / memory.opsPerS;
+    targets.push(`- durable against in-memory at ${durable.clients} client${durable.clients === 1 ? '' : 's'} (${durable.mix}): ${(100 * share).toFixed(0)}% (${thousands(durable.opsPerS)} against ${thousands(memory.opsPerS)} ops/s), against the target of at least 70% (${met(share >= 0.7)})`);
+  }
   return [
     `# TCP benchmark: PBFT (n=${settings.n}) on real processes against an unreplicated server`,
     '',
     `Measured by \`pancydb bench\` (\`npm run bench:tcp\`) on ${machine.date}: ${machine.cores} cores (${machine.cpuModel}), load average ${machine.loadAverage.map((load) => load.toFixed(2)).join(' ')} at the start, Node ${machine.node}.`,
     'The machine is shared: compare rows of one run (the ratios), not absolute figures across runs.',
     '',
-    `All processes on this machine, over loopback TCP: ${settings.n} \`pancydb replica\` processes of a fresh testnet, one unreplicated server process, and one benchmark process holding every client.`,
+    `All processes on this machine, over loopback TCP: ${settings.n} \`pancydb replica\` processes of a fresh testnet per durability mode (${modes.join(', ')}; a cluster not being measured idles), one unreplicated server process, and one benchmark process holding every client.`,
     `Each client keeps one request outstanding (a closed loop); values are ${settings.valueBytes} bytes; ${settings.warmupMs / 1000} s of warm-up are discarded, then ${settings.durationMs / 1000} s are measured.`,
-    'Rows alternate unreplicated and PBFT at each client count. Every request is signed by its client (Ed25519); every reply is signed, by each replica or by the unreplicated server, and checked by the client (PBFT: f+1 matching replies); PBFT replicas also sign every protocol message.',
+    'Rows alternate unreplicated and PBFT (each durability mode) at each client count. Every request is signed by its client (Ed25519); every reply is signed, by each replica or by the unreplicated server, and checked by the client (PBFT: f+1 matching replies); PBFT replicas also sign every protocol message.',
     'The unreplicated server checks each request\'s signature, keeps the client table and executes on one `createPancydb()`: the same transport and signing, without ordering.',
     '"servers CPU %" sums the servers\' processes over the window, "bench CPU %" is the client process, both in % of one core; "CPU ms/op" is the two together per operation. "request frames/op" counts the REQUEST frames clients sent per operation: above 1 means retransmissions (a PBFT client resends to all n replicas after 500 ms). "ops/batch" is operations per PBFT sequence number executed in the window (maxBatch and maxInflightBatches from cluster.json: the testnet defaults, which also retransmit after 200 ms and send STATUS at most every 100 ms).',
     '',

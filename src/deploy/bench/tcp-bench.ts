@@ -1,9 +1,10 @@
 // `pancydb bench`: PBFT on real processes against an unreplicated baseline, in one run.
 // A fresh n-replica testnet on loopback (`pancydb replica` children, as `pancydb up`
-// starts them) and, beside it, one unreplicated server process over the same transport
-// (../unreplicated-server.ts). Every client connects once, to both, before any row runs.
-// Rows then alternate baseline and PBFT at each client count, so that a load change on a
-// shared machine hits both sides of a ratio alike.
+// starts them) per durability mode and, beside them, one unreplicated server process over
+// the same transport (../unreplicated-server.ts). Every client connects once, to each,
+// before any row runs. Rows then alternate baseline and each PBFT cluster at each client
+// count, so that a load change on a shared machine hits every side of a ratio alike (the
+// clusters not measured idle meanwhile: ticks only).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +26,8 @@ export interface TcpBenchOptions {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly valueBytes: number;
-  /** `pancydb replica --durability` for every replica; unset, the replicas' default. */
-  readonly durability?: 'fsync' | 'none';
+  /** One PBFT cluster per entry, its replicas run with `pancydb replica --durability` that. */
+  readonly durabilities: readonly ('fsync' | 'none')[];
   /** Write every replica's V8 CPU profiles into DIR/replica-ID/ (one file per thread). */
   readonly cpuProfileDir?: string;
   readonly log: (line: string) => void;
@@ -78,42 +79,49 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
   const servers: ServerProcess[] = [];
   const closers: (() => void)[] = [];
   try {
-    const pbftDir = join(dir, 'pbft');
     const baseDir = join(dir, 'unreplicated');
-    const pbft = await generateTestnet({ n: options.n, out: pbftDir, hosts: ['127.0.0.1'], clients: maxClients, crypto });
     const base = await generateTestnet({ n: 4, out: baseDir, hosts: ['127.0.0.1'], clients: maxClients, crypto });
     const server = startPancydb('unreplicated server', ['bench', '--serve-unreplicated', base.file], /^unreplicated server ready:/);
     servers.push(server);
-    const replicas = pbft.config.replicas.map(({ id }) => {
-      const profile = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', join(options.cpuProfileDir, `replica-${id}`)] : [];
-      const durability = options.durability === undefined ? [] : ['--durability', options.durability];
-      return startPancydb(`replica ${id}`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`), ...durability], /^replica \d+ ready:/, profile);
-    });
-    servers.push(...replicas);
+    const clusters = [];
+    for (const durability of options.durabilities) {
+      const pbftDir = join(dir, `pbft-${durability}`);
+      const pbft = await generateTestnet({ n: options.n, out: pbftDir, hosts: ['127.0.0.1'], clients: maxClients, crypto });
+      const replicas = pbft.config.replicas.map(({ id }) => {
+        const profile = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', join(options.cpuProfileDir, durability, `replica-${id}`)] : [];
+        return startPancydb(`replica ${id} (${durability})`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`), '--durability', durability], /^replica \d+ ready:/, profile);
+      });
+      servers.push(...replicas);
+      clusters.push({ pbft, pbftDir, replicas });
+    }
     const readyLines = await Promise.all(servers.map((process) => process.ready));
-    options.log(`servers ready: ${servers.length} processes (${options.n} replicas, 1 unreplicated server) in ${dir}`);
+    options.log(`servers ready: ${servers.length} processes (${options.durabilities.length} × ${options.n} replicas, 1 unreplicated server) in ${dir}`);
 
     const ids = Array.from({ length: maxClients }, (_, id) => id);
-    const pbftClients: ConnectedClient[] = ids.map((id) => connect(pbft.config, readKeyFile(join(pbftDir, keyFileName('client', id)), crypto), { clientId: id, crypto }));
-    closers.push(() => pbftClients.forEach((client) => client.close()));
     const baseClients = ids.map((id) => new UnreplicatedClient(base.config, id, readKeyFile(join(baseDir, keyFileName('client', id)), crypto), crypto));
     closers.push(() => baseClients.forEach((client) => client.close()));
-    await waitUntil(() => pbftClients.every((client) => client.network.connectedReplicas().length === options.n) && baseClients.every((client) => client.network.connectedReplicas().length === 1), CONNECT_TIMEOUT_MS, `${maxClients} clients connected to every server`);
-    options.log(`clients connected: ${maxClients} to each system`);
-
     const systems: System[] = [
       { name: 'unreplicated', servers: [server], clients: baseClients.map((client) => (operation) => client.execute(operation)), durability: durabilityOf(readyLines[0]!), requestFrames: { count: 0 } },
-      {
+    ];
+    for (const client of baseClients) countSends(client.network, systems[0]!.requestFrames);
+    const everyClient: { connectedReplicas(): readonly number[]; servers: number }[] = baseClients.map((client) => ({ connectedReplicas: () => client.network.connectedReplicas(), servers: 1 }));
+    for (const [index, { pbft, pbftDir, replicas }] of clusters.entries()) {
+      const pbftClients: ConnectedClient[] = ids.map((id) => connect(pbft.config, readKeyFile(join(pbftDir, keyFileName('client', id)), crypto), { clientId: id, crypto }));
+      closers.push(() => pbftClients.forEach((client) => client.close()));
+      const system: System = {
         name: `PBFT n=${options.n}`,
         servers: replicas,
         clients: pbftClients.map((client): Execute => (operation) => client.execute(operation)),
-        durability: durabilityOf(readyLines[1]!),
+        durability: durabilityOf(readyLines[1 + index * options.n]!),
         requestFrames: { count: 0 },
         batches: () => lastExecutedOf(pbft.config.replicas[0]!.host, pbft.config.replicas[0]!.metricsPort),
-      },
-    ];
-    for (const client of baseClients) countSends(client.network, systems[0]!.requestFrames);
-    for (const client of pbftClients) countSends(client.network, systems[1]!.requestFrames);
+      };
+      for (const client of pbftClients) countSends(client.network, system.requestFrames);
+      everyClient.push(...pbftClients.map((client) => ({ connectedReplicas: () => client.network.connectedReplicas(), servers: options.n })));
+      systems.push(system);
+    }
+    await waitUntil(() => everyClient.every((client) => client.connectedReplicas().length === client.servers), CONNECT_TIMEOUT_MS, `${maxClients} clients connected to every server`);
+    options.log(`clients connected: ${maxClients} to each system`);
     const specs: { clients: number; mix: Mix }[] = [...options.putClients.map((clients) => ({ clients, mix: PUT_ONLY })), ...options.mixedClients.map((clients) => ({ clients, mix: GET_PUT_HALF }))];
     const rows: BenchRow[] = [];
     for (const spec of specs) {
