@@ -6,11 +6,13 @@
 // default. ZIP-215 accepts every signature under a small-order public key (e.g. 32 zero
 // bytes), i.e. anyone can forge for such a key; strict mode rejects small-order keys and
 // non-canonical point encodings. native.ts applies the same key rules, so both backends
-// agree on every input except one: a signer who holds the secret key can craft a
-// signature whose R has a small-order component, which noble's cofactored equation
-// accepts and OpenSSL's cofactorless equation rejects. That needs the secret key, so it
-// is no forgery: under the PBFT fault model it is the same as a Byzantine replica sending
-// a message to some replicas and not others, which the protocol already tolerates.
+// agree on every input except one kind: a signature whose R or public key A has a
+// small-order component, which noble's cofactored equation accepts and OpenSSL's
+// cofactorless equation rejects. Crafting one needs the secret key, so it is no forgery:
+// under the PBFT fault model it is the same as a Byzantine replica sending a message to
+// some replicas and not others, which the protocol already tolerates. (Keys a mixed-order
+// A could come from are only those a cluster.json names; our own key derivation always
+// gives prime-order keys.)
 
 import * as ed from '@noble/ed25519';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';

@@ -14,7 +14,12 @@
 //   says no and R is such a point, OpenSSL decides. Any other refusal is final, so a
 //   flood of bad signatures costs one libsodium call each, not two.
 // The addon ships prebuilt for the usual platforms; where it cannot load, `sodiumLoaded`
-// is false and callers take the native backend (createFastestCrypto in index.ts).
+// is false and callers take the native backend (createFastestCrypto in index.ts). The
+// subset argument rests on libsodium's equation being cofactorless, which a future build
+// could change (sodium-native builds libsodium's moving `stable` branch from source where
+// no prebuild fits); so the version is pinned, and a known answer is checked at load: a
+// signature whose R has a torsion component passes the cofactored equation only, and
+// libsodium must refuse it, or the backend counts as not loaded.
 
 import { createRequire } from 'node:module';
 import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
@@ -30,17 +35,30 @@ const SODIUM_SECRET_KEY_BYTES = 64;
 /** As in native.ts: a Byzantine sender cycling through fresh keys only evicts entries. */
 const KEY_VERDICT_CACHE_CAPACITY = 4096;
 
+// Seed 32 × 0x2a, public key A, and for MESSAGE a signature with R = rB + T (T of order
+// 8) and S = r + k·a: [S]B - [k]A = R - T, so only [8][S]B = [8]R + [8][k]A holds.
+// OpenSSL and native.ts refuse it, noble's cofactored check accepts it.
+const KNOWN_ANSWER = {
+  publicKey: '197f6b23e16c8532c6abc838facd5ea789be0c76b2920334039bfa8b3d368d61',
+  message: 'pancydb-bft known answer',
+  torsionR: '1dd960b291c53514fece1341fc0dcd8a648b3934c2c533666f737a654ff1e1bfde861a3fbac06a32f307c583cdbacafa8f67f693312ea46d8e56ff0eeab0c50d',
+};
+
 const sodium: Sodium | undefined = loadSodium();
 
 function loadSodium(): Sodium | undefined {
+  let lib: Sodium;
   try {
-    return createRequire(import.meta.url)('sodium-native') as Sodium;
+    lib = createRequire(import.meta.url)('sodium-native') as Sodium;
   } catch {
     return undefined;
   }
+  const publicKey = Buffer.from(KNOWN_ANSWER.publicKey, 'hex');
+  const message = Buffer.from(KNOWN_ANSWER.message);
+  return lib.crypto_sign_verify_detached(Buffer.from(KNOWN_ANSWER.torsionR, 'hex'), message, publicKey) ? undefined : lib;
 }
 
-/** Whether the libsodium addon loaded on this platform. */
+/** Whether the libsodium addon loaded on this platform and checks the cofactorless equation. */
 export const sodiumLoaded: boolean = sodium !== undefined;
 
 interface CachedSigningKey {

@@ -9,6 +9,7 @@ import {
   createNobleCrypto,
   createSodiumCrypto,
   deriveSecretKey,
+  sodiumLoaded,
   memoizeVerify,
   withTiming,
   type Crypto,
@@ -285,6 +286,18 @@ describe('the sodium backend gives OpenSSL\'s verdict where libsodium alone refu
     const sodium = createRequire(import.meta.url)('sodium-native') as typeof import('sodium-native');
     expect(sodium.crypto_sign_verify_detached(Buffer.from(signature), Buffer.from(message), Buffer.from(publicKey))).toBe(false);
     expect(rawOpensslVerify(publicKey, message, signature)).toBe(true);
+  });
+
+  it("the load-time known answer of sodium.ts is a signature only the cofactored equation accepts, and this platform's libsodium refuses it", () => {
+    // Seed 32 × 0x2a; R = rB + T, T of order 8. Were libsodium ever built cofactored, it
+    // would accept this, sodium.ts would report itself not loaded, and this test would fail.
+    const knownAnswer = { publicKey: hex('197f6b23e16c8532c6abc838facd5ea789be0c76b2920334039bfa8b3d368d61'), message: utf8('pancydb-bft known answer') };
+    const torsionR = hex('1dd960b291c53514fece1341fc0dcd8a648b3934c2c533666f737a654ff1e1bfde861a3fbac06a32f307c583cdbacafa8f67f693312ea46d8e56ff0eeab0c50d');
+    expect(toHex(createNativeCrypto().keyPair(new Uint8Array(32).fill(0x2a)).publicKey)).toBe(toHex(knownAnswer.publicKey));
+    expect(createNobleCrypto().verify(knownAnswer.publicKey, knownAnswer.message, torsionR)).toBe(true);
+    expect(createNativeCrypto().verify(knownAnswer.publicKey, knownAnswer.message, torsionR)).toBe(false);
+    expect(createSodiumCrypto().verify(knownAnswer.publicKey, knownAnswer.message, torsionR)).toBe(false);
+    expect(sodiumLoaded).toBe(true);
   });
 
   it('every backend accepts it, and rejects it for another message', () => {
