@@ -44,7 +44,8 @@ describe('pancydb bench (TCP, real processes)', () => {
       expect(Number(cells[12]), cells.join(' | ')).toBeGreaterThan(0); // CPU ms/op
       expect(cells[15], cells.join(' | ')).toBe('0'); // errors
     }
-    expect(report).toMatch(/^- PBFT n=4 at 1 client \(100% put\) = \d+\.\d\d× unreplicated throughput/m);
+    expect(report).toMatch(/^- PBFT n=4, durability fsync, at 1 client \(100% put\) = \d+\.\d\d× unreplicated throughput/m);
+    expect(report).toMatch(/^- PBFT n=4, durability none, at 1 client \(100% put\) = \d+\.\d\d× unreplicated throughput/m);
     expect(report).toContain(`cores`);
     expect(report).toMatch(/^- durable against in-memory at 1 client \(100% put\): \d+% \([\d,]+ against [\d,]+ ops\/s\), against the target of at least 70% \((met|not met)\)$/m);
     // The same table is printed.

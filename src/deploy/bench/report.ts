@@ -71,7 +71,7 @@ export function ratioLines(rows: readonly BenchRow[]): string[] {
   for (const row of rows) {
     const base = row.system === BASELINE ? undefined : baselineOf(rows, row);
     if (base === undefined) continue;
-    lines.push(`- ${row.system} at ${row.clients} client${row.clients === 1 ? '' : 's'} (${row.mix}) = ${(row.opsPerS / base.opsPerS).toFixed(2)}× unreplicated throughput (${thousands(row.opsPerS)} against ${thousands(base.opsPerS)} ops/s); p50 ${fixed(row.p50Ms, 2)} ms = ${(row.p50Ms / base.p50Ms).toFixed(2)}× unreplicated (${fixed(base.p50Ms, 2)} ms)`);
+    lines.push(`- ${row.system}, durability ${row.durability}, at ${row.clients} client${row.clients === 1 ? '' : 's'} (${row.mix}) = ${(row.opsPerS / base.opsPerS).toFixed(2)}× unreplicated throughput (${thousands(row.opsPerS)} against ${thousands(base.opsPerS)} ops/s); p50 ${fixed(row.p50Ms, 2)} ms = ${(row.p50Ms / base.p50Ms).toFixed(2)}× unreplicated (${fixed(base.p50Ms, 2)} ms)`);
   }
   return lines;
 }
