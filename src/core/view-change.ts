@@ -22,6 +22,9 @@ export function startViewChange(replica: Replica, newView: number, reason: 'time
   if (!mayVote(replica) || !replica.restartGuard.mayAskFor(newView)) {
     // Without memory of its earlier votes it only moves along, waiting for a NEW-VIEW.
     replica.ownViewChange = undefined;
+    // Voting again but barred from this view, it still wants the view changed: its timer
+    // may start (see barredSelf), and when it fires the replica asks for a view it may.
+    if (!replica.restartGuard.recovering) afterViewChangeVote(replica, nowMs);
     return;
   }
   const viewChange = replica.sign<ViewChange>({ type: 'view-change', newView, stableSeq: stable.seq, checkpointProof: stable.proof, prepared, replica: replica.id });
@@ -67,9 +70,22 @@ function joinIfSuspected(replica: Replica, nowMs: number): boolean {
  */
 function afterViewChangeVote(replica: Replica, nowMs: number): void {
   if (replica.active) return;
-  if (replica.viewChanges.countAtLeast(replica.view) < replica.quorums.strong) return;
+  if (replica.viewChanges.countAtLeast(replica.view) + barredSelf(replica) < replica.quorums.strong) return;
   replica.timer.startIfStopped(nowMs);
   const votes = replica.viewChanges.forView(replica.view);
   if (votes.length < replica.quorums.strong) return;
   if (replica.isPrimary && mayVote(replica) && replica.restartGuard.mayAskFor(replica.view)) sendNewView(replica, votes.slice(0, replica.quorums.strong), nowMs);
+}
+
+/**
+ * 1 for a replica that votes again after a restart without memory but may not ask for
+ * this view, one it may have asked for before the crash (views up to E+1,
+ * restart-guard.ts): it wants the view changed as much as a replica whose VIEW-CHANGE is
+ * counted. Without this, a primary of E that dies after such a replica resumed voting in
+ * E leaves 2f VIEW-CHANGEs for E+1 in an n=3f+1 cluster: no timer starts and no view
+ * after E+1 is ever asked for. Counted, its timer fires, it asks for E+2, and that third
+ * vote starts the others' timers (§4.5.2).
+ */
+function barredSelf(replica: Replica): number {
+  return replica.ownViewChange === undefined && !replica.restartGuard.recovering && !replica.restartGuard.mayAskFor(replica.view) ? 1 : 0;
 }
