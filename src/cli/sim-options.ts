@@ -370,7 +370,7 @@ export function checkFaultBudget(flags: Pick<SimFlags, 'crashes' | 'silences' | 
   if (all.length <= f || byFlags.length === 0) return;
   const fromFile = fileFaulty.length === 0 ? '' : ` with the scenario's faulty ${fileFaulty.join(', ')}`;
   throw new UsageError(
-    `--crash and --silent make ${all.length} replicas faulty (${all.join(', ')}${fromFile}), but f=${f} tolerates at most ${f}; ` +
+    `--crash${flags.amnesia ? ', --amnesia' : ''} and --silent make ${all.length} replicas faulty (${all.join(', ')}${fromFile}), but f=${f} tolerates at most ${f}; ` +
       'PBFT promises nothing beyond f (a scenario file with "expect": {"violation": true} may go beyond it)',
   );
 }

@@ -17,7 +17,7 @@ import { runSeed, type SeedRun } from '../sim/run.ts';
 import { parseOperationMix } from '../sim/workload/random.ts';
 import type { WorkloadOptions } from '../sim/workloads.ts';
 import { DEFAULT_MIX, DEFAULT_KEYS } from '../scenario/workload-fields.ts';
-import { checkReplicaIds, parseSimArgs, type SimCommand, type SimFlags } from './sim-options.ts';
+import { checkFaultBudget, checkReplicaIds, parseSimArgs, type SimCommand, type SimFlags } from './sim-options.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface Output {
@@ -42,7 +42,14 @@ export async function loadSimCommand(args: readonly string[]): Promise<LoadedSim
 
 export async function prepareSimCommand(command: SimCommand): Promise<LoadedSimCommand> {
   if (command.scenarioPath === undefined) return { ...command, scenario: commandScenario(command.flags), seeds: command.seedCount ?? 1 };
-  const scenario = scenarioWithFlags(await loadScenario(command.scenarioPath), command.flags);
+  const fromFile = await loadScenario(command.scenarioPath);
+  if (command.flags.amnesia) {
+    // --amnesia takes the disk from the file's restarts too: those it changes count
+    // against f like the flags' own (a file's "amnesia": true restarts are its choice).
+    const madeAmnesiac = fromFile.network.crashes.filter((crash) => crash.restartAtMs !== undefined && crash.amnesia !== true);
+    checkFaultBudget({ ...command.flags, crashes: [...command.flags.crashes, ...madeAmnesiac] }, fromFile.f, [...fromFile.faulty.keys()], fromFile.expect.kind === 'violation');
+  }
+  const scenario = scenarioWithFlags(fromFile, command.flags);
   return { ...command, scenario, seeds: command.seedCount ?? scenario.seeds };
 }
 

@@ -27,6 +27,7 @@ describe('pancydb sim: usage errors exit with status 2 and name the flag', () =>
     [['sim', '--crash', '9@1'], '--crash names replica 9'],
     [['sim', '--duration', '-3'], '--duration needs a number > 0 and ≤ 3600 (simulated seconds), got -3'],
     [['sim', '--crypto', 'rot13'], '--crypto must be one of noble, native, sodium'],
+    [['sim', '--scenario', 'adversaries/scenarios/crash-restart.json', '--amnesia'], '--crash, --amnesia and --silent make 4 replicas faulty (0, 1, 2, 3'],
     [['sim', '--workload', 'random', '--mix', 'get=x'], '--mix'],
     [['sim', '--silent', '0'], '--silent needs REPLICA@FROM'],
     [['sim', '--silent', '7@1'], '--silent names replica 7'],
