@@ -35,8 +35,8 @@ async function expectUsageError(args: string[], message: string): Promise<void> 
 describe('pancydb sim: more than f faulty replicas is a usage error unless a violation is expected', () => {
   it.each([
     [['--crash', '0@1', '--crash', '1@1'], '--crash and --silent make 2 replicas faulty (0, 1), but f=1 tolerates at most 1'],
-    [['--crash', '0@1-2', '--amnesia', '--silent', '1@1-3'], '--crash and --silent make 2 replicas faulty (0, 1)'],
-    [['-n', '7', '--silent', '0@1', '--silent', '1@1', '--crash', '2@1-2', '--amnesia'], '--crash and --silent make 3 replicas faulty (0, 1, 2), but f=2'],
+    [['--crash', '0@1-2', '--amnesia', '--silent', '1@1-3'], '--crash, --amnesia and --silent make 2 replicas faulty (0, 1)'],
+    [['-n', '7', '--silent', '0@1', '--silent', '1@1', '--crash', '2@1-2', '--amnesia'], '--crash, --amnesia and --silent make 3 replicas faulty (0, 1, 2), but f=2'],
     [['--scenario', silentPrimary, '--silent', '1@1'], "make 2 replicas faulty (0, 1 with the scenario's faulty 0), but f=1"],
     [['--scenario', silentPrimary, '--crash', '2@1-2', '--amnesia'], "make 2 replicas faulty (0, 2 with the scenario's faulty 0)"],
     [['--amnesia'], '--amnesia needs a --crash with a restart'],
