@@ -17,6 +17,7 @@ import {
 } from 'node:crypto';
 import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
+import { KeyCache } from './key-cache.ts';
 
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
@@ -24,10 +25,6 @@ const SIGNATURE_BYTES = 64;
 // RFC 8410 DER wrappers around a raw Ed25519 seed (PKCS#8) and public key (SPKI).
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
-// Enough for every replica and client of a simulated cluster; a Byzantine sender cycling
-// through fresh keys only evicts entries, it cannot grow memory.
-const PUBLIC_KEY_CACHE_CAPACITY = 4096;
 
 // y-coordinates (sign bit cleared, little-endian hex) of the 8 small-order points:
 // y=0 (order 4), y=1 (identity), y=p-1 (order 2) and the two y of the order-8 points.
@@ -60,7 +57,7 @@ export function createNativeCrypto(): Crypto {
   // hit: a Uint8Array can be mutated in place, and a stale key would sign as someone else.
   const privateKeys = new WeakMap<Uint8Array, CachedPrivateKey>();
   // null marks a key the blocklist refuses, so the check runs once per key, not per verify.
-  const publicKeys = new Map<string, KeyObject | null>();
+  const publicKeys = new KeyCache<KeyObject | null>();
 
   function privateKeyOf(secretKey: Uint8Array): KeyObject {
     const cached = privateKeys.get(secretKey);
@@ -75,20 +72,9 @@ export function createNativeCrypto(): Crypto {
   }
 
   function publicKeyOf(publicKey: Uint8Array): KeyObject | null {
-    // latin1 maps each byte to one char, so equal strings mean equal bytes.
-    const cacheKey = toBuffer(publicKey).toString('latin1');
-    const cached = publicKeys.get(cacheKey);
-    if (cached !== undefined) return cached;
-    const keyObject = isRejectedPublicKey(publicKey)
-      ? null
-      : createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
-    if (publicKeys.size >= PUBLIC_KEY_CACHE_CAPACITY) {
-      // FIFO: Map iterates in insertion order, so the first key is the oldest.
-      const oldest = publicKeys.keys().next();
-      if (oldest.done !== true) publicKeys.delete(oldest.value);
-    }
-    publicKeys.set(cacheKey, keyObject);
-    return keyObject;
+    return publicKeys.get(publicKey, (key) =>
+      isRejectedPublicKey(key) ? null : createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, key]), format: 'der', type: 'spki' }),
+    );
   }
 
   return {

@@ -24,6 +24,7 @@
 import { createRequire } from 'node:module';
 import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
+import { KeyCache } from './key-cache.ts';
 import { createNativeCrypto, isRejectedPublicKey } from './native.ts';
 
 type Sodium = typeof import('sodium-native');
@@ -32,8 +33,6 @@ const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 /** libsodium's signing key: the 32-byte seed followed by the public key. */
 const SODIUM_SECRET_KEY_BYTES = 64;
-/** As in native.ts: a Byzantine sender cycling through fresh keys only evicts entries. */
-const KEY_VERDICT_CACHE_CAPACITY = 4096;
 
 // Seed 32 × 0x2a, public key A, and for MESSAGE a signature with R = rB + T (T of order
 // 8) and S = r + k·a: [S]B - [k]A = R - T, so only [8][S]B = [8]R + [8][k]A holds.
@@ -80,8 +79,8 @@ export function createSodiumCrypto(): Crypto {
   // Keyed by the seed buffer, copied and compared on every hit, as native.ts does: a
   // Uint8Array can be changed in place, and a stale key would sign as someone else.
   const signingKeys = new WeakMap<Uint8Array, CachedSigningKey>();
-  // Public-key rule verdicts by key bytes (latin1: one char per byte), computed once per key.
-  const keyRejected = new Map<string, boolean>();
+  // Public-key rule verdicts, computed once per key.
+  const keyRejected = new KeyCache<boolean>();
 
   function expand(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
     const publicKey = new Uint8Array(PUBLIC_KEY_BYTES);
@@ -98,18 +97,6 @@ export function createSodiumCrypto(): Crypto {
     return secretKey;
   }
 
-  function rejectsKey(publicKey: Uint8Array): boolean {
-    const cacheKey = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
-    const cached = keyRejected.get(cacheKey);
-    if (cached !== undefined) return cached;
-    const rejected = isRejectedPublicKey(publicKey);
-    if (keyRejected.size >= KEY_VERDICT_CACHE_CAPACITY) {
-      const oldest = keyRejected.keys().next();
-      if (oldest.done !== true) keyRejected.delete(oldest.value);
-    }
-    keyRejected.set(cacheKey, rejected);
-    return rejected;
-  }
 
   return {
     name: 'sodium',
@@ -127,7 +114,7 @@ export function createSodiumCrypto(): Crypto {
     },
     verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
       if (!isBytes(publicKey, PUBLIC_KEY_BYTES) || !isBytes(message) || !isBytes(signature, SIGNATURE_BYTES)) return false;
-      if (rejectsKey(publicKey)) return false;
+      if (keyRejected.get(publicKey, isRejectedPublicKey)) return false;
       if (lib.crypto_sign_verify_detached(signature as Buffer, message as Buffer, publicKey as Buffer)) return true;
       // The one refusal that is libsodium's alone: a small-order (or non-canonical) R.
       return isRejectedPublicKey(signature.subarray(0, PUBLIC_KEY_BYTES)) && openssl.verify(publicKey, message, signature);
