@@ -84,7 +84,10 @@ function afterViewChangeVote(replica: Replica, nowMs: number): void {
  * counted. Without this, a primary of E that dies after such a replica resumed voting in
  * E leaves 2f VIEW-CHANGEs for E+1 in an n=3f+1 cluster: no timer starts and no view
  * after E+1 is ever asked for. Counted, its timer fires, it asks for E+2, and that third
- * vote starts the others' timers (§4.5.2).
+ * vote starts the others' timers (§4.5.2). It covers one barred view and one barred
+ * replica only: with two barred views (E raised by a lying RECOVERY-REPLY while the
+ * cluster was still below E) or two barred replicas at n=7, the count still falls short.
+ * Those need the others to count a barred replica too (notebook, 2026-11-30).
  */
 function barredSelf(replica: Replica): number {
   return replica.ownViewChange === undefined && !replica.restartGuard.recovering && !replica.restartGuard.mayAskFor(replica.view) ? 1 : 0;
