@@ -32,6 +32,14 @@ describe('amplification harness: the cluster it floods', () => {
     // checked (src/core/admission.ts, OSDI'99 §4.2); until then each cost one verification.
     expect(excess).toMatchObject({ signatures: 0, verifications: 0, messages: 0 });
   });
+
+  it('a flood of 200 replayed STATUS costs one verification per frame: the harness does count them', () => {
+    // A STATUS carries no freshness, so each replay is checked; the answers are rate limited.
+    const row = ROWS.find((candidate) => candidate.type === 'STATUS' && candidate.variant.startsWith('current'))!;
+    const { excess, frames } = measure(row, FRAMES, WINDOW_MS);
+    expect(frames).toBe(3 * FRAMES);
+    expect(excess.verifications).toBe(frames);
+  });
 });
 
 describe('amplification: n=4, 100 vs 200 Byzantine frames per receiver within 2 s', () => {
