@@ -2,10 +2,9 @@
 // defaults of the `ci` profile unless a test says otherwise.
 import { DEFAULT_NETWORK, type NetworkOptions } from '../../src/sim/network.ts';
 import { lockseqWorkloadOf, PROFILES } from '../../src/sim/profiles.ts';
-import { runSeed, type SeedRun } from '../../src/sim/run.ts';
-import type { SimulationOptions } from '../../src/sim/cluster.ts';
+import { runSeed, type RunOptions, type SeedRun } from '../../src/sim/run.ts';
 
-export interface ScenarioOptions extends Partial<Omit<SimulationOptions, 'network'>> {
+export interface ScenarioOptions extends Partial<Omit<RunOptions, 'network'>> {
   readonly seed: number;
   readonly network?: Partial<NetworkOptions>;
 }
