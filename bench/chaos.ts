@@ -2,6 +2,7 @@
 //   npm run chaos -- --rounds 20                  # kill -9 one replica per round, restart it
 //   npm run chaos -- --rounds 5 --whole-cluster   # kill -9 all four at once (needs durable replicas)
 //   npm run chaos -- --rounds 20 --seed 7 --clients 3 --victims backups --out /tmp/chaos.md
+//   npm run chaos -- --rounds 20 --amnesia        # each restarted replica has lost its disk
 // Four `pancydb replica` processes behind the chaos proxy (test/support/chaos/), under load
 // from --clients library clients. Each round waits for progress, kills a replica chosen by a
 // seeded RNG (the primary about one round in three; --victims backups: never the primary),
@@ -32,6 +33,8 @@ interface Options {
   readonly wholeCluster: boolean;
   /** Who may be killed in one-replica rounds: anyone (the primary about one round in three) or backups only. */
   readonly victims: 'any' | 'backups';
+  /** Restart with `pancydb replica --amnesia`: the disk is lost, the restart guard takes over. */
+  readonly amnesia: boolean;
   readonly out: string;
 }
 
@@ -56,18 +59,21 @@ function parseOptions(argv: readonly string[]): Options {
     clients: { type: 'string' },
     'whole-cluster': { type: 'boolean' },
     victims: { type: 'string' },
+    amnesia: { type: 'boolean' },
     out: { type: 'string' },
   });
   if (values.out === '') throw new UsageError('--out: must name a file');
   const victims = values.victims ?? 'any';
   if (victims !== 'any' && victims !== 'backups') throw new UsageError(`--victims: must be any or backups, got ${JSON.stringify(victims)}`);
   if (values['whole-cluster'] === true && values.victims !== undefined) throw new UsageError('--victims: not with --whole-cluster, which kills every replica');
+  if (values['whole-cluster'] === true && values.amnesia === true) throw new UsageError('--amnesia: not with --whole-cluster; all four without their disks have nothing to recover from');
   return {
     rounds: wholeFlag('--rounds', values.rounds, 1, 10_000) ?? 10,
     seed: wholeFlag('--seed', values.seed, 0, Number.MAX_SAFE_INTEGER) ?? 1,
     clients: wholeFlag('--clients', values.clients, 1, 32) ?? 3,
     wholeCluster: values['whole-cluster'] === true,
     victims,
+    amnesia: values.amnesia === true,
     out: values.out ?? 'bench/results/chaos.md',
   };
 }
@@ -80,7 +86,7 @@ async function checkDurable(): Promise<void> {
   }
 }
 
-async function killOne(cluster: ChaosCluster, load: Load, rng: Rng, victims: Options['victims'], tally: Tally): Promise<void> {
+async function killOne(cluster: ChaosCluster, load: Load, rng: Rng, { victims, amnesia }: Options, tally: Tally): Promise<void> {
   const primary = await cluster.primary();
   const backups = REPLICAS.filter((id) => id !== primary);
   const victim = victims === 'any' && rng.chance(1 / 3) ? primary : backups[rng.int(0, backups.length - 1)]!;
@@ -88,7 +94,7 @@ async function killOne(cluster: ChaosCluster, load: Load, rng: Rng, victims: Opt
   await cluster.kill(victim);
   tally.kills++;
   await load.waitAcknowledged(10, PROGRESS_MS);
-  await cluster.startReplica(victim);
+  await cluster.startReplica(victim, amnesia ? ['--amnesia'] : []);
   tally.restarts++;
   const others = REPLICAS.filter((id) => id !== victim);
   tally.catchUpMs.push(await cluster.waitCaughtUp(victim, await cluster.maxLastExecuted(others), CATCH_UP_MS));
@@ -113,7 +119,7 @@ function percentile(values: readonly number[], p: number): number {
 
 function commandOf(options: Options): string {
   const mode = options.wholeCluster ? ' --whole-cluster' : options.victims === 'backups' ? ' --victims backups' : '';
-  return `npm run chaos -- --rounds ${options.rounds} --seed ${options.seed} --clients ${options.clients}${mode}`;
+  return `npm run chaos -- --rounds ${options.rounds} --seed ${options.seed} --clients ${options.clients}${mode}${options.amnesia ? ' --amnesia' : ''}`;
 }
 
 /** What the end of a run found; undefined fields were not reached (the run stopped early). */
@@ -165,7 +171,7 @@ async function rounds(options: Options, cluster: ChaosCluster, load: Load, rng: 
   for (let round = 0; round < options.rounds; round++) {
     await load.waitAcknowledged(10, PROGRESS_MS);
     if (options.wholeCluster) await killAllAtOnce(cluster, load, tally);
-    else await killOne(cluster, load, rng.fork(`round ${round}`), options.victims, tally);
+    else await killOne(cluster, load, rng.fork(`round ${round}`), options, tally);
     outcome.roundsDone++;
     process.stderr.write(`round ${round + 1}/${options.rounds}: killed ${tally.victims.at(-1)}, back in ${tally.catchUpMs.at(-1)} ms, ${load.acknowledged} ops acknowledged\n`);
   }
@@ -221,7 +227,7 @@ function table(options: Options, tally: Tally, acknowledged: number, outcome: Ou
   const signedTwice = cluster === undefined ? '-' : cluster.proxy.violations.length === 0 ? 'never' : String(cluster.proxy.violations.length);
   const mode = options.wholeCluster
     ? 'whole cluster (all four killed at once; catch-up = restart to clients answered again)'
-    : `one replica per round, ${options.victims === 'any' ? 'the primary about one round in three' : 'backups only'} (catch-up = ready line to lastExecuted reaching the others\', recovering over)`;
+    : `one replica per round, ${options.victims === 'any' ? 'the primary about one round in three' : 'backups only'}${options.amnesia ? ', each restarted without its disk (--amnesia)' : ''} (catch-up = ready line to lastExecuted reaching the others\', recovering over)`;
   const end = outcome.end;
   return [
     '# Chaos run: kill -9 on replica processes',

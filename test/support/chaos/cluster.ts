@@ -63,10 +63,10 @@ export class ChaosCluster {
     return join(this.options.dir, `data-${id}`);
   }
 
-  /** Starts replica `id` on its --data directory; resolves once it is ready and the proxy forwards to it. */
-  async startReplica(id: number): Promise<Running> {
+  /** Starts replica `id` on its --data directory (with `extraArgs` this time only); resolves once it is ready and the proxy forwards to it. */
+  async startReplica(id: number, extraArgs: readonly string[] = []): Promise<Running> {
     if (this.processes[id] !== undefined) throw new Error(`replica ${id} is already running`);
-    const running = start(['replica', '--cluster', this.file, '--id', String(id), '--data', this.dataDir(id), ...(this.options.replicaArgs ?? [])], {
+    const running = start(['replica', '--cluster', this.file, '--id', String(id), '--data', this.dataDir(id), ...(this.options.replicaArgs ?? []), ...extraArgs], {
       nodeArgs: ['--import', PRELOAD],
       env: { PANCYDB_CHAOS_ADVERTISED_PORT: String(this.config.replicas[id]!.port) },
     });
