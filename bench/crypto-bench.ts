@@ -45,7 +45,7 @@ console.log(`backend   signs/s   verifies/s`);
 console.log(`noble   ${format(noble.signsPerSecond)}  ${format(noble.verifiesPerSecond)}`);
 console.log(`native  ${format(native.signsPerSecond)}  ${format(native.verifiesPerSecond)}`);
 console.log(`sodium  ${format(sodium.signsPerSecond)}  ${format(sodium.verifiesPerSecond)}`);
-const ratio = (of: { signsPerSecond: number; verifiesPerSecond: number }, to: { signsPerSecond: number; verifiesPerSecond: number }) =>
+const ratio = (of: ReturnType<typeof measure>, to: ReturnType<typeof measure>) =>
   `sign ×${(of.signsPerSecond / to.signsPerSecond).toFixed(2)}, verify ×${(of.verifiesPerSecond / to.verifiesPerSecond).toFixed(2)}`;
 console.log(`native/noble: ${ratio(native, noble)}`);
 console.log(`sodium/native: ${ratio(sodium, native)}`);

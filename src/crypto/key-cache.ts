@@ -1,6 +1,8 @@
-// What the backends remember per public key (an OpenSSL KeyObject, a verdict of the key
-// rules), keyed by the key's bytes and bounded in entries: a Byzantine sender cycling
-// through fresh keys only evicts the oldest entries, it cannot grow memory.
+// What the backends remember per key. Per public key (an OpenSSL KeyObject, a verdict of
+// the key rules): keyed by the key's bytes and bounded in entries, since a Byzantine
+// sender cycling through fresh keys only evicts the oldest entries and cannot grow memory.
+// Per secret seed (an OpenSSL private KeyObject, libsodium's expanded signing key): keyed
+// by the seed's buffer, which only this process's own key pairs reach.
 
 /** Enough for every replica and client of a simulated cluster. */
 export const KEY_CACHE_CAPACITY = 4096;
@@ -28,4 +30,26 @@ export class KeyCache<V> {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/**
+ * What a secret seed expands to, per seed buffer: a WeakMap, so an entry goes with its
+ * buffer, and keyed by the buffer rather than the KeyPair so that KeyPairs made by another
+ * backend (or spread copies) hit too. The seed is copied and compared on every hit: a
+ * Uint8Array can be changed in place, and a stale key would sign as someone else.
+ */
+export class SeedCache<V> {
+  private readonly entries = new WeakMap<Uint8Array, { readonly seed: Uint8Array; readonly value: V }>();
+
+  get(seed: Uint8Array, expand: (seed: Uint8Array) => V): V {
+    const cached = this.entries.get(seed);
+    if (cached !== undefined && bytesEqual(cached.seed, seed)) return cached.value;
+    const value = expand(seed);
+    this.entries.set(seed, { seed: Uint8Array.from(seed), value });
+    return value;
+  }
+}
+
+function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
+  return left.length === right.length && Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(Buffer.from(right.buffer, right.byteOffset, right.byteLength));
 }

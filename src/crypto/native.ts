@@ -17,7 +17,7 @@ import {
 } from 'node:crypto';
 import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
-import { KeyCache } from './key-cache.ts';
+import { KeyCache, SeedCache } from './key-cache.ts';
 
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
@@ -38,11 +38,6 @@ const SMALL_ORDER_Y_HEX = new Set([
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
 ]);
 
-interface CachedPrivateKey {
-  readonly secretKey: Uint8Array;
-  readonly keyObject: KeyObject;
-}
-
 /**
  * Creates the node:crypto Ed25519 + SHA-256 backend. Each instance has its own key caches.
  * @example
@@ -52,23 +47,12 @@ interface CachedPrivateKey {
  * crypto.verify(keyPair.publicKey, new Uint8Array([1, 2, 3]), signature); // true
  */
 export function createNativeCrypto(): Crypto {
-  // Keyed by the secret-key buffer rather than the KeyPair so that KeyPairs made by
-  // another backend (or spread copies) hit too. The seed is copied and compared on every
-  // hit: a Uint8Array can be mutated in place, and a stale key would sign as someone else.
-  const privateKeys = new WeakMap<Uint8Array, CachedPrivateKey>();
+  const privateKeys = new SeedCache<KeyObject>();
   // null marks a key the blocklist refuses, so the check runs once per key, not per verify.
   const publicKeys = new KeyCache<KeyObject | null>();
 
   function privateKeyOf(secretKey: Uint8Array): KeyObject {
-    const cached = privateKeys.get(secretKey);
-    if (cached !== undefined && bytesEqual(cached.secretKey, secretKey)) return cached.keyObject;
-    const keyObject = createPrivateKey({
-      key: Buffer.concat([PKCS8_ED25519_PREFIX, secretKey]),
-      format: 'der',
-      type: 'pkcs8',
-    });
-    privateKeys.set(secretKey, { secretKey: Uint8Array.from(secretKey), keyObject });
-    return keyObject;
+    return privateKeys.get(secretKey, (seed) => createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' }));
   }
 
   function publicKeyOf(publicKey: Uint8Array): KeyObject | null {
@@ -130,8 +114,4 @@ function isAtLeastFieldPrime(y: Uint8Array): boolean {
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && toBuffer(left).equals(toBuffer(right));
 }

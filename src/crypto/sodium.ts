@@ -24,7 +24,7 @@
 import { createRequire } from 'node:module';
 import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
-import { KeyCache } from './key-cache.ts';
+import { KeyCache, SeedCache } from './key-cache.ts';
 import { createNativeCrypto, isRejectedPublicKey } from './native.ts';
 
 type Sodium = typeof import('sodium-native');
@@ -60,11 +60,6 @@ function loadSodium(): Sodium | undefined {
 /** Whether the libsodium addon loaded on this platform and checks the cofactorless equation. */
 export const sodiumLoaded: boolean = sodium !== undefined;
 
-interface CachedSigningKey {
-  readonly seed: Uint8Array;
-  readonly secretKey: Uint8Array;
-}
-
 /**
  * Creates the libsodium Ed25519 backend; throws if the addon did not load (see `sodiumLoaded`).
  * @example
@@ -76,9 +71,7 @@ export function createSodiumCrypto(): Crypto {
   if (sodium === undefined) throw new Error('sodium-native did not load on this platform; use the native backend');
   const lib = sodium;
   const openssl = createNativeCrypto();
-  // Keyed by the seed buffer, copied and compared on every hit, as native.ts does: a
-  // Uint8Array can be changed in place, and a stale key would sign as someone else.
-  const signingKeys = new WeakMap<Uint8Array, CachedSigningKey>();
+  const signingKeys = new SeedCache<Uint8Array>();
   // Public-key rule verdicts, computed once per key.
   const keyRejected = new KeyCache<boolean>();
 
@@ -88,15 +81,6 @@ export function createSodiumCrypto(): Crypto {
     lib.crypto_sign_seed_keypair(publicKey as Buffer, secretKey as Buffer, seed as Buffer);
     return { publicKey, secretKey };
   }
-
-  function signingKeyOf(seed: Uint8Array): Uint8Array {
-    const cached = signingKeys.get(seed);
-    if (cached !== undefined && bytesEqual(cached.seed, seed)) return cached.secretKey;
-    const { secretKey } = expand(seed);
-    signingKeys.set(seed, { seed: Uint8Array.from(seed), secretKey });
-    return secretKey;
-  }
-
 
   return {
     name: 'sodium',
@@ -109,7 +93,7 @@ export function createSodiumCrypto(): Crypto {
       assertKeyPair(keyPair);
       assertBytes(message, 'message');
       const signature = new Uint8Array(SIGNATURE_BYTES);
-      lib.crypto_sign_detached(signature as Buffer, message as Buffer, signingKeyOf(keyPair.secretKey) as Buffer);
+      lib.crypto_sign_detached(signature as Buffer, message as Buffer, signingKeys.get(keyPair.secretKey, (seed) => expand(seed).secretKey) as Buffer);
       return signature;
     },
     verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
@@ -121,8 +105,4 @@ export function createSodiumCrypto(): Crypto {
     },
     sha256: openssl.sha256,
   };
-}
-
-function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(Buffer.from(right.buffer, right.byteOffset, right.byteLength));
 }

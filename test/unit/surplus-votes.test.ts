@@ -108,13 +108,16 @@ function committedBackup(): Counted {
 }
 
 describe('surplus votes: dropped before their signature is checked, n=4, f=1', () => {
-  it('a PREPARE arriving after the entry prepared (backup 1 holds its own and 2\'s) is dropped as surplus-vote with no verify() call and not stored', () => {
-    const { replica, verifications } = preparedBackup();
+  it.each([
+    { vote: 'PREPARE', after: 'the entry prepared (backup 1 holds its own and 2\'s)', setUp: preparedBackup, frame: prepare, messageType: 'prepare', held: 'prepares' },
+    { vote: 'COMMIT', after: 'the entry committed with 2f+1 matching COMMITs', setUp: committedBackup, frame: commit, messageType: 'commit', held: 'commits' },
+  ] as const)('a $vote arriving after $after is dropped as surplus-vote with no verify() call and not stored', ({ setUp, frame, messageType, held }) => {
+    const { replica, verifications } = setUp();
     const before = verifications();
-    const outputs = receive(replica, 3, prepare(3));
-    expect(outputs).toEqual([expect.objectContaining({ kind: 'drop', reason: 'surplus-vote', messageType: 'prepare', from: peer(3) })]);
+    const outputs = receive(replica, 3, frame(3));
+    expect(outputs).toEqual([expect.objectContaining({ kind: 'drop', reason: 'surplus-vote', messageType, from: peer(3) })]);
     expect(verifications()).toBe(before);
-    expect(replica.log.get(SEQ)?.prepares.has(3)).toBe(false);
+    expect(replica.log.get(SEQ)?.[held].has(3)).toBe(false);
   });
 
   it('the primary, which sends no PREPARE, prepares on backups 1 and 2 and drops backup 3\'s PREPARE unverified', () => {
@@ -128,15 +131,6 @@ describe('surplus votes: dropped before their signature is checked, n=4, f=1', (
     const before = verifications();
     expect(dropReasons(receive(replica, 3, prepare(3)))).toEqual(['surplus-vote']);
     expect(verifications()).toBe(before);
-  });
-
-  it('a COMMIT arriving after the entry committed with 2f+1 matching COMMITs is dropped as surplus-vote with no verify() call and not stored', () => {
-    const { replica, verifications } = committedBackup();
-    const before = verifications();
-    const outputs = receive(replica, 3, commit(3));
-    expect(outputs).toEqual([expect.objectContaining({ kind: 'drop', reason: 'surplus-vote', messageType: 'commit', from: peer(3) })]);
-    expect(verifications()).toBe(before);
-    expect(replica.log.get(SEQ)?.commits.has(3)).toBe(false);
   });
 
   it('a surplus PREPARE with a broken signature is a surplus-vote, not a bad-signature: the verdict needs no signature', () => {

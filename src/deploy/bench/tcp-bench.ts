@@ -44,6 +44,8 @@ interface System {
   readonly requestFrames: { count: number };
   /** Batches executed so far (replica 0's last executed sequence number), where there are batches. */
   readonly batches?: () => Promise<number | undefined>;
+  /** Whether every client holds a link to every server of this system. */
+  readonly connected: () => boolean;
 }
 
 /** lastExecuted from a replica's /status, or undefined if it does not answer. */
@@ -94,33 +96,39 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
       servers.push(...replicas);
       clusters.push({ pbft, pbftDir, replicas });
     }
-    const readyLines = await Promise.all(servers.map((process) => process.ready));
+    await Promise.all(servers.map((process) => process.ready));
     options.log(`servers ready: ${servers.length} processes (${options.durabilities.length} × ${options.n} replicas, 1 unreplicated server) in ${dir}`);
 
     const ids = Array.from({ length: maxClients }, (_, id) => id);
     const baseClients = ids.map((id) => new UnreplicatedClient(base.config, id, readKeyFile(join(baseDir, keyFileName('client', id)), crypto), crypto));
     closers.push(() => baseClients.forEach((client) => client.close()));
     const systems: System[] = [
-      { name: 'unreplicated', servers: [server], clients: baseClients.map((client) => (operation) => client.execute(operation)), durability: durabilityOf(readyLines[0]!), requestFrames: { count: 0 } },
+      {
+        name: 'unreplicated',
+        servers: [server],
+        clients: baseClients.map((client) => (operation) => client.execute(operation)),
+        durability: durabilityOf(await server.ready),
+        requestFrames: { count: 0 },
+        connected: () => baseClients.every((client) => client.network.connectedReplicas().length === 1),
+      },
     ];
     for (const client of baseClients) countSends(client.network, systems[0]!.requestFrames);
-    const everyClient: { connectedReplicas(): readonly number[]; servers: number }[] = baseClients.map((client) => ({ connectedReplicas: () => client.network.connectedReplicas(), servers: 1 }));
-    for (const [index, { pbft, pbftDir, replicas }] of clusters.entries()) {
+    for (const { pbft, pbftDir, replicas } of clusters) {
       const pbftClients: ConnectedClient[] = ids.map((id) => connect(pbft.config, readKeyFile(join(pbftDir, keyFileName('client', id)), crypto), { clientId: id, crypto }));
       closers.push(() => pbftClients.forEach((client) => client.close()));
       const system: System = {
         name: `PBFT n=${options.n}`,
         servers: replicas,
         clients: pbftClients.map((client): Execute => (operation) => client.execute(operation)),
-        durability: durabilityOf(readyLines[1 + index * options.n]!),
+        durability: durabilityOf(await replicas[0]!.ready),
         requestFrames: { count: 0 },
         batches: () => lastExecutedOf(pbft.config.replicas[0]!.host, pbft.config.replicas[0]!.metricsPort),
+        connected: () => pbftClients.every((client) => client.network.connectedReplicas().length === options.n),
       };
       for (const client of pbftClients) countSends(client.network, system.requestFrames);
-      everyClient.push(...pbftClients.map((client) => ({ connectedReplicas: () => client.network.connectedReplicas(), servers: options.n })));
       systems.push(system);
     }
-    await waitUntil(() => everyClient.every((client) => client.connectedReplicas().length === client.servers), CONNECT_TIMEOUT_MS, `${maxClients} clients connected to every server`);
+    await waitUntil(() => systems.every((system) => system.connected()), CONNECT_TIMEOUT_MS, `${maxClients} clients connected to every server`);
     options.log(`clients connected: ${maxClients} to each system`);
     const specs: { clients: number; mix: Mix }[] = [...options.putClients.map((clients) => ({ clients, mix: PUT_ONLY })), ...options.mixedClients.map((clients) => ({ clients, mix: GET_PUT_HALF }))];
     const rows: BenchRow[] = [];
