@@ -1,9 +1,11 @@
 // A PBFT client as a pure state machine (OSDI'99 §4.1). It sends ⟨REQUEST, o, t, c⟩σc
-// to the replica it believes is primary, accepts a result once f+1 replicas sent
-// validly signed, matching REPLYs for t, and on timeout retransmits to all replicas
+// (in 'mac' mode also with one MAC per replica, auth.ts) to the replica it believes is
+// primary, accepts a result once f+1 replicas sent validly signed (or MACed), matching REPLYs for t, and on timeout retransmits to all replicas
 // with bounded exponential backoff. One request is outstanding at a time.
 import { bytesKey } from './bytes.ts';
-import { decodeMessage, encodeSigned } from './encoding.ts';
+import { decodeMessage, encodeMacRequest, encodeSigned } from './encoding.ts';
+import { requestAuthenticator, sessionKeysOf, type AuthMode } from './auth.ts';
+import type { SessionKeys } from '../crypto/session-keys.ts';
 import { encodeResult } from './operation-encoding.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import type { Peer } from './gateway.ts';
@@ -30,6 +32,10 @@ export interface ClientConfig extends Flawed {
    * real client process must use 'clock', fed a clock that does not step back (wall time).
    */
   readonly timestamps?: 'counter' | 'clock';
+  /** How requests and replies are authenticated (auth.ts); 'signed' when absent. */
+  readonly auth?: AuthMode;
+  /** Separates this cluster's session keys from any other's ('mac' mode). */
+  readonly authDomain?: Uint8Array;
 }
 
 /** The largest REPLY a client decodes: a request's worth of value plus a generous header. */
@@ -59,7 +65,7 @@ export type ClientOutput =
     }
   | { readonly kind: 'drop'; readonly from: Peer; readonly reason: ClientDropReason; readonly detail: string };
 
-export type ClientDropReason = 'frame-too-large' | 'malformed' | 'not-a-reply' | 'sender-not-signer' | 'bad-signature' | 'stale-reply';
+export type ClientDropReason = 'frame-too-large' | 'malformed' | 'not-a-reply' | 'sender-not-signer' | 'bad-signature' | 'stale-reply' | 'wrong-auth-form';
 
 interface Outstanding {
   readonly signed: SignedRequest;
@@ -83,10 +89,16 @@ export class Client {
   /** Highest view each replica reported in a valid reply. */
   private readonly reportedViews = new Map<number, number>();
   private outputs: ClientOutput[] = [];
+  /** 'mac' mode: keys shared with each replica (auth.ts); undefined in 'signed' mode. */
+  private readonly sessionKeys: SessionKeys | undefined;
 
   constructor(readonly config: ClientConfig) {
     this.quorums = clientQuorums(config, quorumsFor(config.n));
     if (config.replicaKeys.length !== config.n) throw new Error(`replicaKeys must hold n=${config.n} keys`);
+    const auth = config.auth ?? 'signed';
+    if (auth !== 'signed' && auth !== 'mac') throw new Error(`auth must be 'signed' or 'mac', got ${String(auth)}`);
+    // A client needs no other client's key: it only talks to replicas.
+    this.sessionKeys = auth === 'mac' ? sessionKeysOf({ kind: 'client', id: config.id }, { ...config, clientKey: () => undefined }) : undefined;
     if (config.timestamps !== undefined && config.timestamps !== 'counter' && config.timestamps !== 'clock') {
       throw new Error(`timestamps must be 'counter' or 'clock', got ${String(config.timestamps)}`);
     }
@@ -119,7 +131,9 @@ export class Client {
     if (this.outstanding !== undefined) throw new Error(`client ${this.config.id} already has a request outstanding`);
     this.timestamp = nextTimestamp(this.config.timestamps ?? 'counter', this.timestamp, nowMs);
     const request: Request = { type: 'request', operation, timestamp: this.timestamp, client: this.config.id };
-    const signed = encodeSigned(request, (bytes) => this.config.crypto.sign(this.config.keyPair, bytes));
+    const sign = (bytes: Uint8Array) => this.config.crypto.sign(this.config.keyPair, bytes);
+    const keys = this.sessionKeys;
+    const signed = keys === undefined ? encodeSigned(request, sign) : encodeMacRequest(request, sign, (bytes) => requestAuthenticator(keys, this.config.n, bytes));
     const timeoutMs = this.config.initialTimeoutMs;
     this.outstanding = { signed, submittedAtMs: nowMs, timeoutMs, retransmitAtMs: nowMs + timeoutMs, replies: new Map(), verified: new Set() };
     this.outputs.push({ kind: 'send', to: primaryOf(this.view, this.config.n), signed });
@@ -147,6 +161,9 @@ export class Client {
     }
     if (signed.message.type !== 'reply') return this.drop(from, 'not-a-reply', signed.message.type);
     const reply = signed as Signed<Reply>;
+    if ((reply.authenticator !== undefined) !== (this.sessionKeys !== undefined)) {
+      return this.drop(from, 'wrong-auth-form', reply.authenticator === undefined ? "a signed reply in 'mac' mode" : "a MAC reply in 'signed' mode");
+    }
     const { replica, client, timestamp } = reply.message;
     if (from.kind !== 'replica' || from.id !== replica || replica >= this.config.n) {
       return this.drop(from, 'sender-not-signer', `reply claims replica ${replica}`);
@@ -186,7 +203,11 @@ export class Client {
   private verifyReply(outstanding: Outstanding, replica: number, from: Peer): boolean {
     if (outstanding.verified.has(replica)) return true;
     const reply = outstanding.replies.get(replica)!;
-    if (this.config.crypto.verify(this.config.replicaKeys[replica]!, reply.signedBytes, reply.signature)) {
+    const keys = this.sessionKeys;
+    const genuine = keys === undefined
+      ? this.config.crypto.verify(this.config.replicaKeys[replica]!, reply.signedBytes, reply.signature)
+      : keys.verifyTag({ kind: 'replica', id: replica }, reply.signedBytes, reply.authenticator!);
+    if (genuine) {
       outstanding.verified.add(replica);
       return true;
     }

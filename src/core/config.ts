@@ -1,5 +1,6 @@
 // Protocol parameters of one replica, checked once at start-up.
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
+import type { AuthMode } from './auth.ts';
 import type { Flawed } from './flaws.ts';
 import { quorumsFor, type Quorums } from './quorum.ts';
 
@@ -59,6 +60,10 @@ export interface ReplicaConfig extends ProtocolParameters, Flawed {
   readonly replicaKeys: readonly Uint8Array[];
   /** Public key of client c, or undefined for a client nobody registered. */
   readonly clientKey: (client: number) => Uint8Array | undefined;
+  /** How messages are authenticated (auth.ts); 'signed' when absent. */
+  readonly auth?: AuthMode;
+  /** Separates this cluster's session keys from any other's ('mac' mode; auth.ts). */
+  readonly authDomain?: Uint8Array;
 }
 
 function positiveInteger(name: string, value: number): void {

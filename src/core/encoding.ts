@@ -1,7 +1,11 @@
-// Canonical encoding of every protocol message. A frame is
+// Canonical encoding of every protocol message. A signed frame is
 //   [type tag][fields in fixed order][64-byte Ed25519 signature][batch, PRE-PREPARE only]
-// and the signature covers everything before it. Decoding is strict (see bytes.ts):
-// a frame decodes only if re-encoding it gives the same bytes.
+// and the signature covers everything before it. In the MAC-authenticator mode (auth.ts)
+// a REQUEST and a REPLY have a second form, marked by the tag's high bit:
+//   REQUEST  [tag|0x80][fields][64-byte signature][count][count 16-byte MACs, one per replica]
+//   REPLY    [tag|0x80][fields][one 16-byte MAC, for the client]
+// where the signature and every MAC cover the same bytes: [tag|0x80][fields]. Decoding is
+// strict (see bytes.ts): a frame decodes only if re-encoding it gives the same bytes.
 import { DecodeError, Reader, Writer } from './bytes.ts';
 import { MAX_FRAME_DEPTH } from './limits.ts';
 import type {
@@ -13,6 +17,7 @@ import type {
   PrePrepare,
   PrePrepareHeader,
   Prepare,
+  Reply,
   Request,
   Signed,
   SignedRequest,
@@ -27,6 +32,12 @@ export const DIGEST_BYTES = 32;
 export const NONCE_BYTES = 16;
 /** Upper bound on requests in one PRE-PREPARE accepted from the network. */
 export const MAX_BATCH_REQUESTS = 4096;
+/** One truncated HMAC-SHA256 of an authenticator (session-keys.ts). */
+export const MAC_BYTES = 16;
+/** Most entries of a request's authenticator: one per replica, and n is far below this. */
+export const MAX_AUTHENTICATOR_ENTRIES = 255;
+/** Set on the type tag of the MAC-authenticated form of a REQUEST or a REPLY. */
+const MAC_FORM = 0x80;
 
 const TAG = {
   request: 1,
@@ -45,6 +56,8 @@ const TAG = {
   'recovery-query': 14,
   'recovery-reply': 15,
 } as const satisfies Record<Message['type'], number>;
+
+const KNOWN_TAGS: ReadonlySet<number> = new Set(Object.values(TAG));
 
 /** Upper bound on entries of any list in a frame (certificates, proofs, client rows). */
 export const MAX_LIST_ENTRIES = 1 << 16;
@@ -74,8 +87,8 @@ function readBatch(reader: Reader, depth: number): SignedRequest[] {
 
 // --- messages -------------------------------------------------------------------
 
-function writeBody(writer: Writer, message: Message): void {
-  writer.u8(TAG[message.type]);
+function writeBody(writer: Writer, message: Message, macForm = false): void {
+  writer.u8(TAG[message.type] | (macForm ? MAC_FORM : 0));
   switch (message.type) {
     case 'request':
       writeOperation(writer, message.operation);
@@ -256,9 +269,11 @@ function readPreparedCertificates(reader: Reader, depth: number): PreparedCertif
 
 type Body = Exclude<Message, PrePrepare> | Omit<PrePrepare, 'batch'>;
 
-/** `depth`: how deep the frame whose body this is sits, the outermost frame being 1. */
-function readBody(reader: Reader, depth: number): Body {
-  const tag = reader.u8();
+/**
+ * `depth`: how deep the frame whose body this is sits, the outermost frame being 1.
+ * `tag` is the type tag with the MAC-form bit cleared (decodeFrame reads it).
+ */
+function readBody(reader: Reader, depth: number, tag = reader.u8()): Body {
   switch (tag) {
     case TAG.request: {
       const operation = readOperation(reader);
@@ -384,14 +399,18 @@ export function decodeMessage(frame: Uint8Array): Signed {
  * else is read (a batch holds only requests, a proof only its own kind), then its depth.
  */
 function decodeNested(frame: Uint8Array, type: Message['type'], parentDepth: number, wrongType: string): Signed {
-  if (frame[0] !== TAG[type]) throw new DecodeError(wrongType);
+  // A batch may hold requests of either form; every other nested frame is signed.
+  const tag = type === 'request' && frame[0] === (TAG.request | MAC_FORM) ? TAG.request : frame[0];
+  if (tag !== TAG[type]) throw new DecodeError(wrongType);
   return decodeFrame(frame, parentDepth + 1);
 }
 
 function decodeFrame(frame: Uint8Array, depth: number): Signed {
   if (depth > MAX_FRAME_DEPTH) throw new DecodeError(`frames nested deeper than ${MAX_FRAME_DEPTH}`);
   const reader = new Reader(frame);
-  const body = readBody(reader, depth);
+  const tag = reader.u8();
+  if ((tag & MAC_FORM) !== 0) return decodeMacForm(reader, tag & ~MAC_FORM, depth, frame);
+  const body = readBody(reader, depth, tag);
   const signedBytes = reader.since(0);
   const signature = reader.fixed(SIGNATURE_BYTES);
   let message: Message;
@@ -405,6 +424,65 @@ function decodeFrame(frame: Uint8Array, depth: number): Signed {
   }
   reader.end();
   return { message, signedBytes, signature, frame };
+}
+
+/** The MAC-authenticated form (see the header): only a REQUEST or a REPLY has one. */
+function decodeMacForm(reader: Reader, tag: number, depth: number, frame: Uint8Array): Signed {
+  if (tag !== TAG.request && tag !== TAG.reply) {
+    if (!KNOWN_TAGS.has(tag)) throw new UnknownTypeError(`unknown message type ${tag | MAC_FORM}`);
+    throw new DecodeError(`no MAC form for type tag ${tag}`);
+  }
+  const message = readBody(reader, depth, tag) as Request | Reply;
+  const signedBytes = reader.since(0);
+  let signature: Uint8Array = new Uint8Array(0);
+  let authenticator: Uint8Array;
+  if (message.type === 'request') {
+    signature = reader.fixed(SIGNATURE_BYTES);
+    const entries = reader.u8();
+    if (entries === 0) throw new DecodeError('empty authenticator');
+    authenticator = reader.fixed(entries * MAC_BYTES);
+  } else {
+    authenticator = reader.fixed(MAC_BYTES);
+  }
+  reader.end();
+  return { message, signedBytes, signature, authenticator, frame };
+}
+
+/**
+ * A REQUEST in the MAC form: signed by the client and authenticated to each replica, the
+ * MACs in replica order (auth.ts says why a request carries both).
+ */
+export function encodeMacRequest(request: Request, sign: (bytes: Uint8Array) => Uint8Array, authenticate: (bytes: Uint8Array) => Uint8Array): SignedRequest {
+  const writer = new Writer();
+  writeBody(writer, request, true);
+  const signedBytes = writer.finish();
+  const signature = sign(signedBytes);
+  if (signature.length !== SIGNATURE_BYTES) throw new Error('signature must be 64 bytes');
+  const authenticator = authenticate(signedBytes);
+  const entries = authenticator.length / MAC_BYTES;
+  if (!Number.isInteger(entries) || entries < 1 || entries > MAX_AUTHENTICATOR_ENTRIES) throw new Error(`authenticator must be 1..${MAX_AUTHENTICATOR_ENTRIES} MACs of ${MAC_BYTES} bytes`);
+  writer.fixed(signature).u8(entries).fixed(authenticator);
+  const frame = writer.finish();
+  const signatureAt = signedBytes.length;
+  return {
+    message: request,
+    signedBytes: frame.subarray(0, signatureAt),
+    signature: frame.subarray(signatureAt, signatureAt + SIGNATURE_BYTES),
+    authenticator: frame.subarray(signatureAt + SIGNATURE_BYTES + 1),
+    frame,
+  };
+}
+
+/** A REPLY in the MAC form: one MAC, for the client it answers, and no signature. */
+export function encodeMacReply(reply: Reply, authenticate: (bytes: Uint8Array) => Uint8Array): Signed<Reply> {
+  const writer = new Writer();
+  writeBody(writer, reply, true);
+  const signedBytes = writer.finish();
+  const mac = authenticate(signedBytes);
+  if (mac.length !== MAC_BYTES) throw new Error(`a reply's MAC must be ${MAC_BYTES} bytes`);
+  writer.fixed(mac);
+  const frame = writer.finish();
+  return { message: reply, signedBytes: frame.subarray(0, signedBytes.length), signature: new Uint8Array(0), authenticator: frame.subarray(signedBytes.length), frame };
 }
 
 /** The received batch section of a decoded PRE-PREPARE, so its digest hashes those exact bytes. */

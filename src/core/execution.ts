@@ -2,6 +2,7 @@
 // each request at most once (the client table), and every executed request is answered.
 // Execution also drives the view-change timer (§4.4, §4.5.2) and checkpoints (§4.3).
 import { takeCheckpoint } from './checkpointing.ts';
+import { encodeMacReply } from './encoding.ts';
 import { executedOperation, hasFlaw } from './flaws.ts';
 import type { PrePrepare, Reply, Signed, SignedRequest } from './messages.ts';
 import { tryPropose } from './normal-case.ts';
@@ -76,6 +77,10 @@ function executeRequest(replica: Replica, request: SignedRequest, view: number):
   return result;
 }
 
+/** A REPLY, signed or, in 'mac' mode, with one MAC for its client (auth.ts). */
 export function signReply(replica: Replica, client: number, timestamp: number, result: OperationResult, view = replica.view): Signed<Reply> {
-  return replica.sign<Reply>({ type: 'reply', view, timestamp, client, replica: replica.id, result });
+  const reply: Reply = { type: 'reply', view, timestamp, client, replica: replica.id, result };
+  const keys = replica.sessionKeys;
+  if (keys === undefined) return replica.sign<Reply>(reply);
+  return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: client }, bytes));
 }

@@ -8,12 +8,14 @@ import { checkBatch, checkCheckpointProof, checkCommitCertificate, checkHeader, 
 import { stateDigest } from './checkpoints.ts';
 import { hasFlaw } from './flaws.ts';
 import { encodeClientRows } from './client-table.ts';
-import { batchBytes, decodeMessage, UnknownTypeError } from './encoding.ts';
-import type { Message, NewView, PrePrepare, RecoveryReply, Signed, StateTransfer } from './messages.ts';
+import { batchBytes, decodeMessage, MAC_BYTES, UnknownTypeError } from './encoding.ts';
+import type { Message, NewView, PrePrepare, RecoveryReply, Request, Signed, StateTransfer } from './messages.ts';
 import { frameMaxBytes } from './limits.ts';
 import { NULL_DIGEST } from './new-view.ts';
 import { primaryOf, type Quorums } from './quorum.ts';
 import type { ReplicaConfig } from './config.ts';
+import { requestMacValid } from './auth.ts';
+import type { SessionKeys } from '../crypto/session-keys.ts';
 
 export type DropReason =
   | 'frame-too-large'
@@ -41,7 +43,9 @@ export type DropReason =
   | 'redundant'
   /** A PREPARE or COMMIT for an entry whose quorum is already complete (§4.2): normal in a fault-free run, not a fault. */
   | 'surplus-vote'
-  | 'bad-recovery-reply';
+  | 'bad-recovery-reply'
+  /** A frame in the other mode's form (auth.ts): a MAC form in 'signed' mode, or a signed REQUEST in 'mac' mode. */
+  | 'wrong-auth-form';
 
 /** Who handed us the frame: the network's word, which the signature must confirm. */
 export interface Peer {
@@ -69,6 +73,8 @@ export interface GatewayContext {
   redundancy(message: Message): string | undefined;
   /** The already-verified copy of `frame`, if this replica holds a byte-identical one. */
   admitted(message: Message, frame: Uint8Array): Signed | undefined;
+  /** This replica's session keys in 'mac' mode (auth.ts); undefined in 'signed' mode. */
+  readonly sessionKeys: SessionKeys | undefined;
 }
 
 export type Admission =
@@ -93,6 +99,8 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
   }
   const message = signed.message;
   if (message.type === 'reply') return drop('unexpected-type', 'replicas do not accept REPLY', 'reply');
+  const form = checkForm(context.config, signed);
+  if (form !== undefined) return drop('wrong-auth-form', form, message.type);
 
   const identity = checkIdentity(context.config, from, signed);
   if (identity !== undefined) return identity;
@@ -198,6 +206,19 @@ function checkState(context: CertificateContext, state: StateTransfer): string |
   return bytesEqual(digest, proof.digest) ? undefined : `state for n=${state.seq} does not hash to the certified digest`;
 }
 
+/**
+ * The frame's form must be its mode's (auth.ts): in 'mac' mode a REQUEST carries a signature
+ * and one MAC per replica, and nothing else has a MAC form; in 'signed' mode nothing does.
+ */
+function checkForm(config: ReplicaConfig, signed: Signed): string | undefined {
+  const mac = (config.auth ?? 'signed') === 'mac';
+  if (signed.authenticator !== undefined && !mac) return `a ${signed.message.type} in the MAC form, in 'signed' mode`;
+  if (!mac || signed.message.type !== 'request') return undefined;
+  if (signed.authenticator === undefined) return 'a signed REQUEST without MACs, in \'mac\' mode';
+  const entries = signed.authenticator.length / MAC_BYTES;
+  return entries === config.n ? undefined : `authenticator of ${entries} MACs, need n=${config.n}`;
+}
+
 function signerName(message: Message): string {
   return message.type === 'request' ? `client ${message.client}` : `replica ${message.replica}`;
 }
@@ -299,12 +320,25 @@ function checkBatchShape(context: GatewayContext, message: PrePrepare): Admissio
   return undefined;
 }
 
+/**
+ * A request inside a PRE-PREPARE (§4.2). In 'mac' mode our own MAC settles it cheaply; only
+ * a request whose MAC is wrong here (a faulty client, or a primary that forged it) costs a
+ * signature check, and that check decides (auth.ts says why).
+ */
+function requestAuthentic(context: GatewayContext, request: Signed): boolean {
+  const keys = context.sessionKeys;
+  if (keys !== undefined && !hasFlaw(context.config, 'request-signature-not-checked') && requestMacValid(keys, context.config.id, request as Signed<Request>)) return true;
+  return verifySignature(context.config, request);
+}
+
 function checkPrePrepare(context: GatewayContext, message: PrePrepare): Admission | undefined {
   const { config } = context;
   const shape = checkBatchShape(context, message);
   if (shape !== undefined) return shape;
   for (const request of message.batch) {
-    if (!verifySignature(config, request)) {
+    const form = checkForm(config, request);
+    if (form !== undefined) return drop('wrong-auth-form', `request of client ${request.message.client} t=${request.message.timestamp}: ${form}`, message.type);
+    if (!requestAuthentic(context, request)) {
       return drop('bad-batch', `request of client ${request.message.client} t=${request.message.timestamp} is not validly signed`, message.type);
     }
   }

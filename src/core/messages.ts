@@ -206,11 +206,17 @@ export type Message =
   | RecoveryReply;
 export type MessageType = Message['type'];
 
-/** A decoded message with the bytes its signature covers and the signature. */
+/**
+ * A decoded message with the bytes its signature (or its MACs) cover and the signature.
+ * The MAC form of a REQUEST or REPLY (encoding.ts, auth.ts) also has an authenticator; a
+ * REPLY in that form has an empty signature, which no verification accepts.
+ */
 export interface Signed<M extends { readonly type: string } = Message> {
   readonly message: M;
   readonly signedBytes: Uint8Array;
   readonly signature: Uint8Array;
+  /** MAC form only: 16-byte MACs, one per replica (REQUEST) or one for the client (REPLY). */
+  readonly authenticator?: Uint8Array;
   /** The whole frame as received or sent, for retransmission and certificates. */
   readonly frame: Uint8Array;
 }

@@ -55,6 +55,7 @@ function enterView(replica: Replica, signed: Signed<NewView>, plan: NewViewPlan,
   replica.newView = signed;
   replica.viewStartSeq = plan.minS;
   replica.viewChangesCompleted++;
+  forgetUnorderableRequests(replica);
   restartRequestTimer(replica, nowMs);
   adoptCheckpoint(replica, plan, nowMs);
   replica.log.discardViewsBelow(view);
@@ -80,6 +81,22 @@ function adoptWaitingRequests(replica: Replica): void {
   for (const client of clients) {
     const { timestamp, request } = replica.waiting.get(client)!;
     if (request !== undefined && !inO.has(`${client}:${timestamp}`)) replica.pending.set(client, request);
+  }
+}
+
+/**
+ * 'mac' mode (auth.ts): a correct primary orders only requests whose signature verifies,
+ * but a backup takes requests from a PRE-PREPARE on its own MAC alone. One whose signature
+ * is bad (a faulty client's, planted by a faulty primary) would never be ordered by a
+ * correct primary, and its timer would vote that primary out; so, once per view change,
+ * such requests are forgotten before the timer restarts and before a new primary orders them.
+ */
+function forgetUnorderableRequests(replica: Replica): void {
+  if (replica.config.auth !== 'mac') return;
+  for (const [client, { request }] of replica.waiting) {
+    if (request === undefined) continue;
+    const key = replica.config.clientKey(client);
+    if (key === undefined || !replica.config.crypto.verify(key, request.signedBytes, request.signature)) replica.waiting.delete(client);
   }
 }
 

@@ -16,6 +16,8 @@ import { ClientTable } from './client-table.ts';
 import { replicaQuorums } from './flaws.ts';
 import { validateParameters, type ReplicaConfig } from './config.ts';
 import { encodeSigned } from './encoding.ts';
+import { sessionKeysOf } from './auth.ts';
+import type { SessionKeys } from '../crypto/session-keys.ts';
 import { admit, type DropReason, type GatewayContext, type Peer } from './gateway.ts';
 import { MessageLog } from './log.ts';
 import {
@@ -55,6 +57,8 @@ export class Replica implements GatewayContext {
   readonly store: Pancydb = createPancydb();
   readonly clients = new ClientTable();
   readonly checkpoints: CheckpointTracker;
+  /** GatewayContext: session keys in 'mac' mode (auth.ts), derived per peer when first used. */
+  readonly sessionKeys: SessionKeys | undefined;
 
   /** False from sending VIEW-CHANGE for `view` until its NEW-VIEW is accepted (§4.4). */
   active = true;
@@ -152,6 +156,9 @@ export class Replica implements GatewayContext {
     }
     if (config.replicaKeys.length !== config.n) throw new Error(`replicaKeys must hold n=${config.n} keys`);
     this.config = config;
+    const auth = config.auth ?? 'signed';
+    if (auth !== 'signed' && auth !== 'mac') throw new Error(`auth must be 'signed' or 'mac', got ${String(auth)}`);
+    this.sessionKeys = auth === 'mac' ? sessionKeysOf({ kind: 'replica', id: config.id }, config) : undefined;
     this.timer = new ViewChangeTimer(config.viewChangeTimeoutMs, config.maxViewChangeTimeoutMs);
     this.restartGuard = new RestartGuard(options.restarted === true, options.recoveryNonce, this.quorums.strong, this.quorums.weak);
     this.checkpoints = createCheckpointTracker(this);

@@ -8,7 +8,8 @@
 
 import type { KeyPair } from '../../src/crypto/crypto.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../../src/core/config.ts';
-import { encodeSigned } from '../../src/core/encoding.ts';
+import { encodeMacRequest, encodeSigned, MAC_BYTES } from '../../src/core/encoding.ts';
+import { requestAuthenticator, sessionKeysOf, type AuthMode } from '../../src/core/auth.ts';
 import type { DropReason, Peer } from '../../src/core/gateway.ts';
 import type { Message, Reply, Signed, SignedRequest } from '../../src/core/messages.ts';
 import type { Operation } from '../../src/core/operations.ts';
@@ -64,6 +65,8 @@ export interface PumpOptions {
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
   /** How many deliveries one `run` may make before it calls it a livelock; 10,000 unless told. */
   readonly maxSteps?: number;
+  /** 'signed' unless told (src/core/auth.ts). */
+  readonly auth?: AuthMode;
 }
 
 /**
@@ -104,12 +107,14 @@ export class Pump {
   /** Checked after every step of every replica. */
   afterStep: (replica: Replica) => void = () => {};
   nowMs = 0;
+  readonly auth: AuthMode;
   private recorded = 0;
   private readonly maxSteps: number;
 
   constructor(options: PumpOptions = {}) {
     this.n = options.n ?? 4;
     this.maxSteps = options.maxSteps ?? MAX_STEPS;
+    this.auth = options.auth ?? 'signed';
     const seed = options.seed ?? 'pump';
     this.replicaKeyPairs = Array.from({ length: this.n }, (_, id) => crypto.keyPair(deriveSecretKey(seed, 'replica', id)));
     this.clientKeyPairs = Array.from({ length: options.clients ?? 8 }, (_, id) => crypto.keyPair(deriveSecretKey(seed, 'client', id)));
@@ -124,6 +129,7 @@ export class Pump {
         crypto,
         replicaKeys,
         clientKey: (client) => this.clientKeyPairs[client]?.publicKey,
+        auth: this.auth,
       };
       return new Replica(config);
     });
@@ -136,11 +142,31 @@ export class Pump {
     return replica;
   }
 
-  /** ⟨REQUEST, o, t, c⟩ signed with client c's key (§4.1). */
-  signRequest(client: number, timestamp: number, operation: Operation = { type: 'put', key: `key${client}`, value: `v${timestamp}` }): SignedRequest {
+  /**
+   * ⟨REQUEST, o, t, c⟩ signed with client c's key (§4.1); in 'mac' mode with one MAC per
+   * replica too. `tamper` breaks the signature and/or the MACs of the listed replicas.
+   */
+  signRequest(
+    client: number,
+    timestamp: number,
+    operation: Operation = { type: 'put', key: `key${client}`, value: `v${timestamp}` },
+    tamper: { readonly badSignature?: boolean; readonly badMacsAt?: readonly number[] } = {},
+  ): SignedRequest {
     const keyPair = this.clientKeyPairs[client];
     if (keyPair === undefined) throw new Error(`pump: no client ${client}`);
-    return encodeSigned({ type: 'request', operation, timestamp, client }, (bytes) => crypto.sign(keyPair, bytes));
+    const request = { type: 'request' as const, operation, timestamp, client };
+    const sign = (bytes: Uint8Array) => {
+      const signature = crypto.sign(keyPair, bytes);
+      if (tamper.badSignature === true) signature[0]! ^= 1;
+      return signature;
+    };
+    if (this.auth === 'signed') return encodeSigned(request, sign);
+    const keys = sessionKeysOf({ kind: 'client', id: client }, { crypto, keyPair, replicaKeys: this.replicaKeyPairs.map((pair) => pair.publicKey), clientKey: () => undefined });
+    return encodeMacRequest(request, sign, (bytes) => {
+      const authenticator = requestAuthenticator(keys, this.n, bytes);
+      for (const replica of tamper.badMacsAt ?? []) authenticator[replica * MAC_BYTES]! ^= 1;
+      return authenticator;
+    });
   }
 
   /** Any replica message, signed with the key of replica `signer` (by default the one it names). */

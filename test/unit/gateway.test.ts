@@ -297,6 +297,7 @@ describe('gateway: context by hand (view 1, h = 4, H = 8), which a replica canno
     prePrepareDigest: () => undefined,
     redundancy: () => undefined,
     admitted: () => undefined,
+    sessionKeys: undefined,
   };
   const verdictOf = (from: Peer, frame: Uint8Array) => {
     const admission = admit(context, from, frame);
