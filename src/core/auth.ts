@@ -2,7 +2,7 @@
 //
 // 'signed': every message carries its sender's Ed25519 signature (OSDI'99 §4 as written).
 //
-// 'mac': PBFT's own optimization (OSDI'99 §5; TOCS 2002): where no third party ever checks
+// 'mac': PBFT's own optimization (OSDI'99 §5.2; TOCS 2002): where no third party ever checks
 // a message, a MAC under a pairwise session key (session-keys.ts) replaces the signature.
 // The design rule is that anything a third party must check later stays signed:
 //

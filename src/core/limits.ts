@@ -10,8 +10,8 @@ import type { ProtocolParameters } from './config.ts';
 
 /**
  * Largest frame accepted from a client: one REQUEST, i.e. an operation with a key and
- * one or two values (cas carries expected and desired), a timestamp, a client id and a
- * 64-byte signature. Pancydb sets no key or value limit of its own; the workloads write
+ * one or two values (cas carries expected and desired), a timestamp, a client id, a
+ * 64-byte signature and, in 'mac' mode, one 16-byte MAC per replica (auth.ts). Pancydb sets no key or value limit of its own; the workloads write
  * keys and values of a few dozen bytes, so 64 KiB leaves three orders of magnitude of
  * room while keeping a full batch (B of them) at a few MB.
  */
