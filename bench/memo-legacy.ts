@@ -99,6 +99,8 @@ export function memoizeVerifyLegacy(inner: Crypto, capacity = 50_000): MemoizedC
     keyPair: (secretKey: Uint8Array): KeyPair => inner.keyPair(secretKey),
     sign: (keyPair: KeyPair, message: Uint8Array): Uint8Array => inner.sign(keyPair, message),
     sha256: (data: Uint8Array): Uint8Array => inner.sha256(data),
+    hmacSha256: (key: Uint8Array, data: Uint8Array): Uint8Array => inner.hmacSha256(key, data),
+    sharedSecret: (keyPair: KeyPair, peerPublicKey: Uint8Array): Uint8Array | undefined => inner.sharedSecret(keyPair, peerPublicKey),
     verify,
     stats,
     size: () => entries.size,

@@ -21,4 +21,13 @@ export interface Crypto {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** SHA-256 digest (32 bytes). */
   sha256(data: Uint8Array): Uint8Array;
+  /** HMAC-SHA256 (RFC 2104), 32 bytes: the MAC of PBFT's authenticators (session-keys.ts). */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * X25519 (RFC 7748) between the Montgomery forms of our Ed25519 secret seed and of the
+   * peer's Ed25519 public key (montgomery.ts): 32 bytes, the same on both sides. Never
+   * throws on the peer's key: undefined unless it is the canonical encoding of a point of
+   * prime order, or when the result would be all zero.
+   */
+  sharedSecret(keyPair: KeyPair, peerPublicKey: Uint8Array): Uint8Array | undefined;
 }

@@ -1,4 +1,5 @@
-// Public entry point of src/crypto: the interface, its three backends, and the wrappers.
+// Public entry point of src/crypto: the interface, its three backends, the wrappers, and
+// the session keys of the MAC mode.
 
 import type { Crypto } from './crypto.ts';
 import { createNativeCrypto } from './native.ts';
@@ -12,6 +13,7 @@ export { createSodiumCrypto, sodiumLoaded } from './sodium.ts';
 export { deriveSecretKey, type KeyRole } from './keys.ts';
 export { memoizeVerify, type MemoizedCrypto, type VerifyMemoStats } from './memo.ts';
 export { withTiming, type CryptoCallCounts, type TimedCrypto } from './timing.ts';
+export { MAC_TAG_BYTES, SessionKeys, type Principal, type SessionKeysOptions } from './session-keys.ts';
 
 export type CryptoBackend = 'noble' | 'native' | 'sodium';
 

@@ -1,6 +1,7 @@
 // What the backends remember per key. Per public key (an OpenSSL KeyObject, a verdict of
 // the key rules): keyed by the key's bytes and bounded in entries, since a Byzantine
 // sender cycling through fresh keys only evicts the oldest entries and cannot grow memory.
+// session-keys.ts keeps its pairwise keys in one too, for the same reason.
 // Per secret seed (an OpenSSL private KeyObject, libsodium's expanded signing key): keyed
 // by the seed's buffer, which only this process's own key pairs reach.
 
@@ -14,17 +15,33 @@ export class KeyCache<V> {
 
   /** The value cached for `key`, computed and cached (evicting the oldest, FIFO) on a miss. */
   get(key: Uint8Array, compute: (key: Uint8Array) => V): V {
-    // latin1 maps each byte to one char, so equal strings mean equal bytes.
-    const cacheKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+    const cacheKey = toCacheKey(key);
     if (this.entries.has(cacheKey)) return this.entries.get(cacheKey)!;
     const value = compute(key);
+    this.insert(cacheKey, value);
+    return value;
+  }
+
+  /**
+   * Like `get`, but a computed `undefined` is returned without being cached, so a failure
+   * (e.g. a principal whose key is not known yet) is tried again on the next call and
+   * never takes the place of a useful entry.
+   */
+  getIfDefined(key: Uint8Array, compute: (key: Uint8Array) => V | undefined): V | undefined {
+    const cacheKey = toCacheKey(key);
+    if (this.entries.has(cacheKey)) return this.entries.get(cacheKey)!;
+    const value = compute(key);
+    if (value !== undefined) this.insert(cacheKey, value);
+    return value;
+  }
+
+  private insert(cacheKey: string, value: V): void {
     if (this.entries.size >= this.capacity) {
       // Map iterates in insertion order, so the first key is the oldest.
       const oldest = this.entries.keys().next();
       if (oldest.done !== true) this.entries.delete(oldest.value);
     }
     this.entries.set(cacheKey, value);
-    return value;
   }
 
   get size(): number {
@@ -48,6 +65,11 @@ export class SeedCache<V> {
     this.entries.set(seed, { seed: Uint8Array.from(seed), value });
     return value;
   }
+}
+
+/** latin1 maps each byte to one char, so equal strings mean equal bytes. */
+function toCacheKey(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
 function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {

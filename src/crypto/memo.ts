@@ -43,7 +43,7 @@ const MAX_CACHED_KEY_OR_SIGNATURE_BYTES = 64;
  * bounded LRU cache. Each entry is a 32-character string (a SHA-256) mapped to a boolean:
  * about 100 bytes of heap whatever the message size (95 B measured, bench/memo-bench.ts),
  * so the default 50,000 entries take about 5 MB. Every call hashes the message once
- * (O(message bytes), no signature verify); sign, sha256 and keyPair pass through unchanged.
+ * (O(message bytes), no signature verify); every other call passes through unchanged.
  * @example
  * const crypto = memoizeVerify(createNativeCrypto(), 10_000);
  * crypto.verify(publicKey, message, signature); // miss: inner.verify runs
@@ -97,6 +97,8 @@ export function memoizeVerify(inner: Crypto, capacity = 50_000): MemoizedCrypto 
     keyPair: (secretKey: Uint8Array): KeyPair => inner.keyPair(secretKey),
     sign: (keyPair: KeyPair, message: Uint8Array): Uint8Array => inner.sign(keyPair, message),
     sha256: (data: Uint8Array): Uint8Array => inner.sha256(data),
+    hmacSha256: (key: Uint8Array, data: Uint8Array): Uint8Array => inner.hmacSha256(key, data),
+    sharedSecret: (keyPair: KeyPair, peerPublicKey: Uint8Array): Uint8Array | undefined => inner.sharedSecret(keyPair, peerPublicKey),
     verify,
     stats,
     size: () => entries.size,

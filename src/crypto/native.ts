@@ -5,12 +5,16 @@
 //
 // OpenSSL imports raw keys only as DER, and parsing costs more than a verify of a short
 // message would suggest, so KeyObjects are cached: private keys per secret-key buffer,
-// public keys in a bounded map keyed by their bytes.
+// public keys in a bounded map keyed by their bytes. The same holds for the X25519 keys of
+// sharedSecret, whose conversion from Ed25519 (and the peer-key rule) is montgomery.ts's:
+// OpenSSL has no such conversion.
 
 import {
   createHash,
+  createHmac,
   createPrivateKey,
   createPublicKey,
+  diffieHellman,
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
@@ -18,6 +22,7 @@ import {
 import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
 import { KeyCache, SeedCache } from './key-cache.ts';
+import { isAllZero, montgomeryPublicKey, montgomerySecretKey } from './montgomery.ts';
 
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
@@ -25,6 +30,9 @@ const SIGNATURE_BYTES = 64;
 // RFC 8410 DER wrappers around a raw Ed25519 seed (PKCS#8) and public key (SPKI).
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+// The same wrappers for raw X25519 keys (OID 1.3.101.110 instead of 1.3.101.112).
+const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 // y-coordinates (sign bit cleared, little-endian hex) of the 8 small-order points:
 // y=0 (order 4), y=1 (identity), y=p-1 (order 2) and the two y of the order-8 points.
@@ -39,7 +47,7 @@ const SMALL_ORDER_Y_HEX = new Set([
 ]);
 
 /**
- * Creates the node:crypto Ed25519 + SHA-256 backend. Each instance has its own key caches.
+ * Creates the node:crypto Ed25519 + SHA-256 + HMAC + X25519 backend. Each instance has its own key caches.
  * @example
  * const crypto = createNativeCrypto();
  * const keyPair = crypto.keyPair(new Uint8Array(32));
@@ -50,6 +58,9 @@ export function createNativeCrypto(): Crypto {
   const privateKeys = new SeedCache<KeyObject>();
   // null marks a key the blocklist refuses, so the check runs once per key, not per verify.
   const publicKeys = new KeyCache<KeyObject | null>();
+  const x25519PrivateKeys = new SeedCache<KeyObject>();
+  // null marks a peer key the rule of montgomery.ts refuses.
+  const x25519PublicKeys = new KeyCache<KeyObject | null>();
 
   function privateKeyOf(secretKey: Uint8Array): KeyObject {
     return privateKeys.get(secretKey, (seed) => createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' }));
@@ -85,6 +96,30 @@ export function createNativeCrypto(): Crypto {
         return keyObject !== null && nodeVerify(null, message, keyObject, signature);
       } catch {
         return false;
+      }
+    },
+    hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+      assertBytes(key, 'key');
+      assertBytes(data, 'data');
+      return new Uint8Array(createHmac('sha256', key).update(data).digest());
+    },
+    sharedSecret(keyPair: KeyPair, peerPublicKey: Uint8Array): Uint8Array | undefined {
+      assertKeyPair(keyPair);
+      if (!isBytes(peerPublicKey, PUBLIC_KEY_BYTES)) return undefined;
+      const publicKey = x25519PublicKeys.get(peerPublicKey, (key) => {
+        const u = montgomeryPublicKey(key);
+        return u === undefined ? null : createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, u]), format: 'der', type: 'spki' });
+      });
+      if (publicKey === null) return undefined;
+      const privateKey = x25519PrivateKeys.get(keyPair.secretKey, (seed) =>
+        createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, montgomerySecretKey(seed)]), format: 'der', type: 'pkcs8' }),
+      );
+      try {
+        const secret = new Uint8Array(diffieHellman({ privateKey, publicKey }));
+        return isAllZero(secret) ? undefined : secret;
+      } catch {
+        // OpenSSL refuses to derive an all-zero secret.
+        return undefined;
       }
     },
     sha256(data: Uint8Array): Uint8Array {

@@ -20,11 +20,20 @@
 // no prebuild fits); so the version is pinned, and a known answer is checked at load: a
 // signature whose R has a torsion component passes the cofactored equation only, and
 // libsodium must refuse it, or the backend counts as not loaded.
+//
+// sharedSecret takes our X25519 scalar and the X25519 itself from libsodium, but the
+// peer's key from montgomery.ts (checked and converted with @noble/curves, once per key):
+// libsodium's crypto_sign_ed25519_pk_to_curve25519, as built here, accepts points of
+// order 2L (a prime-order point plus the order-2 point), because its subgroup test only
+// asks whether [L]P has x = 0, which the order-2 point (0, -1) has too; the other
+// backends refuse those keys (test/unit/session-keys.test.ts found one). sodium-native
+// binds only crypto_auth (HMAC-SHA512-256), not HMAC-SHA256, so HMAC is node:crypto's.
 
 import { createRequire } from 'node:module';
 import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
 import { KeyCache, SeedCache } from './key-cache.ts';
+import { isAllZero, montgomeryPublicKey } from './montgomery.ts';
 import { createNativeCrypto, isRejectedPublicKey } from './native.ts';
 
 type Sodium = typeof import('sodium-native');
@@ -33,6 +42,7 @@ const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 /** libsodium's signing key: the 32-byte seed followed by the public key. */
 const SODIUM_SECRET_KEY_BYTES = 64;
+const X25519_SCALAR_BYTES = 32;
 
 // Seed 32 × 0x2a, public key A, and for MESSAGE a signature with R = rB + T (T of order
 // 8) and S = r + k·a: [S]B - [k]A = R - T, so only [8][S]B = [8]R + [8][k]A holds.
@@ -74,6 +84,23 @@ export function createSodiumCrypto(): Crypto {
   const signingKeys = new SeedCache<Uint8Array>();
   // Public-key rule verdicts, computed once per key.
   const keyRejected = new KeyCache<boolean>();
+  const x25519SecretKeys = new SeedCache<Uint8Array>();
+  // Peer keys converted to X25519, null for a refused key: the subgroup check costs about
+  // a millisecond, so it runs once per key.
+  const x25519PublicKeys = new KeyCache<Uint8Array | null>();
+
+  function signingKeyOf(seed: Uint8Array): Uint8Array {
+    return signingKeys.get(seed, (ownSeed) => expand(ownSeed).secretKey);
+  }
+
+  function x25519SecretKeyOf(seed: Uint8Array): Uint8Array {
+    return x25519SecretKeys.get(seed, (ownSeed) => {
+      const scalar = new Uint8Array(X25519_SCALAR_BYTES);
+      // Needs libsodium's 64-byte seed ‖ public key form; only its seed half is read.
+      lib.crypto_sign_ed25519_sk_to_curve25519(scalar as Buffer, signingKeyOf(ownSeed) as Buffer);
+      return scalar;
+    });
+  }
 
   function expand(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
     const publicKey = new Uint8Array(PUBLIC_KEY_BYTES);
@@ -93,7 +120,7 @@ export function createSodiumCrypto(): Crypto {
       assertKeyPair(keyPair);
       assertBytes(message, 'message');
       const signature = new Uint8Array(SIGNATURE_BYTES);
-      lib.crypto_sign_detached(signature as Buffer, message as Buffer, signingKeys.get(keyPair.secretKey, (seed) => expand(seed).secretKey) as Buffer);
+      lib.crypto_sign_detached(signature as Buffer, message as Buffer, signingKeyOf(keyPair.secretKey) as Buffer);
       return signature;
     },
     verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
@@ -104,5 +131,19 @@ export function createSodiumCrypto(): Crypto {
       return isRejectedPublicKey(signature.subarray(0, PUBLIC_KEY_BYTES)) && openssl.verify(publicKey, message, signature);
     },
     sha256: openssl.sha256,
+    hmacSha256: openssl.hmacSha256,
+    sharedSecret(keyPair: KeyPair, peerPublicKey: Uint8Array): Uint8Array | undefined {
+      assertKeyPair(keyPair);
+      if (!isBytes(peerPublicKey, PUBLIC_KEY_BYTES)) return undefined;
+      const peer = x25519PublicKeys.get(peerPublicKey, (key) => montgomeryPublicKey(key) ?? null);
+      if (peer === null) return undefined;
+      const secret = new Uint8Array(X25519_SCALAR_BYTES);
+      try {
+        lib.crypto_scalarmult(secret as Buffer, x25519SecretKeyOf(keyPair.secretKey) as Buffer, peer as Buffer);
+      } catch {
+        return undefined; // sodium-native throws where libsodium refuses an all-zero result
+      }
+      return isAllZero(secret) ? undefined : secret;
+    },
   };
 }

@@ -8,10 +8,12 @@ export interface CryptoCallCounts {
   sign: number;
   verify: number;
   sha256: number;
+  hmacSha256: number;
+  sharedSecret: number;
 }
 
 export type TimedCrypto = Crypto & {
-  /** Milliseconds spent inside keyPair, sign, verify and sha256 since creation. */
+  /** Milliseconds spent inside any call (keyPair, sign, verify, sha256, hmacSha256, sharedSecret) since creation. */
   readonly elapsedMs: () => number;
   readonly counts: CryptoCallCounts;
 };
@@ -29,7 +31,7 @@ export function withTiming(inner: Crypto): TimedCrypto {
     throw new TypeError('inner: expected a Crypto backend');
   }
   let elapsedMs = 0;
-  const counts: CryptoCallCounts = { sign: 0, verify: 0, sha256: 0 };
+  const counts: CryptoCallCounts = { sign: 0, verify: 0, sha256: 0, hmacSha256: 0, sharedSecret: 0 };
 
   // try/finally: a call that throws (bad arguments) still spent its time.
   function timed<T>(call: () => T): T {
@@ -55,6 +57,14 @@ export function withTiming(inner: Crypto): TimedCrypto {
     sha256(data: Uint8Array): Uint8Array {
       counts.sha256++;
       return timed(() => inner.sha256(data));
+    },
+    hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+      counts.hmacSha256++;
+      return timed(() => inner.hmacSha256(key, data));
+    },
+    sharedSecret(keyPair: KeyPair, peerPublicKey: Uint8Array): Uint8Array | undefined {
+      counts.sharedSecret++;
+      return timed(() => inner.sharedSecret(keyPair, peerPublicKey));
     },
     elapsedMs: () => elapsedMs,
     counts,

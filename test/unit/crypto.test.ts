@@ -355,6 +355,9 @@ describe('deriveSecretKey', () => {
   });
 });
 
+/** The real backend the fakes below delegate to for the calls they do not fake. */
+const realCrypto = createNobleCrypto();
+
 /** A fake backend whose verify answers from a script and counts its calls. */
 function scriptedVerifier(answers: (callIndex: number) => boolean): Crypto & { verifyCalls: number } {
   const fake = {
@@ -365,6 +368,8 @@ function scriptedVerifier(answers: (callIndex: number) => boolean): Crypto & { v
     // A real SHA-256: the memo keys its entries by one.
     sha256: (data: Uint8Array): Uint8Array => nobleSha256(data),
     verify: (): boolean => answers(fake.verifyCalls++),
+    hmacSha256: (key: Uint8Array, data: Uint8Array): Uint8Array => realCrypto.hmacSha256(key, data),
+    sharedSecret: (keyPair: KeyPair, peerPublicKey: Uint8Array): Uint8Array | undefined => realCrypto.sharedSecret(keyPair, peerPublicKey),
   };
   return fake;
 }
@@ -488,7 +493,7 @@ describe('withTiming', () => {
     }
   }
 
-  it('counts sign, verify and sha256 calls and passes results through', () => {
+  it('counts sign, verify, sha256, hmacSha256 and sharedSecret calls and passes results through', () => {
     const timed = withTiming(createNobleCrypto());
     const keyPair = timed.keyPair(hex(TEST_1.secretKey));
     const signature = timed.sign(keyPair, hex(TEST_1.message));
@@ -496,7 +501,9 @@ describe('withTiming', () => {
     expect(timed.verify(keyPair.publicKey, hex(TEST_1.message), signature)).toBe(true);
     expect(timed.verify(keyPair.publicKey, utf8('x'), signature)).toBe(false);
     timed.sha256(utf8('abc'));
-    expect(timed.counts).toEqual({ sign: 1, verify: 2, sha256: 1 });
+    timed.hmacSha256(utf8('key'), utf8('abc'));
+    expect(timed.sharedSecret(keyPair, keyPair.publicKey)).toHaveLength(32);
+    expect(timed.counts).toEqual({ sign: 1, verify: 2, sha256: 1, hmacSha256: 1, sharedSecret: 1 });
     expect(timed.name).toBe('noble');
   });
 
@@ -513,6 +520,8 @@ describe('withTiming', () => {
         return true;
       },
       sha256: () => new Uint8Array(32),
+      hmacSha256: (key, data) => realCrypto.hmacSha256(key, data),
+      sharedSecret: (keyPair, peerPublicKey) => realCrypto.sharedSecret(keyPair, peerPublicKey),
     };
     const timed = withTiming(slow);
     timed.verify(new Uint8Array(32), new Uint8Array(0), new Uint8Array(64));

@@ -39,6 +39,8 @@ function countedReplica(id: number, flaws?: ReadonlySet<ProtocolFlaw>): Counted 
     keyPair: (secretKey) => crypto.keyPair(secretKey),
     sign: (keyPair, message) => crypto.sign(keyPair, message),
     sha256: (data) => crypto.sha256(data),
+    hmacSha256: (key, data) => crypto.hmacSha256(key, data),
+    sharedSecret: (keyPair, peerPublicKey) => crypto.sharedSecret(keyPair, peerPublicKey),
     verify: (publicKey, message, signature) => {
       verifications++;
       return crypto.verify(publicKey, message, signature);
