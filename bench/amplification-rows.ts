@@ -44,7 +44,7 @@ function own<T extends Message['type']>(cluster: FloodCluster, type: T, matches:
 function receivedFrom(cluster: FloodCluster, type: Message['type'], replica: number): Uint8Array {
   for (const frame of [...cluster.received[ATTACKER]!].reverse()) {
     const signed = tryDecode(frame);
-    if (signed?.message.type === type && signed.message.type !== 'request' && signed.message.replica === replica) return frame;
+    if (signed?.message.type === type && 'replica' in signed.message && signed.message.replica === replica) return frame;
   }
   throw new Error(`amplification: replica ${ATTACKER} received no ${type} of replica ${replica}`);
 }

@@ -42,7 +42,7 @@
 // for the same reason.
 import { MAC_TAG_BYTES, SessionKeys, type Principal } from '../crypto/session-keys.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
-import type { SignedRequest } from './messages.ts';
+import type { ReadRequest, Request, Signed } from './messages.ts';
 
 export type AuthMode = 'signed' | 'mac';
 export const AUTH_MODES: readonly AuthMode[] = ['signed', 'mac'];
@@ -76,7 +76,7 @@ export function sessionKeysOf(self: Principal, parties: AuthParties): SessionKey
 }
 
 /** Whether replica `replica`'s entry of the request's authenticator is the client's MAC. */
-export function requestMacValid(keys: SessionKeys, replica: number, request: SignedRequest): boolean {
+export function requestMacValid(keys: SessionKeys, replica: number, request: Signed<Request | ReadRequest>): boolean {
   const authenticator = request.authenticator;
   const start = replica * MAC_TAG_BYTES;
   if (authenticator === undefined || authenticator.length < start + MAC_TAG_BYTES) return false;

@@ -9,9 +9,9 @@ import type { SessionKeys } from '../crypto/session-keys.ts';
 import { encodeResult } from './operation-encoding.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import type { Peer } from './gateway.ts';
-import type { Reply, Request, Signed, SignedRequest } from './messages.ts';
+import type { ReadRequest, Reply, Request, Signed } from './messages.ts';
 import type { Operation, OperationResult } from './operations.ts';
-import { clientQuorums, type Flawed } from './flaws.ts';
+import { clientQuorums, hasFlaw, type Flawed } from './flaws.ts';
 import { CLIENT_FRAME_MAX_BYTES } from './limits.ts';
 import { primaryOf, quorumsFor, type Quorums } from './quorum.ts';
 
@@ -36,6 +36,12 @@ export interface ClientConfig extends Flawed {
   readonly auth?: AuthMode;
   /** Separates this cluster's session keys from any other's ('mac' mode). */
   readonly authDomain?: Uint8Array;
+  /**
+   * Read-only requests (OSDI'99 §5.1, read-only.ts): a get goes to every replica first and
+   * needs 2f+1 matching replies, and so does every ordered request. A cluster-wide choice:
+   * one client accepting writes on f+1 would let another's read be stale.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** The largest REPLY a client decodes: a request's worth of value plus a generous header. */
@@ -52,8 +58,8 @@ export type ClientInput =
   | { readonly kind: 'tick'; readonly nowMs: number };
 
 export type ClientOutput =
-  | { readonly kind: 'send'; readonly to: number; readonly signed: SignedRequest }
-  | { readonly kind: 'broadcast'; readonly signed: SignedRequest }
+  | { readonly kind: 'send'; readonly to: number; readonly signed: Signed<Request | ReadRequest> }
+  | { readonly kind: 'broadcast'; readonly signed: Signed<Request | ReadRequest> }
   | {
       readonly kind: 'result';
       readonly timestamp: number;
@@ -68,7 +74,9 @@ export type ClientOutput =
 export type ClientDropReason = 'frame-too-large' | 'malformed' | 'not-a-reply' | 'sender-not-signer' | 'bad-signature' | 'stale-reply' | 'wrong-auth-form';
 
 interface Outstanding {
-  readonly signed: SignedRequest;
+  readonly signed: Signed<Request | ReadRequest>;
+  /** 'read': read-only, sent to every replica (§5.1); 'ordered': the protocol of §4. */
+  readonly path: 'read' | 'ordered';
   readonly submittedAtMs: number;
   timeoutMs: number;
   retransmitAtMs: number;
@@ -118,7 +126,7 @@ export class Client {
         this.onSubmit(input.operation, input.nowMs);
         break;
       case 'receive':
-        this.onReceive(input.from, input.frame);
+        this.onReceive(input.from, input.frame, input.nowMs);
         break;
       case 'tick':
         this.onTick(input.nowMs);
@@ -129,26 +137,58 @@ export class Client {
 
   private onSubmit(operation: Operation, nowMs: number): void {
     if (this.outstanding !== undefined) throw new Error(`client ${this.config.id} already has a request outstanding`);
+    if (this.config.readOnly === true && operation.type === 'get') {
+      const read = this.encode<ReadRequest>({ type: 'read', operation, timestamp: this.nextTimestamp(nowMs), client: this.config.id });
+      this.outstanding = this.newOutstanding(read, 'read', nowMs, nowMs);
+      this.outputs.push({ kind: 'broadcast', signed: read });
+      return;
+    }
+    this.sendOrdered(operation, nowMs, nowMs);
+  }
+
+  /** ⟨REQUEST, o, t, c⟩ to the primary we believe in (§4.1). */
+  private sendOrdered(operation: Operation, submittedAtMs: number, nowMs: number): void {
+    const signed = this.encode<Request>({ type: 'request', operation, timestamp: this.nextTimestamp(nowMs), client: this.config.id });
+    this.outstanding = this.newOutstanding(signed, 'ordered', submittedAtMs, nowMs);
+    this.outputs.push({ kind: 'send', to: primaryOf(this.view, this.config.n), signed });
+  }
+
+  private nextTimestamp(nowMs: number): number {
     this.timestamp = nextTimestamp(this.config.timestamps ?? 'counter', this.timestamp, nowMs);
-    const request: Request = { type: 'request', operation, timestamp: this.timestamp, client: this.config.id };
+    return this.timestamp;
+  }
+
+  private encode<R extends Request | ReadRequest>(request: R): Signed<R> {
     const sign = (bytes: Uint8Array) => this.config.crypto.sign(this.config.keyPair, bytes);
     const keys = this.sessionKeys;
-    const signed = keys === undefined ? encodeSigned(request, sign) : encodeMacRequest(request, sign, (bytes) => requestAuthenticator(keys, this.config.n, bytes));
+    return keys === undefined ? encodeSigned(request, sign) : encodeMacRequest(request, sign, (bytes) => requestAuthenticator(keys, this.config.n, bytes));
+  }
+
+  private newOutstanding(signed: Signed<Request | ReadRequest>, path: Outstanding['path'], submittedAtMs: number, nowMs: number): Outstanding {
     const timeoutMs = this.config.initialTimeoutMs;
-    this.outstanding = { signed, submittedAtMs: nowMs, timeoutMs, retransmitAtMs: nowMs + timeoutMs, replies: new Map(), verified: new Set() };
-    this.outputs.push({ kind: 'send', to: primaryOf(this.view, this.config.n), signed });
+    return { signed, path, submittedAtMs, timeoutMs, retransmitAtMs: nowMs + timeoutMs, replies: new Map(), verified: new Set() };
+  }
+
+  /**
+   * §5.1: a read that found no 2f+1 matching replies in time, or can no longer find them,
+   * is sent again as an ordered request, under a new t so that no late reply to the read
+   * can count for it.
+   */
+  private fallBack(outstanding: Outstanding, nowMs: number): void {
+    this.sendOrdered(outstanding.signed.message.operation, outstanding.submittedAtMs, nowMs);
   }
 
   /** §4.1: on timeout, send to all replicas; backups relay to the primary. */
   private onTick(nowMs: number): void {
     const outstanding = this.outstanding;
     if (outstanding === undefined || nowMs < outstanding.retransmitAtMs) return;
+    if (outstanding.path === 'read') return this.fallBack(outstanding, nowMs);
     outstanding.timeoutMs = Math.min(outstanding.timeoutMs * 2, this.config.maxTimeoutMs);
     outstanding.retransmitAtMs = nowMs + outstanding.timeoutMs;
     this.outputs.push({ kind: 'broadcast', signed: outstanding.signed });
   }
 
-  private onReceive(from: Peer, frame: Uint8Array): void {
+  private onReceive(from: Peer, frame: Uint8Array, nowMs: number): void {
     // A REPLY carries one result: a value no larger than a request could write, plus a
     // fixed header. Anything bigger is not a reply, and is not decoded.
     if (frame.length > REPLY_FRAME_MAX_BYTES) return this.drop(from, 'frame-too-large', `${frame.length} bytes, at most ${REPLY_FRAME_MAX_BYTES}`);
@@ -177,7 +217,7 @@ export class Client {
     // now: if it was forged, it is forgotten and this one takes its place.
     if (outstanding.replies.has(replica) && this.verifyReply(outstanding, replica, from)) return;
     outstanding.replies.set(replica, reply);
-    this.tryAccept(outstanding, from);
+    this.tryAccept(outstanding, from, nowMs);
   }
 
   /**
@@ -185,7 +225,8 @@ export class Client {
    * checked only for replies in a group that could reach f+1, so a correct run
    * verifies about f+1 replies per request.
    */
-  private tryAccept(outstanding: Outstanding, from: Peer): void {
+  private tryAccept(outstanding: Outstanding, from: Peer, nowMs: number): void {
+    const needed = this.repliesNeeded(outstanding.path);
     const groups = new Map<string, number[]>();
     for (const [replica, reply] of outstanding.replies) {
       const key = bytesKey(encodeResult(reply.message.result));
@@ -193,11 +234,22 @@ export class Client {
       group.push(replica);
       groups.set(key, group);
     }
+    let largest = 0;
     for (const group of groups.values()) {
-      if (group.length < this.quorums.weak) continue;
+      largest = Math.max(largest, group.length);
+      if (group.length < needed) continue;
       const valid = group.filter((replica) => this.verifyReply(outstanding, replica, from));
-      if (valid.length >= this.quorums.weak) return this.accept(outstanding, valid);
+      if (valid.length >= needed) return this.accept(outstanding, valid, needed);
     }
+    // §5.1: replies that disagree so much that no result can reach 2f+1 send the read down the ordered path.
+    if (outstanding.path === 'read' && largest + (this.config.n - outstanding.replies.size) < needed) this.fallBack(outstanding, nowMs);
+  }
+
+  /** Matching replies a result needs: f+1 (§4.1), or 2f+1 for reads and, while reads take their path, for everything (read-only.ts). */
+  private repliesNeeded(path: Outstanding['path']): number {
+    if (this.config.readOnly !== true) return this.quorums.weak;
+    const broken = hasFlaw(this.config, path === 'read' ? 'read-on-f-plus-1' : 'write-on-f-plus-1-with-reads');
+    return broken ? this.quorums.weak : this.quorums.strong;
   }
 
   private verifyReply(outstanding: Outstanding, replica: number, from: Peer): boolean {
@@ -217,7 +269,7 @@ export class Client {
     return false;
   }
 
-  private accept(outstanding: Outstanding, replicas: number[]): void {
+  private accept(outstanding: Outstanding, replicas: number[], needed: number): void {
     for (const replica of replicas) {
       const view = outstanding.replies.get(replica)!.message.view;
       this.reportedViews.set(replica, Math.max(view, this.reportedViews.get(replica) ?? 0));
@@ -232,7 +284,7 @@ export class Client {
       operation: outstanding.signed.message.operation,
       result: first.message.result,
       submittedAtMs: outstanding.submittedAtMs,
-      replicas: replicas.slice(0, this.quorums.weak),
+      replicas: replicas.slice(0, needed),
     });
   }
 

@@ -64,6 +64,8 @@ export interface ReplicaConfig extends ProtocolParameters, Flawed {
   readonly auth?: AuthMode;
   /** Separates this cluster's session keys from any other's ('mac' mode; auth.ts). */
   readonly authDomain?: Uint8Array;
+  /** Whether clients may send read-only requests (OSDI'99 §5.1; read-only.ts); off when absent. */
+  readonly readOnlyRequests?: boolean;
 }
 
 function positiveInteger(name: string, value: number): void {

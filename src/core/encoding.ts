@@ -3,6 +3,7 @@
 // and the signature covers everything before it. In the MAC-authenticator mode (auth.ts)
 // a REQUEST and a REPLY have a second form, marked by the tag's high bit:
 //   REQUEST  [tag|0x80][fields][64-byte signature][count][count 16-byte MACs, one per replica]
+//            (a read-only REQUEST, type 'read', likewise)
 //   REPLY    [tag|0x80][fields][one 16-byte MAC, for the client]
 // where the signature and every MAC cover the same bytes: [tag|0x80][fields]. Decoding is
 // strict (see bytes.ts): a frame decodes only if re-encoding it gives the same bytes.
@@ -17,6 +18,7 @@ import type {
   PrePrepare,
   PrePrepareHeader,
   Prepare,
+  ReadRequest,
   Reply,
   Request,
   Signed,
@@ -55,6 +57,7 @@ const TAG = {
   'commit-certificate': 13,
   'recovery-query': 14,
   'recovery-reply': 15,
+  read: 16,
 } as const satisfies Record<Message['type'], number>;
 
 const KNOWN_TAGS: ReadonlySet<number> = new Set(Object.values(TAG));
@@ -91,6 +94,7 @@ function writeBody(writer: Writer, message: Message, macForm = false): void {
   writer.u8(TAG[message.type] | (macForm ? MAC_FORM : 0));
   switch (message.type) {
     case 'request':
+    case 'read':
       writeOperation(writer, message.operation);
       writer.uint(message.timestamp).uint(message.client);
       return;
@@ -275,9 +279,10 @@ type Body = Exclude<Message, PrePrepare> | Omit<PrePrepare, 'batch'>;
  */
 function readBody(reader: Reader, depth: number, tag = reader.u8()): Body {
   switch (tag) {
-    case TAG.request: {
+    case TAG.request:
+    case TAG.read: {
       const operation = readOperation(reader);
-      return { type: 'request', operation, timestamp: reader.uint(), client: reader.uint() };
+      return { type: tag === TAG.read ? 'read' : 'request', operation, timestamp: reader.uint(), client: reader.uint() };
     }
     case TAG['pre-prepare']:
     case TAG.prepare:
@@ -428,15 +433,15 @@ function decodeFrame(frame: Uint8Array, depth: number): Signed {
 
 /** The MAC-authenticated form (see the header): only a REQUEST or a REPLY has one. */
 function decodeMacForm(reader: Reader, tag: number, depth: number, frame: Uint8Array): Signed {
-  if (tag !== TAG.request && tag !== TAG.reply) {
+  if (tag !== TAG.request && tag !== TAG.read && tag !== TAG.reply) {
     if (!KNOWN_TAGS.has(tag)) throw new UnknownTypeError(`unknown message type ${tag | MAC_FORM}`);
     throw new DecodeError(`no MAC form for type tag ${tag}`);
   }
-  const message = readBody(reader, depth, tag) as Request | Reply;
+  const message = readBody(reader, depth, tag) as Request | ReadRequest | Reply;
   const signedBytes = reader.since(0);
   let signature: Uint8Array = new Uint8Array(0);
   let authenticator: Uint8Array;
-  if (message.type === 'request') {
+  if (message.type !== 'reply') {
     signature = reader.fixed(SIGNATURE_BYTES);
     const entries = reader.u8();
     if (entries === 0) throw new DecodeError('empty authenticator');
@@ -452,7 +457,7 @@ function decodeMacForm(reader: Reader, tag: number, depth: number, frame: Uint8A
  * A REQUEST in the MAC form: signed by the client and authenticated to each replica, the
  * MACs in replica order (auth.ts says why a request carries both).
  */
-export function encodeMacRequest(request: Request, sign: (bytes: Uint8Array) => Uint8Array, authenticate: (bytes: Uint8Array) => Uint8Array): SignedRequest {
+export function encodeMacRequest<R extends Request | ReadRequest = Request>(request: R, sign: (bytes: Uint8Array) => Uint8Array, authenticate: (bytes: Uint8Array) => Uint8Array): Signed<R> {
   const writer = new Writer();
   writeBody(writer, request, true);
   const signedBytes = writer.finish();

@@ -34,7 +34,11 @@ export type ProtocolFlaw =
    * prepares it too (§4.2: a backup accepts a PRE-PREPARE only if it has accepted none for
    * v and n with a different digest).
    */
-  | 'pre-prepare-overwritten';
+  | 'pre-prepare-overwritten'
+  /** With read-only requests on, the client accepts a read on f+1 matching replies instead of 2f+1 (§5.1). */
+  | 'read-on-f-plus-1'
+  /** With read-only requests on, the client accepts an ordered request on f+1 matching replies instead of 2f+1 (read-only.ts). */
+  | 'write-on-f-plus-1-with-reads';
 
 export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'commit-on-2f',
@@ -48,6 +52,8 @@ export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'log-not-garbage-collected',
   'cas-as-put',
   'pre-prepare-overwritten',
+  'read-on-f-plus-1',
+  'write-on-f-plus-1-with-reads',
 ];
 
 export interface Flawed {

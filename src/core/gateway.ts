@@ -9,7 +9,7 @@ import { stateDigest } from './checkpoints.ts';
 import { hasFlaw } from './flaws.ts';
 import { encodeClientRows } from './client-table.ts';
 import { batchBytes, decodeMessage, MAC_BYTES, UnknownTypeError } from './encoding.ts';
-import type { Message, NewView, PrePrepare, RecoveryReply, Request, Signed, StateTransfer } from './messages.ts';
+import type { Message, NewView, PrePrepare, ReadRequest, RecoveryReply, Request, Signed, StateTransfer } from './messages.ts';
 import { frameMaxBytes } from './limits.ts';
 import { NULL_DIGEST } from './new-view.ts';
 import { primaryOf, type Quorums } from './quorum.ts';
@@ -45,7 +45,9 @@ export type DropReason =
   | 'surplus-vote'
   | 'bad-recovery-reply'
   /** A frame in the other mode's form (auth.ts): a MAC form in 'signed' mode, or a signed REQUEST in 'mac' mode. */
-  | 'wrong-auth-form';
+  | 'wrong-auth-form'
+  /** A read-only request (read-only.ts) for an operation that writes. */
+  | 'not-read-only';
 
 /** Who handed us the frame: the network's word, which the signature must confirm. */
 export interface Peer {
@@ -122,7 +124,7 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
     return problem ?? { verdict: 'future', signed };
   }
 
-  if (!verifySignature(context.config, signed)) return drop('bad-signature', `signer ${signerName(message)}`, message.type);
+  if (!authentic(context, signed)) return drop('bad-signature', `signer ${signerName(message)}`, message.type);
   const contentProblem = checkContents(context, message);
   if (contentProblem !== undefined) return contentProblem;
   return { verdict: 'accept', signed };
@@ -213,14 +215,14 @@ function checkState(context: CertificateContext, state: StateTransfer): string |
 function checkForm(config: ReplicaConfig, signed: Signed): string | undefined {
   const mac = (config.auth ?? 'signed') === 'mac';
   if (signed.authenticator !== undefined && !mac) return `a ${signed.message.type} in the MAC form, in 'signed' mode`;
-  if (!mac || signed.message.type !== 'request') return undefined;
-  if (signed.authenticator === undefined) return 'a signed REQUEST without MACs, in \'mac\' mode';
+  if (!mac || (signed.message.type !== 'request' && signed.message.type !== 'read')) return undefined;
+  if (signed.authenticator === undefined) return `a signed ${signed.message.type} without MACs, in 'mac' mode`;
   const entries = signed.authenticator.length / MAC_BYTES;
   return entries === config.n ? undefined : `authenticator of ${entries} MACs, need n=${config.n}`;
 }
 
 function signerName(message: Message): string {
-  return message.type === 'request' ? `client ${message.client}` : `replica ${message.replica}`;
+  return 'client' in message && message.type !== 'reply' ? `client ${message.client}` : `replica ${message.replica}`;
 }
 
 /** The signer must be known, and a replica message must come from that replica. */
@@ -232,6 +234,12 @@ function checkIdentity(config: ReplicaConfig, from: Peer, signed: Signed): Admis
     if (from.kind === 'client' && from.id !== message.client) {
       return drop('sender-not-signer', `client ${from.id} sent a request of client ${message.client}`, 'request');
     }
+    return undefined;
+  }
+  if (message.type === 'read') {
+    if (config.clientKey(message.client) === undefined) return drop('unknown-signer', `client ${message.client}`, 'read');
+    // A read-only request is never relayed: it goes to every replica from its client (read-only.ts).
+    if (from.kind !== 'client' || from.id !== message.client) return drop('sender-not-signer', `${from.kind} ${from.id} sent a read of client ${message.client}`, 'read');
     return undefined;
   }
   if (message.type === 'reply') return drop('unexpected-type', 'replicas do not accept REPLY', 'reply');
@@ -296,10 +304,20 @@ function describeWindow(context: GatewayContext, message: Message): string {
   return `v=${view} n=${seq}; replica at v=${context.view} h=${context.lowWatermark} H=${context.highWatermark}`;
 }
 
+/**
+ * A read-only request only ever reaches this replica, from its client, and is never ordered
+ * or shown to anyone: in 'mac' mode its MAC for us is enough (auth.ts).
+ */
+function authentic(context: GatewayContext, signed: Signed): boolean {
+  const keys = context.sessionKeys;
+  if (signed.message.type === 'read' && keys !== undefined) return requestMacValid(keys, context.config.id, signed as Signed<ReadRequest>);
+  return verifySignature(context.config, signed);
+}
+
 function verifySignature(config: ReplicaConfig, signed: Signed): boolean {
   const message = signed.message;
   if (message.type === 'request' && hasFlaw(config, 'request-signature-not-checked')) return config.clientKey(message.client) !== undefined;
-  const key = message.type === 'request' ? config.clientKey(message.client) : config.replicaKeys[message.replica];
+  const key = message.type === 'request' || message.type === 'read' ? config.clientKey(message.client) : config.replicaKeys[message.replica];
   return key !== undefined && config.crypto.verify(key, signed.signedBytes, signed.signature);
 }
 

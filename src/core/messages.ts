@@ -15,6 +15,19 @@ export interface Request {
 }
 
 /**
+ * A read-only request (OSDI'99 §5.1): ⟨REQUEST, o, t, c⟩ with the read-only flag, here a
+ * type of its own. Sent to every replica and executed at once, without ordering; the client
+ * accepts 2f+1 matching replies (read-only.ts says why 2f+1). Never ordered, so it leaves
+ * the client table alone, and never carried inside another message.
+ */
+export interface ReadRequest {
+  readonly type: 'read';
+  readonly operation: Operation;
+  readonly timestamp: number;
+  readonly client: number;
+}
+
+/**
  * ⟨⟨PRE-PREPARE, v, n, d⟩σp, m⟩ (§4.2): the signature covers the header only, and
  * the batch m travels beside it, so that a certificate can carry the header alone.
  * `d` is the SHA-256 of the encoded batch.
@@ -190,6 +203,7 @@ export interface RecoveryReply {
 
 export type Message =
   | Request
+  | ReadRequest
   | PrePrepare
   | Prepare
   | Commit
@@ -225,7 +239,7 @@ export type SignedRequest = Signed<Request>;
 
 /** Replica messages carry their sender's id; requests carry the client's. */
 export function signerOf(message: Message): { readonly kind: 'replica' | 'client'; readonly id: number } {
-  return message.type === 'request'
+  return message.type === 'request' || message.type === 'read'
     ? { kind: 'client', id: message.client }
     : { kind: 'replica', id: message.replica };
 }

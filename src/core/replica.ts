@@ -22,7 +22,7 @@ import { admit, type DropReason, type GatewayContext, type Peer } from './gatewa
 import { MessageLog } from './log.ts';
 import {
   assertNever, type BatchReply, type Checkpoint, type Commit, type CommitCertificate, type FetchBatch, type Message, type NewView, type PrePrepare,
-  type Prepare, type RecoveryQuery, type RecoveryReply, type Signed, type SignedRequest, type StateTransfer, type Status, type ViewChange,
+  type Prepare, type ReadRequest, type RecoveryQuery, type RecoveryReply, type Signed, type SignedRequest, type StateTransfer, type Status, type ViewChange,
 } from './messages.ts';
 import { BatchStore } from './batch-store.ts';
 import { FutureBuffer } from './future-buffer.ts';
@@ -41,6 +41,7 @@ import { createCheckpointTracker, onCheckpoint } from './checkpointing.ts';
 import { onNewView } from './new-view-entry.ts';
 import { onCommit, onPrePrepare, onPrepare } from './normal-case.ts';
 import { maybeQueryRecovery, onRecoveryQuery } from './recovery.ts';
+import { onRead } from './read-only.ts';
 import { onRequest } from './requests.ts';
 import { maybeSendStatus, onStatus } from './retransmission.ts';
 import { onCommitCertificate, onState, wantsState } from './state-transfer.ts';
@@ -89,6 +90,8 @@ export class Replica implements GatewayContext {
   readonly certified = new Map<number, Signed<PrePrepare>>();
   /** @internal When we last resent a cached reply to each client (one entry per client, like the client table). */
   readonly replySentAtMs = new Map<number, number>();
+  /** @internal Per client, the last read-only request answered and when (read-only.ts); one entry per registered client at most. */
+  readonly readsAnswered = new Map<number, { readonly timestamp: number; readonly atMs: number }>();
 
   // --- view change (§4.4, §4.5.2): view-change.ts, new-view-entry.ts ---------------------
 
@@ -227,6 +230,8 @@ export class Replica implements GatewayContext {
     switch (message.type) {
       case 'request':
         return onRequest(this, from, signed as SignedRequest, nowMs);
+      case 'read':
+        return onRead(this, from, signed as Signed<ReadRequest>, nowMs);
       case 'pre-prepare':
         return onPrePrepare(this, signed as Signed<PrePrepare>, nowMs);
       case 'prepare':

@@ -63,6 +63,8 @@ export function describeMessage(message: Message): string {
   switch (message.type) {
     case 'request':
       return `REQUEST c=${message.client} t=${message.timestamp} ${describeOperation(message.operation)}`;
+    case 'read':
+      return `READ-ONLY REQUEST c=${message.client} t=${message.timestamp} ${describeOperation(message.operation)}`;
     case 'pre-prepare':
       return `PRE-PREPARE v=${message.view} n=${message.seq} d=${shortDigest(message.digest)} batch=${message.batch.length}`;
     case 'prepare':

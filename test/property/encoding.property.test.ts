@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DecodeError, MAX_FIELD_BYTES, Reader, Writer } from '../../src/core/bytes.ts';
 import { decodeMessage, encodeBatch, encodeSigned, SIGNATURE_BYTES, UnknownTypeError } from '../../src/core/encoding.ts';
-import type { Message, PrePrepare, Signed, SignedRequest, ViewChange } from '../../src/core/messages.ts';
+import { signerOf, type Message, type PrePrepare, type Signed, type SignedRequest, type ViewChange } from '../../src/core/messages.ts';
 import type { GetResult, Operation, OperationResult, WriteResult } from '../../src/core/operations.ts';
 import { createCrypto, deriveSecretKey } from '../../src/crypto/index.ts';
 
@@ -23,8 +23,9 @@ const clientKeyPairs = Array.from({ length: CLIENT_COUNT }, (_, id) => crypto.ke
 
 /** The key pair that signs `message`: its client for a request, its replica otherwise. */
 function signerKeyPair(message: Message) {
-  const id = message.type === 'request' ? message.client : message.replica;
-  const pairs = message.type === 'request' ? clientKeyPairs : replicaKeyPairs;
+  const signer = signerOf(message);
+  const id = signer.id;
+  const pairs = signer.kind === 'client' ? clientKeyPairs : replicaKeyPairs;
   return pairs[id % pairs.length]!;
 }
 
@@ -41,7 +42,7 @@ function normalizeOperation(operation: Operation): Operation {
 }
 
 function normalize(message: Message): Message {
-  if (message.type === 'request') return { ...message, operation: normalizeOperation(message.operation) };
+  if (message.type === 'request' || message.type === 'read') return { ...message, operation: normalizeOperation(message.operation) };
   if (message.type === 'pre-prepare') {
     return { ...message, batch: message.batch.map((request) => ({ ...request, message: normalize(request.message) as SignedRequest['message'] })) };
   }
@@ -165,10 +166,13 @@ const recoveryReply = fc.record({
   replica: replicaId,
 });
 
-const message: fc.Arbitrary<Message> = fc.oneof(request, prePrepare, prepare, commit, checkpoint, reply, statusMessage, recoveryQuery, recoveryReply);
+const readRequest = fc.record({ type: fc.constant('read' as const), operation, timestamp: nat, client: clientId });
+
+const message: fc.Arbitrary<Message> = fc.oneof(request, readRequest, prePrepare, prepare, commit, checkpoint, reply, statusMessage, recoveryQuery, recoveryReply);
 
 const MESSAGE_ARBITRARIES: readonly [string, fc.Arbitrary<Message>][] = [
   ['request', request],
+  ['read', readRequest],
   ['pre-prepare', prePrepare],
   ['prepare', prepare],
   ['commit', commit],
@@ -310,7 +314,7 @@ describe('encoding: hostile bytes', () => {
   });
 
   it.each([
-    ['16, one past the last message type', 16],
+    ['17, one past the last message type', 17],
     ['255', 255],
     ['0', 0],
     ['200', 200],

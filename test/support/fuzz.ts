@@ -13,7 +13,7 @@ import { Writer } from '../../src/core/bytes.ts';
 import type { Client } from '../../src/core/client.ts';
 import { decodeMessage, encodeSigned, SIGNATURE_BYTES } from '../../src/core/encoding.ts';
 import type { Peer } from '../../src/core/gateway.ts';
-import type { Message, Signed } from '../../src/core/messages.ts';
+import { signerOf, type Message, type Signed } from '../../src/core/messages.ts';
 import type { Replica } from '../../src/core/replica.ts';
 import { buildWorld, WORLD_STATES, type CorpusFrame, type FuzzWorld, type WorldState } from './fuzz-world.ts';
 
@@ -297,8 +297,8 @@ export function validlySignedBy(world: FuzzWorld, from: Peer, frame: Uint8Array)
     return false;
   }
   const message = signed.message;
-  const signer: Peer = message.type === 'request' ? { kind: 'client', id: message.client } : { kind: 'replica', id: message.replica };
-  if (message.type !== 'request' && (from.kind !== 'replica' || from.id !== signer.id)) return false;
+  const signer: Peer = signerOf(message);
+  if (signer.kind === 'replica' && (from.kind !== 'replica' || from.id !== signer.id)) return false;
   if (message.type === 'request' && from.kind === 'client' && from.id !== signer.id) return false;
   const key = world.keyOf(signer);
   return key !== undefined && world.crypto.verify(key, signed.signedBytes, signed.signature);

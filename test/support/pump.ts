@@ -11,7 +11,7 @@ import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from 
 import { encodeMacRequest, encodeSigned, MAC_BYTES } from '../../src/core/encoding.ts';
 import { requestAuthenticator, sessionKeysOf, type AuthMode } from '../../src/core/auth.ts';
 import type { DropReason, Peer } from '../../src/core/gateway.ts';
-import type { Message, Reply, Signed, SignedRequest } from '../../src/core/messages.ts';
+import type { Message, ReadRequest, Reply, Request, Signed, SignedRequest } from '../../src/core/messages.ts';
 import type { Operation } from '../../src/core/operations.ts';
 import { Replica, type ReplicaEvent, type ReplicaOutput } from '../../src/core/replica.ts';
 import { createCrypto, deriveSecretKey } from '../../src/crypto/index.ts';
@@ -67,6 +67,8 @@ export interface PumpOptions {
   readonly maxSteps?: number;
   /** 'signed' unless told (src/core/auth.ts). */
   readonly auth?: AuthMode;
+  /** Whether replicas answer read-only requests (src/core/read-only.ts); off unless told. */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -130,6 +132,7 @@ export class Pump {
         replicaKeys,
         clientKey: (client) => this.clientKeyPairs[client]?.publicKey,
         auth: this.auth,
+        readOnlyRequests: options.readOnly === true,
       };
       return new Replica(config);
     });
@@ -170,14 +173,14 @@ export class Pump {
   }
 
   /** Any replica message, signed with the key of replica `signer` (by default the one it names). */
-  sign<M extends Exclude<Message, { type: 'request' }>>(message: M, signer: number = message.replica): Signed<M> {
+  sign<M extends Exclude<Message, { type: 'request' | 'read' }>>(message: M, signer: number = message.replica): Signed<M> {
     const keyPair = this.replicaKeyPairs[signer];
     if (keyPair === undefined) throw new Error(`pump: no replica ${signer}`);
     return encodeSigned(message, (bytes) => crypto.sign(keyPair, bytes));
   }
 
   /** Client `signed.message.client` sends its request to replica `to`. */
-  request(signed: SignedRequest, to = 0): void {
+  request(signed: Signed<Request | ReadRequest>, to = 0): void {
     this.queue.push({ from: { kind: 'client', id: signed.message.client }, to, signed });
   }
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Client, type ClientOutput } from '../../src/core/client.ts';
 import { decodeMessage, encodeBatch, encodeMacReply } from '../../src/core/encoding.ts';
 import { sessionKeysOf } from '../../src/core/auth.ts';
-import type { PrePrepare, Reply, Signed, SignedRequest } from '../../src/core/messages.ts';
+import type { PrePrepare, ReadRequest, Reply, Request, Signed, SignedRequest } from '../../src/core/messages.ts';
 import { crypto, Pump } from '../support/pump.ts';
 
 const N = 4;
@@ -28,7 +28,7 @@ function macClient(pump: Pump, id = CLIENT): Client {
   });
 }
 
-function submitted(client: Client): SignedRequest {
+function submitted(client: Client): Signed<Request | ReadRequest> {
   const outputs = client.step({ kind: 'submit', operation: { type: 'put', key: 'k', value: 'v' }, nowMs: 0 });
   const send = outputs.find((output): output is Extract<ClientOutput, { kind: 'send' }> => output.kind === 'send');
   if (send === undefined) throw new Error('client sent nothing');

@@ -1,0 +1,33 @@
+// Read-only requests (OSDI'99 §5.1): a client sends a read to every replica, each executes
+// it at once in its current state, without ordering, and the client accepts a result once
+// 2f+1 replicas sent matching replies, falling back to an ordered request otherwise.
+//
+// Why 2f+1, and why writes then need 2f+1 too. A replica's state is always a committed
+// prefix (nothing here executes tentatively), but it may lag. Take a write w whose client
+// accepted it on f+1 replies: only one correct replica need have executed w. A later read
+// could then meet 2f lagging correct replicas and f faulty ones, 3f ≥ 2f+1 replies that
+// all match the state before w: a stale read. So while reads take this path, a client
+// accepts an ordered request only on 2f+1 matching replies (client.ts): then at least f+1
+// correct replicas executed w, any 2f+1 repliers to the read include one of them, and it
+// answers with w's effect (or a later one), so 2f+1 stale replies cannot match; the same
+// count keeps a read that returned a value from being followed by one that misses it.
+// The client's fallback, an ordered request, is the protocol of §4 unchanged.
+import type { Peer } from './gateway.ts';
+import type { ReadRequest, Signed } from './messages.ts';
+import { signReply } from './execution.ts';
+import type { Replica } from './replica.ts';
+
+export function onRead(replica: Replica, from: Peer, signed: Signed<ReadRequest>, nowMs: number): void {
+  const { operation, client, timestamp } = signed.message;
+  if (replica.config.readOnlyRequests !== true) return replica.drop(from, 'unexpected-type', 'read-only requests are off in this cluster', 'read');
+  if (operation.type !== 'get') return replica.drop(from, 'not-read-only', `a ${operation.type} sent as read-only`, 'read');
+  // One answer per read, and a replayed one at most once per status interval: a flood of
+  // copies buys no more replies than the retransmissions of an honest client.
+  const last = replica.readsAnswered.get(client);
+  if (last !== undefined && timestamp < last.timestamp) return replica.drop(from, 'stale-request', `read t=${timestamp} < last read t=${last.timestamp}`, 'read');
+  if (last !== undefined && timestamp === last.timestamp && nowMs - last.atMs < replica.config.statusIntervalMs) return;
+  replica.readsAnswered.set(client, { timestamp, atMs: nowMs });
+  // The state after lastExecuted: committed, since nothing executes tentatively.
+  const result = replica.store.execute(operation);
+  replica.send({ kind: 'client', id: client }, signReply(replica, client, timestamp, result));
+}
