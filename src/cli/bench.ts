@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
+import type { AuthMode } from '../core/auth.ts';
 import { createFastestCrypto } from '../crypto/index.ts';
 import { parseFlags, wholeFlag } from '../deploy/args.ts';
 import { renderReport, tableLines, tableRow, type BenchRow } from '../deploy/bench/report.ts';
@@ -16,12 +17,14 @@ import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
 export const BENCH_HELP = `Usage: pancydb bench [--clients LIST] [--mixed-clients LIST] [--warmup S] [--duration S]
-                     [--value-bytes B] [-n N] [--durability fsync,none] [--out FILE] [--cpu-prof DIR]
+                     [--value-bytes B] [-n N] [--auth mac,signed] [--durability fsync,none]
+                     [--out FILE] [--cpu-prof DIR]
 
-Starts a fresh n-replica testnet on 127.0.0.1 (pancydb replica processes) per durability mode
-and an unreplicated Pancydb server over the same TCP transport, then runs a closed loop of
-clients (one request outstanding each) against each, alternating, and prints throughput and
-p50/p90/p99 latency per row with PBFT's ratio to the unreplicated server and, with both modes,
+Per auth mode, starts a fresh n-replica testnet on 127.0.0.1 (pancydb replica processes) per
+durability mode and an unreplicated Pancydb server over the same TCP transport,
+authenticating as that mode does; then runs a closed loop of clients (one request
+outstanding each) against each, alternating, and prints throughput and p50/p90/p99 latency
+per row with PBFT's ratio to the unreplicated server of its mode, mac against signed, and
 durable against in-memory. Writes the table as Markdown to FILE.
   --clients LIST        client counts of the 100%-put rows (default 1,50,100)
   --mixed-clients LIST  client counts of the 50% get / 50% put rows (default 50; '' for none)
@@ -29,10 +32,13 @@ durable against in-memory. Writes the table as Markdown to FILE.
   --duration S          seconds measured per row (default 10)
   --value-bytes B       bytes per put value (default 100)
   -n N                  replicas (default 4)
-  --durability LIST     the replicas' --durability: fsync, none, or both (fsync,none, the
+  --auth LIST           the testnets' auth mode (pancydb testnet --auth): mac, signed, or both
+                        (mac,signed, the default; rows in the order given); the table names it
+                        in its auth column  --durability LIST     the replicas' --durability: fsync, none, or both (fsync,none, the
                         default: one cluster each); the table names it in its durability column
   --out FILE            where the Markdown goes (default bench/results/tcp-bench.md; '' for none)
-  --cpu-prof DIR        write each replica's V8 CPU profile (node --cpu-prof) into DIR/MODE/replica-ID
+  --cpu-prof DIR        write each replica's V8 CPU profile (node --cpu-prof) into
+                        DIR/AUTH-DURABILITY/replica-ID (e.g. DIR/mac-fsync/replica-0)
   --serve-unreplicated FILE
                         be the unreplicated server for FILE's replica 0 (the benchmark
                         starts this itself)`;
@@ -50,6 +56,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
     out: { type: 'string' },
     'cpu-prof': { type: 'string' },
     durability: { type: 'string' },
+    auth: { type: 'string' },
     'serve-unreplicated': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -60,9 +67,9 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
   if (values['serve-unreplicated'] !== undefined) return serveUnreplicated(values['serve-unreplicated'], output);
   const n = wholeFlag('-n', values.n ?? '4', 4, 31)!;
   if ((n - 1) % 3 !== 0) throw new UsageError(`-n: must be 3f+1 (4, 7, 10, ...), got ${n}`);
-  const durabilities = (values.durability ?? 'fsync,none').split(',').map((mode) => mode.trim());
-  for (const mode of durabilities) if (mode !== 'fsync' && mode !== 'none') throw new UsageError(`--durability: must be fsync, none or both (fsync,none), got ${JSON.stringify(values.durability)}`);
-  if (new Set(durabilities).size !== durabilities.length) throw new UsageError(`--durability: names a mode twice: ${JSON.stringify(values.durability)}`);
+  const durabilities = modeList('--durability', values.durability, ['fsync', 'none']);
+  // Both modes by default, mac first; rows follow the order given.
+  const auths = modeList('--auth', values.auth, ['mac', 'signed'] satisfies AuthMode[]);
   const settings = {
     n,
     putClients: clientList('--clients', values.clients ?? '1,50,100'),
@@ -80,7 +87,8 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
   const rows = await runTcpBench({
     ...settings,
     ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: values['cpu-prof'] }),
-    durabilities: durabilities as ('fsync' | 'none')[],
+    durabilities,
+    auths,
     log: (line) => output.err(line),
     onRow: (row) => {
       if (header.length > 0) output.err(header.splice(0).join('\n'));
@@ -106,7 +114,7 @@ async function serveUnreplicated(clusterFile: string, output: Output): Promise<n
   const { host, port } = await server.start().catch((error: Error) => {
     throw new UsageError(`unreplicated server: cannot listen: ${error.message}`);
   });
-  output.out(`unreplicated server ready: listening on ${host}:${port}, durability none`);
+  output.out(`unreplicated server ready: listening on ${host}:${port}, auth ${cluster.parameters.auth}, durability none`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
@@ -120,6 +128,15 @@ function seconds(flag: string, value: string, minimum: number): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < minimum || number > 3600) throw new UsageError(`${flag}: must be a number of seconds ≥ ${minimum} and ≤ 3600, got ${JSON.stringify(value)}`);
   return number;
+}
+
+/** A comma-separated list of distinct modes among `known`, in the order given; all of `known`, in its order, if absent. */
+function modeList<const T extends string>(flag: string, value: string | undefined, known: readonly T[]): T[] {
+  if (value === undefined) return [...known];
+  const modes = value.split(',').map((mode) => mode.trim());
+  for (const mode of modes) if (!(known as readonly string[]).includes(mode)) throw new UsageError(`${flag}: must be ${known.join(', ')} or both (${known.join(',')}), got ${JSON.stringify(value)}`);
+  if (new Set(modes).size !== modes.length) throw new UsageError(`${flag}: names a mode twice: ${JSON.stringify(value)}`);
+  return modes as T[];
 }
 
 function clientList(flag: string, value: string): number[] {

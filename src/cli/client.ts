@@ -12,6 +12,8 @@ import { UsageError } from './usage-error.ts';
 
 export const CLIENT_HELP = `Usage: pancydb client --cluster FILE [--key FILE] [--client-id C] [--timeout S] [--json] OPERATION
 
+Authenticates its request as FILE's parameters.auth says (signed, or mac: a signature
+and one MAC per replica), and accepts a result once f+1 replicas' replies agree.
 Operations:
   get KEY
   put KEY VALUE [--version-match V]

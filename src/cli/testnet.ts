@@ -1,4 +1,5 @@
 // `pancydb testnet`: writes cluster.json and the key files of a new cluster (src/deploy/testnet.ts).
+import { parseAuthMode, type AuthMode } from '../core/auth.ts';
 import { quorumsFor } from '../core/quorum.ts';
 import { createFastestCrypto } from '../crypto/index.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
@@ -7,6 +8,7 @@ import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
 export const TESTNET_HELP = `Usage: pancydb testnet --out DIR [--n 4] [--host HOST | --hosts H0,H1,...] [--base-port P] [--clients 4]
+                       [--auth signed|mac]
 
 Writes DIR/cluster.json (addresses, metrics ports, public keys, protocol parameters and a
 clusterId hashing it all), DIR/replica-<i>.key and DIR/client-<c>.key (mode 0600).
@@ -14,7 +16,12 @@ clusterId hashing it all), DIR/replica-<i>.key and DIR/client-<c>.key (mode 0600
   --host HOST     every replica on HOST (default 127.0.0.1)
   --hosts LIST    one host per replica, comma-separated (e.g. 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5)
   --base-port P   replica i on P+2i, its metrics on P+2i+1 (default: free ports picked now)
-  --clients C     client keys to make (default 4)`;
+  --clients C     client keys to make (default 4)
+  --auth MODE     how messages are authenticated, recorded in cluster.json's parameters
+                  (replicas and clients take it from there): signed (default), every
+                  message signed with Ed25519; or mac, PBFT's MAC authenticators where no
+                  third party checks a message: requests carry a signature and one MAC per
+                  replica, replies one MAC (src/core/auth.ts)`;
 
 export async function runTestnetCommand(args: readonly string[], output: Output): Promise<number> {
   const { values } = parseFlags(args, {
@@ -24,6 +31,7 @@ export async function runTestnetCommand(args: readonly string[], output: Output)
     hosts: { type: 'string' },
     'base-port': { type: 'string' },
     clients: { type: 'string' },
+    auth: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -42,9 +50,18 @@ export async function runTestnetCommand(args: readonly string[], output: Output)
   if (hosts.some((host) => host === '')) throw new UsageError(`--hosts: empty host in ${JSON.stringify(values.hosts)}`);
   const basePort = wholeFlag('--base-port', values['base-port'], 1, 65535);
   const clients = wholeFlag('--clients', values.clients, 1, 10_000) ?? 4;
-  const { file, config } = await generateTestnet({ n, out, hosts, clients, crypto: createFastestCrypto(), ...(basePort === undefined ? {} : { basePort }) });
-  output.out(`wrote ${file}: ${n} replicas (f=${(n - 1) / 3}), ${clients} clients, clusterId ${config.clusterId.slice(0, 16)}`);
+  const auth = authFlag(values.auth);
+  const { file, config } = await generateTestnet({ n, out, hosts, clients, auth, crypto: createFastestCrypto(), ...(basePort === undefined ? {} : { basePort }) });
+  output.out(`wrote ${file}: ${n} replicas (f=${(n - 1) / 3}), ${clients} clients, auth ${auth}, clusterId ${config.clusterId.slice(0, 16)}`);
   for (const replica of config.replicas) output.out(`  replica ${replica.id}  ${replica.host}:${replica.port}  metrics http://${replica.host}:${replica.metricsPort}/metrics`);
   output.out(`start it: pancydb up ${out}`);
   return 0;
+}
+
+function authFlag(value: string | undefined): AuthMode {
+  try {
+    return parseAuthMode(value ?? 'signed', '--auth');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

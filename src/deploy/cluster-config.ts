@@ -1,7 +1,7 @@
 // cluster.json: the one truth about a deployed cluster (CometBFT's genesis + config in one
 // file). It names every replica's address, metrics port and public key, every client's
-// public key and the protocol parameters; nothing else (no environment, no hidden file)
-// overrides it. `clusterId` is the SHA-256 of the file's canonical content without the id,
+// public key and the protocol parameters, the authentication mode among them (`auth`,
+// src/core/auth.ts); nothing else (no environment, no hidden file, no flag) overrides it. `clusterId` is the SHA-256 of the file's canonical content without the id,
 // so two processes that accept each other's handshake run the very same configuration.
 //
 // Every problem is a UsageError naming the file and the field, as the scenario loader does
@@ -10,6 +10,7 @@ import { toHex } from '../core/bytes.ts';
 import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { UsageError } from '../cli/usage-error.ts';
+import { AUTH_MODES, type AuthMode } from '../core/auth.ts';
 import { DEFAULT_PARAMETERS, validateParameters, type ProtocolParameters } from '../core/config.ts';
 import { FieldReader, fieldPath, nonEmptyString, oneOf, show, wholeAtLeast, wholeBetween, type Expected, type JsonObject } from '../scenario/fields.ts';
 
@@ -29,10 +30,16 @@ export interface ClientEntry {
   readonly publicKey: Uint8Array;
 }
 
+/** The protocol parameters of a deployed cluster: the core's, and how messages are authenticated. */
+export interface ClusterParameters extends ProtocolParameters {
+  /** 'signed' when an older cluster.json does not name it (that is what those clusters ran). */
+  readonly auth: AuthMode;
+}
+
 export interface ClusterConfig {
   /** Hex SHA-256 of the canonical content without this field. */
   readonly clusterId: string;
-  readonly parameters: ProtocolParameters;
+  readonly parameters: ClusterParameters;
   readonly replicas: readonly ReplicaEntry[];
   readonly clients: readonly ClientEntry[];
 }
@@ -43,6 +50,7 @@ export const PARAMETER_NAMES = Object.keys(DEFAULT_PARAMETERS) as ParameterName[
 const TOP_KEYS = ['format', 'clusterId', 'n', 'parameters', 'replicas', 'clients'];
 const REPLICA_KEYS = ['id', 'host', 'port', 'metricsPort', 'publicKey'];
 const CLIENT_KEYS = ['id', 'publicKey'];
+const PARAMETER_KEYS = [...PARAMETER_NAMES, 'auth'];
 
 const port = wholeBetween(1, 65535);
 const hex32: Expected<string> = {
@@ -52,6 +60,14 @@ const hex32: Expected<string> = {
 
 export function fromHex(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/**
+ * The domain of the cluster's session keys in 'mac' mode (src/crypto/session-keys.ts): its
+ * id's 32 bytes, so two clusters whose members share Ed25519 keys still share no MAC key.
+ */
+export function authDomainOf(config: ClusterConfig): Uint8Array {
+  return fromHex(config.clusterId);
 }
 
 /** JSON with object keys sorted at every depth: one text per value, whatever the key order. */
@@ -78,7 +94,7 @@ export function clusterJson(config: Omit<ClusterConfig, 'clusterId'>): Record<st
   const json: Record<string, unknown> = {
     format: CLUSTER_FORMAT,
     n,
-    parameters: Object.fromEntries(PARAMETER_NAMES.map((name) => [name, parameters[name]])),
+    parameters: { ...Object.fromEntries(PARAMETER_NAMES.map((name) => [name, parameters[name]])), auth: parameters.auth },
     replicas: config.replicas.map((replica) => ({ id: replica.id, host: replica.host, port: replica.port, metricsPort: replica.metricsPort, publicKey: toHex(replica.publicKey) })),
     clients: config.clients.map((client) => ({ id: client.id, publicKey: toHex(client.publicKey) })),
   };
@@ -118,8 +134,8 @@ export function parseClusterConfig(json: unknown, file: string): ClusterConfig {
   return { clusterId, parameters, replicas, clients };
 }
 
-function readParameters(reader: FieldReader, top: JsonObject, n: number): ProtocolParameters {
-  const record = reader.requiredObject(top, '', 'parameters', PARAMETER_NAMES);
+function readParameters(reader: FieldReader, top: JsonObject, n: number): ClusterParameters {
+  const record = reader.requiredObject(top, '', 'parameters', PARAMETER_KEYS);
   const values: Record<string, number> = { n };
   for (const name of PARAMETER_NAMES) values[name] = reader.required(record, 'parameters', name, name === 'retransmitAfterMs' ? wholeAtLeast(0) : wholeAtLeast(1));
   const parameters = values as unknown as ProtocolParameters;
@@ -128,7 +144,10 @@ function readParameters(reader: FieldReader, top: JsonObject, n: number): Protoc
   } catch (error) {
     throw reader.error('parameters', (error as Error).message);
   }
-  return parameters;
+  // Files written before the MAC mode existed have no `auth`; their clusterId hashes the
+  // file as it is, so it still matches, and they ran signed.
+  const auth = reader.optional(record, 'parameters', 'auth', oneOf(AUTH_MODES)) ?? 'signed';
+  return { ...parameters, auth };
 }
 
 function readReplicas(reader: FieldReader, top: JsonObject, n: number): ReplicaEntry[] {

@@ -8,7 +8,7 @@ import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import { createFastestCrypto } from '../crypto/index.ts';
 import { ClientNetwork } from '../net/client-network.ts';
 import { toHex } from '../core/bytes.ts';
-import type { ClusterConfig } from './cluster-config.ts';
+import { authDomainOf, type ClusterConfig } from './cluster-config.ts';
 
 // What a library user needs beside connect(): reading cluster.json and a client key file.
 export { loadClusterConfig, type ClusterConfig } from './cluster-config.ts';
@@ -77,6 +77,9 @@ export function connect(cluster: ClusterConfig, clientKey: KeyPair, options: Con
     initialTimeoutMs: options.initialTimeoutMs ?? 500,
     maxTimeoutMs: options.maxTimeoutMs ?? 4000,
     timestamps: 'clock',
+    // As the replicas do: the mode from cluster.json, the cluster id as the keys' domain.
+    auth: cluster.parameters.auth,
+    authDomain: authDomainOf(cluster),
   });
   const network = new ClientNetwork({ config: cluster, id, keyPair: clientKey, crypto, ...(options.log === undefined ? {} : { log: options.log }) });
   return new ConnectedClient(core, network, wallClock);

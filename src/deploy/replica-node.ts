@@ -26,7 +26,7 @@ import { primaryOf } from '../core/quorum.ts';
 import { Replica, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import { ReplicaNetwork, type NetLogEvent } from '../net/replica-network.ts';
-import type { ClusterConfig } from './cluster-config.ts';
+import { authDomainOf, type ClusterConfig } from './cluster-config.ts';
 import { ReplicaMetrics } from './metrics.ts';
 
 export type LogLine = Record<string, unknown> & { readonly event: string };
@@ -84,7 +84,8 @@ export class ReplicaNode {
   constructor(private readonly options: ReplicaNodeOptions) {
     const { cluster, id, keyPair, crypto } = options;
     const replicaKeys = cluster.replicas.map((replica) => replica.publicKey);
-    const config: ReplicaConfig = { ...cluster.parameters, id, keyPair, crypto, replicaKeys, clientKey: (client) => cluster.clients[client]?.publicKey };
+    // cluster.parameters carries `auth`; the cluster id keeps its session keys its own.
+    const config: ReplicaConfig = { ...cluster.parameters, authDomain: authDomainOf(cluster), id, keyPair, crypto, replicaKeys, clientKey: (client) => cluster.clients[client]?.publicKey };
     const recovery = options.restarted ? { restarted: true, recoveryNonce: new Uint8Array(randomBytes(NONCE_BYTES)) } : {};
     this.adversary = options.adversary === undefined ? undefined : this.hostAdversary(config, recovery, options.adversary);
     // An adversary's replica is rebuilt without its disk: what a faulty replica logged proves nothing.
@@ -164,6 +165,7 @@ export class ReplicaNode {
       lastExecutionAtMs: this.lastExecutionAtMs ?? null,
       healthy: this.healthy(),
       durability: this.options.storage === undefined ? 'none' : 'fsync',
+      auth: this.options.cluster.parameters.auth,
       clusterId: this.options.cluster.clusterId,
       adversary: this.options.adversary?.spec.definition.name ?? null,
     };

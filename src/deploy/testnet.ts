@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { UsageError } from '../cli/usage-error.ts';
+import type { AuthMode } from '../core/auth.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters } from '../core/config.ts';
 import type { Crypto } from '../crypto/crypto.ts';
 import { clusterJson, parseClusterConfig, type ClusterConfig } from './cluster-config.ts';
@@ -21,6 +22,8 @@ export interface TestnetOptions {
   readonly clients: number;
   readonly crypto: Crypto;
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
+  /** How messages are authenticated (src/core/auth.ts); 'signed' unless given. */
+  readonly auth?: AuthMode;
 }
 
 export const CLUSTER_FILE = 'cluster.json';
@@ -47,7 +50,7 @@ export async function generateTestnet(options: TestnetOptions): Promise<{ readon
   const replicaSecrets = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
   const clientSecrets = Array.from({ length: options.clients }, () => new Uint8Array(randomBytes(32)));
   const json = clusterJson({
-    parameters: { ...TESTNET_PARAMETERS, ...options.parameters, n },
+    parameters: { ...TESTNET_PARAMETERS, ...options.parameters, n, auth: options.auth ?? 'signed' },
     replicas: replicaSecrets.map((secret, id) => ({ id, host: hostOf(id), ...ports[id]!, publicKey: crypto.keyPair(secret).publicKey })),
     clients: clientSecrets.map((secret, id) => ({ id, publicKey: crypto.keyPair(secret).publicKey })),
   });

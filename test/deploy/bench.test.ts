@@ -1,7 +1,8 @@
 // `pancydb bench` end to end, with tiny settings: real replica processes and the
-// unreplicated server, one client, half a second of warm-up and a one-second window. It
-// checks the table's shape and that every row did work; no timing is asserted (a loaded
-// machine may be slow, never wrong).
+// unreplicated servers, one client, half a second of warm-up and a one-second window, in
+// both auth modes and both durability modes at once (one run is quicker than one per
+// dimension). It checks the table's shape and that every row did work; no timing is
+// asserted (a loaded machine may be slow, never wrong).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ function tableRows(markdown: string): string[][] {
 }
 
 describe('pancydb bench (TCP, real processes)', () => {
-  it('1 client, 0.5 s warm-up, 1 s window: an unreplicated row and a PBFT row per durability mode, each with positive throughput and no errors', async () => {
+  it('1 client, 0.5 s warm-up, 1 s window, default --auth: per auth mode (mac first) an unreplicated row and a PBFT row per durability mode, each with positive throughput and no errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pancydb-bench-test-'));
     dirs.push(dir);
     const out = join(dir, 'tcp-bench.md');
@@ -31,30 +32,45 @@ describe('pancydb bench (TCP, real processes)', () => {
     expect(code, stdout).toBe(0);
     const report = readFileSync(out, 'utf8');
     const rows = tableRows(report);
-    // system, durability, clients, mix: the baseline first, then each PBFT cluster, at each
-    // client count. The durability column is what the replicas' ready lines report.
-    expect(rows.map((cells) => cells.slice(0, 4))).toEqual([
-      ['unreplicated', 'none', '1', '100% put'],
-      ['PBFT n=4', 'fsync', '1', '100% put'],
-      ['PBFT n=4', 'none', '1', '100% put'],
+    // system, auth, durability, clients, mix: per auth mode its baseline first, then each
+    // PBFT cluster, at each client count. The auth and durability columns are what the
+    // servers' ready lines report.
+    expect(rows.map((cells) => cells.slice(0, 5))).toEqual([
+      ['unreplicated', 'mac', 'none', '1', '100% put'],
+      ['PBFT n=4', 'mac', 'fsync', '1', '100% put'],
+      ['PBFT n=4', 'mac', 'none', '1', '100% put'],
+      ['unreplicated', 'signed', 'none', '1', '100% put'],
+      ['PBFT n=4', 'signed', 'fsync', '1', '100% put'],
+      ['PBFT n=4', 'signed', 'none', '1', '100% put'],
     ]);
     for (const cells of rows) {
-      expect(Number(cells[4]!.replaceAll(',', '')), cells.join(' | ')).toBeGreaterThan(0); // ops/s
-      expect(Number(cells[5]), cells.join(' | ')).toBeGreaterThan(0); // p50 ms
-      expect(Number(cells[12]), cells.join(' | ')).toBeGreaterThan(0); // CPU ms/op
-      expect(cells[15], cells.join(' | ')).toBe('0'); // errors
+      expect(Number(cells[5]!.replaceAll(',', '')), cells.join(' | ')).toBeGreaterThan(0); // ops/s
+      expect(Number(cells[6]), cells.join(' | ')).toBeGreaterThan(0); // p50 ms
+      expect(Number(cells[13]), cells.join(' | ')).toBeGreaterThan(0); // CPU ms/op
+      expect(cells[16], cells.join(' | ')).toBe('0'); // errors
     }
-    expect(report).toMatch(/^- PBFT n=4, durability fsync, at 1 client \(100% put\) = \d+\.\d\d× unreplicated throughput/m);
-    expect(report).toMatch(/^- PBFT n=4, durability none, at 1 client \(100% put\) = \d+\.\d\d× unreplicated throughput/m);
+    for (const auth of ['mac', 'signed']) {
+      for (const durability of ['fsync', 'none']) {
+        expect(report).toMatch(new RegExp(`^- PBFT n=4, auth ${auth}, durability ${durability}, at 1 client \\(100% put\\) = \\d+\\.\\d\\d× unreplicated \\(auth ${auth}\\) throughput`, 'm'));
+      }
+      expect(report).toMatch(new RegExp(`^- durable against in-memory, auth ${auth}, at 1 client \\(100% put\\): \\d+% \\([\\d,]+ against [\\d,]+ ops/s\\), against the target of at least 70% \\((met|not met)\\)$`, 'm'));
+    }
+    for (const system of ['unreplicated', 'PBFT n=4, durability fsync', 'PBFT n=4, durability none']) {
+      expect(report).toContain(`- ${system}, at 1 client (100% put): auth mac = `);
+    }
+    expect(report).toMatch(/^- PBFT n=4, durability fsync, at 1 client \(100% put\): auth mac = \d+\.\d\d× auth signed throughput \([\d,]+ against [\d,]+ ops\/s\)/m);
     expect(report).toContain(`cores`);
-    expect(report).toMatch(/^- durable against in-memory at 1 client \(100% put\): \d+% \([\d,]+ against [\d,]+ ops\/s\), against the target of at least 70% \((met|not met)\)$/m);
     // The same table is printed.
     expect(stdout).toContain(report.split('\n').find((line) => line.startsWith('| PBFT n=4 | '))!);
   });
 
-  it('refuses a --durability other than fsync, none or both, naming the flag (exit 2)', async () => {
-    const { code, stdout } = await run(['bench', '--durability', 'sometimes'], 30_000);
-    expect(code).toBe(2);
-    expect(stdout).toContain('--durability: must be fsync, none or both (fsync,none), got "sometimes"');
+  it('refuses a --durability other than fsync, none or both, and an --auth other than mac, signed or both, naming the flag (exit 2)', async () => {
+    const durability = await run(['bench', '--durability', 'sometimes'], 30_000);
+    expect(durability.code).toBe(2);
+    expect(durability.stdout).toContain('--durability: must be fsync, none or both (fsync,none), got "sometimes"');
+    const auth = await run(['bench', '--auth', 'mac,hmac'], 30_000);
+    expect(auth.code).toBe(2);
+    expect(auth.stdout).toContain('--auth: must be mac, signed or both (mac,signed), got "mac,hmac"');
+    expect((await run(['bench', '--auth', 'mac,mac'], 30_000)).stdout).toContain('--auth: names a mode twice: "mac,mac"');
   });
 });

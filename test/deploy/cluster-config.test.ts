@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/usage-error.ts';
 import { createNativeCrypto } from '../../src/crypto/native.ts';
-import { computeClusterId, loadClusterConfig, parseClusterConfig } from '../../src/deploy/cluster-config.ts';
+import { authDomainOf, clusterJson, computeClusterId, loadClusterConfig, parseClusterConfig } from '../../src/deploy/cluster-config.ts';
 import { loadClient, loadReplica } from '../../src/deploy/load-member.ts';
 import { generateTestnet } from '../../src/deploy/testnet.ts';
 
@@ -61,8 +61,28 @@ describe('cluster.json validation', () => {
     ['parameters PBFT cannot run', (json: any) => { json.parameters.logWindow = 150; }, 'cluster.json: parameters: logWindow must be a multiple of checkpointInterval'],
     ['two clients with one key', (json: any) => { json.clients[1].publicKey = json.clients[0].publicKey; }, 'cluster.json: clients.1.publicKey: is client 0'],
     ['a wrong format', (json: any) => { json.format = 'v0'; }, 'cluster.json: format: must be "pancydb-cluster/v1"'],
+    ['an auth mode that is neither signed nor mac', (json: any) => { json.parameters.auth = 'hmac'; }, 'cluster.json: parameters.auth: must be "signed" or "mac", got "hmac"'],
+    ['an auth mode that is not a string', (json: any) => { json.parameters.auth = true; }, 'cluster.json: parameters.auth: must be "signed" or "mac", got true'],
   ])('refuses %s', (_name, edit, message) => {
     expect(errorOf(variant(edit))).toContain(message);
+  });
+
+  it("auth: testnet writes 'signed' by default; a file without it (written before the MAC mode) is 'signed'; 'mac' is read back", () => {
+    expect((good as any).parameters.auth).toBe('signed');
+    expect(parseClusterConfig(good, 'cluster.json').parameters.auth).toBe('signed');
+    const old = variant((json) => { delete json.parameters.auth; });
+    expect(parseClusterConfig(old, 'cluster.json').parameters.auth).toBe('signed');
+    expect(parseClusterConfig(variant((json) => { json.parameters.auth = 'mac'; }), 'cluster.json').parameters.auth).toBe('mac');
+  });
+
+  it('the clusterId covers auth: changing only the mode changes the id (and the session keys\' domain), and an edited mode with the old id is refused', () => {
+    const signed = parseClusterConfig(good, 'cluster.json');
+    const mac = parseClusterConfig(clusterJson({ ...signed, parameters: { ...signed.parameters, auth: 'mac' } }), 'cluster.json');
+    expect(mac.parameters.auth).toBe('mac');
+    expect(mac.clusterId).not.toBe(signed.clusterId);
+    expect(Buffer.from(authDomainOf(mac)).toString('hex')).toBe(mac.clusterId);
+    expect(Buffer.from(authDomainOf(mac))).not.toEqual(Buffer.from(authDomainOf(signed)));
+    expect(errorOf(variant((json) => { json.parameters.auth = 'mac'; }, true))).toMatch(/^cluster\.json: clusterId: does not match the file's content/);
   });
 
   it('refuses a file edited after generation (clusterId mismatch)', () => {

@@ -1,10 +1,13 @@
 // The benchmark's table and ratios, as Markdown (printed and written to
-// bench/results/tcp-bench.md). Durability is a column so that rows with a durable mode can
-// sit beside today's `none` ones.
+// bench/results/tcp-bench.md). The auth mode (signed, mac) and the durability are columns:
+// each PBFT row is compared with the unreplicated server of its own auth mode, and each
+// mac row with the signed row of the same shape.
 import type { LoopResult } from './closed-loop.ts';
 
 export interface BenchRow extends LoopResult {
   readonly system: string;
+  /** How messages were authenticated: signed or mac (src/core/auth.ts), as the server's ready line said. */
+  readonly auth: string;
   readonly durability: string;
   readonly mix: string;
   /** CPU of the system's server processes over the window, in % of one core (all summed). */
@@ -36,6 +39,9 @@ export const BASELINE = 'unreplicated';
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+const met = (ok: boolean) => (ok ? 'met' : 'not met');
+const unique = (values: readonly string[]) => [...new Set(values)];
+const PUT_MIX = '100% put';
 
 /**
  * CPU of servers and clients together per completed operation, in ms: what an operation
@@ -46,14 +52,23 @@ export function cpuMsPerOp(row: BenchRow): number | undefined {
   return (10 * (row.serverCpuPercent + row.benchCpuPercent)) / row.opsPerS;
 }
 
+/** The unreplicated row of the same auth mode, client count and mix. */
 function baselineOf(rows: readonly BenchRow[], row: BenchRow): BenchRow | undefined {
-  return rows.find((other) => other.system === BASELINE && other.clients === row.clients && other.mix === row.mix);
+  return rows.find((other) => other.system === BASELINE && other.auth === row.auth && other.clients === row.clients && other.mix === row.mix);
 }
+
+/** The 'signed' row of the same system, durability, client count and mix as a 'mac' row. */
+function signedTwinOf(rows: readonly BenchRow[], row: BenchRow): BenchRow | undefined {
+  if (row.auth !== 'mac') return undefined;
+  return rows.find((other) => other.auth === 'signed' && other.system === row.system && other.durability === row.durability && other.clients === row.clients && other.mix === row.mix);
+}
+
+const clientsPhrase = (row: BenchRow) => `${row.clients} client${row.clients === 1 ? '' : 's'} (${row.mix})`;
 
 export function tableLines(rows: readonly BenchRow[]): string[] {
   const lines = [
-    '| system | durability | clients | mix | ops/s | p50 ms | p90 ms | p99 ms | ops/s × unreplicated | p50 × unreplicated | servers CPU % | bench CPU % | CPU ms/op | request frames/op | ops/batch | errors |',
-    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| system | auth | durability | clients | mix | ops/s | p50 ms | p90 ms | p99 ms | ops/s × unreplicated | p50 × unreplicated | servers CPU % | bench CPU % | CPU ms/op | request frames/op | ops/batch | errors |',
+    '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) lines.push(tableRow(rows, row));
   return lines;
@@ -62,60 +77,85 @@ export function tableLines(rows: readonly BenchRow[]): string[] {
 export function tableRow(rows: readonly BenchRow[], row: BenchRow): string {
   const base = row.system === BASELINE ? undefined : baselineOf(rows, row);
   const ratio = (value: number, baseValue: number | undefined) => (base === undefined || baseValue === undefined || baseValue === 0 ? '—' : `${(value / baseValue).toFixed(2)}×`);
-  return `| ${row.system} | ${row.durability} | ${row.clients} | ${row.mix} | ${thousands(row.opsPerS)} | ${fixed(row.p50Ms, 2)} | ${fixed(row.p90Ms, 2)} | ${fixed(row.p99Ms, 2)} | ${ratio(row.opsPerS, base?.opsPerS)} | ${ratio(row.p50Ms, base?.p50Ms)} | ${fixed(row.serverCpuPercent, 0)} | ${fixed(row.benchCpuPercent, 0)} | ${fixed(cpuMsPerOp(row), 2)} | ${fixed(row.requestFramesPerOp, 2)} | ${fixed(row.opsPerBatch, 1)} | ${row.errors} |`;
+  return `| ${row.system} | ${row.auth} | ${row.durability} | ${row.clients} | ${row.mix} | ${thousands(row.opsPerS)} | ${fixed(row.p50Ms, 2)} | ${fixed(row.p90Ms, 2)} | ${fixed(row.p99Ms, 2)} | ${ratio(row.opsPerS, base?.opsPerS)} | ${ratio(row.p50Ms, base?.p50Ms)} | ${fixed(row.serverCpuPercent, 0)} | ${fixed(row.benchCpuPercent, 0)} | ${fixed(cpuMsPerOp(row), 2)} | ${fixed(row.requestFramesPerOp, 2)} | ${fixed(row.opsPerBatch, 1)} | ${row.errors} |`;
 }
 
-/** One sentence per PBFT row: its ratio to the unreplicated server measured in the same run. */
+/** One sentence per PBFT row: its ratio to the unreplicated server of its auth mode, measured in the same run. */
 export function ratioLines(rows: readonly BenchRow[]): string[] {
   const lines: string[] = [];
   for (const row of rows) {
     const base = row.system === BASELINE ? undefined : baselineOf(rows, row);
     if (base === undefined) continue;
-    lines.push(`- ${row.system}, durability ${row.durability}, at ${row.clients} client${row.clients === 1 ? '' : 's'} (${row.mix}) = ${(row.opsPerS / base.opsPerS).toFixed(2)}× unreplicated throughput (${thousands(row.opsPerS)} against ${thousands(base.opsPerS)} ops/s); p50 ${fixed(row.p50Ms, 2)} ms = ${(row.p50Ms / base.p50Ms).toFixed(2)}× unreplicated (${fixed(base.p50Ms, 2)} ms)`);
+    lines.push(`- ${row.system}, auth ${row.auth}, durability ${row.durability}, at ${clientsPhrase(row)} = ${(row.opsPerS / base.opsPerS).toFixed(2)}× unreplicated (auth ${base.auth}) throughput (${thousands(row.opsPerS)} against ${thousands(base.opsPerS)} ops/s); p50 ${fixed(row.p50Ms, 2)} ms = ${(row.p50Ms / base.p50Ms).toFixed(2)}× unreplicated (${fixed(base.p50Ms, 2)} ms)`);
   }
   return lines;
 }
 
-export function renderReport(rows: readonly BenchRow[], machine: Machine, settings: ReportSettings): string {
+/** One sentence per 'mac' row that has a 'signed' twin: what the MAC authenticators bought. */
+export function authRatioLines(rows: readonly BenchRow[]): string[] {
+  const lines: string[] = [];
+  for (const row of rows) {
+    const signed = signedTwinOf(rows, row);
+    if (signed === undefined || !(signed.opsPerS > 0)) continue;
+    const system = row.system === BASELINE ? row.system : `${row.system}, durability ${row.durability}`;
+    lines.push(`- ${system}, at ${clientsPhrase(row)}: auth mac = ${(row.opsPerS / signed.opsPerS).toFixed(2)}× auth signed throughput (${thousands(row.opsPerS)} against ${thousands(signed.opsPerS)} ops/s); p50 ${fixed(row.p50Ms, 2)} ms = ${(row.p50Ms / signed.p50Ms).toFixed(2)}× (${fixed(signed.p50Ms, 2)} ms); CPU ms/op ${fixed(cpuMsPerOp(row), 2)} against ${fixed(cpuMsPerOp(signed), 2)}`);
+  }
+  return lines;
+}
+
+/** The deployment issue's targets, per auth mode and durability. */
+export function targetLines(rows: readonly BenchRow[]): string[] {
   const pbftRows = rows.filter((row) => row.system !== BASELINE);
-  const modes = [...new Set(pbftRows.map((row) => row.durability))];
-  const pbft = (clients: number, durability: string, mix = '100% put') => pbftRows.find((row) => row.clients === clients && row.durability === durability && row.mix === mix);
-  const met = (ok: boolean) => (ok ? 'met' : 'not met');
+  const pbft = (auth: string, clients: number, durability: string, mix = PUT_MIX) => pbftRows.find((row) => row.auth === auth && row.clients === clients && row.durability === durability && row.mix === mix);
   const targets: string[] = [];
-  for (const durability of modes) {
-    const at50 = pbft(50, durability);
-    if (at50 !== undefined) targets.push(`- 50 clients, every message signed, durability ${durability}: ${thousands(at50.opsPerS)} ops/s against the target of at least 1,417 (${met(at50.opsPerS >= 1417)})`);
-    const at1 = pbft(1, durability);
-    const base1 = at1 === undefined ? undefined : baselineOf(rows, at1);
-    if (at1 !== undefined && base1 !== undefined) targets.push(`- 1 client p50, durability ${durability}: ${fixed(at1.p50Ms, 2)} ms = ${(at1.p50Ms / base1.p50Ms).toFixed(2)}× unreplicated, against the target of at most 3× (${met(at1.p50Ms <= 3 * base1.p50Ms)})`);
+  for (const auth of unique(pbftRows.map((row) => row.auth))) {
+    for (const durability of unique(pbftRows.map((row) => row.durability))) {
+      const at50 = pbft(auth, 50, durability);
+      if (at50 !== undefined) targets.push(`- 50 clients, auth ${auth}, durability ${durability}: ${thousands(at50.opsPerS)} ops/s against the target of at least 1,417 (${met(at50.opsPerS >= 1417)})`);
+      const at1 = pbft(auth, 1, durability);
+      const base1 = at1 === undefined ? undefined : baselineOf(rows, at1);
+      if (at1 !== undefined && base1 !== undefined) targets.push(`- 1 client p50, auth ${auth}, durability ${durability}: ${fixed(at1.p50Ms, 2)} ms = ${(at1.p50Ms / base1.p50Ms).toFixed(2)}× unreplicated (auth ${auth}), against the target of at most 3× (${met(at1.p50Ms <= 3 * base1.p50Ms)})`);
+    }
   }
   for (const durable of pbftRows.filter((row) => row.durability === 'fsync')) {
-    const memory = pbft(durable.clients, 'none', durable.mix);
+    const memory = pbft(durable.auth, durable.clients, 'none', durable.mix);
     if (memory === undefined || !(memory.opsPerS > 0)) continue;
     const share = durable.opsPerS / memory.opsPerS;
-    targets.push(`- durable against in-memory at ${durable.clients} client${durable.clients === 1 ? '' : 's'} (${durable.mix}): ${(100 * share).toFixed(0)}% (${thousands(durable.opsPerS)} against ${thousands(memory.opsPerS)} ops/s), against the target of at least 70% (${met(share >= 0.7)})`);
+    targets.push(`- durable against in-memory, auth ${durable.auth}, at ${clientsPhrase(durable)}: ${(100 * share).toFixed(0)}% (${thousands(durable.opsPerS)} against ${thousands(memory.opsPerS)} ops/s), against the target of at least 70% (${met(share >= 0.7)})`);
   }
+  return targets;
+}
+
+
+export function renderReport(rows: readonly BenchRow[], machine: Machine, settings: ReportSettings): string {
+  const pbftRows = rows.filter((row) => row.system !== BASELINE);
+  const modes = unique(pbftRows.map((row) => row.durability));
+  const auths = unique(rows.map((row) => row.auth));
+  const authLines = authRatioLines(rows);
   return [
     `# TCP benchmark: PBFT (n=${settings.n}) on real processes against an unreplicated server`,
     '',
     `Measured by \`pancydb bench\` (\`npm run bench:tcp\`) on ${machine.date}: ${machine.cores} cores (${machine.cpuModel}), load average ${machine.loadAverage.map((load) => load.toFixed(2)).join(' ')} at the start, Node ${machine.node}.`,
     'The machine is shared: compare rows of one run (the ratios), not absolute figures across runs.',
     '',
-    `All processes on this machine, over loopback TCP: ${settings.n} \`pancydb replica\` processes of a fresh testnet per durability mode (${modes.join(', ')}; a cluster not being measured idles), one unreplicated server process, and one benchmark process holding every client.`,
+    `All processes on this machine, over loopback TCP: per auth mode (${auths.join(', ')}), ${settings.n} \`pancydb replica\` processes of a fresh testnet per durability mode (${modes.join(', ')}) and one unreplicated server process (a system not being measured idles); and one benchmark process holding every client.`,
     `Each client keeps one request outstanding (a closed loop); values are ${settings.valueBytes} bytes; ${settings.warmupMs / 1000} s of warm-up are discarded, then ${settings.durationMs / 1000} s are measured.`,
-    'Rows alternate unreplicated and PBFT (each durability mode) at each client count. Every request is signed by its client (Ed25519); every reply is signed, by each replica or by the unreplicated server, and checked by the client (PBFT: f+1 matching replies); PBFT replicas also sign every protocol message.',
-    'The unreplicated server checks each request\'s signature, keeps the client table and executes on one `createPancydb()`: the same transport and signing, without ordering.',
+    'At each client count, rows alternate, per auth mode, its unreplicated server and its PBFT clusters (each durability mode). The auth mode is cluster.json\'s `parameters.auth` (src/core/auth.ts):',
+    '- signed: every request is signed by its client (Ed25519); every reply is signed, by each replica or by the unreplicated server, and checked by the client (PBFT: f+1 matching replies); PBFT replicas sign every protocol message.',
+    '- mac: every request carries its client\'s signature and one MAC per replica (HMAC-SHA256 under pairwise keys, 16 bytes); the primary and the unreplicated server check the signature, a backup its own MAC; every reply carries one MAC, for its client, instead of a signature. PRE-PREPARE, PREPARE, COMMIT, CHECKPOINT and the view change stay signed.',
+    'The unreplicated server checks each request\'s signature, keeps the client table and executes on one `createPancydb()`: the same transport and authentication as a primary, without ordering.',
     '"servers CPU %" sums the servers\' processes over the window, "bench CPU %" is the client process, both in % of one core; "CPU ms/op" is the two together per operation. "request frames/op" counts the REQUEST frames clients sent per operation: above 1 means retransmissions (a PBFT client resends to all n replicas after 500 ms). "ops/batch" is operations per PBFT sequence number executed in the window (maxBatch and maxInflightBatches from cluster.json: the testnet defaults, which also retransmit after 200 ms and send STATUS at most every 100 ms).',
     '',
     ...tableLines(rows),
     '',
-    'Ratios, PBFT against the unreplicated server of the same run:',
+    'Ratios, PBFT against the unreplicated server of the same auth mode and run:',
     '',
     ...ratioLines(rows),
     '',
+    ...(authLines.length === 0 ? [] : ['MAC authenticators against signatures, same system, durability and run:', '', ...authLines, '']),
     'Targets of the deployment issue:',
     '',
-    ...targets,
+    ...targetLines(rows),
     '',
     'Anchor, BFT-SMaRt measured on this machine earlier by someone else: 1,417 ops/s at 50 clients with every client request signed; without client signatures 5,057 ops/s at 50 clients and 5,427 at 100; 1 client p50 2.28 ms.',
     '',

@@ -1,20 +1,23 @@
 // `pancydb bench`: PBFT on real processes against an unreplicated baseline, in one run.
-// A fresh n-replica testnet on loopback (`pancydb replica` children, as `pancydb up`
-// starts them) per durability mode and, beside them, one unreplicated server process over
-// the same transport (../unreplicated-server.ts). Every client connects once, to each,
-// before any row runs. Rows then alternate baseline and each PBFT cluster at each client
-// count, so that a load change on a shared machine hits every side of a ratio alike (the
-// clusters not measured idle meanwhile: ticks only).
+// Per auth mode (signed, mac: src/core/auth.ts), a fresh n-replica testnet on loopback
+// (`pancydb replica` children, as `pancydb up` starts them) per durability mode and,
+// beside them, one unreplicated server process over the same transport, authenticating
+// as that mode does (../unreplicated-server.ts). Every client connects once, to each,
+// before any row runs. Rows then alternate each mode's baseline and its PBFT clusters at
+// each client count, so that a load change on a shared machine hits every side of a ratio
+// alike (the systems not measured idle meanwhile: ticks only).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AuthMode } from '../../core/auth.ts';
+import type { Crypto } from '../../crypto/crypto.ts';
 import { createFastestCrypto } from '../../crypto/index.ts';
 import { connect, type ConnectedClient } from '../connect.ts';
 import { keyFileName, readKeyFile } from '../key-file.ts';
 import { generateTestnet } from '../testnet.ts';
 import { GET_PUT_HALF, PUT_ONLY, runClosedLoop, type Execute, type Mix } from './closed-loop.ts';
 import { cpuSecondsOf, startPancydb, stopProcess, type ServerProcess } from './processes.ts';
-import type { BenchRow } from './report.ts';
+import { BASELINE, type BenchRow } from './report.ts';
 import { UnreplicatedClient } from './unreplicated-client.ts';
 
 export interface TcpBenchOptions {
@@ -26,9 +29,11 @@ export interface TcpBenchOptions {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly valueBytes: number;
-  /** One PBFT cluster per entry, its replicas run with `pancydb replica --durability` that. */
+  /** Authentication modes, in row order: one unreplicated server and one cluster per durability each. */
+  readonly auths: readonly AuthMode[];
+  /** One PBFT cluster per entry (and auth mode), its replicas run with `pancydb replica --durability` that. */
   readonly durabilities: readonly ('fsync' | 'none')[];
-  /** Write every replica's V8 CPU profiles into DIR/replica-ID/ (one file per thread). */
+  /** Write every replica's V8 CPU profiles into DIR/AUTH-DURABILITY/replica-ID/ (one file per thread). */
   readonly cpuProfileDir?: string;
   readonly log: (line: string) => void;
   /** Called with each row as soon as it is measured. */
@@ -39,7 +44,9 @@ interface System {
   readonly name: string;
   readonly servers: readonly ServerProcess[];
   readonly clients: readonly Execute[];
-  durability: string;
+  /** From its ready line: how its messages are authenticated. */
+  readonly auth: string;
+  readonly durability: string;
   /** REQUEST frames the clients handed to the transport so far (retransmissions included). */
   readonly requestFrames: { count: number };
   /** Batches executed so far (replica 0's last executed sequence number), where there are batches. */
@@ -74,62 +81,40 @@ function countSends(network: { send(to: number, frame: Uint8Array): void }, coun
 
 const CONNECT_TIMEOUT_MS = 60_000;
 
-export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]> {
-  const crypto = createFastestCrypto();
-  const maxClients = Math.max(...options.putClients, ...options.mixedClients);
-  const dir = mkdtempSync(join(tmpdir(), 'pancydb-bench-'));
-  const servers: ServerProcess[] = [];
-  const closers: (() => void)[] = [];
-  try {
-    const baseDir = join(dir, 'unreplicated');
-    const base = await generateTestnet({ n: 4, out: baseDir, hosts: ['127.0.0.1'], clients: maxClients, crypto });
-    const server = startPancydb('unreplicated server', ['bench', '--serve-unreplicated', base.file], /^unreplicated server ready:/);
-    servers.push(server);
-    const clusters = [];
-    for (const durability of options.durabilities) {
-      const pbftDir = join(dir, `pbft-${durability}`);
-      const pbft = await generateTestnet({ n: options.n, out: pbftDir, hosts: ['127.0.0.1'], clients: maxClients, crypto });
-      const replicas = pbft.config.replicas.map(({ id }) => {
-        const profile = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', join(options.cpuProfileDir, durability, `replica-${id}`)] : [];
-        return startPancydb(`replica ${id} (${durability})`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`), '--durability', durability], /^replica \d+ ready:/, profile);
-      });
-      servers.push(...replicas);
-      clusters.push({ pbft, pbftDir, replicas });
-    }
-    await Promise.all(servers.map((process) => process.ready));
-    options.log(`servers ready: ${servers.length} processes (${options.durabilities.length} × ${options.n} replicas, 1 unreplicated server) in ${dir}`);
+/** What the run started: its directory, crypto, and every process and client to stop at the end. */
+interface Run {
+  readonly dir: string;
+  readonly crypto: Crypto;
+  readonly clients: number;
+  readonly servers: ServerProcess[];
+  readonly closers: (() => void)[];
+}
 
-    const ids = Array.from({ length: maxClients }, (_, id) => id);
-    const baseClients = ids.map((id) => new UnreplicatedClient(base.config, id, readKeyFile(join(baseDir, keyFileName('client', id)), crypto), crypto));
-    closers.push(() => baseClients.forEach((client) => client.close()));
-    const systems: System[] = [
-      {
-        name: 'unreplicated',
-        servers: [server],
-        clients: baseClients.map((client) => (operation) => client.execute(operation)),
-        durability: durabilityOf(await server.ready),
-        requestFrames: { count: 0 },
-        connected: () => baseClients.every((client) => client.network.connectedReplicas().length === 1),
-      },
-    ];
-    for (const client of baseClients) countSends(client.network, systems[0]!.requestFrames);
-    for (const { pbft, pbftDir, replicas } of clusters) {
-      const pbftClients: ConnectedClient[] = ids.map((id) => connect(pbft.config, readKeyFile(join(pbftDir, keyFileName('client', id)), crypto), { clientId: id, crypto }));
-      closers.push(() => pbftClients.forEach((client) => client.close()));
-      const system: System = {
-        name: `PBFT n=${options.n}`,
-        servers: replicas,
-        clients: pbftClients.map((client): Execute => (operation) => client.execute(operation)),
-        durability: durabilityOf(await replicas[0]!.ready),
-        requestFrames: { count: 0 },
-        batches: () => lastExecutedOf(pbft.config.replicas[0]!.host, pbft.config.replicas[0]!.metricsPort),
-        connected: () => pbftClients.every((client) => client.network.connectedReplicas().length === options.n),
-      };
-      for (const client of pbftClients) countSends(client.network, system.requestFrames);
-      systems.push(system);
+/** A system's testnet is written and its processes started; its clients connect once every process is ready. */
+type Started = () => Promise<System>;
+
+export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]> {
+  const run: Run = {
+    dir: mkdtempSync(join(tmpdir(), 'pancydb-bench-')),
+    crypto: createFastestCrypto(),
+    clients: Math.max(...options.putClients, ...options.mixedClients),
+    servers: [],
+    closers: [],
+  };
+  try {
+    // Per mode, its baseline first and then its clusters: the order of the rows.
+    const started: Started[] = [];
+    for (const auth of options.auths) {
+      started.push(await startBaseline(run, auth, options));
+      for (const durability of options.durabilities) started.push(await startCluster(run, auth, durability, options));
     }
-    await waitUntil(() => systems.every((system) => system.connected()), CONNECT_TIMEOUT_MS, `${maxClients} clients connected to every server`);
-    options.log(`clients connected: ${maxClients} to each system`);
+    await Promise.all(run.servers.map((process) => process.ready));
+    const clusters = options.auths.length * options.durabilities.length;
+    options.log(`servers ready: ${run.servers.length} processes (${clusters} × ${options.n} replicas, ${options.auths.length} unreplicated server${options.auths.length === 1 ? '' : 's'}) in ${run.dir}`);
+    const systems: System[] = [];
+    for (const connectClients of started) systems.push(await connectClients());
+    await waitUntil(() => systems.every((system) => system.connected()), CONNECT_TIMEOUT_MS, `${run.clients} clients connected to every server`);
+    options.log(`clients connected: ${run.clients} to each system`);
     const specs: { clients: number; mix: Mix }[] = [...options.putClients.map((clients) => ({ clients, mix: PUT_ONLY })), ...options.mixedClients.map((clients) => ({ clients, mix: GET_PUT_HALF }))];
     const rows: BenchRow[] = [];
     for (const spec of specs) {
@@ -141,10 +126,75 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
     }
     return rows;
   } finally {
-    for (const close of closers) close();
-    await Promise.all(servers.map((process) => stopProcess(process)));
-    rmSync(dir, { recursive: true, force: true });
+    for (const close of run.closers) close();
+    await Promise.all(run.servers.map((process) => stopProcess(process)));
+    rmSync(run.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The unreplicated server of one auth mode. Its cluster.json has the clusters' n, so that a
+ * 'mac' request carries as many MACs as a replicated client's; only replica 0 serves.
+ */
+async function startBaseline(run: Run, auth: AuthMode, options: TcpBenchOptions): Promise<Started> {
+  const baseDir = join(run.dir, `unreplicated-${auth}`);
+  const base = await generateTestnet({ n: options.n, out: baseDir, hosts: ['127.0.0.1'], clients: run.clients, crypto: run.crypto, auth });
+  const server = startPancydb(`unreplicated server (${auth})`, ['bench', '--serve-unreplicated', base.file], /^unreplicated server ready:/);
+  run.servers.push(server);
+  return async () => {
+    const ready = await server.ready;
+    const clients = clientIds(run).map((id) => new UnreplicatedClient(base.config, id, readKeyFile(join(baseDir, keyFileName('client', id)), run.crypto), run.crypto));
+    run.closers.push(() => clients.forEach((client) => client.close()));
+    const system: System = {
+      name: BASELINE,
+      servers: [server],
+      clients: clients.map((client): Execute => (operation) => client.execute(operation)),
+      auth: authOf(ready),
+      durability: durabilityOf(ready),
+      requestFrames: { count: 0 },
+      connected: () => clients.every((client) => client.network.connectedReplicas().length === 1),
+    };
+    for (const client of clients) countSends(client.network, system.requestFrames);
+    return system;
+  };
+}
+
+/** A fresh n-replica testnet in one auth mode, its replicas run with one --durability. */
+async function startCluster(run: Run, auth: AuthMode, durability: 'fsync' | 'none', options: TcpBenchOptions): Promise<Started> {
+  const mode = `${auth}-${durability}`;
+  const pbftDir = join(run.dir, `pbft-${mode}`);
+  const pbft = await generateTestnet({ n: options.n, out: pbftDir, hosts: ['127.0.0.1'], clients: run.clients, crypto: run.crypto, auth });
+  const replicas = pbft.config.replicas.map(({ id }) => {
+    const profile = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', join(options.cpuProfileDir, mode, `replica-${id}`)] : [];
+    return startPancydb(`replica ${id} (${auth}, ${durability})`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`), '--durability', durability], /^replica \d+ ready:/, profile);
+  });
+  run.servers.push(...replicas);
+  return async () => {
+    const ready = await replicas[0]!.ready;
+    const clients: ConnectedClient[] = clientIds(run).map((id) => connect(pbft.config, readKeyFile(join(pbftDir, keyFileName('client', id)), run.crypto), { clientId: id, crypto: run.crypto }));
+    run.closers.push(() => clients.forEach((client) => client.close()));
+    const system: System = {
+      name: `PBFT n=${options.n}`,
+      servers: replicas,
+      clients: clients.map((client): Execute => (operation) => client.execute(operation)),
+      auth: authOf(ready),
+      durability: durabilityOf(ready),
+      requestFrames: { count: 0 },
+      batches: () => lastExecutedOf(pbft.config.replicas[0]!.host, pbft.config.replicas[0]!.metricsPort),
+      connected: () => clients.every((client) => client.network.connectedReplicas().length === options.n),
+    };
+    for (const client of clients) countSends(client.network, system.requestFrames);
+    return system;
+  };
+}
+
+function clientIds(run: Run): number[] {
+  return Array.from({ length: run.clients }, (_, id) => id);
+}
+
+/** The auth mode a server reported in its ready line ("auth mac"): what its cluster.json says. */
+function authOf(readyLine: string): string {
+  return /auth (\S+?),?(\s|$)/.exec(readyLine)?.[1] ?? 'unknown';
 }
 
 /** The durability a server reported in its ready line ("durability none"). */
@@ -178,7 +228,7 @@ async function measure(system: System, clients: number, mix: Mix, options: TcpBe
   const serverCpuPercent = serverCpuStart === undefined || serverCpuEnd === undefined ? undefined : (100 * (serverCpuEnd - serverCpuStart)) / seconds;
   const benchCpuPercent = (100 * (benchCpu.user + benchCpu.system)) / 1e6 / seconds;
   const requestFramesPerOp = result.operations === 0 ? undefined : frames / result.operations;
-  return { system: system.name, durability: system.durability, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent, requestFramesPerOp, opsPerBatch };
+  return { system: system.name, auth: system.auth, durability: system.durability, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent, requestFramesPerOp, opsPerBatch };
 }
 
 function serversCpu(servers: readonly ServerProcess[]): number | undefined {
