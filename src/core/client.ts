@@ -9,7 +9,8 @@ import type { SessionKeys } from '../crypto/session-keys.ts';
 import { encodeResult } from './operation-encoding.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import type { Peer } from './gateway.ts';
-import type { ReadRequest, Reply, Request, Signed } from './messages.ts';
+import { resultDigest } from './digest-replies.ts';
+import type { ReadRequest, Reply, ReplyDigest, Request, Signed } from './messages.ts';
 import type { Operation, OperationResult } from './operations.ts';
 import { clientQuorums, hasFlaw, type Flawed } from './flaws.ts';
 import { CLIENT_FRAME_MAX_BYTES } from './limits.ts';
@@ -42,6 +43,8 @@ export interface ClientConfig extends Flawed {
    * one client accepting writes on f+1 would let another's read be stale.
    */
   readonly readOnly?: boolean;
+  /** Digest replies (OSDI'99 §5.1, digest-replies.ts): must match the replicas' setting. */
+  readonly digestReplies?: boolean;
 }
 
 /** The largest REPLY a client decodes: a request's worth of value plus a generous header. */
@@ -80,8 +83,8 @@ interface Outstanding {
   readonly submittedAtMs: number;
   timeoutMs: number;
   retransmitAtMs: number;
-  /** Unverified replies for t, by replica (each replica's first reply counts). */
-  readonly replies: Map<number, Signed<Reply>>;
+  /** Unverified replies for t, by replica (each replica's first reply counts): results, or their digests. */
+  readonly replies: Map<number, Signed<Reply | ReplyDigest>>;
   /** Replicas whose reply signature was checked and found valid. */
   readonly verified: Set<number>;
 }
@@ -199,8 +202,9 @@ export class Client {
       this.drop(from, 'malformed', error instanceof Error ? error.message : 'undecodable');
       return;
     }
-    if (signed.message.type !== 'reply') return this.drop(from, 'not-a-reply', signed.message.type);
-    const reply = signed as Signed<Reply>;
+    if (signed.message.type !== 'reply' && signed.message.type !== 'reply-digest') return this.drop(from, 'not-a-reply', signed.message.type);
+    if (signed.message.type === 'reply-digest' && this.config.digestReplies !== true) return this.drop(from, 'not-a-reply', 'a digest reply, and digest replies are off');
+    const reply = signed as Signed<Reply | ReplyDigest>;
     if ((reply.authenticator !== undefined) !== (this.sessionKeys !== undefined)) {
       return this.drop(from, 'wrong-auth-form', reply.authenticator === undefined ? "a signed reply in 'mac' mode" : "a MAC reply in 'signed' mode");
     }
@@ -215,7 +219,10 @@ export class Client {
     }
     // Each replica's first genuine reply counts. An earlier reply in its name is checked
     // now: if it was forged, it is forgotten and this one takes its place.
-    if (outstanding.replies.has(replica) && this.verifyReply(outstanding, replica, from)) return;
+    // A full result may take the place of the same replica's digest (the answer to a retransmission, digest-replies.ts).
+    const upgrade = reply.message.type === 'reply' && outstanding.replies.get(replica)?.message.type === 'reply-digest';
+    if (!upgrade && outstanding.replies.has(replica) && this.verifyReply(outstanding, replica, from)) return;
+    outstanding.verified.delete(replica);
     outstanding.replies.set(replica, reply);
     this.tryAccept(outstanding, from, nowMs);
   }
@@ -227,22 +234,38 @@ export class Client {
    */
   private tryAccept(outstanding: Outstanding, from: Peer, nowMs: number): void {
     const needed = this.repliesNeeded(outstanding.path);
-    const groups = new Map<string, number[]>();
-    for (const [replica, reply] of outstanding.replies) {
-      const key = bytesKey(encodeResult(reply.message.result));
-      const group = groups.get(key) ?? [];
-      group.push(replica);
-      groups.set(key, group);
-    }
+    const groups = this.groupReplies(outstanding);
     let largest = 0;
     for (const group of groups.values()) {
       largest = Math.max(largest, group.length);
       if (group.length < needed) continue;
       const valid = group.filter((replica) => this.verifyReply(outstanding, replica, from));
-      if (valid.length >= needed) return this.accept(outstanding, valid, needed);
+      // §5.1: digests vouch for a result, but the result itself must come from someone.
+      const full = valid.find((replica) => outstanding.replies.get(replica)!.message.type === 'reply');
+      if (valid.length >= needed && full !== undefined) return this.accept(outstanding, [full, ...valid.filter((replica) => replica !== full)], needed);
     }
     // §5.1: replies that disagree so much that no result can reach 2f+1 send the read down the ordered path.
     if (outstanding.path === 'read' && largest + (this.config.n - outstanding.replies.size) < needed) this.fallBack(outstanding, nowMs);
+  }
+
+  /**
+   * Replicas by the result they vouch for. A full reply's result and a digest reply's D(r)
+   * fall in one group only if the digest is the SHA-256 of that result (digest-replies.ts).
+   */
+  private groupReplies(outstanding: Outstanding): Map<string, number[]> {
+    const groups = new Map<string, number[]>();
+    const digests = this.config.digestReplies === true;
+    const add = (key: string, replica: number) => groups.set(key, [...(groups.get(key) ?? []), replica]);
+    for (const [replica, reply] of outstanding.replies) {
+      const message = reply.message;
+      if (message.type === 'reply') add(digests ? bytesKey(resultDigest(this.config.crypto, message.result)) : bytesKey(encodeResult(message.result)), replica);
+      else if (!hasFlaw(this.config, 'digest-not-compared')) add(bytesKey(message.digest), replica);
+    }
+    // Broken on purpose (flaws.ts): a digest reply counts for every result, whatever its digest.
+    if (hasFlaw(this.config, 'digest-not-compared')) {
+      for (const [replica, reply] of outstanding.replies) if (reply.message.type === 'reply-digest') for (const group of groups.values()) group.push(replica);
+    }
+    return groups;
   }
 
   /** Matching replies a result needs: f+1 (§4.1), or 2f+1 for reads and, while reads take their path, for everything (read-only.ts). */
@@ -275,7 +298,7 @@ export class Client {
       this.reportedViews.set(replica, Math.max(view, this.reportedViews.get(replica) ?? 0));
     }
     this.adoptView();
-    const first = outstanding.replies.get(replicas[0]!)!;
+    const first = outstanding.replies.get(replicas[0]!)! as Signed<Reply>;
     this.outstanding = undefined;
     this.lastAccepted = first.message.timestamp;
     this.outputs.push({

@@ -66,6 +66,8 @@ export interface ReplicaConfig extends ProtocolParameters, Flawed {
   readonly authDomain?: Uint8Array;
   /** Whether clients may send read-only requests (OSDI'99 §5.1; read-only.ts); off when absent. */
   readonly readOnlyRequests?: boolean;
+  /** Whether only a designated replica sends each result in full (OSDI'99 §5.1; digest-replies.ts); off when absent. */
+  readonly digestReplies?: boolean;
 }
 
 function positiveInteger(name: string, value: number): void {

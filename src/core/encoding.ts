@@ -4,7 +4,7 @@
 // a REQUEST and a REPLY have a second form, marked by the tag's high bit:
 //   REQUEST  [tag|0x80][fields][64-byte signature][count][count 16-byte MACs, one per replica]
 //            (a read-only REQUEST, type 'read', likewise)
-//   REPLY    [tag|0x80][fields][one 16-byte MAC, for the client]
+//   REPLY    [tag|0x80][fields][one 16-byte MAC, for the client] (a digest REPLY likewise)
 // where the signature and every MAC cover the same bytes: [tag|0x80][fields]. Decoding is
 // strict (see bytes.ts): a frame decodes only if re-encoding it gives the same bytes.
 import { DecodeError, Reader, Writer } from './bytes.ts';
@@ -20,6 +20,7 @@ import type {
   Prepare,
   ReadRequest,
   Reply,
+  ReplyDigest,
   Request,
   Signed,
   SignedRequest,
@@ -58,6 +59,7 @@ const TAG = {
   'recovery-query': 14,
   'recovery-reply': 15,
   read: 16,
+  'reply-digest': 17,
 } as const satisfies Record<Message['type'], number>;
 
 const KNOWN_TAGS: ReadonlySet<number> = new Set(Object.values(TAG));
@@ -109,6 +111,9 @@ function writeBody(writer: Writer, message: Message, macForm = false): void {
     case 'reply':
       writer.uint(message.view).uint(message.timestamp).uint(message.client).uint(message.replica);
       writeResult(writer, message.result);
+      return;
+    case 'reply-digest':
+      writer.uint(message.view).uint(message.timestamp).uint(message.client).uint(message.replica).fixed(message.digest);
       return;
     case 'status':
       writer.uint(message.view).uint(message.stableSeq).uint(message.lastExecuted).uint(message.replica);
@@ -305,6 +310,13 @@ function readBody(reader: Reader, depth: number, tag = reader.u8()): Body {
       const replica = reader.uint();
       return { type: 'reply', view, timestamp, client, replica, result: readResult(reader) };
     }
+    case TAG['reply-digest']: {
+      const view = reader.uint();
+      const timestamp = reader.uint();
+      const client = reader.uint();
+      const replica = reader.uint();
+      return { type: 'reply-digest', view, timestamp, client, replica, digest: reader.fixed(DIGEST_BYTES) };
+    }
     case TAG.status: {
       const view = reader.uint();
       const stableSeq = reader.uint();
@@ -433,15 +445,15 @@ function decodeFrame(frame: Uint8Array, depth: number): Signed {
 
 /** The MAC-authenticated form (see the header): only a REQUEST or a REPLY has one. */
 function decodeMacForm(reader: Reader, tag: number, depth: number, frame: Uint8Array): Signed {
-  if (tag !== TAG.request && tag !== TAG.read && tag !== TAG.reply) {
+  if (tag !== TAG.request && tag !== TAG.read && tag !== TAG.reply && tag !== TAG['reply-digest']) {
     if (!KNOWN_TAGS.has(tag)) throw new UnknownTypeError(`unknown message type ${tag | MAC_FORM}`);
     throw new DecodeError(`no MAC form for type tag ${tag}`);
   }
-  const message = readBody(reader, depth, tag) as Request | ReadRequest | Reply;
+  const message = readBody(reader, depth, tag) as Request | ReadRequest | Reply | ReplyDigest;
   const signedBytes = reader.since(0);
   let signature: Uint8Array = new Uint8Array(0);
   let authenticator: Uint8Array;
-  if (message.type !== 'reply') {
+  if (message.type === 'request' || message.type === 'read') {
     signature = reader.fixed(SIGNATURE_BYTES);
     const entries = reader.u8();
     if (entries === 0) throw new DecodeError('empty authenticator');
@@ -478,8 +490,8 @@ export function encodeMacRequest<R extends Request | ReadRequest = Request>(requ
   };
 }
 
-/** A REPLY in the MAC form: one MAC, for the client it answers, and no signature. */
-export function encodeMacReply(reply: Reply, authenticate: (bytes: Uint8Array) => Uint8Array): Signed<Reply> {
+/** A REPLY (or digest REPLY) in the MAC form: one MAC, for the client it answers, and no signature. */
+export function encodeMacReply<R extends Reply | ReplyDigest = Reply>(reply: R, authenticate: (bytes: Uint8Array) => Uint8Array): Signed<R> {
   const writer = new Writer();
   writeBody(writer, reply, true);
   const signedBytes = writer.finish();

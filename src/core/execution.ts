@@ -4,7 +4,8 @@
 import { takeCheckpoint } from './checkpointing.ts';
 import { encodeMacReply } from './encoding.ts';
 import { executedOperation, hasFlaw } from './flaws.ts';
-import type { PrePrepare, Reply, Signed, SignedRequest } from './messages.ts';
+import { designatedReplier, resultDigest } from './digest-replies.ts';
+import type { PrePrepare, Reply, ReplyDigest, Signed, SignedRequest } from './messages.ts';
 import { tryPropose } from './normal-case.ts';
 import type { OperationResult } from './operations.ts';
 import type { Execution } from './replica-io.ts';
@@ -71,10 +72,20 @@ function executeRequest(replica: Replica, request: SignedRequest, view: number):
   if ((replica.waiting.get(client)?.timestamp ?? Infinity) <= timestamp) replica.waiting.delete(client);
   if (record !== undefined && timestamp <= record.timestamp && !hasFlaw(replica.config, 'no-client-table-check')) return undefined;
   const result = replica.store.execute(executedOperation(replica.config, operation));
-  const reply = signReply(replica, client, timestamp, result, view);
-  replica.clients.set(client, { timestamp, result, reply });
+  const reply = firstReply(replica, client, timestamp, result, view);
+  // A digest reply is not cached: a retransmission gets the full result (digest-replies.ts).
+  replica.clients.set(client, { timestamp, result, reply: reply.message.type === 'reply' ? (reply as Signed<Reply>) : undefined });
   replica.send({ kind: 'client', id: client }, reply);
   return result;
+}
+
+/** The first answer to (c, t): the result, or with digest replies on, its digest unless this replica is the designee (§5.1). */
+export function firstReply(replica: Replica, client: number, timestamp: number, result: OperationResult, view = replica.view): Signed<Reply | ReplyDigest> {
+  if (replica.config.digestReplies !== true || designatedReplier(client, timestamp, replica.config.n) === replica.id) return signReply(replica, client, timestamp, result, view);
+  const reply: ReplyDigest = { type: 'reply-digest', view, timestamp, client, replica: replica.id, digest: resultDigest(replica.config.crypto, result) };
+  const keys = replica.sessionKeys;
+  if (keys === undefined) return replica.sign<ReplyDigest>(reply);
+  return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: client }, bytes));
 }
 
 /** A REPLY, signed or, in 'mac' mode, with one MAC for its client (auth.ts). */

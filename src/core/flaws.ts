@@ -38,7 +38,9 @@ export type ProtocolFlaw =
   /** With read-only requests on, the client accepts a read on f+1 matching replies instead of 2f+1 (§5.1). */
   | 'read-on-f-plus-1'
   /** With read-only requests on, the client accepts an ordered request on f+1 matching replies instead of 2f+1 (read-only.ts). */
-  | 'write-on-f-plus-1-with-reads';
+  | 'write-on-f-plus-1-with-reads'
+  /** With digest replies on, the client counts a digest reply for a result without comparing the digest (§5.1). */
+  | 'digest-not-compared';
 
 export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'commit-on-2f',
@@ -54,6 +56,7 @@ export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'pre-prepare-overwritten',
   'read-on-f-plus-1',
   'write-on-f-plus-1-with-reads',
+  'digest-not-compared',
 ];
 
 export interface Flawed {

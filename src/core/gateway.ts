@@ -100,7 +100,7 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
     return drop(reason, error instanceof Error ? error.message : 'undecodable');
   }
   const message = signed.message;
-  if (message.type === 'reply') return drop('unexpected-type', 'replicas do not accept REPLY', 'reply');
+  if (message.type === 'reply' || message.type === 'reply-digest') return drop('unexpected-type', 'replicas do not accept REPLY', message.type);
   const form = checkForm(context.config, signed);
   if (form !== undefined) return drop('wrong-auth-form', form, message.type);
 
@@ -222,7 +222,7 @@ function checkForm(config: ReplicaConfig, signed: Signed): string | undefined {
 }
 
 function signerName(message: Message): string {
-  return 'client' in message && message.type !== 'reply' ? `client ${message.client}` : `replica ${message.replica}`;
+  return message.type === 'request' || message.type === 'read' ? `client ${message.client}` : `replica ${message.replica}`;
 }
 
 /** The signer must be known, and a replica message must come from that replica. */
@@ -242,7 +242,7 @@ function checkIdentity(config: ReplicaConfig, from: Peer, signed: Signed): Admis
     if (from.kind !== 'client' || from.id !== message.client) return drop('sender-not-signer', `${from.kind} ${from.id} sent a read of client ${message.client}`, 'read');
     return undefined;
   }
-  if (message.type === 'reply') return drop('unexpected-type', 'replicas do not accept REPLY', 'reply');
+  if (message.type === 'reply' || message.type === 'reply-digest') return drop('unexpected-type', 'replicas do not accept REPLY', message.type);
   if (!(message.replica < config.n)) return drop('unknown-signer', `replica ${message.replica}`, message.type);
   if (from.kind !== 'replica' || from.id !== message.replica) {
     return drop('sender-not-signer', `${from.kind} ${from.id} sent a message of replica ${message.replica}`, message.type);

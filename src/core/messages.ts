@@ -79,6 +79,21 @@ export interface Reply {
 }
 
 /**
+ * ⟨REPLY, v, t, c, i, D(r)⟩: a reply carrying the digest of the result instead of the
+ * result (OSDI'99 §5.1, digest replies): only one designated replica sends r in full.
+ * digest-replies.ts says who, and what the client does with it.
+ */
+export interface ReplyDigest {
+  readonly type: 'reply-digest';
+  readonly view: number;
+  readonly timestamp: number;
+  readonly client: number;
+  readonly replica: number;
+  /** SHA-256 of the encoded result (operation-encoding.ts). */
+  readonly digest: Uint8Array;
+}
+
+/**
  * ⟨STATUS, v, h, le, i⟩σi: not in the OSDI paper's normal case, but the BFT
  * library's answer to lost messages (Castro & Liskov, TOCS 2002): each
  * replica periodically says how far it got, and peers retransmit what it lacks.
@@ -209,6 +224,7 @@ export type Message =
   | Commit
   | Checkpoint
   | Reply
+  | ReplyDigest
   | Status
   | ViewChange
   | NewView

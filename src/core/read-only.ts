@@ -14,7 +14,7 @@
 // The client's fallback, an ordered request, is the protocol of §4 unchanged.
 import type { Peer } from './gateway.ts';
 import type { ReadRequest, Signed } from './messages.ts';
-import { signReply } from './execution.ts';
+import { firstReply } from './execution.ts';
 import type { Replica } from './replica.ts';
 
 export function onRead(replica: Replica, from: Peer, signed: Signed<ReadRequest>, nowMs: number): void {
@@ -29,5 +29,5 @@ export function onRead(replica: Replica, from: Peer, signed: Signed<ReadRequest>
   replica.readsAnswered.set(client, { timestamp, atMs: nowMs });
   // The state after lastExecuted: committed, since nothing executes tentatively.
   const result = replica.store.execute(operation);
-  replica.send({ kind: 'client', id: client }, signReply(replica, client, timestamp, result));
+  replica.send({ kind: 'client', id: client }, firstReply(replica, client, timestamp, result));
 }

@@ -260,6 +260,7 @@ export class Replica implements GatewayContext {
         this.restartGuard.observe(message as RecoveryReply);
         return;
       case 'reply':
+      case 'reply-digest':
         return; // The gateway drops replies; replicas never act on them.
       default:
         assertNever(message);

@@ -75,6 +75,8 @@ export function describeMessage(message: Message): string {
       return `CHECKPOINT n=${message.seq} d=${shortDigest(message.digest)}`;
     case 'reply':
       return `REPLY v=${message.view} c=${message.client} t=${message.timestamp} ${describeResult(message.result)}`;
+    case 'reply-digest':
+      return `REPLY (digest) v=${message.view} c=${message.client} t=${message.timestamp} d=${shortDigest(message.digest)}`;
     case 'status':
       return `STATUS v=${message.view} h=${message.stableSeq} le=${message.lastExecuted}`;
     case 'view-change': {

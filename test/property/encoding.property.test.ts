@@ -166,13 +166,16 @@ const recoveryReply = fc.record({
   replica: replicaId,
 });
 
+const replyDigest = fc.record({ type: fc.constant('reply-digest' as const), view: nat, timestamp: nat, client: clientId, replica: replicaId, digest: fc.uint8Array({ minLength: 32, maxLength: 32 }) });
+
 const readRequest = fc.record({ type: fc.constant('read' as const), operation, timestamp: nat, client: clientId });
 
-const message: fc.Arbitrary<Message> = fc.oneof(request, readRequest, prePrepare, prepare, commit, checkpoint, reply, statusMessage, recoveryQuery, recoveryReply);
+const message: fc.Arbitrary<Message> = fc.oneof(request, readRequest, replyDigest, prePrepare, prepare, commit, checkpoint, reply, statusMessage, recoveryQuery, recoveryReply);
 
 const MESSAGE_ARBITRARIES: readonly [string, fc.Arbitrary<Message>][] = [
   ['request', request],
   ['read', readRequest],
+  ['reply-digest', replyDigest],
   ['pre-prepare', prePrepare],
   ['prepare', prepare],
   ['commit', commit],
@@ -314,7 +317,7 @@ describe('encoding: hostile bytes', () => {
   });
 
   it.each([
-    ['17, one past the last message type', 17],
+    ['18, one past the last message type', 18],
     ['255', 255],
     ['0', 0],
     ['200', 200],

@@ -69,6 +69,8 @@ export interface PumpOptions {
   readonly auth?: AuthMode;
   /** Whether replicas answer read-only requests (src/core/read-only.ts); off unless told. */
   readonly readOnly?: boolean;
+  /** Whether only a designated replica sends a result in full (src/core/digest-replies.ts); off unless told. */
+  readonly digestReplies?: boolean;
 }
 
 /**
@@ -133,6 +135,7 @@ export class Pump {
         clientKey: (client) => this.clientKeyPairs[client]?.publicKey,
         auth: this.auth,
         readOnlyRequests: options.readOnly === true,
+        digestReplies: options.digestReplies === true,
       };
       return new Replica(config);
     });
