@@ -7,7 +7,8 @@
 import { awaitsBatch } from './batch-fetch.ts';
 import { bytesEqual } from './bytes.ts';
 import type { LogEntry } from './log.ts';
-import type { Commit, Message, Prepare, Signed } from './messages.ts';
+import type { Peer } from './gateway.ts';
+import type { Commit, Message, Prepare, Request, Signed } from './messages.ts';
 import type { Replica } from './replica.ts';
 import { wantsState } from './state-transfer.ts';
 
@@ -19,8 +20,15 @@ export function admitted(replica: Replica, message: Message, frame: Uint8Array):
 }
 
 /** GatewayContext: why `message` can change nothing here, asked before its signatures are checked. */
-export function redundancy(replica: Replica, message: Message): string | undefined {
+export function redundancy(replica: Replica, message: Message, from: Peer): string | undefined {
   switch (message.type) {
+    case 'request':
+      return from.kind === 'replica' ? relayedRequestRedundancy(replica, message) : undefined;
+    case 'pre-prepare': {
+      // A copy of the PRE-PREPARE this entry holds (a resend, a duplicate on the wire).
+      const entry = replica.log.get(message.seq);
+      return entry?.prePrepare !== undefined && entry.view === message.view && bytesEqual(entry.prePrepare.message.digest, message.digest) ? `v=${message.view} n=${message.seq} already accepted` : undefined;
+    }
     case 'view-change': {
       const held = replica.viewChanges.latestView(message.replica);
       if (held === undefined || held < message.newView) return undefined;
@@ -49,6 +57,23 @@ export function redundancy(replica: Replica, message: Message): string | undefin
     default:
       return undefined;
   }
+}
+
+/**
+ * §4.1: a request relayed by a replica that this replica already executed, holds, or
+ * ordered changes nothing (onRequest would ignore it), so it buys no signature check. Only
+ * a client's own retransmission of its last request is answered (with the cached reply),
+ * and that one comes from the client, not through here.
+ */
+function relayedRequestRedundancy(replica: Replica, request: Request): string | undefined {
+  const { client, timestamp } = request;
+  const executed = replica.clients.get(client)?.timestamp ?? 0;
+  if (timestamp <= executed) return `client ${client} t=${timestamp} already executed (t=${executed})`;
+  if ((replica.ordered.get(client) ?? 0) >= timestamp) return `client ${client} t=${timestamp} already ordered`;
+  if ((replica.pending.get(client)?.message.timestamp ?? 0) >= timestamp) return `client ${client} t=${timestamp} already pending`;
+  const waiting = replica.waiting.get(client);
+  if (waiting !== undefined && waiting.request !== undefined && waiting.timestamp >= timestamp) return `client ${client} t=${timestamp} already held`;
+  return undefined;
 }
 
 /**

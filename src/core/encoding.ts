@@ -64,6 +64,12 @@ const TAG = {
 
 const KNOWN_TAGS: ReadonlySet<number> = new Set(Object.values(TAG));
 
+/** Whether a frame is a client's (a REQUEST or read-only REQUEST, of either form), by its tag alone. */
+export function isClientFrame(frame: Uint8Array): boolean {
+  const tag = (frame[0] ?? 0) & ~MAC_FORM;
+  return tag === TAG.request || tag === TAG.read;
+}
+
 /** Upper bound on entries of any list in a frame (certificates, proofs, client rows). */
 export const MAX_LIST_ENTRIES = 1 << 16;
 

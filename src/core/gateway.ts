@@ -8,9 +8,9 @@ import { checkBatch, checkCheckpointProof, checkCommitCertificate, checkHeader, 
 import { stateDigest } from './checkpoints.ts';
 import { hasFlaw } from './flaws.ts';
 import { encodeClientRows } from './client-table.ts';
-import { batchBytes, decodeMessage, MAC_BYTES, UnknownTypeError } from './encoding.ts';
+import { batchBytes, decodeMessage, isClientFrame, MAC_BYTES, UnknownTypeError } from './encoding.ts';
 import type { Message, NewView, PrePrepare, ReadRequest, RecoveryReply, Request, Signed, StateTransfer } from './messages.ts';
-import { frameMaxBytes } from './limits.ts';
+import { CLIENT_FRAME_MAX_BYTES, frameMaxBytes } from './limits.ts';
 import { NULL_DIGEST } from './new-view.ts';
 import { primaryOf, type Quorums } from './quorum.ts';
 import type { ReplicaConfig } from './config.ts';
@@ -72,7 +72,7 @@ export interface GatewayContext {
    * commit certificate or RECOVERY-REPLY costs a lookup, not (2f+1)²·L verifications,
    * and a PREPARE or COMMIT past its entry's quorum (§4.2) costs no verification at all.
    */
-  redundancy(message: Message): string | undefined;
+  redundancy(message: Message, from: Peer): string | undefined;
   /** The already-verified copy of `frame`, if this replica holds a byte-identical one. */
   admitted(message: Message, frame: Uint8Array): Signed | undefined;
   /** This replica's session keys in 'mac' mode (auth.ts); undefined in 'signed' mode. */
@@ -90,7 +90,9 @@ const drop = (reason: DropReason, detail: string, type?: Message['type']): Admis
 
 export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): Admission {
   // Before anything is decoded, hashed or verified: a frame over its sender's cap (limits.ts).
-  const maxBytes = frameMaxBytes(from.kind, context.config);
+  // A request is a client's frame whoever relays it: the client cap, or a relayed request too
+  // large for any PRE-PREPARE a backup accepts would stall a correct primary.
+  const maxBytes = isClientFrame(frame) ? CLIENT_FRAME_MAX_BYTES : frameMaxBytes(from.kind, context.config);
   if (frame.length > maxBytes) return drop('frame-too-large', `${frame.length} bytes from ${from.kind} ${from.id}, cap ${maxBytes}`);
   let signed: Signed;
   try {
@@ -110,7 +112,7 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
   if (role !== undefined) return role;
   const window = checkWindow(context, message);
   if (window === 'stale') return drop(staleReason(context, message), describeWindow(context, message), message.type);
-  const redundant = context.redundancy(message);
+  const redundant = context.redundancy(message, from);
   if (redundant !== undefined) return drop(redundancyReason(message), redundant, message.type);
   // A byte-identical copy of a frame already admitted needs no second verification.
   const known = context.admitted(message, frame);
@@ -290,6 +292,7 @@ function checkWindow(context: GatewayContext, message: Message): WindowVerdict {
 
 /** A vote is redundant only past its quorum (admission.ts): counted apart, so that it does not read as a replay. */
 function redundancyReason(message: Message): DropReason {
+  if (message.type === 'request') return 'stale-request';
   return message.type === 'prepare' || message.type === 'commit' ? 'surplus-vote' : 'redundant';
 }
 
@@ -332,6 +335,8 @@ function checkBatchShape(context: GatewayContext, message: PrePrepare): Admissio
   if ((message.batch.length === 0 && !isNull) || message.batch.length > config.maxBatch) {
     return drop('bad-batch', `batch of ${message.batch.length}, allowed 1..${config.maxBatch}`, message.type);
   }
+  const oversized = message.batch.find((request) => request.frame.length > CLIENT_FRAME_MAX_BYTES);
+  if (oversized !== undefined) return drop('bad-batch', `a request of ${oversized.frame.length} bytes, cap ${CLIENT_FRAME_MAX_BYTES}`, message.type);
   if (!hasFlaw(config, 'no-pre-prepare-digest-check') && !bytesEqual(config.crypto.sha256(batchBytes(message)), message.digest)) {
     return drop('batch-digest-mismatch', `v=${message.view} n=${message.seq}`, message.type);
   }
@@ -353,16 +358,17 @@ function checkPrePrepare(context: GatewayContext, message: PrePrepare): Admissio
   const { config } = context;
   const shape = checkBatchShape(context, message);
   if (shape !== undefined) return shape;
+  // Before any request is checked: a PRE-PREPARE that contradicts an accepted one costs nothing.
+  const accepted = context.prePrepareDigest(message.view, message.seq);
+  if (accepted !== undefined && !bytesEqual(accepted, message.digest) && !hasFlaw(config, 'pre-prepare-overwritten')) {
+    return drop('conflicting-pre-prepare', `v=${message.view} n=${message.seq} already has another digest`, message.type);
+  }
   for (const request of message.batch) {
     const form = checkForm(config, request);
     if (form !== undefined) return drop('wrong-auth-form', `request of client ${request.message.client} t=${request.message.timestamp}: ${form}`, message.type);
     if (!requestAuthentic(context, request)) {
       return drop('bad-batch', `request of client ${request.message.client} t=${request.message.timestamp} is not validly signed`, message.type);
     }
-  }
-  const accepted = context.prePrepareDigest(message.view, message.seq);
-  if (accepted !== undefined && !bytesEqual(accepted, message.digest) && !hasFlaw(config, 'pre-prepare-overwritten')) {
-    return drop('conflicting-pre-prepare', `v=${message.view} n=${message.seq} already has another digest`, message.type);
   }
   return undefined;
 }

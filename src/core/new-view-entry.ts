@@ -11,6 +11,7 @@ import type { FetchBatch, NewView, PrePrepare, PrePrepareHeader, Signed, ViewCha
 import { matchesPlan, type NewViewPlan, NULL_DIGEST, planNewView } from './new-view.ts';
 import { acceptPrePrepare } from './normal-case.ts';
 import type { Replica } from './replica.ts';
+import { primaryOf } from './quorum.ts';
 import { startViewChange } from './view-change.ts';
 
 /** §4.4: NEW-VIEW ⟨v+1, V, O⟩ with O computed from V. */
@@ -61,7 +62,9 @@ function enterView(replica: Replica, signed: Signed<NewView>, plan: NewViewPlan,
   replica.log.discardViewsBelow(view);
   for (const header of signed.message.prePrepares) installFromNewView(replica, header, nowMs);
   replica.lastAssigned = Math.max(plan.maxS, replica.lowWatermark, replica.lastExecuted);
-  if (replica.isPrimary) adoptWaitingRequests(replica);
+  const inO = requestsInO(replica);
+  if (replica.isPrimary) adoptWaitingRequests(replica, inO);
+  else relayWaitingRequests(replica, inO);
   const nulls = plan.digests.filter(({ digest }) => bytesEqual(digest, NULL_DIGEST)).length;
   replica.emit({ type: 'new-view', view, minS: plan.minS, maxS: plan.maxS, nulls });
   replica.replayFuture(nowMs);
@@ -72,11 +75,7 @@ function enterView(replica: Replica, signed: Signed<NewView>, plan: NewViewPlan,
  * A new primary orders the requests it held as a backup, in client order, instead of
  * waiting for clients to retransmit them (while backups' timers run again).
  */
-function adoptWaitingRequests(replica: Replica): void {
-  const inO = new Set<string>();
-  for (const entry of replica.log.ordered()) {
-    for (const request of entry.prePrepare?.message.batch ?? []) inO.add(`${request.message.client}:${request.message.timestamp}`);
-  }
+function adoptWaitingRequests(replica: Replica, inO: ReadonlySet<string>): void {
   const clients = [...replica.waiting.keys()].sort((a, b) => a - b);
   for (const client of clients) {
     const { timestamp, request } = replica.waiting.get(client)!;
@@ -92,12 +91,36 @@ function adoptWaitingRequests(replica: Replica): void {
  * such requests are forgotten before the timer restarts and before a new primary orders them.
  */
 function forgetUnorderableRequests(replica: Replica): void {
-  if (replica.config.auth !== 'mac') return;
-  for (const [client, { request }] of replica.waiting) {
-    if (request === undefined) continue;
+  for (const [client, waiting] of replica.waiting) {
+    const { request } = waiting;
+    if (request === undefined || waiting.signatureChecked) continue;
     const key = replica.config.clientKey(client);
     if (key === undefined || !replica.config.crypto.verify(key, request.signedBytes, request.signature)) replica.waiting.delete(client);
+    else replica.waiting.set(client, { ...waiting, signatureChecked: true });
   }
+}
+
+/**
+ * §4.4: a backup relays to the new primary the requests it holds and O does not order:
+ * those it got while between views, or from a PRE-PREPARE of the old view that never
+ * prepared. Otherwise its timer would run for requests the primary never saw, and a
+ * faulty client (sending only to backups between views) or a faulty old primary could
+ * have a correct new primary voted out.
+ */
+function relayWaitingRequests(replica: Replica, inO: ReadonlySet<string>): void {
+  const primary = { kind: 'replica' as const, id: primaryOf(replica.view, replica.config.n) };
+  for (const [client, { timestamp, request }] of replica.waiting) {
+    if (request !== undefined && !inO.has(`${client}:${timestamp}`)) replica.send(primary, request);
+  }
+}
+
+/** The requests O orders, as client:t. */
+function requestsInO(replica: Replica): Set<string> {
+  const inO = new Set<string>();
+  for (const entry of replica.log.ordered()) {
+    for (const request of entry.prePrepare?.message.batch ?? []) inO.add(`${request.message.client}:${request.message.timestamp}`);
+  }
+  return inO;
 }
 
 /** min-s becomes our stable checkpoint if our state there matches; otherwise state transfer follows. */

@@ -49,6 +49,18 @@ import { onViewChange, startViewChange } from './view-change.ts';
 
 export type { Execution, ReplicaEvent, ReplicaInput, ReplicaOutput } from './replica-io.ts';
 
+/** A request a backup holds and times (§4.4), latest per client. */
+export interface WaitingRequest {
+  readonly timestamp: number;
+  /** The request itself, when we have it, so a new primary can order it at once. */
+  readonly request: SignedRequest | undefined;
+  /**
+   * Whether its signature is known good: always in 'signed' mode; in 'mac' mode a request
+   * taken from a PRE-PREPARE on its MAC alone is not, until a view change checks it (auth.ts).
+   */
+  readonly signatureChecked: boolean;
+}
+
 export class Replica implements GatewayContext {
   readonly config: ReplicaConfig;
   readonly quorums: Quorums;
@@ -73,7 +85,7 @@ export class Replica implements GatewayContext {
    * @internal §4.4: requests this replica holds but has not executed, latest per client.
    * The request itself is kept when we have it, so a new primary can order it at once.
    */
-  readonly waiting = new Map<number, { readonly timestamp: number; readonly request: SignedRequest | undefined }>();
+  readonly waiting = new Map<number, WaitingRequest>();
   /** @internal §4.4, §4.5.2: the view-change timer, which runs while a request waits. */
   readonly timer: ViewChangeTimer;
   /** @internal Primary only: highest sequence number assigned so far. */
@@ -307,8 +319,8 @@ export class Replica implements GatewayContext {
   }
 
   /** GatewayContext: why `message` can change nothing here, asked before its signatures are checked. */
-  redundancy(message: Message): string | undefined {
-    return redundancy(this, message);
+  redundancy(message: Message, from: Peer): string | undefined {
+    return redundancy(this, message, from);
   }
 
   // --- for checkers and tests --------------------------------------------------------------

@@ -34,7 +34,7 @@ export function onRequest(replica: Replica, from: Peer, signed: SignedRequest, n
   }
   if (!replica.isPrimary || !replica.active) {
     // §4.1, §4.4: a backup relays a client's request to the primary and starts its timer.
-    noteWaiting(replica, client, timestamp, nowMs, signed);
+    noteWaiting(replica, client, timestamp, nowMs, signed, true);
     if (from.kind === 'client' && replica.active) replica.send({ kind: 'replica', id: primaryOf(replica.view, replica.config.n) }, signed);
     return;
   }
@@ -46,12 +46,16 @@ export function onRequest(replica: Replica, from: Peer, signed: SignedRequest, n
   tryPropose(replica, nowMs);
 }
 
-/** §4.4: a valid request not yet executed starts the timer, if it is not running. */
-export function noteWaiting(replica: Replica, client: number, timestamp: number, nowMs: number, request?: SignedRequest): void {
+/**
+ * §4.4: a valid request not yet executed starts the timer, if it is not running.
+ * `signatureChecked`: whether the gateway verified its signature (auth.ts); a request taken
+ * from a PRE-PREPARE was, in 'signed' mode only.
+ */
+export function noteWaiting(replica: Replica, client: number, timestamp: number, nowMs: number, request?: SignedRequest, signatureChecked = replica.config.auth !== 'mac'): void {
   const record = replica.clients.get(client);
   if (record !== undefined && timestamp <= record.timestamp) return;
   const known = replica.waiting.get(client);
   if (known !== undefined && (known.timestamp > timestamp || (known.timestamp === timestamp && (known.request !== undefined || request === undefined)))) return;
-  replica.waiting.set(client, { timestamp, request });
+  replica.waiting.set(client, { timestamp, request, signatureChecked });
   if (replica.active && !replica.isPrimary && replica.timer.deadlineMs === undefined) replica.timer.start(nowMs, { client, timestamp });
 }
