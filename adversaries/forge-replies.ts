@@ -9,7 +9,10 @@
 // Attacks: reply integrity (OSDI'99 §4.1): a client accepts a result only when f+1
 // replicas sent matching, validly signed REPLYs for its timestamp, so f liars, even
 // speaking in other replicas' names, can never make up that quorum (§3: signatures
-// cannot be forged).
+// cannot be forged). In 'mac' mode (src/core/auth.ts) a REPLY carries one MAC for its
+// client instead, and api.sign makes that MAC with this replica's own session key: the
+// same forgeries, with a broken MAC where the signature would be broken; the client's
+// key with another replica is as out of reach as that replica's signing key.
 import { defineAdversary, mapSends, setBounded, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
 import type { OperationResult } from '../src/core/operations.ts';
 import type { Reply, Signed } from '../src/core/messages.ts';
@@ -28,24 +31,31 @@ function wrongResult(result: OperationResult): OperationResult {
   return { status: result.status, version: result.version + 1, value: `${result.value ?? ''}*` };
 }
 
-/** The same frame with one bit of its signature flipped: well formed, but it no longer verifies. */
+/**
+ * The same frame with one bit of its signature flipped, or in 'mac' mode of its MAC (which
+ * follows the signed bytes just as a signature does): well formed, but it no longer verifies.
+ */
 function breakSignature(signed: Signed<Reply>, api: AdversaryApi): Signed<Reply> {
   const frame = signed.frame.slice();
   const signatureStart = signed.signedBytes.length;
-  const index = signatureStart + api.rng.int(0, signed.signature.length - 1);
+  const authenticator = signed.authenticator;
+  const index = signatureStart + api.rng.int(0, (authenticator ?? signed.signature).length - 1);
   frame[index] = frame[index]! ^ 0x01;
-  return { message: signed.message, signedBytes: frame.subarray(0, signatureStart), signature: frame.subarray(signatureStart, signatureStart + signed.signature.length), frame };
+  const rest = frame.subarray(signatureStart);
+  return authenticator === undefined
+    ? { message: signed.message, signedBytes: frame.subarray(0, signatureStart), signature: rest, frame }
+    : { message: signed.message, signedBytes: frame.subarray(0, signatureStart), signature: signed.signature, authenticator: rest, frame };
 }
 
 export default defineAdversary({
   name: 'forge-replies',
-  faultModel: 'Byzantine replies: wrong results, replies in other replicas\' names, replayed old replies, broken signatures',
+  faultModel: 'Byzantine replies: wrong results, replies in other replicas\' names, replayed old replies, broken signatures (MACs in mac mode)',
   attacks: 'reply integrity: a client needs f+1 matching, validly signed replies (§4.1; signatures unforgeable, §3)',
   options: {
     wrongResults: { kind: 'boolean', default: true, doc: 'send a wrong result (value, version and status changed), signed with its own key' },
     impersonate: { kind: 'boolean', default: true, doc: 'send a wrong result as itself and as f other replicas, all signed with its own key' },
     replayOld: { kind: 'boolean', default: true, doc: 'send one of the client\'s earlier replies (an older timestamp) instead' },
-    breakSignatures: { kind: 'boolean', default: true, doc: 'send the genuine reply with one bit of its signature flipped' },
+    breakSignatures: { kind: 'boolean', default: true, doc: 'send the genuine reply with one bit of its signature (in mac mode: its MAC) flipped' },
     probability: { kind: 'number', default: 1, min: 0, max: 1, doc: 'fraction of replies forged; the rest go out genuine' },
   },
   create(api, options) {

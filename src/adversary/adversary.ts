@@ -48,7 +48,11 @@ export interface AdversaryApi {
   readonly replica: Replica;
   /** Runs the honest replica on an input: what an honest replica would do now. */
   step(input: ReplicaInput): AdversaryOutput[];
-  /** Signs any message with this replica's key. The message may claim another sender; honest replicas will catch it. */
+  /**
+   * Signs any message with this replica's key. The message may claim another sender; honest
+   * replicas will catch it. In 'mac' mode a REPLY is MACed for its client with this replica's
+   * session key instead, the form clients check there (src/core/auth.ts).
+   */
   sign<M extends Message>(message: M): Signed<M>;
   /** Decodes a frame without verifying it; undefined if it is malformed. */
   decode(frame: Uint8Array): Signed | undefined;

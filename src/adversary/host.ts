@@ -2,9 +2,10 @@
 // it to the driver as a ReplicaNode. The driver never sees the difference between an
 // honest replica and a hosted adversary except that a faulty replica's events are not
 // fed to the checkers (a Byzantine replica's own account of what it did is worthless).
-import { encodeBatch, decodeMessage, encodeSigned, headerOf } from '../core/encoding.ts';
+import { sessionKeysOf } from '../core/auth.ts';
+import { encodeBatch, decodeMessage, encodeMacReply, encodeSigned, headerOf } from '../core/encoding.ts';
 import type { ReplicaConfig } from '../core/config.ts';
-import type { Message, PrePrepare, Signed, SignedRequest } from '../core/messages.ts';
+import type { Message, PrePrepare, Reply, Signed, SignedRequest } from '../core/messages.ts';
 import { primaryOf, quorumsFor } from '../core/quorum.ts';
 import { Replica, type ReplicaInput } from '../core/replica.ts';
 import type { Rng } from './rng.ts';
@@ -80,7 +81,7 @@ export class HostedAdversary {
     /** An input in the adversary's time, as the honest replica inside must see it: in the driver's time. */
     const driverTime = (input: ReplicaInput): ReplicaInput => (originMs === 0 ? input : { ...input, nowMs: input.nowMs + originMs });
     this.originMs = originMs;
-    const sign = <M extends Message>(message: M): Signed<M> => encodeSigned(message, (bytes) => config.crypto.sign(config.keyPair, bytes));
+    const sign = authenticateAs(config);
     const batchDigest = (batch: readonly SignedRequest[]) => config.crypto.sha256(encodeBatch(batch));
     const api: AdversaryApi = {
       id: config.id,
@@ -161,6 +162,24 @@ export class HostedAdversary {
     if (problem !== undefined) throw new AdversaryFault(`${this.label}: step() at ${(input.nowMs / 1000).toFixed(3)} s returned ${problem}`);
     return outputs as readonly AdversaryOutput[];
   }
+}
+
+/**
+ * api.sign: what a replica with this config would send. In 'mac' mode a REPLY carries one
+ * MAC for its client instead of a signature, as a correct replica's does (src/core/auth.ts):
+ * a forged reply must reach the client's MAC check, not die as the wrong form, for an
+ * adversary that forges replies to be as strong as in 'signed' mode. Everything else,
+ * and everything in 'signed' mode, is signed with the replica's own key.
+ */
+function authenticateAs(config: ReplicaConfig): <M extends Message>(message: M) => Signed<M> {
+  const signWithKey = <M extends Message>(message: M): Signed<M> => encodeSigned(message, (bytes) => config.crypto.sign(config.keyPair, bytes));
+  if ((config.auth ?? 'signed') === 'signed') return signWithKey;
+  const keys = sessionKeysOf({ kind: 'replica', id: config.id }, config);
+  return <M extends Message>(message: M): Signed<M> => {
+    if (message.type !== 'reply') return signWithKey(message);
+    const reply = message as Reply;
+    return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: reply.client }, bytes)) as unknown as Signed<M>;
+  };
 }
 
 /**

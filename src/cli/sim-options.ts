@@ -1,4 +1,5 @@
 // `pancydb sim` flags: parsed and checked here, every error naming the flag.
+import { parseAuthMode, type AuthMode } from '../core/auth.ts';
 import { CRYPTO_BACKENDS, FASTEST_BACKEND, type CryptoBackend } from '../crypto/index.ts';
 import { quorumsFor } from '../core/quorum.ts';
 import { MAX_CLIENTS, MAX_DURATION_S, MAX_JITTER_MS, MAX_N, MAX_PARAMETER, MAX_SEEDS, MAX_WORKERS } from '../scenario/bounds.ts';
@@ -18,7 +19,8 @@ lockseq invariant on every replica's final database.
                      (safety, a liveness bound, or a violation some seed must find);
                      see README.md. Flags given with it override the file: -R (default
                      the file's seeds), --duration, --work-until, --clients, --profile
-                     (lockseq sizes), --mix, --batch, -l, --jitter, --reorder, --duplicate;
+                     (lockseq sizes), --mix, --batch, -l, --jitter, --reorder, --duplicate,
+                     --auth;
                      --crash, --silent and --partition add to its faults; -n, if given,
                      must equal the file's 3f+1
   -S SEED            first seed, 0..2^53-1 (Number.MAX_SAFE_INTEGER; default 1)
@@ -61,6 +63,9 @@ lockseq invariant on every replica's final database.
                      isolates replica 3 from 5 s to 35 s; clients keep all links (repeatable)
   --crypto NAME      sodium (libsodium; the default where it loads), native (node:crypto,
                      the default elsewhere) or noble (pure JS); all give the same trace
+  --auth MODE        signed (default: every message signed) or mac (requests signed and
+                     MACed, replies MACed, everything else signed; src/core/auth.ts).
+                     Overrides a scenario file's "auth"; a failing seed's replay names it
   --workers N        worker threads for several seeds (default: one per core, at most 256; 1 runs
                      them in this thread); -V and -p always run in this thread
   --shrink FILE      with one failing seed (-S, -R 1): look for a smaller scenario that
@@ -101,6 +106,8 @@ export interface SimFlags {
   readonly partitions: readonly Partition[];
   /** --amnesia: every restart, from flags or the scenario, loses its disk. */
   readonly amnesia: boolean;
+  /** --auth: how messages are authenticated (src/core/auth.ts); overrides a scenario's `auth`. */
+  readonly auth: AuthMode | undefined;
 }
 
 export interface SimCommand {
@@ -216,7 +223,7 @@ function parseCrash(text: string | undefined): Crash {
   return { replica, atMs, restartAtMs };
 }
 
-const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--scenario', '--workers', '--shrink']);
+const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink']);
 const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help', '--amnesia']);
 /** Flags that change what a run does; the rest only change how it is shown. */
 const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink']);
@@ -309,8 +316,17 @@ function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, '
     jitterMs: optional('--jitter', (flag, text) => decimal(flag, text, 0, MAX_JITTER_MS, 'ms')),
     reorder: optional('--reorder', probability),
     duplicate: optional('--duplicate', probability),
+    auth: optional('--auth', authMode),
     ...lists,
   };
+}
+
+function authMode(flag: string, text: string | undefined): AuthMode {
+  try {
+    return parseAuthMode(text, flag);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** --crash, --silent and --partition name replicas 0..n-1. */

@@ -76,6 +76,7 @@ export function commandScenario(flags: SimFlags): Scenario {
     path: undefined,
     n,
     f: quorumsFor(n).f,
+    auth: flags.auth ?? 'signed',
     network: withNetworkFlags(DEFAULT_NETWORK, flags),
     faulty: new Map(),
     workload,
@@ -102,6 +103,7 @@ export function scenarioWithFlags(scenario: Scenario, flags: SimFlags): Scenario
   }
   return {
     ...scenario,
+    auth: flags.auth ?? scenario.auth,
     network: withNetworkFlags(scenario.network, flags),
     workload: withWorkloadFlags(scenario.workload, flags),
     durationMs,

@@ -29,6 +29,7 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   // With --json, stdout carries only the reports, one JSON object a line; the rest goes to stderr.
   const text: Output = command.json ? { ...output, out: output.err } : output;
   if (command.scenarioPath !== undefined) text.out(scenarioHeader(command));
+  else if (command.verbose) text.out(commandHeader(command));
   const violating: number[] = [];
   let firstBroken: Property | undefined;
   const onReport = (report: SeedReport, context?: SimulationContext) => {
@@ -147,9 +148,13 @@ function expectedViolationVerdict(command: LoadedSimCommand, violating: readonly
   return 1;
 }
 
-/** The command that runs one seed again, traced. With a scenario, -R 1: its default is the file's `seeds`. */
-export function replayCommand(command: SimCommand, seed: number): string {
-  const flags = command.replayFlags.filter((flag) => flag !== '-V');
+/**
+ * The command that runs one seed again, traced. With a scenario, -R 1: its default is the
+ * file's `seeds`. A run in 'mac' mode says so even when only the file chose it, so the
+ * line alone tells how the replay authenticates.
+ */
+export function replayCommand(command: SimCommand & Partial<Pick<LoadedSimCommand, 'scenario'>>, seed: number): string {
+  const flags = [...command.replayFlags.filter((flag) => flag !== '-V'), ...authFlag(command)];
   const scenario = command.scenarioPath === undefined ? [] : ['--scenario', command.scenarioPath];
   const seeds = command.scenarioPath === undefined ? ['-S', String(seed)] : ['-S', String(seed), '-R', '1'];
   return ['npx pancydb sim', ...[...scenario, ...seeds, ...flags].map(shellWord), '-V'].join(' ');
@@ -158,8 +163,13 @@ export function replayCommand(command: SimCommand, seed: number): string {
 /** The command that runs the same seeds again. */
 export function rerunCommand(command: LoadedSimCommand): string {
   const scenario = command.scenarioPath === undefined ? [] : ['--scenario', command.scenarioPath];
-  const words = [...scenario, '-S', String(command.firstSeed), '-R', String(command.seeds), ...command.replayFlags];
+  const words = [...scenario, '-S', String(command.firstSeed), '-R', String(command.seeds), ...command.replayFlags, ...authFlag(command)];
   return ['npx pancydb sim', ...words.map(shellWord)].join(' ');
+}
+
+/** `--auth mac` when the run was in 'mac' mode and no --auth flag already says so ('signed' is the default). */
+function authFlag(command: SimCommand & Partial<Pick<LoadedSimCommand, 'scenario'>>): string[] {
+  return command.flags.auth === undefined && command.scenario?.auth === 'mac' ? ['--auth', 'mac'] : [];
 }
 
 /** A word as a POSIX shell reads it back: quoted only if it needs to be. */
@@ -172,9 +182,16 @@ export function scenarioHeader(command: LoadedSimCommand): string {
   const faulty = [...scenario.faulty].map(([id, spec]) => `${id}=${spec.adversary}`).join(' ');
   const last = command.firstSeed + command.seeds - 1;
   return (
-    `scenario ${scenario.name} (${command.scenarioPath}): n=${scenario.n} f=${scenario.f}; ` +
+    `scenario ${scenario.name} (${command.scenarioPath}): n=${scenario.n} f=${scenario.f} auth=${scenario.auth}; ` +
     `faulty: ${faulty === '' ? 'none' : faulty}; expect: ${describeExpectation(scenario)}; seeds ${command.firstSeed}..${last}`
   );
+}
+
+/** What a traced run without a scenario file prints first: the shape of the run, the mode included. */
+export function commandHeader(command: LoadedSimCommand): string {
+  const { scenario } = command;
+  const last = command.firstSeed + command.seeds - 1;
+  return `sim: n=${scenario.n} f=${scenario.f} auth=${scenario.auth}; seeds ${command.firstSeed}..${last}`;
 }
 
 function describeExpectation(scenario: Scenario): string {
@@ -199,7 +216,7 @@ function summaryLine(report: SeedReport, command: LoadedSimCommand): string {
   return (
     `seed ${report.seed}: ${report.lock} lock, ${report.write} write, ${report.clear} clear, ${report.unlock} unlock; ` +
     `${report.committed} ops committed (${report.opsPerSecond} per simulated s) in ${report.executedSeq} batches, latency p50 ${report.latencyMs.p50.toFixed(1)} ms ` +
-    `p99 ${report.latencyMs.p99.toFixed(1)} ms; ${verdict}${idle}`
+    `p99 ${report.latencyMs.p99.toFixed(1)} ms; auth=${report.auth}; ${verdict}${idle}`
   );
 }
 

@@ -19,6 +19,7 @@ export function scenarioRunOptions(scenario: Scenario, seed: number, extras: Run
   return {
     seed,
     n: scenario.n,
+    auth: scenario.auth,
     durationMs: scenario.durationMs,
     workloadDurationMs: scenario.workloadDurationMs,
     workload: scenario.workload,

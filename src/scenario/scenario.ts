@@ -2,6 +2,7 @@
 // (see scenarios/ and adversaries/README.md). This is the checked, in-memory form;
 // load.ts turns a file into it and names the file and field of anything wrong.
 import type { FaultySpec } from '../adversary/host.ts';
+import type { AuthMode } from '../core/auth.ts';
 import type { ProtocolParameters } from '../core/config.ts';
 import type { NetworkOptions } from '../sim/network.ts';
 import type { ByzantineClientOptions } from '../sim/byzantine-clients.ts';
@@ -34,6 +35,8 @@ export interface Scenario {
   readonly path: string | undefined;
   readonly n: number;
   readonly f: number;
+  /** How replicas and clients authenticate messages (src/core/auth.ts); the file's `auth`, 'signed' by default. */
+  readonly auth: AuthMode;
   readonly network: NetworkOptions;
   readonly faulty: ReadonlyMap<number, ScenarioFaulty>;
   readonly workload: WorkloadOptions;

@@ -1,14 +1,15 @@
 // The scenario file schema, checked field by field: everything but loading the
 // adversary modules, which load.ts does next. Times are seconds in the file and ms in
 // the Scenario. See adversaries/README.md for the schema with an example.
+import { AUTH_MODES } from '../core/auth.ts';
 import { DEFAULT_PARAMETERS, validateParameters, type ProtocolParameters } from '../core/config.ts';
 import type { ScenarioExpectation, Scenario } from './scenario.ts';
 import { MAX_DURATION_S, MAX_F, MAX_PARAMETER, MAX_SEEDS } from './bounds.ts';
-import { anyString, fieldPath, nonEmptyString, numberAboveAtMost, numberBetween, wholeBetween, type FieldReader } from './fields.ts';
+import { anyString, fieldPath, nonEmptyString, numberAboveAtMost, numberBetween, oneOf, wholeBetween, type FieldReader } from './fields.ts';
 import { readNetwork } from './network-fields.ts';
 import { readWorkload } from './workload-fields.ts';
 
-const TOP_KEYS = ['name', 'description', 'f', 'network', 'faulty', 'workload', 'durationS', 'parameters', 'seeds', 'expect'];
+const TOP_KEYS = ['name', 'description', 'f', 'auth', 'network', 'faulty', 'workload', 'durationS', 'parameters', 'seeds', 'expect'];
 const EXPECT_KEYS = ['liveAfterS', 'completeWithinS', 'violation'];
 const FAULTY_KEYS = ['adversary', 'options'];
 const PARAMETER_KEYS = Object.keys(DEFAULT_PARAMETERS) as (keyof typeof DEFAULT_PARAMETERS)[];
@@ -31,6 +32,7 @@ export function checkScenario(fields: FieldReader, json: unknown): ScenarioDraft
   const description = fields.optional(top, '', 'description', anyString) ?? '';
   const f = fields.required(top, '', 'f', wholeBetween(1, MAX_F));
   const n = 3 * f + 1;
+  const auth = fields.optional(top, '', 'auth', oneOf(AUTH_MODES)) ?? 'signed';
   const network = readNetwork(fields, top['network'], n);
   const { workload, durationS: workloadS, byzantineClients } = readWorkload(fields, top);
   const expect = readExpect(fields, top['expect']);
@@ -47,6 +49,7 @@ export function checkScenario(fields: FieldReader, json: unknown): ScenarioDraft
     description,
     n,
     f,
+    auth,
     network,
     faulty,
     workload,

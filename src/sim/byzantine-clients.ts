@@ -1,7 +1,9 @@
 // Byzantine clients (a workload option): clients with valid keys that misbehave.
 // The types come first (scenario files name them); the behaviour follows below.
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
-import { encodeSigned } from '../core/encoding.ts';
+import type { SessionKeys } from '../crypto/session-keys.ts';
+import { requestAuthenticator, sessionKeysOf, type AuthMode } from '../core/auth.ts';
+import { decodeMessage, encodeMacRequest, encodeSigned, MAC_BYTES, SIGNATURE_BYTES } from '../core/encoding.ts';
 import type { Request, Signed, SignedRequest } from '../core/messages.ts';
 import type { Operation } from '../core/operations.ts';
 import type { Rng } from './rng.ts';
@@ -16,9 +18,16 @@ export type ByzantineClientKind =
   /** Many valid requests, as fast as the rate allows. */
   | 'flood-valid'
   /** Many requests with broken signatures or malformed frames. */
-  | 'flood-invalid';
+  | 'flood-invalid'
+  /**
+   * 'mac' mode: a validly signed request whose MACs are right at some replicas and wrong
+   * at the others. In 'signed' mode, where requests carry no MACs, an ordinary request.
+   */
+  | 'split-authenticator'
+  /** 'mac' mode: every MAC right but the signature random bytes. In 'signed' mode, a bad signature. */
+  | 'mac-only';
 
-export const BYZANTINE_CLIENT_KINDS: readonly ByzantineClientKind[] = ['equivocate', 'huge-timestamp', 'replay', 'flood-valid', 'flood-invalid'];
+export const BYZANTINE_CLIENT_KINDS: readonly ByzantineClientKind[] = ['equivocate', 'huge-timestamp', 'replay', 'flood-valid', 'flood-invalid', 'split-authenticator', 'mac-only'];
 
 export interface ByzantineClientOptions {
   /** How many Byzantine clients; their ids follow the correct clients'. */
@@ -40,6 +49,15 @@ export interface ByzantineClientOptions {
 // from the database-wide counter, so the driver adds each of their requests that a
 // correct replica executed to the client history (call: its first send; return: that
 // execution), and the linearizability checker sees every version explained.
+//
+// In 'mac' mode (src/core/auth.ts) every request they send is in the MAC form: signed, and
+// with one MAC per replica from their own session keys. Two kinds attack that form.
+// split-authenticator: a genuine request (its signature verifies) whose MACs are wrong at
+// some replicas; a backup whose MAC is wrong must fall back to the signature, or it would
+// refuse the correct primary's PRE-PREPARE and vote that primary out (the gap the BFT
+// library notes; Aardvark, NSDI'09 §4). mac-only: right MACs and a signature that does not
+// verify; the primary must not order it, and a backup that judged it by its MAC alone
+// would wait for it to execute and vote the correct primary out too.
 
 /** Each Byzantine client's own keys: "byz/<client>/<0..KEYS-1>", so the store stays small. */
 const KEYS_PER_CLIENT = 8;
@@ -55,6 +73,10 @@ export interface ByzantineClientsConfig {
   readonly firstId: number;
   readonly n: number;
   readonly crypto: Crypto;
+  /** The run's mode: in 'mac' mode every request carries an authenticator too. */
+  readonly auth: AuthMode;
+  /** The replicas' public keys, from which 'mac' mode derives the session keys. */
+  readonly replicaKeys: readonly Uint8Array[];
   /** Key pair of Byzantine client `id` (the driver derives them like the correct clients'). */
   readonly keyPair: (id: number) => KeyPair;
   readonly rng: Rng;
@@ -72,17 +94,19 @@ export interface ByzantineSend {
 interface ClientState {
   readonly id: number;
   readonly keyPair: KeyPair;
+  /** Its keys shared with each replica in 'mac' mode; undefined in 'signed' mode. */
+  readonly sessionKeys: SessionKeys | undefined;
   readonly rng: Rng;
   timestamp: number;
   actions: number;
   readonly sent: SignedRequest[];
 }
 
-/** @example const clients = new ByzantineClients({ options: { count: 2, kinds: ['replay'], ratePerS: 20 }, firstId: 4, n: 4, crypto, keyPair, rng, stopAtMs: 8000 }); */
+/** @example const clients = new ByzantineClients({ options: { count: 2, kinds: ['replay'], ratePerS: 20 }, firstId: 4, n: 4, crypto, auth: 'mac', replicaKeys, keyPair, rng, stopAtMs: 8000 }); */
 export class ByzantineClients {
   readonly ids: readonly number[];
   /** Sends per kind, for reports and tests: evidence that each attack ran. */
-  readonly sent: Record<ByzantineClientKind, number> = { equivocate: 0, 'huge-timestamp': 0, replay: 0, 'flood-valid': 0, 'flood-invalid': 0 };
+  readonly sent: Record<ByzantineClientKind, number> = { equivocate: 0, 'huge-timestamp': 0, replay: 0, 'flood-valid': 0, 'flood-invalid': 0, 'split-authenticator': 0, 'mac-only': 0 };
   /** Replies the replicas sent them (ignored otherwise). */
   replies = 0;
   readonly intervalMs: number;
@@ -95,7 +119,14 @@ export class ByzantineClients {
     if (!(ratePerS > 0) || !Number.isFinite(ratePerS)) throw new Error(`byzantineClients.ratePerS must be a number > 0, got ${ratePerS}`);
     this.intervalMs = 1000 / ratePerS;
     this.ids = Array.from({ length: count }, (_, index) => config.firstId + index);
-    for (const id of this.ids) this.clients.set(id, { id, keyPair: config.keyPair(id), rng: config.rng.fork(`byzantine-client-${id}`), timestamp: 0, actions: 0, sent: [] });
+    if (config.auth !== 'signed' && config.auth !== 'mac') throw new Error(`auth must be 'signed' or 'mac', got ${String(config.auth)}`);
+    if (config.replicaKeys.length !== config.n) throw new Error(`replicaKeys must hold n=${config.n} keys`);
+    for (const id of this.ids) {
+      const keyPair = config.keyPair(id);
+      // Like a correct client, it needs no other client's key: it only talks to replicas.
+      const sessionKeys = config.auth === 'mac' ? sessionKeysOf({ kind: 'client', id }, { crypto: config.crypto, keyPair, replicaKeys: config.replicaKeys, clientKey: () => undefined }) : undefined;
+      this.clients.set(id, { id, keyPair, sessionKeys, rng: config.rng.fork(`byzantine-client-${id}`), timestamp: 0, actions: 0, sent: [] });
+    }
   }
 
   get stopAtMs(): number {
@@ -129,7 +160,44 @@ export class ByzantineClients {
         return [{ to: 'all', signed: this.request(state, this.nextTimestamp(state)) }];
       case 'flood-invalid':
         return [this.invalid(state)];
+      case 'split-authenticator':
+        return [{ to: 'all', signed: this.splitAuthenticator(state) }];
+      case 'mac-only':
+        return [{ to: 'all', signed: this.macOnly(state) }];
     }
+  }
+
+  /**
+   * A genuine request whose MACs are right only at replica 0 (the primary of view 0), at a
+   * random half of the replicas, or at all but one; each wrong MAC has one bit flipped. In
+   * 'signed' mode there are no MACs to break: an ordinary request.
+   */
+  private splitAuthenticator(state: ClientState): SignedRequest {
+    const genuine = this.request(state, this.nextTimestamp(state), 's', false);
+    const authenticator = genuine.authenticator;
+    if (authenticator === undefined) return this.remember(state, genuine);
+    const { n } = this.config;
+    const shuffled = Array.from({ length: n }, (_, id) => ({ id, key: state.rng.next() })).sort((a, b) => a.key - b.key).map(({ id }) => id);
+    const variant = state.rng.int(0, 2);
+    const right = variant === 0 ? [0] : shuffled.slice(0, variant === 1 ? Math.ceil(n / 2) : n - 1);
+    const frame = Uint8Array.from(genuine.frame);
+    const start = frame.length - authenticator.length;
+    for (let replica = 0; replica < n; replica++) {
+      if (!right.includes(replica)) frame[start + replica * MAC_BYTES + state.rng.int(0, MAC_BYTES - 1)]! ^= 1 << state.rng.int(0, 7);
+    }
+    return this.remember(state, decodeMessage(frame) as SignedRequest);
+  }
+
+  /**
+   * Right MACs at every replica under a signature of random bytes ('signed' mode: just the
+   * bad signature). It takes the next t without using it up: were it accepted anywhere, the
+   * client's next genuine request would collide with it.
+   */
+  private macOnly(state: ClientState): SignedRequest {
+    const timestamp = Math.min(Number.MAX_SAFE_INTEGER, state.timestamp + 1);
+    const request: Request = { type: 'request', operation: this.operation(state, `m${timestamp}`), timestamp, client: state.id };
+    const signature = Uint8Array.from({ length: SIGNATURE_BYTES }, () => state.rng.int(0, 255));
+    return this.encode(state, request, () => signature);
   }
 
   /** One t, a different write to each half of the replicas (the primary gets one of them). */
@@ -185,10 +253,13 @@ export class ByzantineClients {
   private request(state: ClientState, timestamp: number, variant = '', remember = true): SignedRequest {
     const operation = this.operation(state, `${variant}${timestamp}`);
     const signed = this.sign(state, { type: 'request', operation, timestamp, client: state.id });
-    if (remember) {
-      state.sent.push(signed);
-      if (state.sent.length > REPLAY_MEMORY) state.sent.shift();
-    }
+    return remember ? this.remember(state, signed) : signed;
+  }
+
+  /** Keeps `signed` among the last REPLAY_MEMORY requests the replay kind draws from. */
+  private remember(state: ClientState, signed: SignedRequest): SignedRequest {
+    state.sent.push(signed);
+    if (state.sent.length > REPLAY_MEMORY) state.sent.shift();
     return signed;
   }
 
@@ -201,7 +272,15 @@ export class ByzantineClients {
     return roll < 9 ? { type: 'get', key } : { type: 'cas', key, expected: '', desired: value };
   }
 
+  /** Signed with this client's key; in 'mac' mode with one MAC per replica too (auth.ts). */
   private sign(state: ClientState, request: Request): SignedRequest {
-    return encodeSigned(request, (bytes) => this.config.crypto.sign(state.keyPair, bytes));
+    return this.encode(state, request, (bytes) => this.config.crypto.sign(state.keyPair, bytes));
+  }
+
+  /** The request in the run's form, with the signature `sign` makes (which may be a wrong one). */
+  private encode(state: ClientState, request: Request, sign: (bytes: Uint8Array) => Uint8Array): SignedRequest {
+    const keys = state.sessionKeys;
+    if (keys === undefined) return encodeSigned(request, sign);
+    return encodeMacRequest(request, sign, (bytes) => requestAuthenticator(keys, this.config.n, bytes));
   }
 }

@@ -8,6 +8,7 @@ import { memoizeVerify } from '../crypto/memo.ts';
 import { ReplicaCosts } from './replica-costs.ts';
 import { createCrypto, FASTEST_BACKEND, type CryptoBackend } from '../crypto/index.ts';
 import { withTiming, type TimedCrypto } from '../crypto/timing.ts';
+import type { AuthMode } from '../core/auth.ts';
 import { Client, type ClientOutput } from '../core/client.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../core/config.ts';
 import { NONCE_BYTES } from '../core/encoding.ts';
@@ -45,6 +46,8 @@ export interface SimulationOptions {
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
   /** Default: FASTEST_BACKEND (traces are the same whichever runs). */
   readonly cryptoBackend?: CryptoBackend;
+  /** How replicas and clients authenticate messages (src/core/auth.ts); default 'signed'. */
+  readonly auth?: AuthMode;
   /** Time every call into the crypto backend (for the benchmark's crypto share). */
   readonly measureCrypto?: boolean;
   /** Receives one line per protocol event (`-V`). */
@@ -105,13 +108,15 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const replicaKeys = replicaKeyPairs.map((pair) => pair.publicKey);
   const workloads = createWorkloads(options.workload, options.workloadDurationMs ?? options.durationMs, rng.fork('workload'));
   const clientKeyPairs = Array.from({ length: options.workload.clients }, (_, id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)));
-  const byzantineClients = createByzantineClients(options, crypto, rng);
+  const byzantineClients = createByzantineClients(options, crypto, replicaKeys, rng);
   const clientKey = (client: number) => clientKeyPairs[client]?.publicKey ?? byzantineClients?.publicKey(client);
 
   const flaws = options.flaws === undefined ? {} : { flaws: options.flaws };
+  // Every replica and client of the run, Byzantine ones included, uses the run's mode.
+  const auth = options.auth ?? 'signed';
   // Each replica counts its own crypto work around the shared backend and memo.
   const costs = new ReplicaCosts(options.n, crypto);
-  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto: costs.cryptoOf(id), replicaKeys, clientKey, ...flaws }));
+  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto: costs.cryptoOf(id), replicaKeys, clientKey, auth, ...flaws }));
   const faultySpecs = options.faulty ?? new Map<number, FaultySpec>();
   const faulty = [...faultySpecs.keys()].sort((a, b) => a - b);
   for (const id of faulty) if (!Number.isSafeInteger(id) || id < 0 || id >= options.n) throw new Error(`faulty replica ${id} is not one of 0..${options.n - 1}`);
@@ -120,7 +125,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const replicas = nodes.map((node) => (node instanceof HostedAdversary ? node.replica : (node as Replica)));
   const timeouts = options.clientTimeoutMs ?? { initial: 150, max: 1200 };
   const clients = clientKeyPairs.map(
-    (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max, ...flaws }),
+    (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, auth, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max, ...flaws }),
   );
   const checker = new SafetyChecker({
     verifyRequest: ({ request }) => {
@@ -145,13 +150,15 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
 }
 
 /** Byzantine clients get keys derived like the correct clients', with the ids after theirs. */
-function createByzantineClients(options: SimulationOptions, crypto: Crypto, rng: Rng): ByzantineClients | undefined {
+function createByzantineClients(options: SimulationOptions, crypto: Crypto, replicaKeys: readonly Uint8Array[], rng: Rng): ByzantineClients | undefined {
   if (options.byzantineClients === undefined) return undefined;
   return new ByzantineClients({
     options: options.byzantineClients,
     firstId: options.workload.clients,
     n: options.n,
     crypto,
+    auth: options.auth ?? 'signed',
+    replicaKeys,
     keyPair: (id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)),
     // A stream of its own: runs without Byzantine clients draw exactly as before.
     rng: rng.fork('byzantine-clients'),

@@ -1,6 +1,7 @@
 // One seed, start to finish: build the cluster, run it, check the end state, report.
 import { toHex } from '../core/bytes.ts';
 import { stateDigest } from '../core/checkpoints.ts';
+import type { AuthMode } from '../core/auth.ts';
 import { quorumsFor } from '../core/quorum.ts';
 import type { Replica } from '../core/replica.ts';
 import { checkLiveness, type LivenessExpectation } from '../check/liveness.ts';
@@ -15,6 +16,8 @@ export interface SeedReport {
   readonly seed: number;
   readonly n: number;
   readonly f: number;
+  /** How messages were authenticated (src/core/auth.ts): 'signed' or 'mac'. */
+  readonly auth: AuthMode;
   /** Byzantine replicas; every figure below comes from the correct ones. */
   readonly faulty: readonly number[];
   readonly durationS: number;
@@ -189,6 +192,7 @@ function buildReport(simulation: SimulationContext, digests: readonly string[], 
     seed: options.seed,
     n: options.n,
     f: quorumsFor(options.n).f,
+    auth: options.auth ?? 'signed',
     faulty: simulation.faulty,
     durationS: options.durationMs / 1000,
     lock: phases.lock,

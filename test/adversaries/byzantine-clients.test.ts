@@ -2,11 +2,18 @@
 // equivocate, jump their timestamps, replay and flood. Clients are untrusted (OSDI'99 §3):
 // each request executes at most once in one agreed order (§4.1, §4.2), old timestamps get
 // the cached reply or nothing (§4.1), broken frames die at the gateway, and what replicas
-// keep per client stays one entry per registered client.
+// keep per client stays one entry per registered client. In 'mac' mode (src/core/auth.ts)
+// two more kinds attack the authenticator: MACs right at some replicas only, and right
+// MACs under a wrong signature; neither may get a correct primary voted out.
 import { describe, expect, it } from 'vitest';
 import { checkPancydbVersions } from '../../src/check/linearizability/index.ts';
+import { requestMacValid, sessionKeysOf, type AuthMode } from '../../src/core/auth.ts';
+import type { SignedRequest } from '../../src/core/messages.ts';
 import type { Replica } from '../../src/core/replica.ts';
-import { NEAR_TOP, type ByzantineClientOptions } from '../../src/sim/byzantine-clients.ts';
+import { createCrypto } from '../../src/crypto/index.ts';
+import { deriveSecretKey } from '../../src/crypto/keys.ts';
+import { ByzantineClients, NEAR_TOP, type ByzantineClientKind, type ByzantineClientOptions } from '../../src/sim/byzantine-clients.ts';
+import { createRng } from '../../src/sim/rng.ts';
 import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
 import type { SeedRun } from '../../src/sim/run.ts';
 import { adversaryRun } from '../support/adversary-run.ts';
@@ -32,10 +39,11 @@ interface ByzantineRun {
 }
 
 /** The adversary tests' common run (test/support/adversary-run.ts), 11 s long, with the given Byzantine clients; 3 s to finish. */
-function byzantineRun(seed: number, byzantineClients: ByzantineClientOptions): ByzantineRun {
+function byzantineRun(seed: number, byzantineClients: ByzantineClientOptions, auth: AuthMode = 'signed'): ByzantineRun {
   const peak = { waiting: 0, pending: 0, ordered: 0, clientTable: 0, batches: 0 };
   const run = adversaryRun({
     seed,
+    auth,
     durationMs: 11_000,
     workload: lockseqWorkloadOf('ci', CORRECT_CLIENTS),
     byzantineClients,
@@ -119,5 +127,100 @@ describe('Byzantine clients', () => {
       expect(new Set(keys).size, `seed ${seed}: an operation recorded twice`).toBe(keys.length);
       expect(run.report.linearizability, `seed ${seed}`).toBe('linearizable');
     }
+  });
+});
+
+/** What one Byzantine client of the given kind sends first, n = 4, in `auth` mode; and who can check it. */
+function firstSends(kind: ByzantineClientKind, auth: AuthMode, actions: number): { sends: SignedRequest[]; macValidAt: (request: SignedRequest) => boolean[]; signatureValid: (request: SignedRequest) => boolean } {
+  const crypto = createCrypto('noble');
+  const replicaPairs = [0, 1, 2, 3].map((id) => crypto.keyPair(deriveSecretKey(1, 'replica', id)));
+  const replicaKeys = replicaPairs.map((pair) => pair.publicKey);
+  const clientPair = crypto.keyPair(deriveSecretKey(1, 'client', 4));
+  const clients = new ByzantineClients({
+    options: { count: 1, kinds: [kind], ratePerS: 10 },
+    firstId: 4,
+    n: 4,
+    crypto,
+    auth,
+    replicaKeys,
+    keyPair: () => clientPair,
+    rng: createRng(1),
+    stopAtMs: 10_000,
+  });
+  const sends = Array.from({ length: actions }, (_, index) => clients.act(4, index * 100)).flat().map((send) => {
+    expect(send.to).toBe('all');
+    return send.signed as SignedRequest;
+  });
+  const replicaSessionKeys = replicaPairs.map((keyPair, id) => sessionKeysOf({ kind: 'replica', id }, { crypto, keyPair, replicaKeys, clientKey: (client) => (client === 4 ? clientPair.publicKey : undefined) }));
+  return {
+    sends,
+    macValidAt: (request) => replicaSessionKeys.map((keys, id) => requestMacValid(keys, id, request)),
+    signatureValid: (request) => crypto.verify(clientPair.publicKey, request.signedBytes, request.signature),
+  };
+}
+
+describe('Byzantine clients that attack the MAC authenticator: what they send', () => {
+  it("split-authenticator in mac mode: a valid signature, each MAC right at some replicas and wrong at others, the split drawn per request", () => {
+    const { sends, macValidAt, signatureValid } = firstSends('split-authenticator', 'mac', 30);
+    const splits = new Set<string>();
+    for (const request of sends) {
+      expect(signatureValid(request)).toBe(true);
+      const valid = macValidAt(request);
+      expect(valid.filter(Boolean).length, valid.join()).toBeGreaterThanOrEqual(1);
+      expect(valid.filter(Boolean).length, valid.join()).toBeLessThan(4);
+      splits.add(valid.map((right) => (right ? 'R' : 'w')).join(''));
+    }
+    // Right only at replica 0, at a random half, at all but one: several shapes in 30 requests.
+    expect(splits.has('Rwww')).toBe(true);
+    expect(splits.size).toBeGreaterThan(3);
+  });
+
+  it('mac-only in mac mode: every MAC right, the signature wrong', () => {
+    const { sends, macValidAt, signatureValid } = firstSends('mac-only', 'mac', 10);
+    for (const request of sends) {
+      expect(macValidAt(request)).toEqual([true, true, true, true]);
+      expect(signatureValid(request)).toBe(false);
+    }
+  });
+
+  it('in signed mode: split-authenticator sends an ordinary signed request, mac-only a badly signed one, neither with MACs', () => {
+    const split = firstSends('split-authenticator', 'signed', 5);
+    for (const request of split.sends) {
+      expect(request.authenticator).toBeUndefined();
+      expect(split.signatureValid(request)).toBe(true);
+    }
+    const macOnly = firstSends('mac-only', 'signed', 5);
+    for (const request of macOnly.sends) {
+      expect(request.authenticator).toBeUndefined();
+      expect(macOnly.signatureValid(request)).toBe(false);
+    }
+  });
+});
+
+describe('Byzantine clients that attack the MAC authenticator: no faulty replica, n=4', () => {
+  const kinds: ByzantineClientKind[] = ['split-authenticator', 'mac-only'];
+
+  it.each(['mac', 'signed'] as const)('%s mode, two clients at 50/s: no violation, every correct request completes within 3 s, and no view change (3 seeds)', (auth) => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const { run } = byzantineRun(seed, { count: 2, kinds, ratePerS: 50 }, auth);
+      expect(run.report.auth).toBe(auth);
+      // Safety, linearizability, validity (only client-signed requests execute) and the liveness bound.
+      expect(describeViolations(run)).toEqual([]);
+      // A correct primary was never voted out: no replica changed views.
+      expect(run.report.viewChanges, `seed ${seed}`).toBe(0);
+      expect(run.report.finalView, `seed ${seed}`).toBe(0);
+      const byzantine = run.context.byzantineClients!;
+      for (const kind of kinds) expect(byzantine.sent[kind], `seed ${seed} ${kind}`).toBeGreaterThan(300);
+      // Every mac-only request died at the gateway of each replica; the split ones executed.
+      expect(run.report.drops['bad-signature'] ?? 0, `seed ${seed}`).toBeGreaterThanOrEqual(4 * byzantine.sent['mac-only'] * 0.9);
+      const executed = run.context.history.operations.filter((operation) => operation.client >= CORRECT_CLIENTS);
+      expect(executed.length, `seed ${seed}`).toBeGreaterThan(0.9 * byzantine.sent['split-authenticator']);
+      expect(run.report.committed, `seed ${seed}`).toBeGreaterThan(120);
+    }
+  });
+
+  it('mac-only requests execute where replicas do not check request signatures: the validity checker reports it (mac mode)', () => {
+    const run = adversaryRun({ seed: 1, auth: 'mac', byzantineClients: { count: 1, kinds: ['mac-only'], ratePerS: 50 }, flaws: new Set(['request-signature-not-checked']) });
+    expect(run.report.violations.map((violation) => violation.property)).toContain('validity');
   });
 });

@@ -104,10 +104,14 @@ describe('pancydb sim: numbers are bounded, finite and of the right kind', () =>
     [['--workers', '100000'], '--workers must be at least 1 and at most 256, got 100000'],
     [['-R', '0'], '-R must be at least 1 and at most 1000000, got 0'],
     [['-R', '2000000000'], '-R must be at least 1 and at most 1000000, got 2000000000'],
+    [['--auth', 'bogus'], '--auth: expected one of signed, mac, got "bogus"'],
+    [['--auth', 'MAC'], '--auth: expected one of signed, mac, got "MAC"'],
+    [['--auth'], '--auth needs a value'],
   ])('%j', (args, message) => expectUsageError(args, message));
 
   it.each([
     [{ f: 1000 }, 'f: must be a whole number ≥ 1 and ≤ 10, got 1000'],
+    [{ auth: 'bogus' }, 'auth: must be "signed" or "mac", got "bogus"'],
     [{ workload: { kind: 'lockseq', clients: 2, durationS: 1, byzantineClients: { count: 1e6, kinds: ['replay'], ratePerS: 5 } } }, 'workload.byzantineClients.count: must be a whole number ≥ 1 and ≤ 1000, got 1000000'],
     [{ workload: { kind: 'lockseq', clients: 2, durationS: 1, byzantineClients: { count: 1, kinds: ['replay'], ratePerS: 1e9 } } }, 'workload.byzantineClients.ratePerS: must be a number > 0 and ≤ 10000, got 1000000000'],
     [{ workload: { kind: 'lockseq', clients: 1e9, durationS: 1 } }, 'workload.clients: must be a whole number ≥ 1 and ≤ 10000, got 1000000000'],

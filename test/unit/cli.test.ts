@@ -1,5 +1,8 @@
 // The `pancydb` command line: usage errors exit 2 naming the flag, a passing run ends
 // with the PASS line, and JSON output has the documented fields.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { parseSimArgs } from '../../src/cli/sim-options.ts';
@@ -27,6 +30,7 @@ describe('pancydb sim: usage errors exit with status 2 and name the flag', () =>
     [['sim', '--crash', '9@1'], '--crash names replica 9'],
     [['sim', '--duration', '-3'], '--duration needs a number > 0 and ≤ 3600 (simulated seconds), got -3'],
     [['sim', '--crypto', 'rot13'], '--crypto must be one of noble, native, sodium'],
+    [['sim', '--auth', 'bogus'], '--auth: expected one of signed, mac, got "bogus"'],
     [['sim', '--scenario', 'adversaries/scenarios/crash-restart.json', '--amnesia'], '--crash, --amnesia and --silent make 4 replicas faulty (0, 1, 2, 3'],
     [['sim', '--workload', 'random', '--mix', 'get=x'], '--mix'],
     [['sim', '--silent', '0'], '--silent needs REPLICA@FROM'],
@@ -84,7 +88,7 @@ describe('pancydb sim --scenario: a scenario file, with flags that override it',
     const result = await run(['sim', '--scenario', silentPrimary, '-S', '3', '-R', '2', '--duration', '4']);
     expect(result.status).toBe(0);
     expect(result.out[0]).toBe(
-      `scenario silent-primary (${silentPrimary}): n=4 f=1; faulty: 0=silent; expect: safety, and requests from 0 s complete within 4 s; seeds 3..4`,
+      `scenario silent-primary (${silentPrimary}): n=4 f=1 auth=signed; faulty: 0=silent; expect: safety, and requests from 0 s complete within 4 s; seeds 3..4`,
     );
     expect(result.out[1]).toMatch(/^seed 3: /);
     expect(result.out[2]).toMatch(/^seed 4: /);
@@ -132,6 +136,24 @@ describe('pancydb sim --scenario: a scenario file, with flags that override it',
     const args = replay.replace('replay: npx pancydb ', '').replace(/ -V$/, ' --json').split(' ');
     const again = await run(args);
     expect(again.out[0]).toBe(JSON.stringify(failing));
+  });
+
+  it('a failing seed of a scenario file in mac mode: the header, the report and the replay command say so, and the replay reproduces it', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pancydb-mac-')), 'silent-primary-mac.json');
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(silentPrimary, 'utf8')), auth: 'mac' }));
+    const result = await run(['sim', '--scenario', path, '-S', '3', '-R', '1', '--partition', '1-5:0,1/2,3', '--duration', '5', '--json']);
+    expect(result.status).toBe(1);
+    expect(result.err[0]).toContain('n=4 f=1 auth=mac;');
+    const failing = JSON.parse(result.out[0]!);
+    expect(failing.auth).toBe('mac');
+    const replay = result.err.at(-1)!;
+    expect(replay).toBe(`replay: npx pancydb sim --scenario ${path} -S 3 -R 1 --partition 1-5:0,1/2,3 --duration 5 --auth mac -V`);
+    const again = await run(replay.replace('replay: npx pancydb ', '').replace(/ -V$/, ' --json').split(' '));
+    expect(again.out[0]).toBe(JSON.stringify(failing));
+    // --auth on the command line overrides the file, and the replay keeps the flag as given.
+    const signed = await run(['sim', '--scenario', path, '-S', '3', '-R', '1', '--partition', '1-5:0,1/2,3', '--duration', '5', '--auth', 'signed', '--json']);
+    expect(JSON.parse(signed.out[0]!).auth).toBe('signed');
+    expect(signed.err.at(-1)).toBe(`replay: npx pancydb sim --scenario ${path} -S 3 -R 1 --partition 1-5:0,1/2,3 --duration 5 --auth signed -V`);
   });
 
   it('the replay command quotes a path the shell would split', () => {

@@ -54,7 +54,15 @@ describe('scenario file: a valid file', () => {
     expect(scenario.workload).toEqual({ kind: 'lockseq', clients: 2, maxSequenceLength: 10, groups: 20 });
     expect(scenario.network).toMatchObject({ loss: 0, partitions: [], crashes: [] });
     expect(scenario.faulty.size).toBe(0);
+    expect(scenario.auth).toBe('signed');
     expect(scenarioRunOptions(scenario, 1).liveness).toBeUndefined();
+    expect(scenarioRunOptions(scenario, 1).auth).toBe('signed');
+  });
+
+  it('reads "auth": "mac", and the run options carry it', async () => {
+    const scenario = await loadScenarioText(JSON.stringify({ name: 'mac', f: 1, auth: 'mac', workload: { kind: 'lockseq', clients: 2, durationS: 3 } }), 'mac.json');
+    expect(scenario.auth).toBe('mac');
+    expect(scenarioRunOptions(scenario, 1).auth).toBe('mac');
   });
 
   it('reads a random workload with its mix and keys, and a bound that defaults the run length', async () => {
@@ -85,7 +93,7 @@ describe('scenario file: each mistake names the file and the field', () => {
   });
   type Json = Record<string, unknown>;
   const cases: [string, (json: Json) => unknown, string][] = [
-    ['unknown top-level key', (json) => ({ ...json, nmae: 'x' }), 'nmae: unknown key (known: name, description, f, network, faulty, workload, durationS, parameters, seeds, expect)'],
+    ['unknown top-level key', (json) => ({ ...json, nmae: 'x' }), 'nmae: unknown key (known: name, description, f, auth, network, faulty, workload, durationS, parameters, seeds, expect)'],
     ['unknown network key', (json) => ({ ...json, network: { los: 0.1 } }), 'network.los: unknown key (known: loss, jitterMs, duplicate, reorder, partitions, crashes)'],
     ['unknown partition key', (json) => ({ ...json, network: { partitions: [{ from: 1, untilS: 2, groups: [[0], [1]] }] } }), 'network.partitions.0.from: unknown key (known: fromS, untilS, groups)'],
     ['unknown Byzantine-client key', (json) => ({ ...json, workload: { ...(json['workload'] as Json), byzantineClients: { count: 1, kinds: ['replay'], rate: 5 } } }), 'workload.byzantineClients.rate: unknown key (known: count, kinds, ratePerS)'],
@@ -98,6 +106,8 @@ describe('scenario file: each mistake names the file and the field', () => {
     ['missing workload.kind', (json) => ({ ...json, workload: { clients: 2, durationS: 2 } }), 'workload.kind: missing; must be "lockseq" or "random"'],
     ['clients as a string', (json) => ({ ...json, workload: { ...(json['workload'] as Json), clients: '4' } }), 'workload.clients: must be a whole number ≥ 1 and ≤ 10000, got "4"'],
     ['f of 0', (json) => ({ ...json, f: 0 }), 'f: must be a whole number ≥ 1 and ≤ 10, got 0'],
+    ['an unknown auth mode', (json) => ({ ...json, auth: 'bogus' }), 'auth: must be "signed" or "mac", got "bogus"'],
+    ['auth not a string', (json) => ({ ...json, auth: true }), 'auth: must be "signed" or "mac", got true'],
     ['f of 1.5', (json) => ({ ...json, f: 1.5 }), 'f: must be a whole number ≥ 1 and ≤ 10, got 1.5'],
     ['unknown workload kind', (json) => ({ ...json, workload: { ...(json['workload'] as Json), kind: 'bank' } }), 'workload.kind: must be "lockseq" or "random", got "bank"'],
     ['workload duration 0', (json) => ({ ...json, workload: { ...(json['workload'] as Json), durationS: 0 } }), 'workload.durationS: must be a number > 0 and ≤ 3600, got 0'],
@@ -107,7 +117,7 @@ describe('scenario file: each mistake names the file and the field', () => {
     ['profile on random', (json) => ({ ...json, workload: { kind: 'random', clients: 2, durationS: 2, profile: 'ci' } }), 'workload.profile: applies to the lockseq workload only'],
     ['bad mix', (json) => ({ ...json, workload: { kind: 'random', clients: 2, durationS: 2, mix: 'get=x' } }), 'workload.mix: operation mix'],
     ['Byzantine clients: no kinds', (json) => ({ ...json, workload: { ...(json['workload'] as Json), byzantineClients: { count: 1, kinds: [], ratePerS: 5 } } }), 'workload.byzantineClients.kinds: must have at least 1 item(s), got 0'],
-    ['Byzantine clients: unknown kind', (json) => ({ ...json, workload: { ...(json['workload'] as Json), byzantineClients: { count: 1, kinds: ['replay', 'spam'], ratePerS: 5 } } }), 'workload.byzantineClients.kinds.1: must be "equivocate" or "huge-timestamp" or "replay" or "flood-valid" or "flood-invalid", got "spam"'],
+    ['Byzantine clients: unknown kind', (json) => ({ ...json, workload: { ...(json['workload'] as Json), byzantineClients: { count: 1, kinds: ['replay', 'spam'], ratePerS: 5 } } }), 'workload.byzantineClients.kinds.1: must be "equivocate" or "huge-timestamp" or "replay" or "flood-valid" or "flood-invalid" or "split-authenticator" or "mac-only", got "spam"'],
     ['Byzantine clients: count 0', (json) => ({ ...json, workload: { ...(json['workload'] as Json), byzantineClients: { count: 0, kinds: ['replay'], ratePerS: 5 } } }), 'workload.byzantineClients.count: must be a whole number ≥ 1 and ≤ 1000, got 0'],
     ['Byzantine clients: rate 0', (json) => ({ ...json, workload: { ...(json['workload'] as Json), byzantineClients: { count: 1, kinds: ['replay'], ratePerS: 0 } } }), 'workload.byzantineClients.ratePerS: must be a number > 0 and ≤ 10000, got 0'],
     ['loss above 1', (json) => ({ ...json, network: { loss: 1.5 } }), 'network.loss: must be a probability ≥ 0 and below 1 (1 would lose every message), got 1.5'],
