@@ -3,23 +3,12 @@
 // Byzantine replicas. Within a fixed budget of seeds, the broken protocol must produce a
 // violation, and on the very same seeds the protocol as the paper gives it must not.
 import { describe, expect, it } from 'vitest';
-import type { ProtocolFlaw } from '../../src/core/flaws.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { scenarioRunOptions } from '../../src/scenario/run-options.ts';
 import { runSeed } from '../../src/sim/run.ts';
-import { SCENARIO_DIR } from '../support/scenario-sweep.ts';
+import { BROKEN_PROTOCOL_CATCHES as CATCHES, SCENARIO_DIR } from '../support/scenario-sweep.ts';
 
 const SEED_BUDGET = 5;
-
-/** Which scenario catches which broken rule; the notebook's table is this one. */
-const CATCHES: readonly (readonly [ProtocolFlaw, string])[] = [
-  ['commit-on-2f', 'split-brain-commit.json'],
-  ['prepare-on-2f-1', 'split-brain-prepare.json'],
-  ['p-not-checked', 'split-brain-fake-prepared.json'],
-  ['new-view-o-not-recomputed', 'split-brain-wrong-o.json'],
-  ['no-pre-prepare-digest-check', 'split-brain-digest.json'],
-  ['reply-on-f', 'forge-replies.json'],
-];
 
 describe('broken protocol variants are caught with at most f faulty replicas', () => {
   it.each(CATCHES)(`%s: caught by %s within ${SEED_BUDGET} seeds; the correct protocol passes them`, async (flaw, file) => {
