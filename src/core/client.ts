@@ -45,6 +45,8 @@ export interface ClientConfig extends Flawed {
   readonly readOnly?: boolean;
   /** Digest replies (OSDI'99 §5.1, digest-replies.ts): must match the replicas' setting. */
   readonly digestReplies?: boolean;
+  /** Tentative execution (OSDI'99 §5.1, tentative.ts): 2f+1 matching replies, tentative or not, make a result. */
+  readonly tentativeExecution?: boolean;
 }
 
 /** The largest REPLY a client decodes: a request's worth of value plus a generous header. */
@@ -219,8 +221,10 @@ export class Client {
     }
     // Each replica's first genuine reply counts. An earlier reply in its name is checked
     // now: if it was forged, it is forgotten and this one takes its place.
-    // A full result may take the place of the same replica's digest (the answer to a retransmission, digest-replies.ts).
-    const upgrade = reply.message.type === 'reply' && outstanding.replies.get(replica)?.message.type === 'reply-digest';
+    // A full result may take the place of the same replica's digest, and a committed reply
+    // that of its tentative one: the answers to a retransmission (digest-replies.ts, tentative.ts).
+    const held = outstanding.replies.get(replica)?.message;
+    const upgrade = held !== undefined && ((reply.message.type === 'reply' && held.type === 'reply-digest') || (reply.message.tentative !== true && held.tentative === true));
     if (!upgrade && outstanding.replies.has(replica) && this.verifyReply(outstanding, replica, from)) return;
     outstanding.verified.delete(replica);
     outstanding.replies.set(replica, reply);
@@ -242,7 +246,13 @@ export class Client {
       const valid = group.filter((replica) => this.verifyReply(outstanding, replica, from));
       // §5.1: digests vouch for a result, but the result itself must come from someone.
       const full = valid.find((replica) => outstanding.replies.get(replica)!.message.type === 'reply');
-      if (valid.length >= needed && full !== undefined) return this.accept(outstanding, [full, ...valid.filter((replica) => replica !== full)], needed);
+      if (full === undefined) continue;
+      const ordered = [full, ...valid.filter((replica) => replica !== full)];
+      const committed = valid.filter((replica) => outstanding.replies.get(replica)!.message.tentative !== true);
+      if (committed.length >= needed) return this.accept(outstanding, ordered, needed);
+      // §5.1, tentative.ts: 2f+1 matching replies, tentative or not.
+      const mixed = this.tentativeRepliesNeeded();
+      if (this.config.tentativeExecution === true && valid.length >= mixed) return this.accept(outstanding, ordered, mixed);
     }
     // §5.1: replies that disagree so much that no result can reach 2f+1 send the read down the ordered path.
     if (outstanding.path === 'read' && largest + (this.config.n - outstanding.replies.size) < needed) this.fallBack(outstanding, nowMs);
@@ -266,6 +276,11 @@ export class Client {
       for (const [replica, reply] of outstanding.replies) if (reply.message.type === 'reply-digest') for (const group of groups.values()) group.push(replica);
     }
     return groups;
+  }
+
+  /** Matching replies, tentative ones counted, that make a result: 2f+1, or f+1 when broken on purpose (flaws.ts). */
+  private tentativeRepliesNeeded(): number {
+    return hasFlaw(this.config, 'tentative-on-f-plus-1') ? this.quorums.weak : this.quorums.strong;
   }
 
   /** Matching replies a result needs: f+1 (§4.1), or 2f+1 for reads and, while reads take their path, for everything (read-only.ts). */

@@ -68,6 +68,8 @@ export interface ReplicaConfig extends ProtocolParameters, Flawed {
   readonly readOnlyRequests?: boolean;
   /** Whether only a designated replica sends each result in full (OSDI'99 §5.1; digest-replies.ts); off when absent. */
   readonly digestReplies?: boolean;
+  /** Whether a replica replies once a batch prepared (OSDI'99 §5.1; tentative.ts); off when absent. */
+  readonly tentativeExecution?: boolean;
 }
 
 function positiveInteger(name: string, value: number): void {

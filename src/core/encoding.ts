@@ -62,7 +62,10 @@ const TAG = {
   'reply-digest': 17,
 } as const satisfies Record<Message['type'], number>;
 
-const KNOWN_TAGS: ReadonlySet<number> = new Set(Object.values(TAG));
+/** A tentative REPLY and digest REPLY (tentative.ts): same fields, their own tags, so committed replies keep theirs. */
+const TENTATIVE_TAG = { reply: 18, 'reply-digest': 19 } as const;
+
+const KNOWN_TAGS: ReadonlySet<number> = new Set([...Object.values(TAG), ...Object.values(TENTATIVE_TAG)]);
 
 /** Whether a frame is a client's (a REQUEST or read-only REQUEST, of either form), by its tag alone. */
 export function isClientFrame(frame: Uint8Array): boolean {
@@ -99,7 +102,8 @@ function readBatch(reader: Reader, depth: number): SignedRequest[] {
 // --- messages -------------------------------------------------------------------
 
 function writeBody(writer: Writer, message: Message, macForm = false): void {
-  writer.u8(TAG[message.type] | (macForm ? MAC_FORM : 0));
+  const tag = (message.type === 'reply' || message.type === 'reply-digest') && message.tentative === true ? TENTATIVE_TAG[message.type] : TAG[message.type];
+  writer.u8(tag | (macForm ? MAC_FORM : 0));
   switch (message.type) {
     case 'request':
     case 'read':
@@ -309,19 +313,23 @@ function readBody(reader: Reader, depth: number, tag = reader.u8()): Body {
       const digest = reader.fixed(DIGEST_BYTES);
       return { type: 'checkpoint', seq, digest, replica: reader.uint() };
     }
-    case TAG.reply: {
+    case TAG.reply:
+    case TENTATIVE_TAG.reply: {
       const view = reader.uint();
       const timestamp = reader.uint();
       const client = reader.uint();
       const replica = reader.uint();
-      return { type: 'reply', view, timestamp, client, replica, result: readResult(reader) };
+      const reply: Reply = { type: 'reply', view, timestamp, client, replica, result: readResult(reader) };
+      return tag === TENTATIVE_TAG.reply ? { ...reply, tentative: true } : reply;
     }
-    case TAG['reply-digest']: {
+    case TAG['reply-digest']:
+    case TENTATIVE_TAG['reply-digest']: {
       const view = reader.uint();
       const timestamp = reader.uint();
       const client = reader.uint();
       const replica = reader.uint();
-      return { type: 'reply-digest', view, timestamp, client, replica, digest: reader.fixed(DIGEST_BYTES) };
+      const reply: ReplyDigest = { type: 'reply-digest', view, timestamp, client, replica, digest: reader.fixed(DIGEST_BYTES) };
+      return tag === TENTATIVE_TAG['reply-digest'] ? { ...reply, tentative: true } : reply;
     }
     case TAG.status: {
       const view = reader.uint();
@@ -451,7 +459,8 @@ function decodeFrame(frame: Uint8Array, depth: number): Signed {
 
 /** The MAC-authenticated form (see the header): only a REQUEST or a REPLY has one. */
 function decodeMacForm(reader: Reader, tag: number, depth: number, frame: Uint8Array): Signed {
-  if (tag !== TAG.request && tag !== TAG.read && tag !== TAG.reply && tag !== TAG['reply-digest']) {
+  const macTags: readonly number[] = [TAG.request, TAG.read, TAG.reply, TAG['reply-digest'], TENTATIVE_TAG.reply, TENTATIVE_TAG['reply-digest']];
+  if (!macTags.includes(tag)) {
     if (!KNOWN_TAGS.has(tag)) throw new UnknownTypeError(`unknown message type ${tag | MAC_FORM}`);
     throw new DecodeError(`no MAC form for type tag ${tag}`);
   }

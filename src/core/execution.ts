@@ -7,6 +7,8 @@ import { executedOperation, hasFlaw } from './flaws.ts';
 import { designatedReplier, resultDigest } from './digest-replies.ts';
 import type { PrePrepare, Reply, ReplyDigest, Signed, SignedRequest } from './messages.ts';
 import { tryPropose } from './normal-case.ts';
+import { answerDeferredReads } from './read-only.ts';
+import { replyTentatively } from './tentative.ts';
 import type { OperationResult } from './operations.ts';
 import type { Execution } from './replica-io.ts';
 import type { Replica } from './replica.ts';
@@ -22,6 +24,8 @@ export function executeReady(replica: Replica, nowMs: number): void {
     if (next.message.seq % replica.config.checkpointInterval === 0) takeCheckpoint(replica, next.message.seq, nowMs);
   }
   if (executedAny) afterExecution(replica, nowMs);
+  replyTentatively(replica);
+  answerDeferredReads(replica, nowMs);
   if (replica.isPrimary && replica.active) tryPropose(replica, nowMs);
 }
 
@@ -36,8 +40,11 @@ function nextCommitted(replica: Replica): Signed<PrePrepare> | undefined {
 
 function execute(replica: Replica, prePrepare: Signed<PrePrepare>): void {
   const { view, seq, digest, batch } = prePrepare.message;
+  // Answered tentatively with these very results (tentative.ts): no second reply.
+  const entry = replica.log.get(seq);
+  const answered = entry?.tentativeReplied === true && entry.prePrepare === prePrepare;
   const executions: Execution[] = [];
-  for (const request of batch) executions.push({ request, result: executeRequest(replica, request, view) });
+  for (const request of batch) executions.push({ request, result: executeRequest(replica, request, view, answered) });
   replica.emit({ type: 'executed', view, seq, digest, executions });
 }
 
@@ -65,13 +72,18 @@ export function restartRequestTimer(replica: Replica, nowMs: number): void {
  * Exactly-once: a request whose t is not above the client's last executed t is
  * skipped and uses no version, even if it was ordered twice (§4.1).
  */
-function executeRequest(replica: Replica, request: SignedRequest, view: number): OperationResult | undefined {
+function executeRequest(replica: Replica, request: SignedRequest, view: number, answered = false): OperationResult | undefined {
   const { client, timestamp, operation } = request.message;
   const record = replica.clients.get(client);
   if ((replica.ordered.get(client) ?? Infinity) <= timestamp) replica.ordered.delete(client);
   if ((replica.waiting.get(client)?.timestamp ?? Infinity) <= timestamp) replica.waiting.delete(client);
   if (record !== undefined && timestamp <= record.timestamp && !hasFlaw(replica.config, 'no-client-table-check')) return undefined;
   const result = replica.store.execute(executedOperation(replica.config, operation));
+  if (answered) {
+    // A retransmission gets a committed reply, built then (requests.ts).
+    replica.clients.set(client, { timestamp, result, reply: undefined });
+    return result;
+  }
   const reply = firstReply(replica, client, timestamp, result, view);
   // A digest reply is not cached: a retransmission gets the full result (digest-replies.ts).
   replica.clients.set(client, { timestamp, result, reply: reply.message.type === 'reply' ? (reply as Signed<Reply>) : undefined });
@@ -80,17 +92,18 @@ function executeRequest(replica: Replica, request: SignedRequest, view: number):
 }
 
 /** The first answer to (c, t): the result, or with digest replies on, its digest unless this replica is the designee (§5.1). */
-export function firstReply(replica: Replica, client: number, timestamp: number, result: OperationResult, view = replica.view): Signed<Reply | ReplyDigest> {
-  if (replica.config.digestReplies !== true || designatedReplier(client, timestamp, replica.config.n) === replica.id) return signReply(replica, client, timestamp, result, view);
-  const reply: ReplyDigest = { type: 'reply-digest', view, timestamp, client, replica: replica.id, digest: resultDigest(replica.config.crypto, result) };
+export function firstReply(replica: Replica, client: number, timestamp: number, result: OperationResult, view = replica.view, tentative = false): Signed<Reply | ReplyDigest> {
+  const flag = tentative ? { tentative: true as const } : {};
+  if (replica.config.digestReplies !== true || designatedReplier(client, timestamp, replica.config.n) === replica.id) return signReply(replica, client, timestamp, result, view, tentative);
+  const reply: ReplyDigest = { type: 'reply-digest', view, timestamp, client, replica: replica.id, digest: resultDigest(replica.config.crypto, result), ...flag };
   const keys = replica.sessionKeys;
   if (keys === undefined) return replica.sign<ReplyDigest>(reply);
   return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: client }, bytes));
 }
 
 /** A REPLY, signed or, in 'mac' mode, with one MAC for its client (auth.ts). */
-export function signReply(replica: Replica, client: number, timestamp: number, result: OperationResult, view = replica.view): Signed<Reply> {
-  const reply: Reply = { type: 'reply', view, timestamp, client, replica: replica.id, result };
+export function signReply(replica: Replica, client: number, timestamp: number, result: OperationResult, view = replica.view, tentative = false): Signed<Reply> {
+  const reply: Reply = { type: 'reply', view, timestamp, client, replica: replica.id, result, ...(tentative ? { tentative: true as const } : {}) };
   const keys = replica.sessionKeys;
   if (keys === undefined) return replica.sign<Reply>(reply);
   return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: client }, bytes));

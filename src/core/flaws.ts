@@ -40,7 +40,9 @@ export type ProtocolFlaw =
   /** With read-only requests on, the client accepts an ordered request on f+1 matching replies instead of 2f+1 (read-only.ts). */
   | 'write-on-f-plus-1-with-reads'
   /** With digest replies on, the client counts a digest reply for a result without comparing the digest (§5.1). */
-  | 'digest-not-compared';
+  | 'digest-not-compared'
+  /** With tentative execution on, the client accepts f+1 matching tentative replies instead of 2f+1 (§5.1). */
+  | 'tentative-on-f-plus-1';
 
 export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'commit-on-2f',
@@ -57,6 +59,7 @@ export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'read-on-f-plus-1',
   'write-on-f-plus-1-with-reads',
   'digest-not-compared',
+  'tentative-on-f-plus-1',
 ];
 
 export interface Flawed {

@@ -24,6 +24,8 @@ export class LogEntry {
   prepared = false;
   /** committed-local(m, v, n, i) of §4.2: prepared plus 2f+1 matching COMMITs. */
   committed = false;
+  /** Its batch was answered tentatively (tentative.ts): execution at commit sends no second reply. */
+  tentativeReplied = false;
 
   constructor(
     readonly view: number,

@@ -76,6 +76,8 @@ export interface Reply {
   readonly client: number;
   readonly replica: number;
   readonly result: OperationResult;
+  /** Sent once the request prepared, before it committed (OSDI'99 §5.1, tentative.ts). */
+  readonly tentative?: true;
 }
 
 /**
@@ -91,6 +93,8 @@ export interface ReplyDigest {
   readonly replica: number;
   /** SHA-256 of the encoded result (operation-encoding.ts). */
   readonly digest: Uint8Array;
+  /** As for REPLY (tentative.ts). */
+  readonly tentative?: true;
 }
 
 /**

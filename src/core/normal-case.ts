@@ -11,6 +11,7 @@ import type { Commit, Prepare, PrePrepare, Signed, SignedRequest } from './messa
 import { mayVote } from './recovery.ts';
 import type { Replica } from './replica.ts';
 import { noteWaiting } from './requests.ts';
+import { replyTentatively } from './tentative.ts';
 
 /** Primary: assigns batches to sequence numbers while the window and pipeline allow (§4.2). */
 export function tryPropose(replica: Replica, nowMs: number): void {
@@ -94,6 +95,7 @@ function checkPrepared(replica: Replica, entry: LogEntry, nowMs: number): void {
   entry.commits.add(replica.id, commit);
   persist(replica, { kind: 'frame', signed: commit });
   replica.broadcast(commit);
+  replyTentatively(replica);
   checkCommitted(replica, entry, nowMs);
 }
 

@@ -38,6 +38,11 @@ export interface Pancydb {
   readonly size: number;
   /** For checkers: the stored entry (frozen), or undefined when the key is absent. */
   read(key: string): PancydbEntry | undefined;
+  /**
+   * The results `ops` would give, run in order from the current state, which stays as it
+   * is (tentative execution, tentative.ts): an overlay takes their writes.
+   */
+  speculate(ops: readonly Operation[]): OperationResult[];
 }
 
 const FIRST_VERSION = 1;
@@ -56,9 +61,37 @@ export function createPancydb(snapshot?: PancydbSnapshot): Pancydb {
   return db;
 }
 
+/**
+ * What an operation reads and writes: the entries and the version counter. The store
+ * applies operations to its own state; a speculation (speculate) to an overlay on it.
+ */
+interface OperationState {
+  get(key: string): PancydbEntry | undefined;
+  set(key: string, entry: PancydbEntry): void;
+  delete(key: string): void;
+  nextVersion: number;
+}
+
 class MapPancydb implements Pancydb {
   #entries = new Map<string, PancydbEntry>();
   #nextVersion = FIRST_VERSION;
+  readonly #state: OperationState;
+
+  constructor() {
+    // The accessors below run with the literal as `this`; they need the store.
+    const db = this;
+    this.#state = {
+      get: (key) => db.#entries.get(key),
+      set: (key, entry) => void db.#entries.set(key, entry),
+      delete: (key) => void db.#entries.delete(key),
+      get nextVersion(): number {
+        return db.#nextVersion;
+      },
+      set nextVersion(value: number) {
+        db.#nextVersion = value;
+      },
+    };
+  }
 
   get nextVersion(): number {
     return this.#nextVersion;
@@ -73,61 +106,21 @@ class MapPancydb implements Pancydb {
   }
 
   execute(op: Operation): OperationResult {
-    // Callers outside TypeScript can pass anything; refuse it before it touches the state.
-    validateOperation(op);
-    switch (op.type) {
-      case 'get':
-        return this.#get(op.key);
-      case 'put':
-        return this.#put(op.key, op.value, op.versionMatch);
-      case 'cas':
-        return this.#cas(op.key, op.expected, op.desired, op.versionMatch);
-      case 'remove':
-        return this.#remove(op.key, op.versionMatch);
-      default:
-        return assertNever(op);
-    }
+    return apply(this.#state, op);
   }
 
-  #get(key: string): GetResult {
-    const current = this.#current(key);
-    return { status: 'ok', value: current.value, version: current.version };
-  }
-
-  #put(key: string, value: string, versionMatch: number | undefined): WriteResult {
-    const current = this.#current(key);
-    if (!versionMatches(versionMatch, current.version)) return noMatch(current);
-    return this.#write(key, value, current);
-  }
-
-  #cas(key: string, expected: string, desired: string, versionMatch: number | undefined): WriteResult {
-    const current = this.#current(key);
-    if (current.value !== expected) return noMatch(current);
-    if (!versionMatches(versionMatch, current.version)) return noMatch(current);
-    return this.#write(key, desired, current);
-  }
-
-  #remove(key: string, versionMatch: number | undefined): WriteResult {
-    // Absence is reported before the version check: there is nothing to match against.
-    const current = this.#entries.get(key);
-    if (current === undefined) return { status: 'not_found', actual: '', previousVersion: 0, version: 0 };
-    if (!versionMatches(versionMatch, current.version)) return noMatch(current);
-    this.#entries.delete(key);
-    // A remove is a successful write, so it consumes a version even though the key
-    // ends at version 0: a later put must not reuse a version a client has seen.
-    this.#nextVersion += 1;
-    return { status: 'ok', actual: '', previousVersion: current.version, version: 0 };
-  }
-
-  #write(key: string, value: string, current: PancydbEntry): WriteResult {
-    const version = this.#nextVersion;
-    this.#nextVersion += 1;
-    this.#entries.set(key, Object.freeze({ value, version }));
-    return { status: 'ok', actual: '', previousVersion: current.version, version };
-  }
-
-  #current(key: string): PancydbEntry {
-    return this.#entries.get(key) ?? ABSENT;
+  speculate(ops: readonly Operation[]): OperationResult[] {
+    const changes = new Map<string, PancydbEntry | null>();
+    const overlay: OperationState = {
+      get: (key) => {
+        const changed = changes.get(key);
+        return changed === null ? undefined : (changed ?? this.#entries.get(key));
+      },
+      set: (key, entry) => void changes.set(key, entry),
+      delete: (key) => void changes.set(key, null),
+      nextVersion: this.#nextVersion,
+    };
+    return ops.map((op) => apply(overlay, op));
   }
 
   digest(): Uint8Array {
@@ -151,6 +144,49 @@ class MapPancydb implements Pancydb {
     this.#entries = entries;
     this.#nextVersion = snapshot.nextVersion;
   }
+}
+
+/** One operation against `state`: the whole semantics of Pancydb. */
+function apply(state: OperationState, op: Operation): OperationResult {
+  // Callers outside TypeScript can pass anything; refuse it before it touches the state.
+  validateOperation(op);
+  switch (op.type) {
+    case 'get': {
+      const current = state.get(op.key) ?? ABSENT;
+      return { status: 'ok', value: current.value, version: current.version } satisfies GetResult;
+    }
+    case 'put': {
+      const current = state.get(op.key) ?? ABSENT;
+      if (!versionMatches(op.versionMatch, current.version)) return noMatch(current);
+      return write(state, op.key, op.value, current);
+    }
+    case 'cas': {
+      const current = state.get(op.key) ?? ABSENT;
+      if (current.value !== op.expected) return noMatch(current);
+      if (!versionMatches(op.versionMatch, current.version)) return noMatch(current);
+      return write(state, op.key, op.desired, current);
+    }
+    case 'remove': {
+      // Absence is reported before the version check: there is nothing to match against.
+      const current = state.get(op.key);
+      if (current === undefined) return { status: 'not_found', actual: '', previousVersion: 0, version: 0 };
+      if (!versionMatches(op.versionMatch, current.version)) return noMatch(current);
+      state.delete(op.key);
+      // A remove is a successful write, so it consumes a version even though the key
+      // ends at version 0: a later put must not reuse a version a client has seen.
+      state.nextVersion += 1;
+      return { status: 'ok', actual: '', previousVersion: current.version, version: 0 };
+    }
+    default:
+      return assertNever(op);
+  }
+}
+
+function write(state: OperationState, key: string, value: string, current: PancydbEntry): WriteResult {
+  const version = state.nextVersion;
+  state.nextVersion += 1;
+  state.set(key, Object.freeze({ value, version }));
+  return { status: 'ok', actual: '', previousVersion: current.version, version };
 }
 
 function versionMatches(versionMatch: number | undefined, version: number): boolean {

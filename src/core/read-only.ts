@@ -15,6 +15,7 @@
 import type { Peer } from './gateway.ts';
 import type { ReadRequest, Signed } from './messages.ts';
 import { firstReply } from './execution.ts';
+import { tentativeOutstanding } from './tentative.ts';
 import type { Replica } from './replica.ts';
 
 export function onRead(replica: Replica, from: Peer, signed: Signed<ReadRequest>, nowMs: number): void {
@@ -27,7 +28,26 @@ export function onRead(replica: Replica, from: Peer, signed: Signed<ReadRequest>
   if (last !== undefined && timestamp < last.timestamp) return replica.drop(from, 'stale-request', `read t=${timestamp} < last read t=${last.timestamp}`, 'read');
   if (last !== undefined && timestamp === last.timestamp && nowMs - last.atMs < replica.config.statusIntervalMs) return;
   replica.readsAnswered.set(client, { timestamp, atMs: nowMs });
-  // The state after lastExecuted: committed, since nothing executes tentatively.
+  // §5.1: a read waits while a batch answered tentatively is uncommitted (tentative.ts), so
+  // that a write whose client saw it complete is in the state it reads. One per client.
+  if (tentativeOutstanding(replica)) {
+    replica.deferredReads.set(client, signed);
+    return;
+  }
+  answer(replica, signed);
+}
+
+/** The reads that waited for a tentative batch, once it executed (execution.ts). */
+export function answerDeferredReads(replica: Replica, _nowMs: number): void {
+  if (replica.deferredReads.size === 0 || tentativeOutstanding(replica)) return;
+  const reads = [...replica.deferredReads.values()];
+  replica.deferredReads.clear();
+  for (const read of reads) answer(replica, read);
+}
+
+/** Executed in the state after lastExecuted: committed, as tentative batches run on an overlay. */
+function answer(replica: Replica, signed: Signed<ReadRequest>): void {
+  const { operation, client, timestamp } = signed.message;
   const result = replica.store.execute(operation);
   replica.send({ kind: 'client', id: client }, firstReply(replica, client, timestamp, result));
 }

@@ -104,6 +104,8 @@ export class Replica implements GatewayContext {
   readonly replySentAtMs = new Map<number, number>();
   /** @internal Per client, the last read-only request answered and when (read-only.ts); one entry per registered client at most. */
   readonly readsAnswered = new Map<number, { readonly timestamp: number; readonly atMs: number }>();
+  /** @internal Reads waiting for a tentative batch to commit (read-only.ts), latest per client. */
+  readonly deferredReads = new Map<number, Signed<ReadRequest>>();
 
   // --- view change (§4.4, §4.5.2): view-change.ts, new-view-entry.ts ---------------------
 

@@ -146,7 +146,9 @@ const getResult: fc.Arbitrary<GetResult> = fc.oneof(
 const writeResult: fc.Arbitrary<WriteResult> = fc.record({ status, actual: unicodeText, previousVersion: nat, version: nat });
 const result: fc.Arbitrary<OperationResult> = fc.oneof(getResult, writeResult);
 
-const reply = fc.record({ type: fc.constant('reply' as const), view: nat, timestamp: nat, client: clientId, replica: replicaId, result });
+/** Committed or tentative (tentative.ts): `tentative` is absent or true, never false. */
+const tentativeFlag = fc.boolean().map((tentative) => (tentative ? { tentative: true as const } : {}));
+const reply = fc.tuple(fc.record({ type: fc.constant('reply' as const), view: nat, timestamp: nat, client: clientId, replica: replicaId, result }), tentativeFlag).map(([body, flag]) => ({ ...body, ...flag }));
 const statusMessage = fc.record({ type: fc.constant('status' as const), view: nat, stableSeq: nat, lastExecuted: nat, replica: replicaId });
 
 const nonce = fc.uint8Array({ minLength: 16, maxLength: 16 });
@@ -166,7 +168,9 @@ const recoveryReply = fc.record({
   replica: replicaId,
 });
 
-const replyDigest = fc.record({ type: fc.constant('reply-digest' as const), view: nat, timestamp: nat, client: clientId, replica: replicaId, digest: fc.uint8Array({ minLength: 32, maxLength: 32 }) });
+const replyDigest = fc
+  .tuple(fc.record({ type: fc.constant('reply-digest' as const), view: nat, timestamp: nat, client: clientId, replica: replicaId, digest: fc.uint8Array({ minLength: 32, maxLength: 32 }) }), tentativeFlag)
+  .map(([body, flag]) => ({ ...body, ...flag }));
 
 const readRequest = fc.record({ type: fc.constant('read' as const), operation, timestamp: nat, client: clientId });
 
@@ -317,7 +321,7 @@ describe('encoding: hostile bytes', () => {
   });
 
   it.each([
-    ['18, one past the last message type', 18],
+    ['20, one past the last message type', 20],
     ['255', 255],
     ['0', 0],
     ['200', 200],

@@ -111,6 +111,23 @@ describe('pancydb property: agrees with the naive reference model', () => {
   });
 });
 
+describe('pancydb property: speculate (tentative execution)', () => {
+  it('gives the results executing would give, in order, and leaves the state exactly as it was', () => {
+    fc.assert(
+      fc.property(fc.array(operationArb(WIDE), { maxLength: 30 }), fc.array(operationArb(WIDE), { minLength: 1, maxLength: 20 }), (prefix, batch) => {
+        const db = storeAfter(prefix);
+        const before = db.snapshot();
+        const speculated = db.speculate(batch);
+        expect(db.snapshot()).toStrictEqual(before);
+        expect(db.nextVersion).toBe(before.nextVersion);
+        const executed = batch.map((op) => db.execute(op));
+        expect(speculated).toStrictEqual(executed);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('pancydb property: digest', () => {
   it('two stores have equal digests iff their snapshots are equal', () => {
     const seen = { equal: 0, different: 0 };

@@ -71,6 +71,8 @@ export interface PumpOptions {
   readonly readOnly?: boolean;
   /** Whether only a designated replica sends a result in full (src/core/digest-replies.ts); off unless told. */
   readonly digestReplies?: boolean;
+  /** Whether replicas reply once a batch prepared (src/core/tentative.ts); off unless told. */
+  readonly tentative?: boolean;
 }
 
 /**
@@ -136,6 +138,7 @@ export class Pump {
         auth: this.auth,
         readOnlyRequests: options.readOnly === true,
         digestReplies: options.digestReplies === true,
+        tentativeExecution: options.tentative === true,
       };
       return new Replica(config);
     });

@@ -159,7 +159,7 @@ const DROP_CASES: readonly DropCase[] = [
   { name: 'an empty frame', reason: 'malformed', from: replicaPeer(2), frame: () => new Uint8Array(0) },
   { name: 'a PREPARE missing its last byte', reason: 'malformed', from: replicaPeer(2), frame: () => prepare(2, 1).frame.slice(0, -1) },
   { name: 'a PREPARE with a trailing byte', reason: 'malformed', from: replicaPeer(2), frame: () => Uint8Array.from([...prepare(2, 1).frame, 0]) },
-  { name: 'type tag 18 (one past the last message type)', reason: 'unknown-type', from: replicaPeer(2), frame: () => Uint8Array.of(18, 0, 0, 0) },
+  { name: 'type tag 20 (one past the last message type)', reason: 'unknown-type', from: replicaPeer(2), frame: () => Uint8Array.of(20, 0, 0, 0) },
   { name: 'type tag 200', reason: 'unknown-type', from: replicaPeer(2), frame: () => Uint8Array.of(200, 1, 2, 3) },
   {
     name: 'a REPLY sent to a replica by the replica that signed it',
