@@ -2,6 +2,7 @@
 // by one seeded event queue. It owns all I/O of a simulated run: it feeds frames and
 // ticks into the pure state machines, carries their outputs over the network, and
 // hands what happened to the checkers.
+import { requestMacValid, sessionKeysOf } from '../core/auth.ts';
 import type { Crypto } from '../crypto/crypto.ts';
 import { deriveSecretKey } from '../crypto/keys.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
@@ -127,10 +128,16 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const clients = clientKeyPairs.map(
     (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, auth, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max, ...flaws }),
   );
+  // Validity: the client made the request. Its signature proves it; in 'mac' mode so does
+  // a right MAC for a correct replica, since only that replica and the client hold the key
+  // (auth.ts): a faulty primary and a faulty client can get such a request executed.
+  const correctIds = replicaKeyPairs.map((_, id) => id).filter((id) => !faultySpecs.has(id));
+  const correctKeys = auth === 'mac' ? correctIds.map((id) => ({ id, keys: sessionKeysOf({ kind: 'replica', id }, { crypto, keyPair: replicaKeyPairs[id]!, replicaKeys, clientKey }) })) : [];
   const checker = new SafetyChecker({
     verifyRequest: ({ request }) => {
       const key = clientKey(request.message.client);
-      return key !== undefined && crypto.verify(key, request.signedBytes, request.signature);
+      if (key !== undefined && crypto.verify(key, request.signedBytes, request.signature)) return true;
+      return correctKeys.some(({ id, keys }) => requestMacValid(keys, id, request));
     },
   });
   const context: SimulationContext = {
