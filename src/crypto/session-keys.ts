@@ -37,7 +37,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertKeyPair, isBytes } from './arguments.ts';
 import type { Crypto, KeyPair } from './crypto.ts';
-import { KEY_CACHE_CAPACITY, KeyCache } from './key-cache.ts';
+import { KEY_CACHE_CAPACITY } from './key-cache.ts';
 
 /** HMAC-SHA256 truncated to 128 bits (RFC 2104 §5 allows down to half the output). */
 export const MAC_TAG_BYTES = 16;
@@ -88,7 +88,13 @@ export class SessionKeys {
   private readonly keyPair: KeyPair;
   private readonly publicKeyOf: (principal: Principal) => Uint8Array | undefined;
   private readonly domain: Uint8Array;
-  private readonly pairs: KeyCache<PairKeys>;
+  /**
+   * Per peer (numbered by peerNumber): its public key when the keys were derived, and the
+   * keys. At most `capacity` peers, the oldest evicted first. A lookup by number, not by
+   * key bytes: a MAC is a few µs, and building and hashing a cache key cost as much.
+   */
+  private readonly pairs = new Map<number, { readonly publicKey: Uint8Array; readonly keys: PairKeys }>();
+  private readonly capacity: number;
 
   constructor(options: SessionKeysOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options: expected { crypto, self, keyPair, publicKeyOf, domain }');
@@ -107,7 +113,7 @@ export class SessionKeys {
     this.keyPair = keyPair;
     this.publicKeyOf = publicKeyOf;
     this.domain = Uint8Array.from(domain);
-    this.pairs = new KeyCache<PairKeys>(capacity);
+    this.capacity = capacity;
   }
 
   /**
@@ -117,9 +123,8 @@ export class SessionKeys {
    * keys.keyTo({ kind: 'replica', id: 2 }); // Uint8Array(32), equal to replica 2's keyFrom(self)
    */
   keyTo(receiver: Principal): Uint8Array | undefined {
-    const receiverBytes = encodePrincipal(receiver);
-    if (receiverBytes === undefined) throw new RangeError(`receiver: expected { kind: 'replica' | 'client', id: 0…${MAX_PRINCIPAL_ID} }`);
-    return this.pairKeys(receiver, receiverBytes)?.to;
+    if (peerNumber(receiver) === undefined) throw new RangeError(`receiver: expected { kind: 'replica' | 'client', id: 0…${MAX_PRINCIPAL_ID} }`);
+    return this.pairKeys(receiver)?.to;
   }
 
   /**
@@ -129,8 +134,7 @@ export class SessionKeys {
    * keys.keyFrom({ kind: 'client', id: 7 }); // equal to client 7's keyTo(self)
    */
   keyFrom(sender: Principal): Uint8Array | undefined {
-    const senderBytes = encodePrincipal(sender);
-    return senderBytes === undefined ? undefined : this.pairKeys(sender, senderBytes)?.from;
+    return this.pairKeys(sender)?.from;
   }
 
   /**
@@ -183,20 +187,30 @@ export class SessionKeys {
    * The cache is keyed by the peer and its public key, so a principal whose configured
    * key changes gets keys for the new one, never stale keys for the old.
    */
-  private pairKeys(peer: Principal, peerBytes: Uint8Array): PairKeys | undefined {
+  private pairKeys(peer: Principal): PairKeys | undefined {
+    const number = peerNumber(peer);
+    if (number === undefined) return undefined;
     const publicKey = this.publicKeyOf(peer);
     if (!isBytes(publicKey)) return undefined;
-    const cacheKey = new Uint8Array(PRINCIPAL_BYTES + publicKey.length);
-    cacheKey.set(peerBytes);
-    cacheKey.set(publicKey, PRINCIPAL_BYTES);
-    return this.pairs.getIfDefined(cacheKey, () => {
-      const secret = this.crypto.sharedSecret(this.keyPair, publicKey);
-      if (secret === undefined) return undefined;
-      return {
-        to: hkdf(sha256, secret, this.domain, info(this.self, peerBytes), SESSION_KEY_BYTES),
-        from: hkdf(sha256, secret, this.domain, info(peerBytes, this.self), SESSION_KEY_BYTES),
-      };
-    });
+    const held = this.pairs.get(number);
+    if (held !== undefined && (held.publicKey === publicKey || bytesEqual(held.publicKey, publicKey))) return held.keys;
+    const keys = this.derive(peer, publicKey);
+    // A peer without keys (a refused public key) is not cached: it is tried again if its key changes.
+    if (keys === undefined) return undefined;
+    this.pairs.delete(number);
+    if (this.pairs.size >= this.capacity) this.pairs.delete(this.pairs.keys().next().value!);
+    this.pairs.set(number, { publicKey: Uint8Array.from(publicKey), keys });
+    return keys;
+  }
+
+  private derive(peer: Principal, publicKey: Uint8Array): PairKeys | undefined {
+    const secret = this.crypto.sharedSecret(this.keyPair, publicKey);
+    if (secret === undefined) return undefined;
+    const peerBytes = encodePrincipal(peer)!;
+    return {
+      to: hkdf(sha256, secret, this.domain, info(this.self, peerBytes), SESSION_KEY_BYTES),
+      from: hkdf(sha256, secret, this.domain, info(peerBytes, this.self), SESSION_KEY_BYTES),
+    };
   }
 }
 
@@ -207,6 +221,21 @@ function info(sender: Uint8Array, receiver: Uint8Array): Uint8Array {
   out.set(sender, INFO_LABEL.length);
   out.set(receiver, INFO_LABEL.length + PRINCIPAL_BYTES);
   return out;
+}
+
+/** A principal as one number (replicas first, then clients), undefined if it is not one. */
+function peerNumber(principal: Principal): number | undefined {
+  if (typeof principal !== 'object' || principal === null) return undefined;
+  const { kind, id } = principal;
+  if (!Number.isInteger(id) || id < 0 || id > MAX_PRINCIPAL_ID) return undefined;
+  if (kind === 'replica') return id;
+  return kind === 'client' ? MAX_PRINCIPAL_ID + 1 + id : undefined;
+}
+
+function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
+  if (left.length !== right.length) return false;
+  for (let index = 0; index < left.length; index++) if (left[index] !== right[index]) return false;
+  return true;
 }
 
 /** kind byte (0 replica, 1 client) ‖ 4-byte big-endian id; undefined if not a principal. */

@@ -50,6 +50,13 @@ describe('hmacSha256', () => {
     );
   });
 
+  // RFC 4231 §4.7: a 131-byte key, longer than SHA-256's block, is hashed first.
+  it.each(BACKENDS)('%s: RFC 4231 test case 6', (_name, crypto) => {
+    expect(toHex(crypto.hmacSha256(new Uint8Array(131).fill(0xaa), utf8('Test Using Larger Than Block-Size Key - Hash Key First')))).toBe(
+      '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54',
+    );
+  });
+
   it('the three backends give the same MAC on random keys and data (empty ones too)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 300 }), (key, data) => {
