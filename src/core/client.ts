@@ -91,6 +91,11 @@ interface Outstanding {
   readonly verified: Set<number>;
 }
 
+/** How much a reply tells: a full result beats a digest, and a committed reply a tentative one. */
+function replyRank(reply: Reply | ReplyDigest): number {
+  return (reply.type === 'reply' ? 2 : 0) + (reply.tentative === true ? 0 : 1);
+}
+
 export class Client {
   readonly quorums: Quorums;
   /** The view the client believes current: adopted only when f+1 replies report it. */
@@ -224,7 +229,7 @@ export class Client {
     // A full result may take the place of the same replica's digest, and a committed reply
     // that of its tentative one: the answers to a retransmission (digest-replies.ts, tentative.ts).
     const held = outstanding.replies.get(replica)?.message;
-    const upgrade = held !== undefined && ((reply.message.type === 'reply' && held.type === 'reply-digest') || (reply.message.tentative !== true && held.tentative === true));
+    const upgrade = held !== undefined && replyRank(reply.message) > replyRank(held);
     if (!upgrade && outstanding.replies.has(replica) && this.verifyReply(outstanding, replica, from)) return;
     outstanding.verified.delete(replica);
     outstanding.replies.set(replica, reply);
