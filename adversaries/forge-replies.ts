@@ -12,10 +12,15 @@
 // cannot be forged). In 'mac' mode (src/core/auth.ts) a REPLY carries one MAC for its
 // client instead, and api.sign makes that MAC with this replica's own session key: the
 // same forgeries, with a broken MAC where the signature would be broken; the client's
-// key with another replica is as out of reach as that replica's signing key.
+// key with another replica is as out of reach as that replica's signing key. With digest
+// replies on (OSDI'99 §5.1, src/core/digest-replies.ts) its honest core sends the result
+// in full only when it is the designee, (c + t) mod n, and a digest otherwise: a full
+// result is forged as above, a digest by changing the digest (a result nobody computed).
+// The client must still find f+1 matching replies, the full result among them, so a forged
+// result from the designee costs the client a retransmission, never a wrong answer.
 import { defineAdversary, mapSends, setBounded, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
 import type { OperationResult } from '../src/core/operations.ts';
-import type { Reply, Signed } from '../src/core/messages.ts';
+import type { Reply, ReplyDigest, Signed } from '../src/core/messages.ts';
 
 type Forgery = 'wrong-result' | 'impersonate' | 'replay' | 'break-signature';
 
@@ -31,11 +36,19 @@ function wrongResult(result: OperationResult): OperationResult {
   return { status: result.status, version: result.version + 1, value: `${result.value ?? ''}*` };
 }
 
+/** The same reply claiming something no honest replica computed: a wrong result, or a digest of none. */
+function wrongReply(reply: Reply | ReplyDigest): Reply | ReplyDigest {
+  if (reply.type === 'reply') return { ...reply, result: wrongResult(reply.result) };
+  const digest = Uint8Array.from(reply.digest);
+  digest[0] = digest[0]! ^ 0xff;
+  return { ...reply, digest };
+}
+
 /**
  * The same frame with one bit of its signature flipped, or in 'mac' mode of its MAC (which
  * follows the signed bytes just as a signature does): well formed, but it no longer verifies.
  */
-function breakSignature(signed: Signed<Reply>, api: AdversaryApi): Signed<Reply> {
+function breakSignature<R extends Reply | ReplyDigest>(signed: Signed<R>, api: AdversaryApi): Signed<R> {
   const frame = signed.frame.slice();
   const signatureStart = signed.signedBytes.length;
   const authenticator = signed.authenticator;
@@ -64,11 +77,11 @@ export default defineAdversary({
     if (options.impersonate) kinds.push('impersonate');
     if (options.replayOld) kinds.push('replay');
     if (options.breakSignatures) kinds.push('break-signature');
-    const sent = new Map<number, Signed<Reply>[]>();
+    const sent = new Map<number, Signed<Reply | ReplyDigest>[]>();
 
-    const lie = (reply: Reply, replica: number): Signed<Reply> => api.sign<Reply>({ ...reply, replica, result: wrongResult(reply.result) });
+    const lie = (reply: Reply | ReplyDigest, replica: number): Signed<Reply | ReplyDigest> => api.sign<Reply | ReplyDigest>({ ...wrongReply(reply), replica });
 
-    const forge = (signed: Signed<Reply>, client: number): Signed<Reply>[] => {
+    const forge = (signed: Signed<Reply | ReplyDigest>, client: number): Signed<Reply | ReplyDigest>[] => {
       const reply = signed.message;
       const earlier = (sent.get(client) ?? []).filter((old) => old.message.timestamp < reply.timestamp);
       const possible = kinds.filter((kind) => kind !== 'replay' || earlier.length > 0);
@@ -92,7 +105,7 @@ export default defineAdversary({
       }
     };
 
-    const remember = (signed: Signed<Reply>, client: number) => {
+    const remember = (signed: Signed<Reply | ReplyDigest>, client: number) => {
       const replies = sent.get(client) ?? [];
       if (replies.at(-1)?.message.timestamp !== signed.message.timestamp) replies.push(signed);
       if (replies.length > REPLIES_PER_CLIENT) replies.shift();
@@ -103,8 +116,8 @@ export default defineAdversary({
       step: (input) =>
         mapSends(api.step(input), (signed, to): AdversaryOutput[] => {
           if (to === 'all') return [{ kind: 'broadcast', signed }];
-          if (to.kind !== 'client' || signed.message.type !== 'reply') return [{ kind: 'send', to, signed }];
-          const reply = signed as Signed<Reply>;
+          if (to.kind !== 'client' || (signed.message.type !== 'reply' && signed.message.type !== 'reply-digest')) return [{ kind: 'send', to, signed }];
+          const reply = signed as Signed<Reply | ReplyDigest>;
           const forged = forge(reply, to.id);
           remember(reply, to.id);
           return forged.map((forgery) => ({ kind: 'send', to, signed: forgery }));

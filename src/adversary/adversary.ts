@@ -50,8 +50,9 @@ export interface AdversaryApi {
   step(input: ReplicaInput): AdversaryOutput[];
   /**
    * Signs any message with this replica's key. The message may claim another sender; honest
-   * replicas will catch it. In 'mac' mode a REPLY is MACed for its client with this replica's
-   * session key instead, the form clients check there (src/core/auth.ts).
+   * replicas will catch it. In 'mac' mode a REPLY (full, or a digest reply with digest
+   * replies on) is MACed for its client with this replica's session key instead, the form
+   * clients check there (src/core/auth.ts).
    */
   sign<M extends Message>(message: M): Signed<M>;
   /** Decodes a frame without verifying it; undefined if it is malformed. */

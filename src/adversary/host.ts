@@ -5,7 +5,7 @@
 import { sessionKeysOf } from '../core/auth.ts';
 import { encodeBatch, decodeMessage, encodeMacReply, encodeSigned, headerOf } from '../core/encoding.ts';
 import type { ReplicaConfig } from '../core/config.ts';
-import type { Message, PrePrepare, Reply, Signed, SignedRequest } from '../core/messages.ts';
+import type { Message, PrePrepare, Reply, ReplyDigest, Signed, SignedRequest } from '../core/messages.ts';
 import { primaryOf, quorumsFor } from '../core/quorum.ts';
 import { Replica, type ReplicaInput } from '../core/replica.ts';
 import type { Rng } from './rng.ts';
@@ -165,19 +165,20 @@ export class HostedAdversary {
 }
 
 /**
- * api.sign: what a replica with this config would send. In 'mac' mode a REPLY carries one
- * MAC for its client instead of a signature, as a correct replica's does (src/core/auth.ts):
- * a forged reply must reach the client's MAC check, not die as the wrong form, for an
- * adversary that forges replies to be as strong as in 'signed' mode. Everything else,
- * and everything in 'signed' mode, is signed with the replica's own key.
+ * api.sign: what a replica with this config would send. In 'mac' mode a REPLY, full or a
+ * digest reply (OSDI'99 §5.1, src/core/digest-replies.ts), carries one MAC for its client
+ * instead of a signature, as a correct replica's does (src/core/auth.ts): a forged reply
+ * must reach the client's MAC check, not die as the wrong form, for an adversary that
+ * forges replies to be as strong as in 'signed' mode. Everything else, and everything in
+ * 'signed' mode, is signed with the replica's own key.
  */
 function authenticateAs(config: ReplicaConfig): <M extends Message>(message: M) => Signed<M> {
   const signWithKey = <M extends Message>(message: M): Signed<M> => encodeSigned(message, (bytes) => config.crypto.sign(config.keyPair, bytes));
   if ((config.auth ?? 'signed') === 'signed') return signWithKey;
   const keys = sessionKeysOf({ kind: 'replica', id: config.id }, config);
   return <M extends Message>(message: M): Signed<M> => {
-    if (message.type !== 'reply') return signWithKey(message);
-    const reply = message as Reply;
+    if (message.type !== 'reply' && message.type !== 'reply-digest') return signWithKey(message);
+    const reply = message as Reply | ReplyDigest;
     return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: reply.client }, bytes)) as unknown as Signed<M>;
   };
 }

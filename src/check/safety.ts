@@ -5,7 +5,9 @@
 //   state-agreement  equal state digests wherever honest replicas executed the same prefix (§4.3)
 //   exactly-once     no honest replica executes a (client, t) twice (§4.1)
 //   validity         only client-signed requests execute (§3: clients sign requests)
-//   reply-integrity  a result a client accepted equals what the honest replicas computed (§4.1)
+//   reply-integrity  a result a client accepted equals what the honest replicas computed (§4.1);
+//                    for a read-only request (§5.1), which is never ordered, what one honest
+//                    replica answered it with: each answers from its own state
 import { bytesEqual, toHex } from '../core/bytes.ts';
 import { encodeResult } from '../core/operation-encoding.ts';
 import type { Execution } from '../core/replica.ts';
@@ -34,6 +36,8 @@ export class SafetyChecker {
   private readonly results = new Map<string, FirstSeen>();
   /** Accepted results whose honest counterpart was not yet known, checked when it is. */
   private readonly pendingAccepts = new Map<string, { client: number; bytes: Uint8Array; atMs: number }>();
+  /** Per open read-only request "client:t": the result digests honest replicas answered it with. */
+  private readonly readAnswers = new Map<string, Set<string>>();
 
   constructor(private readonly options: SafetyCheckerOptions) {}
 
@@ -92,6 +96,36 @@ export class SafetyChecker {
     if (!bytesEqual(honest.bytes, bytes)) {
       this.report({ property: 'reply-integrity', detail: `client ${client} t=${timestamp} accepted a result no honest replica computed (from replicas ${replicas.join(',')})`, replicas: [...replicas], atMs });
     }
+  }
+
+  /**
+   * An honest replica answered read-only request (client, t) with a result whose digest
+   * (digest-replies.ts: SHA-256 of the encoded result) is `digest`, in full or as a digest
+   * reply. Reads are never ordered, so these answers are all there is to compare with.
+   */
+  onReadAnswered(client: number, timestamp: number, digest: Uint8Array): void {
+    const key = `${client}:${timestamp}`;
+    const answers = this.readAnswers.get(key) ?? new Set<string>();
+    answers.add(toHex(digest));
+    this.readAnswers.set(key, answers);
+  }
+
+  /**
+   * A client accepted read-only request (client, t) with a result of digest `digest` (§5.1).
+   * Its 2f+1 matching replies hold f+1 honest ones, so some honest replica must have answered
+   * with that result before the client saw it. The read is then closed: later answers are late.
+   */
+  onReadAccepted(client: number, timestamp: number, digest: Uint8Array, replicas: readonly number[], atMs: number): void {
+    const key = `${client}:${timestamp}`;
+    const answers = this.readAnswers.get(key);
+    this.readAnswers.delete(key);
+    if (answers?.has(toHex(digest)) === true) return;
+    this.report({ property: 'reply-integrity', detail: `client ${client} read t=${timestamp} accepted a result no honest replica answered with (from replicas ${replicas.join(',')})`, replicas: [...replicas], atMs });
+  }
+
+  /** A read the client gave up on (it went down the ordered path under a new t): its answers are no longer needed. */
+  forgetRead(client: number, timestamp: number): void {
+    this.readAnswers.delete(`${client}:${timestamp}`);
   }
 
   /** At the end of a run: an accepted result that no honest replica ever computed is a violation too. */

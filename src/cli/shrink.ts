@@ -96,7 +96,7 @@ function* candidates(scenario: Json): Generator<Candidate> {
     yield { step: `replica ${id} made correct`, scenario: { ...scenario, faulty: rest } };
   }
   const network = (scenario.network ?? {}) as Json;
-  for (const list of ['partitions', 'crashes'] as const) {
+  for (const list of ['partitions', 'slowLinks', 'crashes'] as const) {
     const items = (network[list] ?? []) as unknown[];
     for (let index = 0; index < items.length; index++) {
       yield { step: `${list} entry ${index} removed`, scenario: { ...scenario, network: { ...network, [list]: items.filter((_, other) => other !== index) } } };

@@ -6,6 +6,7 @@ import { MAX_CLIENTS, MAX_DURATION_S, MAX_JITTER_MS, MAX_N, MAX_PARAMETER, MAX_S
 import type { Crash, Partition, Silence } from '../sim/network.ts';
 import { isProfileName, PROFILES, type ProfileName } from '../sim/profiles.ts';
 import { parseOperationMix, type OperationMix } from '../sim/workload/random.ts';
+import { OPTIMIZATIONS, type Optimization } from '../sim/optimizations.ts';
 import { UsageError } from './usage-error.ts';
 
 export const SIM_HELP = `Usage: pancydb sim [--scenario FILE] [options]
@@ -20,9 +21,9 @@ lockseq invariant on every replica's final database.
                      see README.md. Flags given with it override the file: -R (default
                      the file's seeds), --duration, --work-until, --clients, --profile
                      (lockseq sizes), --mix, --batch, -l, --jitter, --reorder, --duplicate,
-                     --auth;
-                     --crash, --silent and --partition add to its faults; -n, if given,
-                     must equal the file's 3f+1
+                     --auth; --crash, --silent and --partition add to its faults, and
+                     --read-only, --digest-replies and --tentative to its "optimizations";
+                     -n, if given, must equal the file's 3f+1
   -S SEED            first seed, 0..2^53-1 (Number.MAX_SAFE_INTEGER; default 1)
   -R COUNT           number of seeds: SEED, SEED+1, ... (default 1; at most 1000000)
   -n N               replicas, 3f+1 (default 4; at most 31, f=10)
@@ -66,6 +67,16 @@ lockseq invariant on every replica's final database.
   --auth MODE        signed (default: every message signed) or mac (requests signed and
                      MACed, replies MACed, everything else signed; src/core/auth.ts).
                      Overrides a scenario file's "auth"; a failing seed's replay names it
+  --read-only        read-only requests (OSDI'99 §5.1): a get goes to every replica and needs
+                     2f+1 matching replies, and ordered requests then need 2f+1 too
+                     (src/core/read-only.ts). The lockseq workload issues no gets: use
+                     --workload random (or a scenario with gets) to exercise reads
+  --digest-replies   digest replies (§5.1): one replica, (client + t) mod n, sends the result,
+                     the others its SHA-256 (src/core/digest-replies.ts)
+  --tentative        tentative execution (§5.1): replicas reply once a batch prepared, and a
+                     result needs 2f+1 matching replies (src/core/tentative.ts)
+                     Each of the three is set alike on every replica and client of the run,
+                     Byzantine ones included; reports and replays name those on
   --workers N        worker threads for several seeds (default: one per core, at most 256; 1 runs
                      them in this thread); -V and -p always run in this thread
   --shrink FILE      with one failing seed (-S, -R 1): look for a smaller scenario that
@@ -108,6 +119,8 @@ export interface SimFlags {
   readonly amnesia: boolean;
   /** --auth: how messages are authenticated (src/core/auth.ts); overrides a scenario's `auth`. */
   readonly auth: AuthMode | undefined;
+  /** --read-only, --digest-replies, --tentative: added to a scenario's `optimizations` (src/sim/optimizations.ts). */
+  readonly optimizations: readonly Optimization[];
 }
 
 export interface SimCommand {
@@ -224,7 +237,9 @@ function parseCrash(text: string | undefined): Crash {
 }
 
 const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink']);
-const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help', '--amnesia']);
+/** --read-only, --digest-replies, --tentative: each turns on the optimization of its name. */
+const optimizationSwitch = (name: Optimization) => `--${name}`;
+const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help', '--amnesia', ...OPTIMIZATIONS.map(optimizationSwitch)]);
 /** Flags that change what a run does; the rest only change how it is shown. */
 const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink']);
 
@@ -257,7 +272,8 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
   const scenarioPath = values.get('--scenario');
   const amnesia = switches.has('--amnesia');
   if (amnesia && crashes.length === 0 && values.get('--scenario') === undefined) throw new UsageError('--amnesia needs a --crash with a restart (R@SECONDS-RESTART) to apply to');
-  const flags = parseFlags(values, { crashes, silences, partitions, amnesia });
+  const optimizations = OPTIMIZATIONS.filter((name) => switches.has(optimizationSwitch(name)));
+  const flags = parseFlags(values, { crashes, silences, partitions, amnesia, optimizations });
   if (scenarioPath === undefined) {
     const n = flags.n ?? 4;
     checkReplicaIds(flags, n);
@@ -288,7 +304,7 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
   };
 }
 
-function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, 'crashes' | 'silences' | 'partitions' | 'amnesia'>): SimFlags {
+function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, 'crashes' | 'silences' | 'partitions' | 'amnesia' | 'optimizations'>): SimFlags {
   const optional = <T>(flag: string, parse: (flag: string, text: string | undefined) => T): T | undefined => (values.has(flag) ? parse(flag, values.get(flag)) : undefined);
   const n = optional('-n', (flag, text) => integer(flag, text, 1, MAX_N));
   if (n !== undefined && (n < 4 || (n - 1) % 3 !== 0)) throw new UsageError(`-n must be 3f+1 for some f >= 1 (4, 7, 10, ... ${MAX_N}), got ${n}`);

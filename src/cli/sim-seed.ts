@@ -17,6 +17,7 @@ import { runSeed, type SeedRun } from '../sim/run.ts';
 import { parseOperationMix } from '../sim/workload/random.ts';
 import type { WorkloadOptions } from '../sim/workloads.ts';
 import { DEFAULT_MIX, DEFAULT_KEYS } from '../scenario/workload-fields.ts';
+import { canonicalOptimizations } from '../sim/optimizations.ts';
 import { checkFaultBudget, checkReplicaIds, parseSimArgs, type SimCommand, type SimFlags } from './sim-options.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -77,6 +78,7 @@ export function commandScenario(flags: SimFlags): Scenario {
     n,
     f: quorumsFor(n).f,
     auth: flags.auth ?? 'signed',
+    optimizations: flags.optimizations,
     network: withNetworkFlags(DEFAULT_NETWORK, flags),
     faulty: new Map(),
     workload,
@@ -104,6 +106,8 @@ export function scenarioWithFlags(scenario: Scenario, flags: SimFlags): Scenario
   return {
     ...scenario,
     auth: flags.auth ?? scenario.auth,
+    // A switch can only turn one on: the file's stay on, so the file alone says what it tests.
+    optimizations: canonicalOptimizations([...scenario.optimizations, ...flags.optimizations]),
     network: withNetworkFlags(scenario.network, flags),
     workload: withWorkloadFlags(scenario.workload, flags),
     durationMs,

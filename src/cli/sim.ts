@@ -9,6 +9,7 @@ import type { Property } from '../check/violation.ts';
 import type { SeedReport, SeedRun } from '../sim/run.ts';
 import type { SimulationContext } from '../sim/cluster.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { describeOptimizations, type Optimization } from '../sim/optimizations.ts';
 import { checkCrashWindows, checkFaultBudget, checkLastSeed, parseSimArgs, SIM_HELP, type SimCommand } from './sim-options.ts';
 import { shrinkScenario, writeShrunk } from './shrink.ts';
 import { prepareSimCommand, runCommandSeed, type LoadedSimCommand, type Output } from './sim-seed.ts';
@@ -151,10 +152,10 @@ function expectedViolationVerdict(command: LoadedSimCommand, violating: readonly
 /**
  * The command that runs one seed again, traced. With a scenario, -R 1: its default is the
  * file's `seeds`. A run in 'mac' mode says so even when only the file chose it, so the
- * line alone tells how the replay authenticates.
+ * line alone tells how the replay authenticates; so does a run with optimizations on.
  */
 export function replayCommand(command: SimCommand & Partial<Pick<LoadedSimCommand, 'scenario'>>, seed: number): string {
-  const flags = [...command.replayFlags.filter((flag) => flag !== '-V'), ...authFlag(command)];
+  const flags = [...command.replayFlags.filter((flag) => flag !== '-V'), ...authFlag(command), ...optimizationFlags(command)];
   const scenario = command.scenarioPath === undefined ? [] : ['--scenario', command.scenarioPath];
   const seeds = command.scenarioPath === undefined ? ['-S', String(seed)] : ['-S', String(seed), '-R', '1'];
   return ['npx pancydb sim', ...[...scenario, ...seeds, ...flags].map(shellWord), '-V'].join(' ');
@@ -163,13 +164,27 @@ export function replayCommand(command: SimCommand & Partial<Pick<LoadedSimComman
 /** The command that runs the same seeds again. */
 export function rerunCommand(command: LoadedSimCommand): string {
   const scenario = command.scenarioPath === undefined ? [] : ['--scenario', command.scenarioPath];
-  const words = [...scenario, '-S', String(command.firstSeed), '-R', String(command.seeds), ...command.replayFlags, ...authFlag(command)];
+  const words = [...scenario, '-S', String(command.firstSeed), '-R', String(command.seeds), ...command.replayFlags, ...authFlag(command), ...optimizationFlags(command)];
   return ['npx pancydb sim', ...words.map(shellWord)].join(' ');
 }
 
 /** `--auth mac` when the run was in 'mac' mode and no --auth flag already says so ('signed' is the default). */
 function authFlag(command: SimCommand & Partial<Pick<LoadedSimCommand, 'scenario'>>): string[] {
   return command.flags.auth === undefined && command.scenario?.auth === 'mac' ? ['--auth', 'mac'] : [];
+}
+
+/**
+ * --read-only, --digest-replies, --tentative for each optimization the file turned on and no
+ * switch already names: the switches only add to the file's, so the replay runs the same.
+ */
+function optimizationFlags(command: SimCommand & Partial<Pick<LoadedSimCommand, 'scenario'>>): string[] {
+  const fromFile = command.scenario?.optimizations ?? [];
+  return fromFile.filter((name) => !command.flags.optimizations.includes(name)).map((name) => `--${name}`);
+}
+
+/** ` optimizations=read-only,tentative` when some are on; nothing for a run without (the default). */
+function optimizationsWord(optimizations: readonly Optimization[]): string {
+  return optimizations.length === 0 ? '' : ` optimizations=${describeOptimizations(optimizations)}`;
 }
 
 /** A word as a POSIX shell reads it back: quoted only if it needs to be. */
@@ -182,7 +197,7 @@ export function scenarioHeader(command: LoadedSimCommand): string {
   const faulty = [...scenario.faulty].map(([id, spec]) => `${id}=${spec.adversary}`).join(' ');
   const last = command.firstSeed + command.seeds - 1;
   return (
-    `scenario ${scenario.name} (${command.scenarioPath}): n=${scenario.n} f=${scenario.f} auth=${scenario.auth}; ` +
+    `scenario ${scenario.name} (${command.scenarioPath}): n=${scenario.n} f=${scenario.f} auth=${scenario.auth}${optimizationsWord(scenario.optimizations)}; ` +
     `faulty: ${faulty === '' ? 'none' : faulty}; expect: ${describeExpectation(scenario)}; seeds ${command.firstSeed}..${last}`
   );
 }
@@ -191,7 +206,7 @@ export function scenarioHeader(command: LoadedSimCommand): string {
 export function commandHeader(command: LoadedSimCommand): string {
   const { scenario } = command;
   const last = command.firstSeed + command.seeds - 1;
-  return `sim: n=${scenario.n} f=${scenario.f} auth=${scenario.auth}; seeds ${command.firstSeed}..${last}`;
+  return `sim: n=${scenario.n} f=${scenario.f} auth=${scenario.auth}${optimizationsWord(scenario.optimizations)}; seeds ${command.firstSeed}..${last}`;
 }
 
 function describeExpectation(scenario: Scenario): string {
@@ -216,8 +231,14 @@ function summaryLine(report: SeedReport, command: LoadedSimCommand): string {
   return (
     `seed ${report.seed}: ${report.lock} lock, ${report.write} write, ${report.clear} clear, ${report.unlock} unlock; ` +
     `${report.committed} ops committed (${report.opsPerSecond} per simulated s) in ${report.executedSeq} batches, latency p50 ${report.latencyMs.p50.toFixed(1)} ms ` +
-    `p99 ${report.latencyMs.p99.toFixed(1)} ms; auth=${report.auth}; ${verdict}${idle}`
+    `p99 ${report.latencyMs.p99.toFixed(1)} ms; auth=${report.auth}${optimizationsWord(report.optimizations)}${readsClause(report)}; ${verdict}${idle}`
   );
+}
+
+/** With read-only requests on: how many gets the read path answered, and how many it sent on to be ordered. */
+function readsClause(report: SeedReport): string {
+  if (!report.optimizations.includes('read-only')) return '';
+  return `; reads ${report.reads.accepted} read-only, ${report.reads.fellBack} ordered after all`;
 }
 
 function printDatabases(context: SimulationContext, output: Output): void {

@@ -20,6 +20,7 @@ export function scenarioRunOptions(scenario: Scenario, seed: number, extras: Run
     seed,
     n: scenario.n,
     auth: scenario.auth,
+    optimizations: scenario.optimizations,
     durationMs: scenario.durationMs,
     workloadDurationMs: scenario.workloadDurationMs,
     workload: scenario.workload,

@@ -7,6 +7,7 @@ import type { ProtocolParameters } from '../core/config.ts';
 import type { NetworkOptions } from '../sim/network.ts';
 import type { ByzantineClientOptions } from '../sim/byzantine-clients.ts';
 import type { WorkloadOptions } from '../sim/workloads.ts';
+import type { Optimization } from '../sim/optimizations.ts';
 
 /** A faulty replica as the file names it, with its adversary loaded. */
 export interface ScenarioFaulty extends FaultySpec {
@@ -37,6 +38,8 @@ export interface Scenario {
   readonly f: number;
   /** How replicas and clients authenticate messages (src/core/auth.ts); the file's `auth`, 'signed' by default. */
   readonly auth: AuthMode;
+  /** The §5.1 optimizations on for every replica and client (src/sim/optimizations.ts): the file's `optimizations`, none by default. */
+  readonly optimizations: readonly Optimization[];
   readonly network: NetworkOptions;
   readonly faulty: ReadonlyMap<number, ScenarioFaulty>;
   readonly workload: WorkloadOptions;

@@ -8,8 +8,9 @@ import { MAX_DURATION_S, MAX_F, MAX_PARAMETER, MAX_SEEDS } from './bounds.ts';
 import { anyString, fieldPath, nonEmptyString, numberAboveAtMost, numberBetween, oneOf, wholeBetween, type FieldReader } from './fields.ts';
 import { readNetwork } from './network-fields.ts';
 import { readWorkload } from './workload-fields.ts';
+import { canonicalOptimizations, OPTIMIZATIONS, type Optimization } from '../sim/optimizations.ts';
 
-const TOP_KEYS = ['name', 'description', 'f', 'auth', 'network', 'faulty', 'workload', 'durationS', 'parameters', 'seeds', 'expect'];
+const TOP_KEYS = ['name', 'description', 'f', 'auth', 'optimizations', 'network', 'faulty', 'workload', 'durationS', 'parameters', 'seeds', 'expect'];
 const EXPECT_KEYS = ['liveAfterS', 'completeWithinS', 'violation'];
 const FAULTY_KEYS = ['adversary', 'options'];
 const PARAMETER_KEYS = Object.keys(DEFAULT_PARAMETERS) as (keyof typeof DEFAULT_PARAMETERS)[];
@@ -33,6 +34,7 @@ export function checkScenario(fields: FieldReader, json: unknown): ScenarioDraft
   const f = fields.required(top, '', 'f', wholeBetween(1, MAX_F));
   const n = 3 * f + 1;
   const auth = fields.optional(top, '', 'auth', oneOf(AUTH_MODES)) ?? 'signed';
+  const optimizations = readOptimizations(fields, top['optimizations']);
   const network = readNetwork(fields, top['network'], n);
   const { workload, durationS: workloadS, byzantineClients } = readWorkload(fields, top);
   const expect = readExpect(fields, top['expect']);
@@ -50,6 +52,7 @@ export function checkScenario(fields: FieldReader, json: unknown): ScenarioDraft
     n,
     f,
     auth,
+    optimizations,
     network,
     faulty,
     workload,
@@ -60,6 +63,16 @@ export function checkScenario(fields: FieldReader, json: unknown): ScenarioDraft
     seeds: fields.optional(top, '', 'seeds', wholeBetween(1, MAX_SEEDS)) ?? DEFAULT_SEEDS,
     expect,
   };
+}
+
+/** `"optimizations": ["read-only", "digest-replies", "tentative"]`: which of §5.1's are on, each named once. */
+function readOptimizations(fields: FieldReader, value: unknown): Optimization[] {
+  if (value === undefined) return [];
+  const names = fields.array('optimizations', value).map((name, index) => fields.read(fieldPath('optimizations', index), name, oneOf(OPTIMIZATIONS)));
+  names.forEach((name, index) => {
+    if (names.indexOf(name) !== index) throw fields.error(fieldPath('optimizations', index), `${JSON.stringify(name)} is named twice; name each optimization once`);
+  });
+  return canonicalOptimizations(names);
 }
 
 function tailS(expect: ScenarioExpectation): number {

@@ -4,7 +4,7 @@ import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import type { SessionKeys } from '../crypto/session-keys.ts';
 import { requestAuthenticator, sessionKeysOf, type AuthMode } from '../core/auth.ts';
 import { decodeMessage, encodeMacRequest, encodeSigned, MAC_BYTES, SIGNATURE_BYTES } from '../core/encoding.ts';
-import type { Request, Signed, SignedRequest } from '../core/messages.ts';
+import type { ReadRequest, Request, Signed, SignedRequest } from '../core/messages.ts';
 import type { Operation } from '../core/operations.ts';
 import type { Rng } from './rng.ts';
 
@@ -58,6 +58,10 @@ export interface ByzantineClientOptions {
 // library notes; Aardvark, NSDI'09 §4). mac-only: right MACs and a signature that does not
 // verify; the primary must not order it, and a backup that judged it by its MAC alone
 // would wait for it to execute and vote the correct primary out too.
+//
+// With read-only requests on (OSDI'99 §5.1, src/core/read-only.ts), the gets of the
+// flood-valid kind go out as READs to every replica, which answer each at once without
+// ordering it: the read path takes the same flood the ordered path does.
 
 /** Each Byzantine client's own keys: "byz/<client>/<0..KEYS-1>", so the store stays small. */
 const KEYS_PER_CLIENT = 8;
@@ -75,6 +79,8 @@ export interface ByzantineClientsConfig {
   readonly crypto: Crypto;
   /** The run's mode: in 'mac' mode every request carries an authenticator too. */
   readonly auth: AuthMode;
+  /** Read-only requests are on in the run: flood-valid sends its gets as READs. */
+  readonly readOnly?: boolean;
   /** The replicas' public keys, from which 'mac' mode derives the session keys. */
   readonly replicaKeys: readonly Uint8Array[];
   /** Key pair of Byzantine client `id` (the driver derives them like the correct clients'). */
@@ -109,6 +115,8 @@ export class ByzantineClients {
   readonly sent: Record<ByzantineClientKind, number> = { equivocate: 0, 'huge-timestamp': 0, replay: 0, 'flood-valid': 0, 'flood-invalid': 0, 'split-authenticator': 0, 'mac-only': 0 };
   /** Replies the replicas sent them (ignored otherwise). */
   replies = 0;
+  /** READs sent (read-only requests on): evidence that the read path took the flood. */
+  reads = 0;
   readonly intervalMs: number;
   private readonly clients = new Map<number, ClientState>();
 
@@ -157,7 +165,7 @@ export class ByzantineClients {
       case 'replay':
         return this.replay(state);
       case 'flood-valid':
-        return [{ to: 'all', signed: this.request(state, this.nextTimestamp(state)) }];
+        return [{ to: 'all', signed: this.floodValid(state) }];
       case 'flood-invalid':
         return [this.invalid(state)];
       case 'split-authenticator':
@@ -198,6 +206,19 @@ export class ByzantineClients {
     const request: Request = { type: 'request', operation: this.operation(state, `m${timestamp}`), timestamp, client: state.id };
     const signature = Uint8Array.from({ length: SIGNATURE_BYTES }, () => state.rng.int(0, 255));
     return this.encode(state, request, () => signature);
+  }
+
+  /**
+   * A valid request; with read-only requests on, a get goes out as a READ instead (§5.1).
+   * Either way the draws are those of request(), so a run without reads draws as before.
+   */
+  private floodValid(state: ClientState): Signed<Request | ReadRequest> {
+    const timestamp = this.nextTimestamp(state);
+    if (this.config.readOnly !== true) return this.request(state, timestamp);
+    const operation = this.operation(state, `${timestamp}`);
+    if (operation.type !== 'get') return this.remember(state, this.sign(state, { type: 'request', operation, timestamp, client: state.id }));
+    this.reads++;
+    return this.sign(state, { type: 'read', operation, timestamp, client: state.id });
   }
 
   /** One t, a different write to each half of the replicas (the primary gets one of them). */
@@ -273,12 +294,12 @@ export class ByzantineClients {
   }
 
   /** Signed with this client's key; in 'mac' mode with one MAC per replica too (auth.ts). */
-  private sign(state: ClientState, request: Request): SignedRequest {
+  private sign<R extends Request | ReadRequest>(state: ClientState, request: R): Signed<R> {
     return this.encode(state, request, (bytes) => this.config.crypto.sign(state.keyPair, bytes));
   }
 
   /** The request in the run's form, with the signature `sign` makes (which may be a wrong one). */
-  private encode(state: ClientState, request: Request, sign: (bytes: Uint8Array) => Uint8Array): SignedRequest {
+  private encode<R extends Request | ReadRequest>(state: ClientState, request: R, sign: (bytes: Uint8Array) => Uint8Array): Signed<R> {
     const keys = state.sessionKeys;
     if (keys === undefined) return encodeSigned(request, sign);
     return encodeMacRequest(request, sign, (bytes) => requestAuthenticator(keys, this.config.n, bytes));

@@ -12,10 +12,11 @@ import { withTiming, type TimedCrypto } from '../crypto/timing.ts';
 import type { AuthMode } from '../core/auth.ts';
 import { Client, type ClientOutput } from '../core/client.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../core/config.ts';
+import { resultDigest } from '../core/digest-replies.ts';
 import { NONCE_BYTES } from '../core/encoding.ts';
 import type { ProtocolFlaw } from '../core/flaws.ts';
 import type { Peer } from '../core/gateway.ts';
-import type { Signed } from '../core/messages.ts';
+import type { Reply, ReplyDigest, Signed } from '../core/messages.ts';
 import { Replica, type Execution, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
 import type { AdversaryOutput } from '../adversary/adversary.ts';
 import { HostedAdversary, type FaultySpec } from '../adversary/host.ts';
@@ -30,6 +31,7 @@ import { describeMessage, describeOperation, describeRanges, describeResult, for
 import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
 import { ByzantineClients, type ByzantineClientOptions } from './byzantine-clients.ts';
 import { SimulatedDisk } from './simulated-disk.ts';
+import { clientOptimizations, replicaOptimizations, type Optimization } from './optimizations.ts';
 
 /** What the driver steps: a replica, or an adversary wrapped around one (src/adversary). */
 export interface ReplicaNode {
@@ -49,6 +51,8 @@ export interface SimulationOptions {
   readonly cryptoBackend?: CryptoBackend;
   /** How replicas and clients authenticate messages (src/core/auth.ts); default 'signed'. */
   readonly auth?: AuthMode;
+  /** The §5.1 optimizations on in this run (optimizations.ts), for every replica and client alike; default none. */
+  readonly optimizations?: readonly Optimization[];
   /** Time every call into the crypto backend (for the benchmark's crypto share). */
   readonly measureCrypto?: boolean;
   /** Receives one line per protocol event (`-V`). */
@@ -90,6 +94,8 @@ export interface SimulationContext {
   /** Every client operation with call and return times, for linearizability checking. */
   readonly history: ClientHistory;
   readonly messages: { sent: number; delivered: number; lost: number };
+  /** Correct clients' read-only requests (§5.1): accepted on that path, or sent down the ordered one. */
+  readonly reads: { accepted: number; fellBack: number };
   /** Per replica: messages and bytes sent and received by type, signatures and verifications. */
   readonly costs: ReplicaCosts;
   readonly clients: readonly Client[];
@@ -117,7 +123,10 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const auth = options.auth ?? 'signed';
   // Each replica counts its own crypto work around the shared backend and memo.
   const costs = new ReplicaCosts(options.n, crypto);
-  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto: costs.cryptoOf(id), replicaKeys, clientKey, auth, ...flaws }));
+  // So do the optimizations: a faulty replica's honest core and every client get the same.
+  const optimizations = options.optimizations ?? [];
+  const onReplicas = replicaOptimizations(optimizations);
+  const configs = replicaKeyPairs.map((keyPair, id): ReplicaConfig => ({ ...parameters, id, keyPair, crypto: costs.cryptoOf(id), replicaKeys, clientKey, auth, ...onReplicas, ...flaws }));
   const faultySpecs = options.faulty ?? new Map<number, FaultySpec>();
   const faulty = [...faultySpecs.keys()].sort((a, b) => a - b);
   for (const id of faulty) if (!Number.isSafeInteger(id) || id < 0 || id >= options.n) throw new Error(`faulty replica ${id} is not one of 0..${options.n - 1}`);
@@ -126,7 +135,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const replicas = nodes.map((node) => (node instanceof HostedAdversary ? node.replica : (node as Replica)));
   const timeouts = options.clientTimeoutMs ?? { initial: 150, max: 1200 };
   const clients = clientKeyPairs.map(
-    (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, auth, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max, ...flaws }),
+    (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, auth, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max, ...clientOptimizations(optimizations), ...flaws }),
   );
   // Validity: the client made the request. Its signature proves it; in 'mac' mode so does
   // a right MAC for a correct replica, since only that replica and the client hold the key
@@ -148,6 +157,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     latenciesMs: [],
     history: new ClientHistory(),
     messages: { sent: 0, delivered: 0, lost: 0 },
+    reads: { accepted: 0, fellBack: 0 },
     costs,
     ...(byzantineClients === undefined ? {} : { byzantineClients }),
   };
@@ -165,6 +175,7 @@ function createByzantineClients(options: SimulationOptions, crypto: Crypto, repl
     n: options.n,
     crypto,
     auth: options.auth ?? 'signed',
+    readOnly: options.optimizations?.includes('read-only') === true,
     replicaKeys,
     keyPair: (id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)),
     // A stream of its own: runs without Byzantine clients draw exactly as before.
@@ -209,6 +220,8 @@ class Driver {
   private readonly byzantineRecorded = new Set<string>();
   /** signed-twice (src/check/signed-twice.ts): every vote a correct replica signs, checked as it leaves. */
   private readonly signedTwice = new SignedTwiceChecker((violation) => this.context.checker.report(violation));
+  /** Per correct client, t of its read-only request still open (§5.1): the one whose answers reply-integrity collects. */
+  private readonly openReads = new Map<number, number>();
 
   constructor(
     private readonly context: SimulationContext,
@@ -301,6 +314,7 @@ class Driver {
     if (output.kind === 'send' || output.kind === 'broadcast') {
       this.disks[id]!.syncBeforeSend();
       if (!faulty) this.signedTwice.onSent(id, output.signed, this.nowMs);
+      if (!faulty && output.kind === 'send' && output.to.kind === 'client') this.onReplyToClient(output.signed);
     }
     switch (output.kind) {
       case 'persist':
@@ -372,6 +386,28 @@ class Driver {
     this.trace?.(`${formatTime(nowMs)} ${id} ${event.type.toUpperCase()} n=${event.seq}${digest}`);
   }
 
+  /**
+   * A correct replica's answer to an open read-only request: reply-integrity compares the
+   * result a client accepts for it with these, as no execution ever records one (§5.1).
+   */
+  private onReplyToClient(signed: Signed): void {
+    const message = signed.message;
+    if (message.type !== 'reply' && message.type !== 'reply-digest') return;
+    const reply = message as Reply | ReplyDigest;
+    if (this.openReads.get(reply.client) !== reply.timestamp) return;
+    const digest = reply.type === 'reply' ? resultDigest(this.context.crypto, reply.result) : reply.digest;
+    this.context.checker.onReadAnswered(reply.client, reply.timestamp, digest);
+  }
+
+  /** The client gave up on its read and orders the get under a new t (client.ts, fallBack). */
+  private closeRead(client: number): void {
+    const timestamp = this.openReads.get(client);
+    if (timestamp === undefined) return;
+    this.openReads.delete(client);
+    this.context.reads.fellBack++;
+    this.context.checker.forgetRead(client, timestamp);
+  }
+
   // --- clients ------------------------------------------------------------------------
 
   private handleClient(client: number, outputs: readonly ClientOutput[]): void {
@@ -379,16 +415,18 @@ class Driver {
     for (const output of outputs) {
       switch (output.kind) {
         case 'send':
+          if (output.signed.message.type === 'request') this.closeRead(client);
           this.transmit(from, this.replicaPeers[output.to]!, output.signed);
           break;
         case 'broadcast':
+          if (output.signed.message.type === 'read') this.openReads.set(client, output.signed.message.timestamp);
           for (const to of this.replicaPeers) this.transmit(from, to, output.signed);
           break;
         case 'result': {
           const nowMs = this.nowMs;
           this.context.latenciesMs.push(nowMs - output.submittedAtMs);
           this.context.history.complete(client, output.result, nowMs);
-          this.context.checker.onClientAccepted(client, output.timestamp, output.result, output.replicas, nowMs);
+          this.onResult(client, output, nowMs);
           this.trace?.(`${formatTime(nowMs)} c${client} ACCEPT t=${output.timestamp} ${describeOperation(output.operation)} -> ${describeResult(output.result)}`);
           this.context.workloads.record(output.operation, output.result);
           this.onWorkloadStep(client, this.context.workloads.list[client]!.onResult(nowMs, output.result));
@@ -400,6 +438,15 @@ class Driver {
           break;
       }
     }
+  }
+
+  /** reply-integrity for what the client accepted: against the answers to its read, or against executions. */
+  private onResult(client: number, output: Extract<ClientOutput, { kind: 'result' }>, nowMs: number): void {
+    const { checker, crypto } = this.context;
+    if (this.openReads.get(client) !== output.timestamp) return checker.onClientAccepted(client, output.timestamp, output.result, output.replicas, nowMs);
+    this.openReads.delete(client);
+    this.context.reads.accepted++;
+    checker.onReadAccepted(client, output.timestamp, resultDigest(crypto, output.result), output.replicas, nowMs);
   }
 
   private onWorkloadStep(client: number, step: ReturnType<Workloads['list'][number]['start']>): void {

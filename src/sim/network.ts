@@ -1,8 +1,8 @@
 // The simulated network. Defaults follow the original Pancydb simulator: 1 ms to
 // send, 5 ms on the link, 1 ms to receive, and each channel drops a message with
 // probability `loss`. On top: jitter, reordering (an extra random delay for some
-// messages), duplication, partitions between sets of replicas for a time window,
-// and crashes. Every random draw comes from the run's Rng.
+// messages), duplication, partitions between sets of replicas and slow links into some
+// replicas for a time window, and crashes. Every random draw comes from the run's Rng.
 import type { Peer } from '../core/gateway.ts';
 import type { Rng } from './rng.ts';
 
@@ -25,6 +25,19 @@ export interface Crash {
   readonly amnesia?: boolean;
 }
 
+/**
+ * Slow links into some replicas for a time window: a message another replica sends to one
+ * of `to` in [fromMs, untilMs) takes `delayMs` longer. Those replicas hear every vote late,
+ * so they execute late, together: a group of correct replicas that lags the rest by about
+ * delayMs, without a fault. Clients keep their links, as with partitions.
+ */
+export interface SlowLink {
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly to: readonly number[];
+  readonly delayMs: number;
+}
+
 /** A replica whose every outgoing message is lost in [fromMs, untilMs): it hears but says nothing. */
 export interface Silence {
   readonly replica: number;
@@ -43,6 +56,8 @@ export interface NetworkOptions {
   readonly reorderMs: number;
   readonly duplicate: number;
   readonly partitions: readonly Partition[];
+  /** None when absent. */
+  readonly slowLinks?: readonly SlowLink[];
   readonly crashes: readonly Crash[];
   readonly silences: readonly Silence[];
 }
@@ -82,9 +97,20 @@ export class Network {
     if (this.isSilent(from, nowMs)) return { lost: 'silent' };
     if (this.partitioned(from, to, nowMs)) return { lost: 'partition' };
     if (this.rng.chance(this.options.loss)) return { lost: 'loss' };
-    const delivered = [nowMs + this.delayMs()];
-    if (this.rng.chance(this.options.duplicate)) delivered.push(nowMs + this.delayMs());
+    const slowMs = this.slowLinkMs(from, to, nowMs);
+    const delivered = [nowMs + slowMs + this.delayMs()];
+    if (this.rng.chance(this.options.duplicate)) delivered.push(nowMs + slowMs + this.delayMs());
     return { delivered };
+  }
+
+  /** The extra delay of slow links on a replica-to-replica message sent now (no draw: runs without them are unchanged). */
+  private slowLinkMs(from: Peer, to: Peer, nowMs: number): number {
+    if (from.kind !== 'replica' || to.kind !== 'replica') return 0;
+    let extraMs = 0;
+    for (const slow of this.options.slowLinks ?? []) {
+      if (nowMs >= slow.fromMs && nowMs < slow.untilMs && slow.to.includes(to.id) && !slow.to.includes(from.id)) extraMs += slow.delayMs;
+    }
+    return extraMs;
   }
 
   private delayMs(): number {

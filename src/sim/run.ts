@@ -10,6 +10,7 @@ import { compareAcrossPrefixes, endStateOf } from '../check/end-state.ts';
 import { checkLockseqDatabase } from '../check/lockseq.ts';
 import type { Property, Violation } from '../check/violation.ts';
 import { createSimulation, type SimulationContext, type SimulationOptions } from './cluster.ts';
+import { canonicalOptimizations, type Optimization } from './optimizations.ts';
 import type { ReplicaCostReport } from './replica-costs.ts';
 
 export interface SeedReport {
@@ -18,6 +19,8 @@ export interface SeedReport {
   readonly f: number;
   /** How messages were authenticated (src/core/auth.ts): 'signed' or 'mac'. */
   readonly auth: AuthMode;
+  /** The §5.1 optimizations on in the run (src/sim/optimizations.ts), in canonical order; [] for none. */
+  readonly optimizations: readonly Optimization[];
   /** Byzantine replicas; every figure below comes from the correct ones. */
   readonly faulty: readonly number[];
   readonly durationS: number;
@@ -28,6 +31,11 @@ export interface SeedReport {
   readonly unlock: number;
   /** Client operations accepted (f+1 matching replies). */
   readonly committed: number;
+  /**
+   * Correct clients' gets sent as read-only requests (read-only on; zeros otherwise):
+   * accepted on 2f+1 matching answers, or sent down the ordered path after all.
+   */
+  readonly reads: { readonly accepted: number; readonly fellBack: number };
   /** Throughput: operations accepted per simulated second of the workload (what slow-primary attacks). */
   readonly opsPerSecond: number;
   /** Highest sequence number executed by any replica. */
@@ -193,6 +201,7 @@ function buildReport(simulation: SimulationContext, digests: readonly string[], 
     n: options.n,
     f: quorumsFor(options.n).f,
     auth: options.auth ?? 'signed',
+    optimizations: canonicalOptimizations(options.optimizations ?? []),
     faulty: simulation.faulty,
     durationS: options.durationMs / 1000,
     lock: phases.lock,
@@ -200,6 +209,7 @@ function buildReport(simulation: SimulationContext, digests: readonly string[], 
     clear: phases.clear,
     unlock: phases.unlock,
     committed: latenciesMs.length,
+    reads: { ...simulation.reads },
     opsPerSecond: Math.round((latenciesMs.length / ((options.workloadDurationMs ?? options.durationMs) / 1000)) * 10) / 10,
     executedSeq: Math.max(...replicas.map((replica) => replica.lastExecuted)),
     viewChanges: Math.max(...replicas.map((replica) => replica.viewChangesCompleted)),

@@ -73,10 +73,11 @@ export function describeMessage(message: Message): string {
       return `COMMIT v=${message.view} n=${message.seq} d=${shortDigest(message.digest)}`;
     case 'checkpoint':
       return `CHECKPOINT n=${message.seq} d=${shortDigest(message.digest)}`;
+    // A tentative reply (OSDI'99 §5.1, core/tentative.ts) says so; a committed one reads as it always did.
     case 'reply':
-      return `REPLY v=${message.view} c=${message.client} t=${message.timestamp} ${describeResult(message.result)}`;
+      return `REPLY${message.tentative === true ? ' (tentative)' : ''} v=${message.view} c=${message.client} t=${message.timestamp} ${describeResult(message.result)}`;
     case 'reply-digest':
-      return `REPLY (digest) v=${message.view} c=${message.client} t=${message.timestamp} d=${shortDigest(message.digest)}`;
+      return `REPLY (digest${message.tentative === true ? ', tentative' : ''}) v=${message.view} c=${message.client} t=${message.timestamp} d=${shortDigest(message.digest)}`;
     case 'status':
       return `STATUS v=${message.view} h=${message.stableSeq} le=${message.lastExecuted}`;
     case 'view-change': {

@@ -55,8 +55,24 @@ describe('scenario file: a valid file', () => {
     expect(scenario.network).toMatchObject({ loss: 0, partitions: [], crashes: [] });
     expect(scenario.faulty.size).toBe(0);
     expect(scenario.auth).toBe('signed');
+    expect(scenario.optimizations).toEqual([]);
+    expect(scenario.network.slowLinks).toBeUndefined();
     expect(scenarioRunOptions(scenario, 1).liveness).toBeUndefined();
     expect(scenarioRunOptions(scenario, 1).auth).toBe('signed');
+    expect(scenarioRunOptions(scenario, 1).optimizations).toEqual([]);
+  });
+
+  it('reads "optimizations" in any order, and the run options carry them in canonical order', async () => {
+    const text = JSON.stringify({ name: 'fast', f: 1, optimizations: ['tentative', 'read-only', 'digest-replies'], workload: { kind: 'random', clients: 2, durationS: 3 } });
+    const scenario = await loadScenarioText(text, 'fast.json');
+    expect(scenario.optimizations).toEqual(['read-only', 'digest-replies', 'tentative']);
+    expect(scenarioRunOptions(scenario, 1).optimizations).toEqual(['read-only', 'digest-replies', 'tentative']);
+  });
+
+  it('reads network.slowLinks: links from the other replicas into the named ones, in ms', async () => {
+    const text = JSON.stringify({ name: 'slow', f: 1, network: { slowLinks: [{ fromS: 0.5, untilS: 2, to: [2, 3], delayMs: 40 }] }, workload: { kind: 'random', clients: 2, durationS: 3 } });
+    const scenario = await loadScenarioText(text, 'slow.json');
+    expect(scenario.network.slowLinks).toEqual([{ fromMs: 500, untilMs: 2000, to: [2, 3], delayMs: 40 }]);
   });
 
   it('reads "auth": "mac", and the run options carry it', async () => {
@@ -93,8 +109,8 @@ describe('scenario file: each mistake names the file and the field', () => {
   });
   type Json = Record<string, unknown>;
   const cases: [string, (json: Json) => unknown, string][] = [
-    ['unknown top-level key', (json) => ({ ...json, nmae: 'x' }), 'nmae: unknown key (known: name, description, f, auth, network, faulty, workload, durationS, parameters, seeds, expect)'],
-    ['unknown network key', (json) => ({ ...json, network: { los: 0.1 } }), 'network.los: unknown key (known: loss, jitterMs, duplicate, reorder, partitions, crashes)'],
+    ['unknown top-level key', (json) => ({ ...json, nmae: 'x' }), 'nmae: unknown key (known: name, description, f, auth, optimizations, network, faulty, workload, durationS, parameters, seeds, expect)'],
+    ['unknown network key', (json) => ({ ...json, network: { los: 0.1 } }), 'network.los: unknown key (known: loss, jitterMs, duplicate, reorder, partitions, slowLinks, crashes)'],
     ['unknown partition key', (json) => ({ ...json, network: { partitions: [{ from: 1, untilS: 2, groups: [[0], [1]] }] } }), 'network.partitions.0.from: unknown key (known: fromS, untilS, groups)'],
     ['unknown Byzantine-client key', (json) => ({ ...json, workload: { ...(json['workload'] as Json), byzantineClients: { count: 1, kinds: ['replay'], rate: 5 } } }), 'workload.byzantineClients.rate: unknown key (known: count, kinds, ratePerS)'],
     ['unknown expect key', (json) => ({ ...json, expect: { liveAfter: 1 } }), 'expect.liveAfter: unknown key'],
@@ -108,6 +124,9 @@ describe('scenario file: each mistake names the file and the field', () => {
     ['f of 0', (json) => ({ ...json, f: 0 }), 'f: must be a whole number ≥ 1 and ≤ 10, got 0'],
     ['an unknown auth mode', (json) => ({ ...json, auth: 'bogus' }), 'auth: must be "signed" or "mac", got "bogus"'],
     ['auth not a string', (json) => ({ ...json, auth: true }), 'auth: must be "signed" or "mac", got true'],
+    ['optimizations not a list', (json) => ({ ...json, optimizations: 'read-only' }), 'optimizations: must be a list, got "read-only"'],
+    ['an unknown optimization', (json) => ({ ...json, optimizations: ['read-only', 'batching'] }), 'optimizations.1: must be "read-only" or "digest-replies" or "tentative", got "batching"'],
+    ['an optimization named twice', (json) => ({ ...json, optimizations: ['tentative', 'read-only', 'tentative'] }), 'optimizations.2: "tentative" is named twice; name each optimization once'],
     ['f of 1.5', (json) => ({ ...json, f: 1.5 }), 'f: must be a whole number ≥ 1 and ≤ 10, got 1.5'],
     ['unknown workload kind', (json) => ({ ...json, workload: { ...(json['workload'] as Json), kind: 'bank' } }), 'workload.kind: must be "lockseq" or "random", got "bank"'],
     ['workload duration 0', (json) => ({ ...json, workload: { ...(json['workload'] as Json), durationS: 0 } }), 'workload.durationS: must be a number > 0 and ≤ 3600, got 0'],
@@ -127,6 +146,11 @@ describe('scenario file: each mistake names the file and the field', () => {
     ['partition with an empty group', (json) => ({ ...json, network: { partitions: [{ fromS: 1, untilS: 2, groups: [[0], []] }] } }), 'network.partitions.0.groups.1: must have at least 1 item(s), got 0'],
     ['partition names replica n', (json) => ({ ...json, network: { partitions: [{ fromS: 1, untilS: 2, groups: [[0], [4]] }] } }), 'network.partitions.0.groups.1.0: must be a replica id 0..3, got 4'],
     ['replica in two groups', (json) => ({ ...json, network: { partitions: [{ fromS: 1, untilS: 2, groups: [[0, 1], [1]] }] } }), 'network.partitions.0.groups: replica 1 is in more than one group'],
+    ['slow link without to', (json) => ({ ...json, network: { slowLinks: [{ fromS: 1, untilS: 2, delayMs: 10 }] } }), 'network.slowLinks.0.to: missing; must be a list of replica ids'],
+    ['slow link to replica n', (json) => ({ ...json, network: { slowLinks: [{ fromS: 1, untilS: 2, to: [4], delayMs: 10 }] } }), 'network.slowLinks.0.to.0: must be a replica id 0..3, got 4'],
+    ['slow link ends before it starts', (json) => ({ ...json, network: { slowLinks: [{ fromS: 2, untilS: 1, to: [3], delayMs: 10 }] } }), 'network.slowLinks.0.untilS: must be after fromS (2), got 1'],
+    ['slow link delay 0', (json) => ({ ...json, network: { slowLinks: [{ fromS: 1, untilS: 2, to: [3], delayMs: 0 }] } }), 'network.slowLinks.0.delayMs: must be a number > 0 and ≤ 60000, got 0'],
+    ['unknown slow link key', (json) => ({ ...json, network: { slowLinks: [{ fromS: 1, untilS: 2, replicas: [3], delayMs: 5 }] } }), 'network.slowLinks.0.replicas: unknown key (known: fromS, untilS, to, delayMs)'],
     ['crash of replica n', (json) => ({ ...json, network: { crashes: [{ replica: 4, atS: 1 }] } }), 'network.crashes.0.replica: must be a replica id 0..3, got 4'],
     ['restart before the crash', (json) => ({ ...json, network: { crashes: [{ replica: 1, atS: 3, restartAtS: 2 }] } }), 'network.crashes.0.restartAtS: must be after atS (3), got 2'],
     ['faulty replica n', (json) => ({ ...json, faulty: { 4: { adversary: 'silent' } } }), 'faulty.4: the key must be a replica id 0..3 (n=3f+1=4), got "4"'],
