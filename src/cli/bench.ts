@@ -13,19 +13,21 @@ import { renderReport, tableLines, tableRow, type BenchRow } from '../deploy/ben
 import { runTcpBench } from '../deploy/bench/tcp-bench.ts';
 import { loadReplica } from '../deploy/load-member.ts';
 import { UnreplicatedServer } from '../deploy/unreplicated-server.ts';
+import { canonicalOptimizations, describeOptimizations, isOptimization, OPTIMIZATIONS, type Optimization } from '../sim/optimizations.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
 export const BENCH_HELP = `Usage: pancydb bench [--clients LIST] [--mixed-clients LIST] [--warmup S] [--duration S]
                      [--value-bytes B] [-n N] [--auth mac,signed] [--durability fsync,none]
-                     [--out FILE] [--cpu-prof DIR]
+                     [--optimizations none,all] [--out FILE] [--cpu-prof DIR]
 
 Per auth mode, starts a fresh n-replica testnet on 127.0.0.1 (pancydb replica processes) per
-durability mode and an unreplicated Pancydb server over the same TCP transport,
-authenticating as that mode does; then runs a closed loop of clients (one request
-outstanding each) against each, alternating, and prints throughput and p50/p90/p99 latency
-per row with PBFT's ratio to the unreplicated server of its mode, mac against signed, and
-durable against in-memory. Writes the table as Markdown to FILE.
+durability mode and optimization setting and an unreplicated Pancydb server over the same
+TCP transport, authenticating as that mode does; then runs a closed loop of clients (one
+request outstanding each) against each, alternating, and prints throughput and
+p50/p90/p99 latency per row with PBFT's ratio to the unreplicated server of its mode, mac
+against signed, durable against in-memory, and optimizations against none. Writes the
+table as Markdown to FILE.
   --clients LIST        client counts of the 100%-put rows (default 1,50,100)
   --mixed-clients LIST  client counts of the 50% get / 50% put rows (default 50; '' for none)
   --warmup S            seconds discarded before each window (default 3)
@@ -34,11 +36,17 @@ durable against in-memory. Writes the table as Markdown to FILE.
   -n N                  replicas (default 4)
   --auth LIST           the testnets' auth mode (pancydb testnet --auth): mac, signed, or both
                         (mac,signed, the default; rows in the order given); the table names it
-                        in its auth column  --durability LIST     the replicas' --durability: fsync, none, or both (fsync,none, the
+                        in its auth column
+  --durability LIST     the replicas' --durability: fsync, none, or both (fsync,none, the
                         default: one cluster each); the table names it in its durability column
+  --optimizations LIST  settings of OSDI'99 §5.1's optimizations (pancydb testnet --read-only
+                        --digest-replies --tentative), one cluster each: none (the default),
+                        all, or names joined by + (read-only+tentative); e.g. none,all. The
+                        table names each in its optimizations column. Only gets can take the
+                        read-only path: the --mixed-clients rows
   --out FILE            where the Markdown goes (default bench/results/tcp-bench.md; '' for none)
   --cpu-prof DIR        write each replica's V8 CPU profile (node --cpu-prof) into
-                        DIR/AUTH-DURABILITY/replica-ID (e.g. DIR/mac-fsync/replica-0)
+                        DIR/AUTH-DURABILITY[-OPTIMIZATIONS]/replica-ID (e.g. DIR/mac-fsync/replica-0)
   --serve-unreplicated FILE
                         be the unreplicated server for FILE's replica 0 (the benchmark
                         starts this itself)`;
@@ -57,6 +65,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
     'cpu-prof': { type: 'string' },
     durability: { type: 'string' },
     auth: { type: 'string' },
+    optimizations: { type: 'string' },
     'serve-unreplicated': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -70,6 +79,8 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
   const durabilities = modeList('--durability', values.durability, ['fsync', 'none']);
   // Both modes by default, mac first; rows follow the order given.
   const auths = modeList('--auth', values.auth, ['mac', 'signed'] satisfies AuthMode[]);
+  // None by default: each setting is one more cluster (n processes, a row per client count).
+  const optimizationSettings = optimizationList(values.optimizations ?? 'none');
   const settings = {
     n,
     putClients: clientList('--clients', values.clients ?? '1,50,100'),
@@ -89,6 +100,7 @@ export async function runBenchCommand(args: readonly string[], output: Output): 
     ...(values['cpu-prof'] === undefined ? {} : { cpuProfileDir: values['cpu-prof'] }),
     durabilities,
     auths,
+    optimizationSettings,
     log: (line) => output.err(line),
     onRow: (row) => {
       if (header.length > 0) output.err(header.splice(0).join('\n'));
@@ -137,6 +149,31 @@ function modeList<const T extends string>(flag: string, value: string | undefine
   for (const mode of modes) if (!(known as readonly string[]).includes(mode)) throw new UsageError(`${flag}: must be ${known.join(', ')} or both (${known.join(',')}), got ${JSON.stringify(value)}`);
   if (new Set(modes).size !== modes.length) throw new UsageError(`${flag}: names a mode twice: ${JSON.stringify(value)}`);
   return modes as T[];
+}
+
+/**
+ * --optimizations: comma-separated settings, each none, all, or names joined by '+', each
+ * setting once (in whatever order its names were given).
+ * @example optimizationList('none,all') // [[], ['read-only', 'digest-replies', 'tentative']]
+ */
+export function optimizationList(value: string): Optimization[][] {
+  const settings = value.split(',').map((entry) => optimizationSetting(entry.trim(), value));
+  const named = settings.map(describeOptimizations);
+  named.forEach((name, index) => {
+    if (named.indexOf(name) !== index) throw new UsageError(`--optimizations: names the setting ${name} twice: ${JSON.stringify(value)}`);
+  });
+  return settings;
+}
+
+function optimizationSetting(entry: string, value: string): Optimization[] {
+  if (entry === 'none') return [];
+  if (entry === 'all') return [...OPTIMIZATIONS];
+  const names = entry.split('+').map((name) => name.trim());
+  for (const name of names) {
+    if (!isOptimization(name)) throw new UsageError(`--optimizations: each setting must be none, all, or names among ${OPTIMIZATIONS.join(', ')} joined by +, got ${JSON.stringify(value)}`);
+  }
+  if (new Set(names).size !== names.length) throw new UsageError(`--optimizations: a setting names an optimization twice: ${JSON.stringify(value)}`);
+  return canonicalOptimizations(names as Optimization[]);
 }
 
 function clientList(flag: string, value: string): number[] {

@@ -12,6 +12,7 @@ import { DiskStateError, type DiskContents } from '../core/durability.ts';
 import { ReplicaDisk } from '../storage/replica-disk.ts';
 import { DecodeError } from '../core/bytes.ts';
 import { DiskStorage } from '../storage/disk-storage.ts';
+import { describeOptimizations } from '../sim/optimizations.ts';
 import { readAdversaryFlags } from './replica-adversary.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
@@ -23,8 +24,9 @@ export const REPLICA_HELP = `Usage: pancydb replica --cluster FILE --id I --data
 Runs replica I of the cluster in FILE: listens on its host and port, dials the replicas with
 higher ids, serves /metrics, /health and /status on its metrics port. Prints one ready line,
 then one JSON line per notable event. SIGTERM or SIGINT stops it (exit 0). Its protocol
-parameters, how messages are authenticated (parameters.auth: signed or mac) among them,
-come from FILE alone.
+parameters, among them how messages are authenticated (parameters.auth: signed or mac) and
+which optimizations of OSDI'99 §5.1 are on (parameters.optimizations: read-only,
+digest-replies, tentative), come from FILE alone; the ready line names both.
   --key FILE   its private key (default: replica-I.key beside FILE)
   --data DIR   its data directory (required): the write-ahead log (DIR/wal) and its last
                stable checkpoint. Every message that binds the replica is fsynced there
@@ -116,7 +118,7 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   }
   if (crashPoints.armed !== undefined) output.out(`replica ${id} will kill itself at ${crashPoints.armed} (PANCYDB_CRASH_AT)`);
   const from = disk === undefined ? (ranBefore ? 'blank (no disk)' : 'new') : disk.amnesia ? 'without memory' : describeDisk(disk.contents, disk.tornTail);
-  output.out(`replica ${id} ready: view ${replica.view}, last executed ${replica.lastExecuted}, listening on ${where.listen}, metrics ${where.metrics}, auth ${cluster.parameters.auth}, durability ${durability}, started ${from}`);
+  output.out(`replica ${id} ready: view ${replica.view}, last executed ${replica.lastExecuted}, listening on ${where.listen}, metrics ${where.metrics}, auth ${cluster.parameters.auth}, durability ${durability}, started ${from}, optimizations ${describeOptimizations(cluster.parameters.optimizations)}`);
   const signal = await Promise.race([
     new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -4,11 +4,12 @@ import { quorumsFor } from '../core/quorum.ts';
 import { createFastestCrypto } from '../crypto/index.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { generateTestnet } from '../deploy/testnet.ts';
+import { describeOptimizations, OPTIMIZATIONS } from '../sim/optimizations.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
 export const TESTNET_HELP = `Usage: pancydb testnet --out DIR [--n 4] [--host HOST | --hosts H0,H1,...] [--base-port P] [--clients 4]
-                       [--auth signed|mac]
+                       [--auth signed|mac] [--read-only] [--digest-replies] [--tentative]
 
 Writes DIR/cluster.json (addresses, metrics ports, public keys, protocol parameters and a
 clusterId hashing it all), DIR/replica-<i>.key and DIR/client-<c>.key (mode 0600).
@@ -21,7 +22,16 @@ clusterId hashing it all), DIR/replica-<i>.key and DIR/client-<c>.key (mode 0600
                   (replicas and clients take it from there): signed (default), every
                   message signed with Ed25519; or mac, PBFT's MAC authenticators where no
                   third party checks a message: requests carry a signature and one MAC per
-                  replica, replies one MAC (src/core/auth.ts)`;
+                  replica, replies one MAC (src/core/auth.ts)
+The optimizations of OSDI'99 §5.1, each off unless given, recorded in cluster.json's
+parameters.optimizations (every replica and client takes them from there):
+  --read-only       a get goes to every replica and runs at once, unordered; the client
+                    needs 2f+1 matching replies, and so does every ordered request
+                    (src/core/read-only.ts)
+  --digest-replies  one designated replica sends each result, the others its digest
+                    (src/core/digest-replies.ts)
+  --tentative       replicas reply once a batch prepared; a result needs 2f+1 matching
+                    replies (src/core/tentative.ts)`;
 
 export async function runTestnetCommand(args: readonly string[], output: Output): Promise<number> {
   const { values } = parseFlags(args, {
@@ -32,6 +42,9 @@ export async function runTestnetCommand(args: readonly string[], output: Output)
     'base-port': { type: 'string' },
     clients: { type: 'string' },
     auth: { type: 'string' },
+    'read-only': { type: 'boolean' },
+    'digest-replies': { type: 'boolean' },
+    tentative: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -51,8 +64,11 @@ export async function runTestnetCommand(args: readonly string[], output: Output)
   const basePort = wholeFlag('--base-port', values['base-port'], 1, 65535);
   const clients = wholeFlag('--clients', values.clients, 1, 10_000) ?? 4;
   const auth = authFlag(values.auth);
-  const { file, config } = await generateTestnet({ n, out, hosts, clients, auth, crypto: createFastestCrypto(), ...(basePort === undefined ? {} : { basePort }) });
+  // Each optimization's flag is its name.
+  const optimizations = OPTIMIZATIONS.filter((name) => values[name] === true);
+  const { file, config } = await generateTestnet({ n, out, hosts, clients, auth, optimizations, crypto: createFastestCrypto(), ...(basePort === undefined ? {} : { basePort }) });
   output.out(`wrote ${file}: ${n} replicas (f=${(n - 1) / 3}), ${clients} clients, auth ${auth}, clusterId ${config.clusterId.slice(0, 16)}`);
+  output.out(`  optimizations ${describeOptimizations(config.parameters.optimizations)}`);
   for (const replica of config.replicas) output.out(`  replica ${replica.id}  ${replica.host}:${replica.port}  metrics http://${replica.host}:${replica.metricsPort}/metrics`);
   output.out(`start it: pancydb up ${out}`);
   return 0;

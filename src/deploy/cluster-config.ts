@@ -1,7 +1,9 @@
 // cluster.json: the one truth about a deployed cluster (CometBFT's genesis + config in one
 // file). It names every replica's address, metrics port and public key, every client's
-// public key and the protocol parameters, the authentication mode among them (`auth`,
-// src/core/auth.ts); nothing else (no environment, no hidden file, no flag) overrides it. `clusterId` is the SHA-256 of the file's canonical content without the id,
+// public key and the protocol parameters, among them the authentication mode (`auth`,
+// src/core/auth.ts) and which optimizations of OSDI'99 §5.1 are on (`optimizations`,
+// src/sim/optimizations.ts); nothing else (no environment, no hidden file, no flag)
+// overrides it. `clusterId` is the SHA-256 of the file's canonical content without the id,
 // so two processes that accept each other's handshake run the very same configuration.
 //
 // Every problem is a UsageError naming the file and the field, as the scenario loader does
@@ -12,6 +14,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { UsageError } from '../cli/usage-error.ts';
 import { AUTH_MODES, type AuthMode } from '../core/auth.ts';
 import { DEFAULT_PARAMETERS, validateParameters, type ProtocolParameters } from '../core/config.ts';
+import { canonicalOptimizations, OPTIMIZATIONS, type Optimization } from '../sim/optimizations.ts';
 import { FieldReader, fieldPath, nonEmptyString, oneOf, show, wholeAtLeast, wholeBetween, type Expected, type JsonObject } from '../scenario/fields.ts';
 
 export const CLUSTER_FORMAT = 'pancydb-cluster/v1';
@@ -34,6 +37,12 @@ export interface ClientEntry {
 export interface ClusterParameters extends ProtocolParameters {
   /** 'signed' when an older cluster.json does not name it (that is what those clusters ran). */
   readonly auth: AuthMode;
+  /**
+   * The optimizations of OSDI'99 §5.1 every replica and client runs, each named once, in
+   * OPTIMIZATIONS order; none when an older cluster.json does not name them. Cluster-wide
+   * by nature: a client accepting writes on f+1 replies would let another's read be stale.
+   */
+  readonly optimizations: readonly Optimization[];
 }
 
 export interface ClusterConfig {
@@ -50,7 +59,7 @@ export const PARAMETER_NAMES = Object.keys(DEFAULT_PARAMETERS) as ParameterName[
 const TOP_KEYS = ['format', 'clusterId', 'n', 'parameters', 'replicas', 'clients'];
 const REPLICA_KEYS = ['id', 'host', 'port', 'metricsPort', 'publicKey'];
 const CLIENT_KEYS = ['id', 'publicKey'];
-const PARAMETER_KEYS = [...PARAMETER_NAMES, 'auth'];
+const PARAMETER_KEYS = [...PARAMETER_NAMES, 'auth', 'optimizations'];
 
 const port = wholeBetween(1, 65535);
 const hex32: Expected<string> = {
@@ -94,7 +103,7 @@ export function clusterJson(config: Omit<ClusterConfig, 'clusterId'>): Record<st
   const json: Record<string, unknown> = {
     format: CLUSTER_FORMAT,
     n,
-    parameters: { ...Object.fromEntries(PARAMETER_NAMES.map((name) => [name, parameters[name]])), auth: parameters.auth },
+    parameters: { ...Object.fromEntries(PARAMETER_NAMES.map((name) => [name, parameters[name]])), auth: parameters.auth, optimizations: canonicalOptimizations(parameters.optimizations) },
     replicas: config.replicas.map((replica) => ({ id: replica.id, host: replica.host, port: replica.port, metricsPort: replica.metricsPort, publicKey: toHex(replica.publicKey) })),
     clients: config.clients.map((client) => ({ id: client.id, publicKey: toHex(client.publicKey) })),
   };
@@ -147,7 +156,19 @@ function readParameters(reader: FieldReader, top: JsonObject, n: number): Cluste
   // Files written before the MAC mode existed have no `auth`; their clusterId hashes the
   // file as it is, so it still matches, and they ran signed.
   const auth = reader.optional(record, 'parameters', 'auth', oneOf(AUTH_MODES)) ?? 'signed';
-  return { ...parameters, auth };
+  // Likewise files written before the optimizations could be chosen: they ran with none.
+  return { ...parameters, auth, optimizations: readOptimizations(reader, record) };
+}
+
+/** `"optimizations": ["read-only", "digest-replies", "tentative"]`, each named at most once; [] when absent. */
+function readOptimizations(reader: FieldReader, record: JsonObject): Optimization[] {
+  const path = 'parameters.optimizations';
+  if (!Object.hasOwn(record, 'optimizations')) return [];
+  const names = reader.array(path, record.optimizations).map((name, index) => reader.read(fieldPath(path, index), name, oneOf(OPTIMIZATIONS)));
+  names.forEach((name, index) => {
+    if (names.indexOf(name) !== index) throw reader.error(fieldPath(path, index), `${JSON.stringify(name)} is named twice; name each optimization once`);
+  });
+  return canonicalOptimizations(names);
 }
 
 function readReplicas(reader: FieldReader, top: JsonObject, n: number): ReplicaEntry[] {

@@ -2,11 +2,12 @@
 // promise client (get/put/cas/remove) over TCP. One request is outstanding at a time, as
 // PBFT clients do (OSDI'99 §4.1). t comes from the wall clock ('clock' timestamps), so a
 // process that restarts with the same key never reuses a t.
-import { Client } from '../core/client.ts';
+import { Client, type ClientConfig } from '../core/client.ts';
 import { PancydbClient, type ClientClock } from '../client/pancydb-client.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import { createFastestCrypto } from '../crypto/index.ts';
 import { ClientNetwork } from '../net/client-network.ts';
+import { clientOptimizations } from '../sim/optimizations.ts';
 import { toHex } from '../core/bytes.ts';
 import { authDomainOf, type ClusterConfig } from './cluster-config.ts';
 
@@ -62,25 +63,36 @@ const wallClock: ClientClock = {
  * client.close();
  */
 export function connect(cluster: ClusterConfig, clientKey: KeyPair, options: ConnectOptions = {}): ConnectedClient {
+  const config = clientConfigOf(cluster, clientKey, options);
+  const network = new ClientNetwork({ config: cluster, id: config.id, keyPair: clientKey, crypto: config.crypto, ...(options.log === undefined ? {} : { log: options.log }) });
+  return new ConnectedClient(new Client(config), network, wallClock);
+}
+
+/**
+ * The pure client's configuration for `clientKey` in `cluster`, as connect() builds it:
+ * everything protocol-wide (n, auth, optimizations) from cluster.json, nothing from elsewhere.
+ * For a caller that drives the core over its own transport.
+ * @example new Client(clientConfigOf(loadClusterConfig('net/cluster.json'), keyPair))
+ */
+export function clientConfigOf(cluster: ClusterConfig, clientKey: KeyPair, options: Omit<ConnectOptions, 'log'> = {}): ClientConfig {
   const crypto = options.crypto ?? createFastestCrypto();
   const id = options.clientId ?? cluster.clients.find((client) => toHex(client.publicKey) === toHex(clientKey.publicKey))?.id;
   if (id === undefined) throw new Error('clientKey: not the key of any client in cluster.json');
   const expected = cluster.clients[id]?.publicKey;
   if (expected === undefined || toHex(expected) !== toHex(clientKey.publicKey)) throw new Error(`clientId: cluster.json's client ${id} has another public key`);
-  const replicaKeys = cluster.replicas.map((replica) => replica.publicKey);
-  const core = new Client({
+  return {
     id,
     n: cluster.parameters.n,
     keyPair: clientKey,
     crypto,
-    replicaKeys,
+    replicaKeys: cluster.replicas.map((replica) => replica.publicKey),
     initialTimeoutMs: options.initialTimeoutMs ?? 500,
     maxTimeoutMs: options.maxTimeoutMs ?? 4000,
     timestamps: 'clock',
     // As the replicas do: the mode from cluster.json, the cluster id as the keys' domain.
     auth: cluster.parameters.auth,
     authDomain: authDomainOf(cluster),
-  });
-  const network = new ClientNetwork({ config: cluster, id, keyPair: clientKey, crypto, ...(options.log === undefined ? {} : { log: options.log }) });
-  return new ConnectedClient(core, network, wallClock);
+    // And the replicas' optimizations: a client that disagreed would lose replies or reads.
+    ...clientOptimizations(cluster.parameters.optimizations),
+  };
 }

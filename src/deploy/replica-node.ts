@@ -26,6 +26,7 @@ import { primaryOf } from '../core/quorum.ts';
 import { Replica, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import { ReplicaNetwork, type NetLogEvent } from '../net/replica-network.ts';
+import { replicaOptimizations } from '../sim/optimizations.ts';
 import { authDomainOf, type ClusterConfig } from './cluster-config.ts';
 import { ReplicaMetrics } from './metrics.ts';
 
@@ -84,8 +85,19 @@ export class ReplicaNode {
   constructor(private readonly options: ReplicaNodeOptions) {
     const { cluster, id, keyPair, crypto } = options;
     const replicaKeys = cluster.replicas.map((replica) => replica.publicKey);
-    // cluster.parameters carries `auth`; the cluster id keeps its session keys its own.
-    const config: ReplicaConfig = { ...cluster.parameters, authDomain: authDomainOf(cluster), id, keyPair, crypto, replicaKeys, clientKey: (client) => cluster.clients[client]?.publicKey };
+    // cluster.parameters carries `auth`; the cluster id keeps its session keys its own. The
+    // optimizations become the core's fields, for an adversary's replica too (it gets `config`).
+    const { optimizations, ...parameters } = cluster.parameters;
+    const config: ReplicaConfig = {
+      ...parameters,
+      ...replicaOptimizations(optimizations),
+      authDomain: authDomainOf(cluster),
+      id,
+      keyPair,
+      crypto,
+      replicaKeys,
+      clientKey: (client) => cluster.clients[client]?.publicKey,
+    };
     const recovery = options.restarted ? { restarted: true, recoveryNonce: new Uint8Array(randomBytes(NONCE_BYTES)) } : {};
     this.adversary = options.adversary === undefined ? undefined : this.hostAdversary(config, recovery, options.adversary);
     // An adversary's replica is rebuilt without its disk: what a faulty replica logged proves nothing.
@@ -168,6 +180,8 @@ export class ReplicaNode {
       auth: this.options.cluster.parameters.auth,
       clusterId: this.options.cluster.clusterId,
       adversary: this.options.adversary?.spec.definition.name ?? null,
+      // OSDI'99 §5.1's optimizations on in this cluster (cluster.json), e.g. ["read-only"].
+      optimizations: this.options.cluster.parameters.optimizations,
     };
   }
 

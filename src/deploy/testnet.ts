@@ -9,6 +9,7 @@ import { UsageError } from '../cli/usage-error.ts';
 import type { AuthMode } from '../core/auth.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters } from '../core/config.ts';
 import type { Crypto } from '../crypto/crypto.ts';
+import type { Optimization } from '../sim/optimizations.ts';
 import { clusterJson, parseClusterConfig, type ClusterConfig } from './cluster-config.ts';
 import { keyFileName, writeKeyFile } from './key-file.ts';
 
@@ -24,6 +25,8 @@ export interface TestnetOptions {
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
   /** How messages are authenticated (src/core/auth.ts); 'signed' unless given. */
   readonly auth?: AuthMode;
+  /** The optimizations of OSDI'99 §5.1 the cluster runs (src/sim/optimizations.ts); none unless given. */
+  readonly optimizations?: readonly Optimization[];
 }
 
 export const CLUSTER_FILE = 'cluster.json';
@@ -50,7 +53,7 @@ export async function generateTestnet(options: TestnetOptions): Promise<{ readon
   const replicaSecrets = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
   const clientSecrets = Array.from({ length: options.clients }, () => new Uint8Array(randomBytes(32)));
   const json = clusterJson({
-    parameters: { ...TESTNET_PARAMETERS, ...options.parameters, n, auth: options.auth ?? 'signed' },
+    parameters: { ...TESTNET_PARAMETERS, ...options.parameters, n, auth: options.auth ?? 'signed', optimizations: options.optimizations ?? [] },
     replicas: replicaSecrets.map((secret, id) => ({ id, host: hostOf(id), ...ports[id]!, publicKey: crypto.keyPair(secret).publicKey })),
     clients: clientSecrets.map((secret, id) => ({ id, publicKey: crypto.keyPair(secret).publicKey })),
   });

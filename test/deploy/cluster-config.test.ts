@@ -63,6 +63,9 @@ describe('cluster.json validation', () => {
     ['a wrong format', (json: any) => { json.format = 'v0'; }, 'cluster.json: format: must be "pancydb-cluster/v1"'],
     ['an auth mode that is neither signed nor mac', (json: any) => { json.parameters.auth = 'hmac'; }, 'cluster.json: parameters.auth: must be "signed" or "mac", got "hmac"'],
     ['an auth mode that is not a string', (json: any) => { json.parameters.auth = true; }, 'cluster.json: parameters.auth: must be "signed" or "mac", got true'],
+    ['optimizations that are not a list', (json: any) => { json.parameters.optimizations = 'read-only'; }, 'cluster.json: parameters.optimizations: must be a list, got "read-only"'],
+    ['an optimization it does not know', (json: any) => { json.parameters.optimizations = ['read-only', 'speculative']; }, 'cluster.json: parameters.optimizations.1: must be "read-only" or "digest-replies" or "tentative", got "speculative"'],
+    ['an optimization named twice', (json: any) => { json.parameters.optimizations = ['tentative', 'tentative']; }, 'cluster.json: parameters.optimizations.1: "tentative" is named twice; name each optimization once'],
   ])('refuses %s', (_name, edit, message) => {
     expect(errorOf(variant(edit))).toContain(message);
   });
@@ -83,6 +86,30 @@ describe('cluster.json validation', () => {
     expect(Buffer.from(authDomainOf(mac)).toString('hex')).toBe(mac.clusterId);
     expect(Buffer.from(authDomainOf(mac))).not.toEqual(Buffer.from(authDomainOf(signed)));
     expect(errorOf(variant((json) => { json.parameters.auth = 'mac'; }, true))).toMatch(/^cluster\.json: clusterId: does not match the file's content/);
+  });
+
+  it('optimizations: testnet writes [] by default; a file without them (written before they could be chosen) has none and keeps its id; a list is read back in canonical order', async () => {
+    expect((good as any).parameters.optimizations).toEqual([]);
+    expect(parseClusterConfig(good, 'cluster.json').parameters.optimizations).toEqual([]);
+    // As a file written before the field existed: the id was computed without it, and still matches.
+    const old = variant((json) => { delete json.parameters.optimizations; });
+    expect(Object.hasOwn((old as any).parameters, 'optimizations')).toBe(false);
+    expect(parseClusterConfig(old, 'cluster.json').parameters.optimizations).toEqual([]);
+    const some = parseClusterConfig(variant((json) => { json.parameters.optimizations = ['tentative', 'read-only']; }), 'cluster.json');
+    expect(some.parameters.optimizations).toEqual(['read-only', 'tentative']);
+    const out = join(dir, 'all');
+    const { config } = await generateTestnet({ n: 4, out, hosts: ['127.0.0.1'], clients: 1, crypto, auth: 'mac', optimizations: ['tentative', 'digest-replies', 'read-only'] });
+    expect(JSON.parse(readFileSync(join(out, 'cluster.json'), 'utf8')).parameters.optimizations).toEqual(['read-only', 'digest-replies', 'tentative']);
+    expect(loadClusterConfig(join(out, 'cluster.json')).parameters).toMatchObject({ auth: 'mac', optimizations: ['read-only', 'digest-replies', 'tentative'] });
+    expect(config.parameters.optimizations).toEqual(['read-only', 'digest-replies', 'tentative']);
+  });
+
+  it('the clusterId covers optimizations: turning one on changes the id, and an edited list with the old id is refused', () => {
+    const none = parseClusterConfig(good, 'cluster.json');
+    const readOnly = parseClusterConfig(clusterJson({ ...none, parameters: { ...none.parameters, optimizations: ['read-only'] } }), 'cluster.json');
+    const all = parseClusterConfig(clusterJson({ ...none, parameters: { ...none.parameters, optimizations: ['read-only', 'digest-replies', 'tentative'] } }), 'cluster.json');
+    expect(new Set([none.clusterId, readOnly.clusterId, all.clusterId]).size).toBe(3);
+    expect(errorOf(variant((json) => { json.parameters.optimizations = ['read-only']; }, true))).toMatch(/^cluster\.json: clusterId: does not match the file's content/);
   });
 
   it('refuses a file edited after generation (clusterId mismatch)', () => {

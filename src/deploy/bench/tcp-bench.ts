@@ -1,7 +1,7 @@
 // `pancydb bench`: PBFT on real processes against an unreplicated baseline, in one run.
 // Per auth mode (signed, mac: src/core/auth.ts), a fresh n-replica testnet on loopback
-// (`pancydb replica` children, as `pancydb up` starts them) per durability mode and,
-// beside them, one unreplicated server process over the same transport, authenticating
+// (`pancydb replica` children, as `pancydb up` starts them) per durability mode and
+// setting of OSDI'99 §5.1's optimizations (src/sim/optimizations.ts) and, beside them, one unreplicated server process over the same transport, authenticating
 // as that mode does (../unreplicated-server.ts). Every client connects once, to each,
 // before any row runs. Rows then alternate each mode's baseline and its PBFT clusters at
 // each client count, so that a load change on a shared machine hits every side of a ratio
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { AuthMode } from '../../core/auth.ts';
 import type { Crypto } from '../../crypto/crypto.ts';
 import { createFastestCrypto } from '../../crypto/index.ts';
+import { describeOptimizations, type Optimization } from '../../sim/optimizations.ts';
 import { connect, type ConnectedClient } from '../connect.ts';
 import { keyFileName, readKeyFile } from '../key-file.ts';
 import { generateTestnet } from '../testnet.ts';
@@ -33,7 +34,12 @@ export interface TcpBenchOptions {
   readonly auths: readonly AuthMode[];
   /** One PBFT cluster per entry (and auth mode), its replicas run with `pancydb replica --durability` that. */
   readonly durabilities: readonly ('fsync' | 'none')[];
-  /** Write every replica's V8 CPU profiles into DIR/AUTH-DURABILITY/replica-ID/ (one file per thread). */
+  /**
+   * One PBFT cluster per entry (and auth mode and durability), its cluster.json's
+   * parameters.optimizations that list; [[]], one cluster without any, unless given.
+   */
+  readonly optimizationSettings?: readonly (readonly Optimization[])[];
+  /** Write every replica's V8 CPU profiles into DIR/AUTH-DURABILITY[-OPTIMIZATIONS]/replica-ID/ (one file per thread). */
   readonly cpuProfileDir?: string;
   readonly log: (line: string) => void;
   /** Called with each row as soon as it is measured. */
@@ -47,6 +53,8 @@ interface System {
   /** From its ready line: how its messages are authenticated. */
   readonly auth: string;
   readonly durability: string;
+  /** From its ready line: OSDI'99 §5.1's optimizations on ('—' for the unreplicated server). */
+  readonly optimizations: string;
   /** REQUEST frames the clients handed to the transport so far (retransmissions included). */
   readonly requestFrames: { count: number };
   /** Batches executed so far (replica 0's last executed sequence number), where there are batches. */
@@ -104,12 +112,15 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
   try {
     // Per mode, its baseline first and then its clusters: the order of the rows.
     const started: Started[] = [];
+    const settings = options.optimizationSettings ?? [[]];
     for (const auth of options.auths) {
       started.push(await startBaseline(run, auth, options));
-      for (const durability of options.durabilities) started.push(await startCluster(run, auth, durability, options));
+      for (const durability of options.durabilities) {
+        for (const optimizations of settings) started.push(await startCluster(run, { auth, durability, optimizations }, options));
+      }
     }
     await Promise.all(run.servers.map((process) => process.ready));
-    const clusters = options.auths.length * options.durabilities.length;
+    const clusters = options.auths.length * options.durabilities.length * settings.length;
     options.log(`servers ready: ${run.servers.length} processes (${clusters} × ${options.n} replicas, ${options.auths.length} unreplicated server${options.auths.length === 1 ? '' : 's'}) in ${run.dir}`);
     const systems: System[] = [];
     for (const connectClients of started) systems.push(await connectClients());
@@ -151,6 +162,7 @@ async function startBaseline(run: Run, auth: AuthMode, options: TcpBenchOptions)
       clients: clients.map((client): Execute => (operation) => client.execute(operation)),
       auth: authOf(ready),
       durability: durabilityOf(ready),
+      optimizations: '—',
       requestFrames: { count: 0 },
       connected: () => clients.every((client) => client.network.connectedReplicas().length === 1),
     };
@@ -159,14 +171,23 @@ async function startBaseline(run: Run, auth: AuthMode, options: TcpBenchOptions)
   };
 }
 
-/** A fresh n-replica testnet in one auth mode, its replicas run with one --durability. */
-async function startCluster(run: Run, auth: AuthMode, durability: 'fsync' | 'none', options: TcpBenchOptions): Promise<Started> {
-  const mode = `${auth}-${durability}`;
+/** What sets one PBFT cluster of the run apart from the others. */
+interface ClusterSetting {
+  readonly auth: AuthMode;
+  readonly durability: 'fsync' | 'none';
+  readonly optimizations: readonly Optimization[];
+}
+
+/** A fresh n-replica testnet in one auth mode with one set of optimizations, its replicas run with one --durability. */
+async function startCluster(run: Run, setting: ClusterSetting, options: TcpBenchOptions): Promise<Started> {
+  const { auth, durability, optimizations } = setting;
+  // "mac-none", or "mac-none-read-only,digest-replies,tentative": a directory name per cluster.
+  const mode = `${auth}-${durability}${optimizations.length === 0 ? '' : `-${describeOptimizations(optimizations)}`}`;
   const pbftDir = join(run.dir, `pbft-${mode}`);
-  const pbft = await generateTestnet({ n: options.n, out: pbftDir, hosts: ['127.0.0.1'], clients: run.clients, crypto: run.crypto, auth });
+  const pbft = await generateTestnet({ n: options.n, out: pbftDir, hosts: ['127.0.0.1'], clients: run.clients, crypto: run.crypto, auth, optimizations });
   const replicas = pbft.config.replicas.map(({ id }) => {
     const profile = options.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', join(options.cpuProfileDir, mode, `replica-${id}`)] : [];
-    return startPancydb(`replica ${id} (${auth}, ${durability})`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`), '--durability', durability], /^replica \d+ ready:/, profile);
+    return startPancydb(`replica ${id} (${mode})`, ['replica', '--cluster', pbft.file, '--id', String(id), '--data', join(pbftDir, 'data', `replica-${id}`), '--durability', durability], /^replica \d+ ready:/, profile);
   });
   run.servers.push(...replicas);
   return async () => {
@@ -179,6 +200,7 @@ async function startCluster(run: Run, auth: AuthMode, durability: 'fsync' | 'non
       clients: clients.map((client): Execute => (operation) => client.execute(operation)),
       auth: authOf(ready),
       durability: durabilityOf(ready),
+      optimizations: optimizationsOf(ready),
       requestFrames: { count: 0 },
       batches: () => lastExecutedOf(pbft.config.replicas[0]!.host, pbft.config.replicas[0]!.metricsPort),
       connected: () => clients.every((client) => client.network.connectedReplicas().length === options.n),
@@ -200,6 +222,11 @@ function authOf(readyLine: string): string {
 /** The durability a server reported in its ready line ("durability none"). */
 function durabilityOf(readyLine: string): string {
   return /durability (\S+?),?(\s|$)/.exec(readyLine)?.[1] ?? 'unknown';
+}
+
+/** The optimizations a replica reported at the end of its ready line ("optimizations none", "optimizations read-only,tentative"). */
+function optimizationsOf(readyLine: string): string {
+  return /, optimizations (\S+)$/.exec(readyLine)?.[1] ?? 'unknown';
 }
 
 
@@ -228,7 +255,7 @@ async function measure(system: System, clients: number, mix: Mix, options: TcpBe
   const serverCpuPercent = serverCpuStart === undefined || serverCpuEnd === undefined ? undefined : (100 * (serverCpuEnd - serverCpuStart)) / seconds;
   const benchCpuPercent = (100 * (benchCpu.user + benchCpu.system)) / 1e6 / seconds;
   const requestFramesPerOp = result.operations === 0 ? undefined : frames / result.operations;
-  return { system: system.name, auth: system.auth, durability: system.durability, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent, requestFramesPerOp, opsPerBatch };
+  return { system: system.name, auth: system.auth, durability: system.durability, optimizations: system.optimizations, mix: mix.name, ...result, serverCpuPercent, benchCpuPercent, requestFramesPerOp, opsPerBatch };
 }
 
 function serversCpu(servers: readonly ServerProcess[]): number | undefined {
