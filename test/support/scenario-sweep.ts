@@ -28,6 +28,11 @@ export const BROKEN_PROTOCOL_CATCHES: readonly (readonly [ProtocolFlaw, string])
   ['new-view-o-not-recomputed', 'split-brain-wrong-o.json'],
   ['no-pre-prepare-digest-check', 'split-brain-digest.json'],
   ['reply-on-f', 'forge-replies.json'],
+  // The §5.1 optimizations (src/sim/optimizations.ts), each scenario with its own on.
+  ['read-on-f-plus-1', 'read-only-lagging.json'],
+  ['write-on-f-plus-1-with-reads', 'stale-reads.json'],
+  ['digest-not-compared', 'forge-replies-digest.json'],
+  ['tentative-on-f-plus-1', 'hidden-prepare.json'],
 ];
 
 export function shippedScenarioFiles(): string[] {

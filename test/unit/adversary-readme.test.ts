@@ -1,13 +1,15 @@
 // adversaries/README.md stays true: its worked example, copied into a directory outside
 // the repository exactly as printed, loads by path from a scenario file and runs.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { defineAdversary } from '../../src/adversary/adversary.ts';
 import { DEFAULT_PARAMETERS } from '../../src/core/config.ts';
+import { builtInAdversaryNames } from '../../src/scenario/adversary-module.ts';
 import { simulate } from '../support/simulate.ts';
+import { SCENARIO_DIR } from '../support/scenario-sweep.ts';
 
 const README = readFileSync(new URL('../../adversaries/README.md', import.meta.url), 'utf8');
 const section = README.slice(README.indexOf('## A worked example'), README.indexOf('## Built-in adversaries'));
@@ -29,6 +31,20 @@ describe('adversaries/README.md worked example', () => {
     expect(status).toBe(0);
     expect(out.some((line) => line.includes('ADVERSARY lagging-liar: lie #'))).toBe(true);
     expect(out.at(-1)).toMatch(/^PASS seeds=1 failures=0/);
+  });
+});
+
+describe('adversaries/README.md names what ships', () => {
+  it('every built-in adversary, in the table of built-ins or by its file', () => {
+    const table = README.slice(README.indexOf('## Built-in adversaries'));
+    const unnamed = builtInAdversaryNames().filter((name) => !table.includes(`| \`${name}\` |`) && !README.includes(`${name}.ts`));
+    expect(unnamed).toEqual([]);
+  });
+
+  it('every shipped scenario that turns on an optimization (OSDI\'99 §5.1), by its file name', () => {
+    const files = readdirSync(SCENARIO_DIR).filter((file) => file.endsWith('.json') && 'optimizations' in JSON.parse(readFileSync(`${SCENARIO_DIR}${file}`, 'utf8')));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(files.filter((file) => !README.includes(`\`${file}\``))).toEqual([]);
   });
 });
 
