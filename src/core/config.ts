@@ -36,7 +36,16 @@ export interface ProtocolParameters {
   readonly maxViewChangeTimeoutMs: number;
   /** VIEW-CHANGE is resent this often until a NEW-VIEW is accepted (§4.5.2). */
   readonly viewChangeResendMs: number;
+  /**
+   * A robust primary (Aardvark, NSDI'09 §4.3; primary-monitor.ts), off when absent: a backup
+   * votes the primary out when its throughput falls below this percent of recent views'
+   * best, or when it lets one client's requests wait while another's run.
+   */
+  readonly robustPrimaryPercent?: number;
 }
+
+/** Parameters that are off unless given; a scenario's "parameters" may name them too. */
+export const OPTIONAL_PARAMETER_NAMES = ['robustPrimaryPercent'] as const;
 
 export const DEFAULT_PARAMETERS: Omit<ProtocolParameters, 'n'> = {
   checkpointInterval: 100,
@@ -88,6 +97,8 @@ export function validateParameters(parameters: ProtocolParameters): Quorums {
   positiveInteger('futureBufferPerSender', parameters.futureBufferPerSender);
   positiveInteger('viewChangeTimeoutMs', parameters.viewChangeTimeoutMs);
   positiveInteger('viewChangeResendMs', parameters.viewChangeResendMs);
+  const percent = parameters.robustPrimaryPercent;
+  if (percent !== undefined && !(Number.isSafeInteger(percent) && percent >= 1 && percent <= 100)) throw new Error(`robustPrimaryPercent must be a whole number in 1..100, got ${percent}`);
   if (!(parameters.maxViewChangeTimeoutMs >= parameters.viewChangeTimeoutMs)) {
     throw new Error(`maxViewChangeTimeoutMs must be at least viewChangeTimeoutMs (${parameters.maxViewChangeTimeoutMs} < ${parameters.viewChangeTimeoutMs})`);
   }

@@ -18,6 +18,7 @@ export function executeReady(replica: Replica, nowMs: number): void {
   let executedAny = false;
   for (let next = nextCommitted(replica); next !== undefined; next = nextCommitted(replica)) {
     execute(replica, next);
+    replica.primaryMonitor?.noteExecuted(replica, next.message.seq, next.message.batch, nowMs);
     executedAny = true;
     replica.lastExecuted = next.message.seq;
     replica.certified.delete(next.message.seq);

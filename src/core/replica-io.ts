@@ -5,6 +5,12 @@ import type { DropReason, Peer } from './gateway.ts';
 import type { Message, Signed, SignedRequest } from './messages.ts';
 import type { OperationResult } from './operations.ts';
 
+/**
+ * Why a replica started a view change: its timer (§4.4), f+1 others (§4.5.2), a bad
+ * NEW-VIEW, or a robust-primary rule (primary-monitor.ts).
+ */
+export type ViewChangeReason = 'timeout' | 'joined' | 'bad-new-view' | 'slow-primary' | 'unfair-primary';
+
 export type ReplicaInput =
   | { readonly kind: 'receive'; readonly from: Peer; readonly frame: Uint8Array; readonly nowMs: number }
   | { readonly kind: 'tick'; readonly nowMs: number };
@@ -29,7 +35,7 @@ export type ReplicaEvent =
   | { readonly type: 'stable-checkpoint'; readonly seq: number; readonly digest: Uint8Array }
   | { readonly type: 'checkpoint-mismatch'; readonly seq: number; readonly own: Uint8Array; readonly certified: Uint8Array }
   /** Sent VIEW-CHANGE for `view` (§4.4); `reason` says why. */
-  | { readonly type: 'view-change'; readonly view: number; readonly reason: 'timeout' | 'joined' | 'bad-new-view'; readonly prepared: readonly number[] }
+  | { readonly type: 'view-change'; readonly view: number; readonly reason: ViewChangeReason; readonly prepared: readonly number[] }
   /** Accepted (or, as primary, sent) NEW-VIEW for `view`. */
   | { readonly type: 'new-view'; readonly view: number; readonly minS: number; readonly maxS: number; readonly nulls: number }
   /** Installed the state of stable checkpoint `seq` from a peer. */

@@ -31,6 +31,7 @@ import { RestartGuard } from './restart-guard.ts';
 import { restoreFromDisk, resumeAfterRestore, type DiskContents } from './durability.ts';
 import { SignGuard } from './sign-guard.ts';
 import { ViewChangeTimer } from './view-change-timer.ts';
+import { PrimaryMonitor } from './primary-monitor.ts';
 import { ViewChangeVotes } from './view-change-votes.ts';
 import { createPancydb, type Pancydb } from './pancydb.ts';
 import { primaryOf, type Quorums } from './quorum.ts';
@@ -88,6 +89,8 @@ export class Replica implements GatewayContext {
   readonly waiting = new Map<number, WaitingRequest>();
   /** @internal §4.4, §4.5.2: the view-change timer, which runs while a request waits. */
   readonly timer: ViewChangeTimer;
+  /** @internal Aardvark's throughput and fairness rules (primary-monitor.ts); undefined when off. */
+  readonly primaryMonitor: PrimaryMonitor | undefined;
   /** @internal Primary only: highest sequence number assigned so far. */
   lastAssigned = 0;
   /** @internal Primary only: requests waiting for a batch, latest per client, in arrival order. */
@@ -177,6 +180,8 @@ export class Replica implements GatewayContext {
     if (auth !== 'signed' && auth !== 'mac') throw new Error(`auth must be 'signed' or 'mac', got ${String(auth)}`);
     this.sessionKeys = auth === 'mac' ? sessionKeysOf({ kind: 'replica', id: config.id }, config) : undefined;
     this.timer = new ViewChangeTimer(config.viewChangeTimeoutMs, config.maxViewChangeTimeoutMs);
+    // Windows of T/2; the rates of the last n views, one per primary (NSDI'09 §4.3).
+    this.primaryMonitor = config.robustPrimaryPercent === undefined ? undefined : new PrimaryMonitor(config.robustPrimaryPercent, config.viewChangeTimeoutMs / 2, config.n);
     this.restartGuard = new RestartGuard(options.restarted === true, options.recoveryNonce, this.quorums.strong, this.quorums.weak);
     this.checkpoints = createCheckpointTracker(this);
     if (options.disk !== undefined && options.restarted === true) throw new Error('a replica restarts from its disk or without memory, not both');
@@ -289,6 +294,8 @@ export class Replica implements GatewayContext {
       if (!this.active || !this.timer.executedInView) this.timer.doubleTimeout();
       startViewChange(this, this.view + 1, 'timeout', nowMs);
     }
+    const complaint = this.primaryMonitor?.onTick(this, nowMs);
+    if (complaint !== undefined && this.active) startViewChange(this, this.view + 1, complaint, nowMs);
     if (!this.active && this.ownViewChange !== undefined && nowMs >= this.viewChangeResendAtMs) {
       this.viewChangeResendAtMs = nowMs + this.config.viewChangeResendMs;
       this.broadcast(this.ownViewChange);

@@ -57,5 +57,6 @@ export function noteWaiting(replica: Replica, client: number, timestamp: number,
   const known = replica.waiting.get(client);
   if (known !== undefined && (known.timestamp > timestamp || (known.timestamp === timestamp && (known.request !== undefined || request === undefined)))) return;
   replica.waiting.set(client, { timestamp, request, signatureChecked });
+  replica.primaryMonitor?.noteWaiting(replica, client, timestamp);
   if (replica.active && !replica.isPrimary && replica.timer.deadlineMs === undefined) replica.timer.start(nowMs, { client, timestamp });
 }

@@ -6,10 +6,11 @@ import type { Signed, ViewChange } from './messages.ts';
 import { sendNewView } from './new-view-entry.ts';
 import { mayVote } from './recovery.ts';
 import type { Replica } from './replica.ts';
+import type { ViewChangeReason } from './replica-io.ts';
 import { resendNewView } from './retransmission.ts';
 
 /** Moves to `newView`, stops normal-case work and multicasts VIEW-CHANGE ⟨v+1, n, C, P, i⟩. */
-export function startViewChange(replica: Replica, newView: number, reason: 'timeout' | 'joined' | 'bad-new-view', nowMs: number): void {
+export function startViewChange(replica: Replica, newView: number, reason: ViewChangeReason, nowMs: number): void {
   if (newView <= replica.view && !replica.active) return;
   replica.view = newView;
   replica.active = false;

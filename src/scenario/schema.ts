@@ -2,7 +2,7 @@
 // adversary modules, which load.ts does next. Times are seconds in the file and ms in
 // the Scenario. See adversaries/README.md for the schema with an example.
 import { AUTH_MODES } from '../core/auth.ts';
-import { DEFAULT_PARAMETERS, validateParameters, type ProtocolParameters } from '../core/config.ts';
+import { DEFAULT_PARAMETERS, OPTIONAL_PARAMETER_NAMES, validateParameters, type ProtocolParameters } from '../core/config.ts';
 import type { ScenarioExpectation, Scenario } from './scenario.ts';
 import { MAX_DURATION_S, MAX_F, MAX_PARAMETER, MAX_SEEDS } from './bounds.ts';
 import { anyString, fieldPath, nonEmptyString, numberAboveAtMost, numberBetween, oneOf, wholeBetween, type FieldReader } from './fields.ts';
@@ -13,7 +13,8 @@ import { canonicalOptimizations, OPTIMIZATIONS, type Optimization } from '../sim
 const TOP_KEYS = ['name', 'description', 'f', 'auth', 'optimizations', 'network', 'faulty', 'workload', 'durationS', 'parameters', 'seeds', 'expect'];
 const EXPECT_KEYS = ['liveAfterS', 'completeWithinS', 'violation'];
 const FAULTY_KEYS = ['adversary', 'options'];
-const PARAMETER_KEYS = Object.keys(DEFAULT_PARAMETERS) as (keyof typeof DEFAULT_PARAMETERS)[];
+type ParameterName = keyof Omit<ProtocolParameters, 'n'>;
+const PARAMETER_KEYS: readonly ParameterName[] = [...(Object.keys(DEFAULT_PARAMETERS) as ParameterName[]), ...OPTIONAL_PARAMETER_NAMES];
 export const DEFAULT_SEEDS = 100;
 /** Without `durationS`, the run lasts the workload plus this, or plus completeWithinS. */
 const DEFAULT_TAIL_S = 5;
@@ -116,7 +117,7 @@ function readFaulty(fields: FieldReader, value: unknown, n: number): FaultyEntry
 function readParameters(fields: FieldReader, value: unknown, n: number): Partial<Omit<ProtocolParameters, 'n'>> {
   if (value === undefined) return {};
   const record = fields.object('parameters', value, PARAMETER_KEYS);
-  const parameters: Partial<Record<keyof typeof DEFAULT_PARAMETERS, number>> = {};
+  const parameters: Partial<Record<ParameterName, number>> = {};
   for (const key of PARAMETER_KEYS) {
     const given = fields.optional(record, 'parameters', key, wholeBetween(1, MAX_PARAMETER));
     if (given !== undefined) parameters[key] = given;
