@@ -13,7 +13,9 @@ import { UsageError } from './usage-error.ts';
 export const CLIENT_HELP = `Usage: pancydb client --cluster FILE [--key FILE] [--client-id C] [--timeout S] [--json] OPERATION
 
 Authenticates its request as FILE's parameters.auth says (signed, or mac: a signature
-and one MAC per replica), and accepts a result once f+1 replicas' replies agree.
+and one MAC per replica), and accepts a result once f+1 replicas' replies agree, or 2f+1
+with FILE's parameters.optimizations naming read-only or tentative (a get then goes to
+every replica first, unordered, with read-only; src/core/read-only.ts).
 Operations:
   get KEY
   put KEY VALUE [--version-match V]
