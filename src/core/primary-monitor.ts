@@ -27,13 +27,19 @@
 //   its log or its peers' STATUS) votes 'unfair-primary'. Three allows one request of the
 //   other client that was in flight unseen and one queued behind it. Counting by
 //   sequence number, not by time, matters on a lossy network: a backup catching up
-//   executes a burst of batches ordered long before, which starve nobody.
+//   executes a burst of batches ordered long before, which starve nobody. And the first
+//   time a request looks starved the backup only relays it to the primary again and
+//   starts counting afresh: its relay may have been lost (§4.1), and a client that
+//   believes in an old view sends to one backup alone, so nobody else relays it.
 //
 // Safety does not depend on any of this: these rules only start view changes, which are
 // always safe (§4.5.1); what they risk is liveness, views changed too often, and a vote
 // is only counted once f+1 replicas agree (§4.5.2), so one confused backup cannot force it.
 // Pure: time arrives as nowMs.
 import type { SignedRequest } from './messages.ts';
+import { primaryOf } from './quorum.ts';
+import type { Replica } from './replica.ts';
+import { startViewChange } from './view-change.ts';
 
 /** Requests of one other client that may execute while a request waits (see above). */
 export const FAIRNESS_LIMIT = 3;
@@ -76,8 +82,10 @@ export class PrimaryMonitor {
   /** Per client, the sequence numbers of its last FAIRNESS_LIMIT executions, oldest first. */
   private readonly recentExecutions = new Map<number, number[]>();
   /** Waiting requests by client: t and the highest sequence number known when it began waiting; oldest first. */
-  private readonly waitingSince = new Map<number, { readonly timestamp: number; readonly aboveSeq: number }>();
+  private readonly waitingSince = new Map<number, { readonly timestamp: number; readonly aboveSeq: number; readonly relayedAgain: boolean }>();
   private complaint: PrimaryComplaint | undefined;
+  /** Clients whose waiting request should go to the primary again (see the header). */
+  private relays: number[] = [];
 
   constructor(
     private readonly percent: number,
@@ -92,7 +100,7 @@ export class PrimaryMonitor {
     const known = this.waitingSince.get(client);
     if (known !== undefined && known.timestamp >= timestamp) return;
     this.waitingSince.delete(client);
-    this.waitingSince.set(client, { timestamp, aboveSeq: highestKnownSeq(replica) });
+    this.waitingSince.set(client, { timestamp, aboveSeq: highestKnownSeq(replica), relayedAgain: false });
   }
 
   /** execution.ts: a committed batch executed here. */
@@ -106,7 +114,7 @@ export class PrimaryMonitor {
       recent.push(seq);
       if (recent.length > FAIRNESS_LIMIT) recent.shift();
       this.recentExecutions.set(message.client, recent);
-      if (recent.length === FAIRNESS_LIMIT && this.starvesSomeone(replica, message.client, recent[0]!)) this.complain(replica, 'unfair-primary');
+      if (recent.length === FAIRNESS_LIMIT && this.starvesSomeone(replica, message.client, recent[0]!, seq)) this.complain(replica, 'unfair-primary');
     }
   }
 
@@ -170,8 +178,12 @@ export class PrimaryMonitor {
     if (mean(this.viewRates) * 100 < this.percent * Math.max(...this.bestRates)) this.complain(replica, 'slow-primary');
   }
 
-  /** Whether the oldest request waiting from a client other than `client` began waiting below `seq`. */
-  private starvesSomeone(replica: MonitoredReplica, client: number, seq: number): boolean {
+  /**
+   * Whether the oldest request waiting from a client other than `client` began waiting
+   * below `sinceSeq`, where `client`'s last FAIRNESS_LIMIT executions began; `seq` is
+   * the batch executing now.
+   */
+  private starvesSomeone(replica: MonitoredReplica, client: number, sinceSeq: number, seq: number): boolean {
     for (const [waiter, entry] of this.waitingSince) {
       // Forgotten elsewhere (executed, or dropped at a view change): not waiting any more.
       if (replica.waiting.get(waiter)?.timestamp !== entry.timestamp) {
@@ -179,9 +191,22 @@ export class PrimaryMonitor {
         continue;
       }
       if (waiter === client) continue;
-      return Math.max(entry.aboveSeq, this.viewStartSeq) < seq;
+      if (Math.max(entry.aboveSeq, this.viewStartSeq) >= sinceSeq) return false;
+      if (entry.relayedAgain) return true;
+      // Re-inserted at the end: entries stay in order of aboveSeq.
+      this.waitingSince.delete(waiter);
+      this.waitingSince.set(waiter, { ...entry, aboveSeq: Math.max(highestKnownSeq(replica), seq), relayedAgain: true });
+      this.relays.push(waiter);
+      return false;
     }
     return false;
+  }
+
+  /** Clients whose waiting request the backup should relay to the primary again, once each. */
+  takeRelays(): number[] {
+    const relays = this.relays;
+    this.relays = [];
+    return relays;
   }
 
   /** Only an active backup complains, and only once per view: its vote leaves the view (§4.4). */
@@ -207,4 +232,14 @@ function highestKnownSeq(replica: MonitoredReplica): number {
   let highest = Math.max(replica.log.highestSeq, replica.lastExecuted);
   for (const executed of replica.reportedExecuted.values()) highest = Math.max(highest, executed);
   return highest;
+}
+
+/** replica.ts onTick, when the monitor is on: relays what looks starved, and votes on a complaint. */
+export function monitorPrimary(replica: Replica, monitor: PrimaryMonitor, nowMs: number): void {
+  const complaint = monitor.onTick(replica, nowMs);
+  for (const client of monitor.takeRelays()) {
+    const request = replica.waiting.get(client)?.request;
+    if (request !== undefined && replica.active && !replica.isPrimary) replica.send({ kind: 'replica', id: primaryOf(replica.view, replica.config.n) }, request);
+  }
+  if (complaint !== undefined && replica.active) startViewChange(replica, replica.view + 1, complaint, nowMs);
 }

@@ -31,7 +31,7 @@ import { RestartGuard } from './restart-guard.ts';
 import { restoreFromDisk, resumeAfterRestore, type DiskContents } from './durability.ts';
 import { SignGuard } from './sign-guard.ts';
 import { ViewChangeTimer } from './view-change-timer.ts';
-import { PrimaryMonitor } from './primary-monitor.ts';
+import { monitorPrimary, PrimaryMonitor } from './primary-monitor.ts';
 import { ViewChangeVotes } from './view-change-votes.ts';
 import { createPancydb, type Pancydb } from './pancydb.ts';
 import { primaryOf, type Quorums } from './quorum.ts';
@@ -294,8 +294,7 @@ export class Replica implements GatewayContext {
       if (!this.active || !this.timer.executedInView) this.timer.doubleTimeout();
       startViewChange(this, this.view + 1, 'timeout', nowMs);
     }
-    const complaint = this.primaryMonitor?.onTick(this, nowMs);
-    if (complaint !== undefined && this.active) startViewChange(this, this.view + 1, complaint, nowMs);
+    if (this.primaryMonitor !== undefined) monitorPrimary(this, this.primaryMonitor, nowMs);
     if (!this.active && this.ownViewChange !== undefined && nowMs >= this.viewChangeResendAtMs) {
       this.viewChangeResendAtMs = nowMs + this.config.viewChangeResendMs;
       this.broadcast(this.ownViewChange);
