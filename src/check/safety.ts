@@ -128,9 +128,15 @@ export class SafetyChecker {
     this.readAnswers.delete(`${client}:${timestamp}`);
   }
 
-  /** At the end of a run: an accepted result that no honest replica ever computed is a violation too. */
-  finish(atMs: number): void {
+  /**
+   * At the end of a run: an accepted result that no honest replica ever computed is a
+   * violation too, unless `inFlight` says its request may still execute. With tentative
+   * execution (OSDI'99 §5.1) a client accepts before anyone executed, so a run that ends
+   * while the batch has prepared but not committed leaves the outcome unknown, not wrong.
+   */
+  finish(atMs: number, inFlight: (key: string) => boolean = () => false): void {
     for (const [key, accepted] of this.pendingAccepts) {
+      if (inFlight(key)) continue;
       this.report({ property: 'reply-integrity', detail: `client ${accepted.client} accepted a result for ${key} that no honest replica executed`, replicas: [], atMs });
     }
     this.pendingAccepts.clear();

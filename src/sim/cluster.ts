@@ -222,6 +222,8 @@ class Driver {
   private readonly signedTwice = new SignedTwiceChecker((violation) => this.context.checker.report(violation));
   /** Per correct client, t of its read-only request still open (§5.1): the one whose answers reply-integrity collects. */
   private readonly openReads = new Map<number, number>();
+  /** "client:t" a correct replica replied to tentatively (§5.1) and none has executed yet -> the seq of that batch. */
+  private readonly tentativeSeqs = new Map<string, number>();
 
   constructor(
     private readonly context: SimulationContext,
@@ -249,7 +251,11 @@ class Driver {
     this.context.workloads.list.forEach((workload, client) => this.onWorkloadStep(client, workload.start(0)));
     this.startByzantineClients();
     queue.runUntil(options.durationMs, () => !checker.ok);
-    checker.finish(queue.nowMs);
+    // A result accepted on tentative replies whose batch no correct replica has executed yet,
+    // nor any batch at or after its seq, was cut off by the end of the run: it may still
+    // commit. One whose seq was passed without it (a view change replaced the batch) was not.
+    const executedSeq = Math.max(...this.context.correct.map((id) => this.context.replicas[id]!.lastExecuted));
+    checker.finish(queue.nowMs, (key) => (this.tentativeSeqs.get(key) ?? 0) > executedSeq);
   }
 
   /**
@@ -314,7 +320,7 @@ class Driver {
     if (output.kind === 'send' || output.kind === 'broadcast') {
       this.disks[id]!.syncBeforeSend();
       if (!faulty) this.signedTwice.onSent(id, output.signed, this.nowMs);
-      if (!faulty && output.kind === 'send' && output.to.kind === 'client') this.onReplyToClient(output.signed);
+      if (!faulty && output.kind === 'send' && output.to.kind === 'client') this.onReplyToClient(id, output.signed);
     }
     switch (output.kind) {
       case 'persist':
@@ -353,6 +359,7 @@ class Driver {
         break;
       case 'executed':
         checker.onExecuted(id, event.seq, event.digest, event.executions, nowMs);
+        for (const { request } of event.executions) this.tentativeSeqs.delete(`${request.message.client}:${request.message.timestamp}`);
         if (this.context.byzantineClients !== undefined) this.recordByzantineExecution(event.executions);
         this.trace?.(`${formatTime(nowMs)} ${id} EXECUTE v=${event.view} n=${event.seq} d=${shortDigest(event.digest)} requests=${event.executions.length}`);
         return;
@@ -390,10 +397,12 @@ class Driver {
    * A correct replica's answer to an open read-only request: reply-integrity compares the
    * result a client accepts for it with these, as no execution ever records one (§5.1).
    */
-  private onReplyToClient(signed: Signed): void {
+  private onReplyToClient(replica: number, signed: Signed): void {
     const message = signed.message;
     if (message.type !== 'reply' && message.type !== 'reply-digest') return;
     const reply = message as Reply | ReplyDigest;
+    // A replica replies tentatively only to the batch at lastExecuted+1 (core/tentative.ts).
+    if (reply.tentative === true) this.tentativeSeqs.set(`${reply.client}:${reply.timestamp}`, this.context.replicas[replica]!.lastExecuted + 1);
     if (this.openReads.get(reply.client) !== reply.timestamp) return;
     const digest = reply.type === 'reply' ? resultDigest(this.context.crypto, reply.result) : reply.digest;
     this.context.checker.onReadAnswered(reply.client, reply.timestamp, digest);

@@ -4,6 +4,7 @@
 // answers correct replicas gave it, since no execution ever records one. n=4, f=1.
 import { describe, expect, it } from 'vitest';
 import silent from '../../adversaries/silent.ts';
+import { loadSimCommand, runCommandSeed } from '../../src/cli/sim-seed.ts';
 import { SafetyChecker } from '../../src/check/safety.ts';
 import { resultDigest } from '../../src/core/digest-replies.ts';
 import { createCrypto } from '../../src/crypto/index.ts';
@@ -86,7 +87,7 @@ describe('network: slow links', () => {
   });
 });
 
-describe('reply-integrity for read-only requests', () => {
+describe('reply-integrity with reads and tentative replies', () => {
   const crypto = createCrypto('noble');
   const digest = (value: string) => resultDigest(crypto, { status: 'ok', value, version: 1 });
 
@@ -101,6 +102,17 @@ describe('reply-integrity for read-only requests', () => {
     expect(checker.violations.map(({ property, detail }) => `${property}: ${detail}`)).toEqual([
       'reply-integrity: client 5 read t=10 accepted a result no honest replica answered with (from replicas 0,1,3)',
     ]);
+  });
+
+  it('a result accepted on tentative replies whose batch the run ended before executing is an unknown outcome, not a violation', async () => {
+    const checker = new SafetyChecker({ verifyRequest: () => true });
+    checker.onClientAccepted(2, 7, { status: 'ok', value: 'a', version: 3 }, [0, 1, 2], 99);
+    checker.onClientAccepted(2, 8, { status: 'ok', value: 'b', version: 4 }, [0, 1, 2], 99);
+    checker.finish(100, (key) => key === '2:7');
+    expect(checker.violations.map(({ detail }) => detail)).toEqual(['client 2 accepted a result for 2:8 that no honest replica executed']);
+    // Seed 27 of this run ends while a batch that clients accepted tentatively has prepared but not committed.
+    const command = await loadSimCommand(['-S', '27', '--profile', 'ci', '--workload', 'random', '--tentative', '--jitter', '10', '--duration', '0.5']);
+    expect(runCommandSeed(command, 27).report.violations).toEqual([]);
   });
 
   it('needs no execution of a read: an accepted read leaves nothing for the end of the run', () => {
