@@ -18,9 +18,11 @@
 //   lockseq windows of 4 clients ran from 1 to 9 around a mean of 4), so 30 is the setting
 //   tests use, while a primary that holds each PRE-PREPARE for 0.9 T runs at about 12%.
 //   With nothing remembered (view 0 of a run) the backup gives the primary
-//   WINDOWS_JUDGED windows from the first with requests executed, and then votes once
-//   anyway, so that another primary sets the bar: Aardvark rotates primaries by raising
-//   the bar during a view; this one rotation does it here (the raise is not done).
+//   WINDOWS_JUDGED windows with demand, then votes once anyway, so that another primary
+//   sets the bar. Aardvark rotates primaries by raising the bar during a view; this one
+//   rotation stands in for it. Not done: the raise itself, so with f > 1 two slow
+//   primaries in a row (views 0 and 1) leave a low bar until a correct primary's view
+//   is remembered.
 // - Fairness (§4.3, "each client's request ordered promptly"): a backup holding client c's
 //   request that sees FAIRNESS_LIMIT requests of one other client execute in batches
 //   ordered after c's started waiting (above every sequence number it then knew of, from
@@ -137,7 +139,8 @@ export class PrimaryMonitor {
   /** A new view (or the replica left one): windows and fairness start afresh for its primary. */
   private follow(replica: MonitoredReplica, nowMs: number): void {
     if (replica.view === this.view && replica.active) return;
-    if (this.viewRates.length > 0) this.remember(mean(this.viewRates));
+    // A view that executed nothing sets no bar: every primary would meet it.
+    if (this.viewRates.length > 0 && mean(this.viewRates) > 0) this.remember(mean(this.viewRates));
     this.viewRates.length = 0;
     this.view = replica.active ? replica.view : -1;
     this.viewStartSeq = highestKnownSeq(replica);
@@ -163,11 +166,10 @@ export class PrimaryMonitor {
     if (!demand) return;
     this.windowsInView++;
     if (this.bestRates.length === 0) {
-      // Nothing to compare with. In view 0, WINDOWS_JUDGED windows from the first with
-      // requests executed, then another primary sets the bar (header); in a later view (a
-      // replica that restarted, or one that led view 0 and saw no demand) it only learns
-      // the bar, and judges the next view.
-      if (rate === 0 && this.viewRates.length === 0) return;
+      // Nothing to compare with. In view 0, WINDOWS_JUDGED windows with demand, then
+      // another primary sets the bar (header); in a later view (a replica that restarted,
+      // or one that led view 0 and saw no demand) it only learns the bar, and judges the
+      // next view.
       this.viewRates.push(rate);
       if (replica.view === 0 && this.viewRates.length >= WINDOWS_JUDGED) this.complain(replica, 'slow-primary');
       return;

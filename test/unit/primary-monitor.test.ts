@@ -41,7 +41,7 @@ describe('PrimaryMonitor', () => {
     expect(lowerMedian([])).toBe(0);
   });
 
-  it('view 0 has no bar: after WINDOWS_JUDGED windows with requests executed the backup votes once, to let another primary set it', () => {
+  it('view 0 has no bar: after WINDOWS_JUDGED windows with demand the backup votes once, to let another primary set it', () => {
     const monitor = new PrimaryMonitor(30, WINDOW_MS, 4);
     expect(drive(monitor, backup(0), 0, WINDOWS_JUDGED, 4, 5)).toEqual(['slow-primary']);
   });
