@@ -69,7 +69,7 @@ export interface MonitoredReplica {
 
 export class PrimaryMonitor {
   /** The per-client rate of each recent view, newest last, at most `viewsRemembered`. */
-  private readonly bestRates: number[] = [];
+  private readonly recentViewRates: number[] = [];
   private view = -1;
   /** The rate of each window of this view after its grace window; their mean is the view's. */
   private readonly viewRates: number[] = [];
@@ -81,7 +81,7 @@ export class PrimaryMonitor {
   private windowsInView = 0;
   /** The highest sequence number known when the current view began: the fairness rule starts above it. */
   private viewStartSeq = 0;
-  /** Per client, the sequence numbers of its last FAIRNESS_LIMIT executions, oldest first. */
+  /** Per client, the sequence numbers of its last FAIRNESS_LIMIT executions, oldest first (one entry per client, as in the client table). */
   private readonly recentExecutions = new Map<number, number[]>();
   /** Waiting requests by client: t and the highest sequence number known when it began waiting; oldest first. */
   private readonly waitingSince = new Map<number, { readonly timestamp: number; readonly aboveSeq: number; readonly relayedAgain: boolean }>();
@@ -149,8 +149,8 @@ export class PrimaryMonitor {
   }
 
   private remember(rate: number): void {
-    this.bestRates.push(rate);
-    if (this.bestRates.length > this.viewsRemembered) this.bestRates.shift();
+    this.recentViewRates.push(rate);
+    if (this.recentViewRates.length > this.viewsRemembered) this.recentViewRates.shift();
   }
 
   private startWindow(nowMs: number): void {
@@ -165,7 +165,7 @@ export class PrimaryMonitor {
     this.startWindow(nowMs);
     if (!demand) return;
     this.windowsInView++;
-    if (this.bestRates.length === 0) {
+    if (this.recentViewRates.length === 0) {
       // Nothing to compare with. In view 0, WINDOWS_JUDGED windows with demand, then
       // another primary sets the bar (header); in a later view (a replica that restarted,
       // or one that led view 0 and saw no demand) it only learns the bar, and judges the
@@ -177,7 +177,7 @@ export class PrimaryMonitor {
     if (this.windowsInView === 1) return; // The grace window.
     this.viewRates.push(rate);
     if (this.viewRates.length < WINDOWS_JUDGED) return;
-    if (mean(this.viewRates) * 100 < this.percent * Math.max(...this.bestRates)) this.complain(replica, 'slow-primary');
+    if (mean(this.viewRates) * 100 < this.percent * Math.max(...this.recentViewRates)) this.complain(replica, 'slow-primary');
   }
 
   /**
