@@ -22,6 +22,9 @@ export function onRead(replica: Replica, from: Peer, signed: Signed<ReadRequest>
   const { operation, client, timestamp } = signed.message;
   if (replica.config.readOnlyRequests !== true) return replica.drop(from, 'unexpected-type', 'read-only requests are off in this cluster', 'read');
   if (operation.type !== 'get') return replica.drop(from, 'not-read-only', `a ${operation.type} sent as read-only`, 'read');
+  // A replica that found its own state wrong at a checkpoint (state-transfer.ts) answers no
+  // read until it has a certified state again: the client falls back if it must.
+  if (replica.stateSuspectAt !== undefined) return;
   // One answer per read, and a replayed one at most once per status interval: a flood of
   // copies buys no more replies than the retransmissions of an honest client.
   const last = replica.readsAnswered.get(client);
