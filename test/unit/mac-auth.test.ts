@@ -35,6 +35,16 @@ function submitted(client: Client): Signed<Request | ReadRequest> {
   return send.signed;
 }
 
+/** A mac-mode cluster and client, one request ordered: the client, and every replica's reply. */
+function oneRequest(): { client: Client; replies: ReturnType<Pump['repliesFor']> } {
+  const pump = new Pump({ auth: 'mac' });
+  const client = macClient(pump);
+  const request = submitted(client);
+  pump.request(request, 0);
+  pump.run();
+  return { client, replies: pump.repliesFor(CLIENT, request.message.timestamp) };
+}
+
 describe('MAC-form frames (encoding.ts)', () => {
   it('a REQUEST with signature and authenticator, and a REPLY with one MAC, decode to exactly what was encoded', () => {
     const pump = new Pump({ auth: 'mac' });
@@ -69,12 +79,7 @@ describe('MAC-form frames (encoding.ts)', () => {
 
 describe("mac mode, n=4, f=1: who checks what", () => {
   it('orders and executes requests; every reply carries one MAC and no signature, and a mac-mode client accepts them', () => {
-    const pump = new Pump({ auth: 'mac' });
-    const client = macClient(pump);
-    const request = submitted(client);
-    pump.request(request, 0);
-    pump.run();
-    const replies = pump.repliesFor(CLIENT, request.message.timestamp);
+    const { client, replies } = oneRequest();
     expect(replies.map(({ from }) => from).sort()).toEqual([0, 1, 2, 3]);
     for (const { signed } of replies) {
       expect(signed.signature).toHaveLength(0);
@@ -138,12 +143,7 @@ describe("mac mode, n=4, f=1: who checks what", () => {
   });
 
   it('a mac-mode client counts a reply only if its MAC is right, and refuses signed replies', () => {
-    const pump = new Pump({ auth: 'mac' });
-    const client = macClient(pump);
-    const request = submitted(client);
-    pump.request(request, 0);
-    pump.run();
-    const replies = pump.repliesFor(CLIENT, request.message.timestamp);
+    const { client, replies } = oneRequest();
     const receive = (from: number, frame: Uint8Array) => client.step({ kind: 'receive', from: { kind: 'replica', id: from }, frame, nowMs: 1 });
     const tampered = replies[0]!.signed.frame.slice();
     tampered[tampered.length - 1]! ^= 1;
@@ -152,7 +152,7 @@ describe("mac mode, n=4, f=1: who checks what", () => {
     // f+1 = 2 replies in one group: the tampered one is checked, fails and is forgotten.
     expect(second.map((output) => (output.kind === 'drop' ? output.reason : output.kind))).toEqual(['bad-signature']);
     const signed = new Pump({ auth: 'signed' });
-    const signedReply = signed.sign<Reply>({ type: 'reply', view: 0, timestamp: request.message.timestamp, client: CLIENT, replica: 2, result: replies[0]!.signed.message.result });
+    const signedReply = signed.sign<Reply>({ type: 'reply', view: 0, timestamp: replies[0]!.signed.message.timestamp, client: CLIENT, replica: 2, result: replies[0]!.signed.message.result });
     expect(receive(2, signedReply.frame).map((output) => (output.kind === 'drop' ? output.reason : output.kind))).toEqual(['wrong-auth-form']);
     expect(receive(replies[2]!.from, replies[2]!.signed.frame).map((output) => output.kind)).toEqual(['result']);
   });
