@@ -20,7 +20,7 @@ lockseq invariant on every replica's final database.
                      (safety, a liveness bound, or a violation some seed must find);
                      see README.md. Flags given with it override the file: -R (default
                      the file's seeds), --duration, --work-until, --clients, --profile
-                     (lockseq sizes), --mix, --batch, -l, --jitter, --reorder, --duplicate,
+                     (lockseq sizes), --mix, --batch, --robust-primary, -l, --jitter, --reorder, --duplicate,
                      --auth; --crash, --silent and --partition add to its faults, and
                      --read-only, --digest-replies and --tentative to its "optimizations";
                      -n, if given, must equal the file's 3f+1
@@ -42,6 +42,11 @@ lockseq invariant on every replica's final database.
   --workload KIND    lockseq (default) or random
   --mix SPEC         random workload op weights, e.g. get=2,put=1,cas=1,remove=1
   --batch B          most requests per PRE-PREPARE (default 64; at most 1000000)
+  --robust-primary PERCENT
+                     Aardvark's robust primary (src/core/primary-monitor.ts): backups vote
+                     out a primary whose per-client throughput falls below PERCENT (1..100)
+                     of recent views', or that starves a client; every run then changes view
+                     once early, to measure a second primary. Sets the file's parameter too
   --jitter MS        extra uniform delay per message, 0..MS (MS at most 60000)
   --reorder P        probability a message is delayed up to 20 ms more (reordering)
   --duplicate P      probability a message is delivered twice
@@ -108,6 +113,7 @@ export interface SimFlags {
   readonly workload: 'lockseq' | 'random' | undefined;
   readonly mix: OperationMix | undefined;
   readonly maxBatch: number | undefined;
+  readonly robustPrimaryPercent: number | undefined;
   readonly loss: number | undefined;
   readonly jitterMs: number | undefined;
   readonly reorder: number | undefined;
@@ -236,7 +242,7 @@ function parseCrash(text: string | undefined): Crash {
   return { replica, atMs, restartAtMs };
 }
 
-const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink']);
+const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--robust-primary', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink']);
 /** --read-only, --digest-replies, --tentative: each turns on the optimization of its name. */
 const optimizationSwitch = (name: Optimization) => `--${name}`;
 const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help', '--amnesia', ...OPTIMIZATIONS.map(optimizationSwitch)]);
@@ -328,6 +334,7 @@ function parseFlags(values: ReadonlyMap<string, string>, lists: Pick<SimFlags, '
       }
     }),
     maxBatch: optional('--batch', (flag, text) => integer(flag, text, 1, MAX_PARAMETER)),
+    robustPrimaryPercent: optional('--robust-primary', (flag, text) => integer(flag, text, 1, 100)),
     loss: optional('-l', lossProbability),
     jitterMs: optional('--jitter', (flag, text) => decimal(flag, text, 0, MAX_JITTER_MS, 'ms')),
     reorder: optional('--reorder', probability),

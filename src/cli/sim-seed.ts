@@ -7,6 +7,7 @@
 //
 // Without --scenario the flags describe a scenario of their own (commandScenario), with
 // the defaults `pancydb sim` always had.
+import type { ProtocolParameters } from '../core/config.ts';
 import { quorumsFor } from '../core/quorum.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { scenarioRunOptions } from '../scenario/run-options.ts';
@@ -85,7 +86,7 @@ export function commandScenario(flags: SimFlags): Scenario {
     byzantineClients: undefined,
     workloadDurationMs: flags.workUntilS === undefined ? durationMs : flags.workUntilS * 1000,
     durationMs,
-    parameters: flags.maxBatch === undefined ? {} : { maxBatch: flags.maxBatch },
+    parameters: parameterFlags(flags),
     seeds: 1,
     expect: { kind: 'safe' },
   };
@@ -112,7 +113,15 @@ export function scenarioWithFlags(scenario: Scenario, flags: SimFlags): Scenario
     workload: withWorkloadFlags(scenario.workload, flags),
     durationMs,
     workloadDurationMs,
-    parameters: flags.maxBatch === undefined ? scenario.parameters : { ...scenario.parameters, maxBatch: flags.maxBatch },
+    parameters: { ...scenario.parameters, ...parameterFlags(flags) },
+  };
+}
+
+/** The protocol parameters the command's flags set: --batch, --robust-primary. */
+function parameterFlags(flags: SimFlags): Partial<Omit<ProtocolParameters, 'n'>> {
+  return {
+    ...(flags.maxBatch === undefined ? {} : { maxBatch: flags.maxBatch }),
+    ...(flags.robustPrimaryPercent === undefined ? {} : { robustPrimaryPercent: flags.robustPrimaryPercent }),
   };
 }
 

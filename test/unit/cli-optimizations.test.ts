@@ -53,6 +53,16 @@ describe('pancydb sim with optimizations: what the output states', () => {
     expect(replayCommand(command, 17)).toBe('npx pancydb sim -S 17 --tentative --profile ci --read-only -V');
   });
 
+  it('--robust-primary reaches the run as robustPrimaryPercent (its audition view change shows in --json) and stays in the replay', async () => {
+    const json = await run(['sim', '-S', '1', '--profile', 'ci', '--duration', '4', '--robust-primary', '30', '--json']);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.out[0]!).viewChanges).toBeGreaterThan(0);
+    const plain = await run(['sim', '-S', '1', '--profile', 'ci', '--duration', '4', '--json']);
+    expect(JSON.parse(plain.out[0]!).viewChanges).toBe(0);
+    const command = parseSimArgs(['-S', '3', '--robust-primary', '30', '--profile', 'ci']);
+    expect(replayCommand(command, 3)).toBe('npx pancydb sim -S 3 --robust-primary 30 --profile ci -V');
+  });
+
   it('a switch with a value is a usage error naming it', async () => {
     const result = await run(['sim', '--read-only=yes']);
     expect(result.status).toBe(2);

@@ -100,6 +100,8 @@ describe('pancydb sim: numbers are bounded, finite and of the right kind', () =>
     [['--duplicate', 'NaN'], '--duplicate needs a probability between 0 and 1, got NaN'],
     [['--batch', '0'], '--batch must be at least 1 and at most 1000000, got 0'],
     [['--batch', '1e9'], '--batch needs a whole number ≥ 1 and ≤ 1000000, got 1e9'],
+    [['--robust-primary', '0'], '--robust-primary must be at least 1 and at most 100, got 0'],
+    [['--robust-primary', '101'], '--robust-primary must be at least 1 and at most 100, got 101'],
     [['--workers', '0'], '--workers must be at least 1 and at most 256, got 0'],
     [['--workers', '100000'], '--workers must be at least 1 and at most 256, got 100000'],
     [['-R', '0'], '-R must be at least 1 and at most 1000000, got 0'],
