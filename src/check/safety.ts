@@ -55,6 +55,11 @@ export class SafetyChecker {
     this.incarnations.set(replica, (this.incarnations.get(replica) ?? 0) + 1);
   }
 
+  /** The digest correct replicas committed at `seq`, if any did. */
+  committedDigest(seq: number): Uint8Array | undefined {
+    return this.committed.get(seq)?.bytes;
+  }
+
   onCommitted(replica: number, seq: number, digest: Uint8Array, atMs: number): void {
     this.agree('agreement', this.committed, replica, seq, digest, atMs, 'committed batch digest');
   }

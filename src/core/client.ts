@@ -255,9 +255,12 @@ export class Client {
       const ordered = [full, ...valid.filter((replica) => replica !== full)];
       const committed = valid.filter((replica) => outstanding.replies.get(replica)!.message.tentative !== true);
       if (committed.length >= needed) return this.accept(outstanding, ordered, needed);
-      // §5.1, tentative.ts: 2f+1 matching replies, tentative or not.
+      // §5.1, tentative.ts: 2f+1 matching replies, tentative or not, the tentative ones all
+      // of one view: then each correct one among them prepared in that view (or committed),
+      // and f+1 correct replicas that prepared in one view make the batch committed there.
+      // Tentative replies of different views prove no such thing.
       const mixed = this.tentativeRepliesNeeded();
-      if (this.config.tentativeExecution === true && valid.length >= mixed) return this.accept(outstanding, ordered, mixed);
+      if (this.config.tentativeExecution === true && this.tentativeQuorum(outstanding, valid, committed.length, mixed)) return this.accept(outstanding, ordered, mixed);
     }
     // §5.1: replies that disagree so much that no result can reach 2f+1 send the read down the ordered path.
     if (outstanding.path === 'read' && largest + (this.config.n - outstanding.replies.size) < needed) this.fallBack(outstanding, nowMs);
@@ -281,6 +284,17 @@ export class Client {
       for (const [replica, reply] of outstanding.replies) if (reply.message.type === 'reply-digest') for (const group of groups.values()) group.push(replica);
     }
     return groups;
+  }
+
+  /** Whether committed replies plus the tentative ones of some single view reach `needed`. */
+  private tentativeQuorum(outstanding: Outstanding, valid: readonly number[], committed: number, needed: number): boolean {
+    const byView = new Map<number, number>();
+    for (const replica of valid) {
+      const message = outstanding.replies.get(replica)!.message;
+      if (message.tentative === true) byView.set(message.view, (byView.get(message.view) ?? 0) + 1);
+    }
+    for (const count of byView.values()) if (committed + count >= needed) return true;
+    return false;
   }
 
   /** Matching replies, tentative ones counted, that make a result: 2f+1, or f+1 when broken on purpose (flaws.ts). */

@@ -65,6 +65,8 @@ export interface MonitoredReplica {
   readonly log: { readonly highestSeq: number };
   /** The lastExecuted each peer last reported in STATUS. */
   readonly reportedExecuted: ReadonlyMap<number, number>;
+  /** f+1. */
+  readonly weakQuorum: number;
 }
 
 export class PrimaryMonitor {
@@ -229,11 +231,17 @@ function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-/** The highest sequence number this replica knows was assigned: in its log, executed, or executed by a peer. */
+/**
+ * The highest sequence number this replica knows was assigned: in its log, executed, or
+ * executed by peers. A peer's STATUS is its word alone, so only a value f+1 peers reached
+ * counts (then one correct replica vouches for it): one faulty replica reporting 2^40
+ * would otherwise put every starving request's count out of reach.
+ */
 function highestKnownSeq(replica: MonitoredReplica): number {
-  let highest = Math.max(replica.log.highestSeq, replica.lastExecuted);
-  for (const executed of replica.reportedExecuted.values()) highest = Math.max(highest, executed);
-  return highest;
+  const own = Math.max(replica.log.highestSeq, replica.lastExecuted);
+  const reported = [...replica.reportedExecuted.values()].sort((a, b) => b - a);
+  const vouched = reported[replica.weakQuorum - 1] ?? 0;
+  return Math.max(own, vouched);
 }
 
 /** replica.ts onTick, when the monitor is on: relays what looks starved, and votes on a complaint. */

@@ -25,6 +25,9 @@ export function onRead(replica: Replica, from: Peer, signed: Signed<ReadRequest>
   // A replica that found its own state wrong at a checkpoint (state-transfer.ts) answers no
   // read until it has a certified state again: the client falls back if it must.
   if (replica.stateSuspectAt !== undefined) return;
+  // Nor does a replica restarted without memory while it recovers (restart-guard.ts): its
+  // state is not yet one that includes what it answered before the crash.
+  if (replica.recovering) return;
   // One answer per read, and a replayed one at most once per status interval: a flood of
   // copies buys no more replies than the retransmissions of an honest client.
   const last = replica.readsAnswered.get(client);

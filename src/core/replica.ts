@@ -107,6 +107,12 @@ export class Replica implements GatewayContext {
   readonly replySentAtMs = new Map<number, number>();
   /** @internal Per client, the last read-only request answered and when (read-only.ts); one entry per registered client at most. */
   readonly readsAnswered = new Map<number, { readonly timestamp: number; readonly atMs: number }>();
+  /**
+   * @internal The highest n this replica answered tentatively (tentative.ts); reads wait
+   * until lastExecuted reaches it. After a restart from disk, the highest n in the log, since
+   * a tentative reply may have left for any batch that prepared before the crash.
+   */
+  tentativeThrough = 0;
   /** @internal Reads waiting for a tentative batch to commit (read-only.ts), latest per client. */
   readonly deferredReads = new Map<number, Signed<ReadRequest>>();
 
@@ -135,6 +141,11 @@ export class Replica implements GatewayContext {
   readonly statusAnsweredAtMs = new Map<number, number>();
   /** @internal The lastExecuted each replica last reported (bounded by n); see peersAhead. */
   readonly reportedExecuted = new Map<number, number>();
+
+  /** f+1, for primary-monitor.ts's MonitoredReplica. */
+  get weakQuorum(): number {
+    return this.quorums.weak;
+  }
   /** @internal When we last resent the NEW-VIEW, or a batch, to each replica (bounded by n each). */
   readonly newViewSentAtMs = new Map<number, number>();
   /** @internal */ readonly batchSentAtMs = new Map<number, number>();
@@ -186,7 +197,10 @@ export class Replica implements GatewayContext {
     this.checkpoints = createCheckpointTracker(this);
     if (options.disk !== undefined && options.restarted === true) throw new Error('a replica restarts from its disk or without memory, not both');
     this.restoredFromDisk = options.disk !== undefined;
-    if (options.disk !== undefined) restoreFromDisk(this, options.disk);
+    if (options.disk !== undefined) {
+      restoreFromDisk(this, options.disk);
+      this.tentativeThrough = this.log.highestSeq;
+    }
   }
 
   get id(): number {

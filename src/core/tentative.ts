@@ -27,6 +27,7 @@ export function replyTentatively(replica: Replica): void {
   const entry = replica.log.get(replica.lastExecuted + 1);
   if (entry === undefined || entry.view !== replica.view || !entry.prepared || entry.committed || entry.prePrepare === undefined || entry.tentativeReplied) return;
   entry.tentativeReplied = true;
+  replica.tentativeThrough = Math.max(replica.tentativeThrough, entry.seq);
   const runnable = unexecuted(replica, entry.prePrepare.message.batch);
   const results = replica.store.speculate(runnable.map((request) => executedOperation(replica.config, request.message.operation)));
   runnable.forEach((request, index) => {
@@ -49,7 +50,11 @@ function unexecuted(replica: Replica, batch: readonly SignedRequest[]): SignedRe
   return runnable;
 }
 
-/** Whether a batch was answered tentatively and has not executed yet: reads wait for it. */
+/**
+ * Whether a batch was answered tentatively and has not executed yet: reads wait for it.
+ * A watermark, not the log entry's flag: a view change replaces the entry (and its flag)
+ * while the write its client saw complete is still not executed here.
+ */
 export function tentativeOutstanding(replica: Replica): boolean {
-  return replica.log.get(replica.lastExecuted + 1)?.tentativeReplied === true;
+  return replica.lastExecuted < replica.tentativeThrough;
 }

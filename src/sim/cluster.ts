@@ -3,6 +3,7 @@
 // ticks into the pure state machines, carries their outputs over the network, and
 // hands what happened to the checkers.
 import { requestMacValid, sessionKeysOf } from '../core/auth.ts';
+import { bytesEqual } from '../core/bytes.ts';
 import type { Crypto } from '../crypto/crypto.ts';
 import { deriveSecretKey } from '../crypto/keys.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
@@ -222,8 +223,8 @@ class Driver {
   private readonly signedTwice = new SignedTwiceChecker((violation) => this.context.checker.report(violation));
   /** Per correct client, t of its read-only request still open (§5.1): the one whose answers reply-integrity collects. */
   private readonly openReads = new Map<number, number>();
-  /** "client:t" a correct replica replied to tentatively (§5.1) and none has executed yet -> the seq of that batch. */
-  private readonly tentativeSeqs = new Map<string, number>();
+  /** "client:t" a correct replica replied to tentatively (§5.1) and none has executed yet -> the seq and digest of that batch. */
+  private readonly tentativeSeqs = new Map<string, { readonly seq: number; readonly digest: Uint8Array | undefined }>();
 
   constructor(
     private readonly context: SimulationContext,
@@ -254,8 +255,14 @@ class Driver {
     // A result accepted on tentative replies whose batch no correct replica has executed yet,
     // nor any batch at or after its seq, was cut off by the end of the run: it may still
     // commit. One whose seq was passed without it (a view change replaced the batch) was not.
+    // Nor is one whose seq a correct replica committed with another digest: that batch lost.
     const executedSeq = Math.max(...this.context.correct.map((id) => this.context.replicas[id]!.lastExecuted));
-    checker.finish(queue.nowMs, (key) => (this.tentativeSeqs.get(key) ?? 0) > executedSeq);
+    checker.finish(queue.nowMs, (key) => {
+      const tentative = this.tentativeSeqs.get(key);
+      if (tentative === undefined || tentative.seq <= executedSeq) return false;
+      const committed = checker.committedDigest(tentative.seq);
+      return committed === undefined || tentative.digest === undefined || bytesEqual(committed, tentative.digest);
+    });
   }
 
   /**
@@ -402,7 +409,10 @@ class Driver {
     if (message.type !== 'reply' && message.type !== 'reply-digest') return;
     const reply = message as Reply | ReplyDigest;
     // A replica replies tentatively only to the batch at lastExecuted+1 (core/tentative.ts).
-    if (reply.tentative === true) this.tentativeSeqs.set(`${reply.client}:${reply.timestamp}`, this.context.replicas[replica]!.lastExecuted + 1);
+    if (reply.tentative === true) {
+      const seq = this.context.replicas[replica]!.lastExecuted + 1;
+      this.tentativeSeqs.set(`${reply.client}:${reply.timestamp}`, { seq, digest: this.context.replicas[replica]!.log.get(seq)?.digest });
+    }
     if (this.openReads.get(reply.client) !== reply.timestamp) return;
     const digest = reply.type === 'reply' ? resultDigest(this.context.crypto, reply.result) : reply.digest;
     this.context.checker.onReadAnswered(reply.client, reply.timestamp, digest);

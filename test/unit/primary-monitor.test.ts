@@ -9,7 +9,7 @@ const WINDOW_MS = 500;
 type TestReplica = MonitoredReplica & { waiting: Map<number, { timestamp: number }>; log: { highestSeq: number } };
 
 function backup(view: number, waiting: Map<number, { timestamp: number }> = new Map()): TestReplica {
-  return { view, active: true, isPrimary: false, waiting, lastExecuted: 0, log: { highestSeq: 0 }, reportedExecuted: new Map() };
+  return { view, active: true, isPrimary: false, waiting, lastExecuted: 0, log: { highestSeq: 0 }, reportedExecuted: new Map(), weakQuorum: 2 };
 }
 
 let nextSeq = 1;
