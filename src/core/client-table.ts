@@ -2,7 +2,7 @@
 // makes execution exactly-once. Execution depends on it, so checkpoints digest it
 // together with the store (§4.3).
 import { Writer } from './bytes.ts';
-import { writeResult } from './operation-encoding.ts';
+import { writeClientEntries } from './snapshot-encoding.ts';
 import type { ClientEntry, Reply, Signed } from './messages.ts';
 import type { OperationResult } from './operations.ts';
 
@@ -64,10 +64,7 @@ export function clientRows(table: ClientTableSnapshot): ClientEntry[] {
 }
 
 export function encodeClientRows(rows: readonly ClientEntry[]): Uint8Array {
-  const writer = new Writer().uint(rows.length);
-  for (const [client, timestamp, result] of rows) {
-    writer.uint(client).uint(timestamp);
-    writeResult(writer, result);
-  }
+  const writer = new Writer();
+  writeClientEntries(writer, rows);
   return writer.finish();
 }

@@ -11,7 +11,6 @@ import { DecodeError, Reader, Writer } from './bytes.ts';
 import { MAX_FRAME_DEPTH } from './limits.ts';
 import type {
   Checkpoint,
-  ClientEntry,
   Commit,
   Message,
   PreparedCertificate,
@@ -26,8 +25,8 @@ import type {
   SignedRequest,
   ViewChange,
 } from './messages.ts';
-import type { PancydbSnapshot } from './pancydb.ts';
 import { readOperation, readResult, writeOperation, writeResult } from './operation-encoding.ts';
+import { readClientEntries, readSnapshot, writeClientEntries, writeSnapshot } from './snapshot-encoding.ts';
 
 export const SIGNATURE_BYTES = 64;
 export const DIGEST_BYTES = 32;
@@ -153,11 +152,7 @@ function writeBody(writer: Writer, message: Message, macForm = false): void {
       writer.uint(message.seq).uint(message.replica);
       writeFrames(writer, message.proof);
       writeSnapshot(writer, message.store);
-      writer.uint(message.clients.length);
-      for (const [client, timestamp, result] of message.clients) {
-        writer.uint(client).uint(timestamp);
-        writeResult(writer, result);
-      }
+      writeClientEntries(writer, message.clients);
       return;
     case 'commit-certificate':
       writer.uint(message.replica).bytes(message.prePrepare.frame);
@@ -236,44 +231,6 @@ export function attachBatch(header: Signed<PrePrepareHeader>, batch: readonly Si
   const message: PrePrepare = { ...header.message, batch };
   batchBytesOf.set(message, batchSection);
   return { message, signedBytes: frame.subarray(0, header.signedBytes.length), signature: frame.subarray(header.signedBytes.length, header.signedBytes.length + SIGNATURE_BYTES), frame };
-}
-
-// --- snapshots ---------------------------------------------------------------------
-
-function writeSnapshot(writer: Writer, snapshot: PancydbSnapshot): void {
-  writer.uint(snapshot.nextVersion).uint(snapshot.entries.length);
-  for (const [key, value, version] of snapshot.entries) writer.text(key).text(value).uint(version);
-}
-
-/** Only snapshots Pancydb could have produced: keys strictly ascending, versions below nextVersion. */
-function readSnapshot(reader: Reader): PancydbSnapshot {
-  const nextVersion = reader.uint();
-  if (nextVersion < 1) throw new DecodeError('nextVersion below 1');
-  const count = reader.uint();
-  const entries: [string, string, number][] = [];
-  let previous: string | undefined;
-  for (let index = 0; index < count; index++) {
-    const key = reader.text();
-    const value = reader.text();
-    const version = reader.uint();
-    if (previous !== undefined && !(previous < key)) throw new DecodeError('snapshot keys not strictly ascending');
-    if (version < 1 || version >= nextVersion) throw new DecodeError('snapshot version out of range');
-    entries.push([key, value, version]);
-    previous = key;
-  }
-  return { nextVersion, entries };
-}
-
-function readClientEntries(reader: Reader): ClientEntry[] {
-  const count = readCount(reader);
-  const rows: ClientEntry[] = [];
-  for (let index = 0; index < count; index++) {
-    const client = reader.uint();
-    if (index > 0 && client <= rows[index - 1]![0]) throw new DecodeError('client rows not strictly ascending');
-    const timestamp = reader.uint();
-    rows.push([client, timestamp, readResult(reader)]);
-  }
-  return rows;
 }
 
 function readPreparedCertificates(reader: Reader, depth: number): PreparedCertificate[] {
@@ -371,7 +328,7 @@ function readBody(reader: Reader, depth: number, tag = reader.u8()): Body {
       const replica = reader.uint();
       const proof = readFrames<Checkpoint>(reader, 'checkpoint', depth);
       const store = readSnapshot(reader);
-      return { type: 'state', seq, replica, proof, store, clients: readClientEntries(reader) };
+      return { type: 'state', seq, replica, proof, store, clients: readClientEntries(reader, readCount(reader)) };
     }
     case TAG['commit-certificate']: {
       const replica = reader.uint();

@@ -26,7 +26,7 @@ export function executeReady(replica: Replica, nowMs: number): void {
   }
   if (executedAny) afterExecution(replica, nowMs);
   replyTentatively(replica);
-  answerDeferredReads(replica, nowMs);
+  answerDeferredReads(replica);
   if (replica.isPrimary && replica.active) tryPropose(replica, nowMs);
 }
 

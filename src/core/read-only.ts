@@ -44,7 +44,7 @@ export function onRead(replica: Replica, from: Peer, signed: Signed<ReadRequest>
 }
 
 /** The reads that waited for a tentative batch, once it executed (execution.ts). */
-export function answerDeferredReads(replica: Replica, _nowMs: number): void {
+export function answerDeferredReads(replica: Replica): void {
   if (replica.deferredReads.size === 0 || tentativeOutstanding(replica)) return;
   const reads = [...replica.deferredReads.values()];
   replica.deferredReads.clear();

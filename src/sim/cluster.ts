@@ -2,8 +2,6 @@
 // by one seeded event queue. It owns all I/O of a simulated run: it feeds frames and
 // ticks into the pure state machines, carries their outputs over the network, and
 // hands what happened to the checkers.
-import { requestMacValid, sessionKeysOf } from '../core/auth.ts';
-import { bytesEqual } from '../core/bytes.ts';
 import type { Crypto } from '../crypto/crypto.ts';
 import { deriveSecretKey } from '../crypto/keys.ts';
 import { memoizeVerify } from '../crypto/memo.ts';
@@ -23,6 +21,7 @@ import type { AdversaryOutput } from '../adversary/adversary.ts';
 import { HostedAdversary, type FaultySpec } from '../adversary/host.ts';
 import { SafetyChecker } from '../check/safety.ts';
 import { SignedTwiceChecker } from '../check/signed-twice.ts';
+import { TentativeOutcomes } from '../check/tentative-outcomes.ts';
 import type { Violation } from '../check/violation.ts';
 import { ClientHistory } from './client-history.ts';
 import { EventQueue } from './event-queue.ts';
@@ -30,7 +29,8 @@ import { Network, type NetworkOptions } from './network.ts';
 import { createRng, type Rng } from './rng.ts';
 import { describeMessage, describeOperation, describeRanges, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
 import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
-import { ByzantineClients, type ByzantineClientOptions } from './byzantine-clients.ts';
+import type { ByzantineClients, ByzantineClientOptions } from './byzantine-clients.ts';
+import { AdversaryFactory, createByzantineClients, requestValidity } from './parties.ts';
 import { SimulatedDisk } from './simulated-disk.ts';
 import { clientOptimizations, replicaOptimizations, type Optimization } from './optimizations.ts';
 
@@ -138,21 +138,11 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const clients = clientKeyPairs.map(
     (keyPair, id) => new Client({ id, n: options.n, keyPair, crypto, replicaKeys, auth, initialTimeoutMs: timeouts.initial, maxTimeoutMs: timeouts.max, ...clientOptimizations(optimizations), ...flaws }),
   );
-  // Validity: the client made the request. Its signature proves it; in 'mac' mode so does
-  // a right MAC for a correct replica, since only that replica and the client hold the key
-  // (auth.ts): a faulty primary and a faulty client can get such a request executed.
   const correctIds = replicaKeyPairs.map((_, id) => id).filter((id) => !faultySpecs.has(id));
-  const correctKeys = auth === 'mac' ? correctIds.map((id) => ({ id, keys: sessionKeysOf({ kind: 'replica', id }, { crypto, keyPair: replicaKeyPairs[id]!, replicaKeys, clientKey }) })) : [];
-  const checker = new SafetyChecker({
-    verifyRequest: ({ request }) => {
-      const key = clientKey(request.message.client);
-      if (key !== undefined && crypto.verify(key, request.signedBytes, request.signature)) return true;
-      return correctKeys.some(({ id, keys }) => requestMacValid(keys, id, request));
-    },
-  });
+  const checker = new SafetyChecker({ verifyRequest: requestValidity({ auth, crypto, replicaKeyPairs, replicaKeys, clientKey, correct: correctIds }) });
   const context: SimulationContext = {
     options, crypto, cryptoTiming, replicas, clients, checker, workloads, faulty,
-    correct: replicas.map((_, id) => id).filter((id) => !faultySpecs.has(id)),
+    correct: correctIds,
     queue: new EventQueue(),
     drops: new Map(),
     latenciesMs: [],
@@ -167,50 +157,6 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   return { ...context, run: () => driver.run() };
 }
 
-/** Byzantine clients get keys derived like the correct clients', with the ids after theirs. */
-function createByzantineClients(options: SimulationOptions, crypto: Crypto, replicaKeys: readonly Uint8Array[], rng: Rng): ByzantineClients | undefined {
-  if (options.byzantineClients === undefined) return undefined;
-  return new ByzantineClients({
-    options: options.byzantineClients,
-    firstId: options.workload.clients,
-    n: options.n,
-    crypto,
-    auth: options.auth ?? 'signed',
-    readOnly: options.optimizations?.includes('read-only') === true,
-    replicaKeys,
-    keyPair: (id) => crypto.keyPair(deriveSecretKey(options.seed, 'client', id)),
-    // A stream of its own: runs without Byzantine clients draw exactly as before.
-    rng: rng.fork('byzantine-clients'),
-    stopAtMs: options.workloadDurationMs ?? options.durationMs,
-  });
-}
-
-/** Builds the adversary of each faulty replica, again on restart, with one shared collusion context per run. */
-class AdversaryFactory {
-  private readonly shared = new Map<string, unknown>();
-
-  constructor(
-    private readonly specs: ReadonlyMap<number, FaultySpec>,
-    private readonly faulty: readonly number[],
-    private readonly rng: Rng,
-    private readonly trace: ((line: string) => void) | undefined,
-  ) {}
-
-  isFaulty(id: number): boolean {
-    return this.specs.has(id);
-  }
-
-  create(config: ReplicaConfig, recoveryNonce: Uint8Array | undefined): HostedAdversary | undefined {
-    const restarted = recoveryNonce !== undefined;
-    const spec = this.specs.get(config.id);
-    if (spec === undefined) return undefined;
-    let adversary: HostedAdversary | undefined;
-    const note = (line: string) => this.trace?.(`${formatTime(adversary?.nowMs ?? 0)} ${config.id} ADVERSARY ${spec.definition.name}: ${line}`);
-    adversary = new HostedAdversary(spec, { config, faulty: this.faulty, shared: this.shared, rng: this.rng.fork(`${config.id}/${restarted ? 'restarted' : 'first'}`), note, ...(recoveryNonce === undefined ? {} : { recoveryNonce }) });
-    return adversary;
-  }
-}
-
 class Driver {
   private readonly replicaPeers: Peer[];
   private readonly clientPeers: Peer[];
@@ -223,8 +169,8 @@ class Driver {
   private readonly signedTwice = new SignedTwiceChecker((violation) => this.context.checker.report(violation));
   /** Per correct client, t of its read-only request still open (§5.1): the one whose answers reply-integrity collects. */
   private readonly openReads = new Map<number, number>();
-  /** "client:t" a correct replica replied to tentatively (§5.1) and none has executed yet -> the seq and digest of that batch. */
-  private readonly tentativeSeqs = new Map<string, { readonly seq: number; readonly digest: Uint8Array | undefined }>();
+  /** Results accepted on tentative replies (§5.1) that the run's end may leave open. */
+  private readonly tentative = new TentativeOutcomes();
 
   constructor(
     private readonly context: SimulationContext,
@@ -252,17 +198,8 @@ class Driver {
     this.context.workloads.list.forEach((workload, client) => this.onWorkloadStep(client, workload.start(0)));
     this.startByzantineClients();
     queue.runUntil(options.durationMs, () => !checker.ok);
-    // A result accepted on tentative replies whose batch no correct replica has executed yet,
-    // nor any batch at or after its seq, was cut off by the end of the run: it may still
-    // commit. One whose seq was passed without it (a view change replaced the batch) was not.
-    // Nor is one whose seq a correct replica committed with another digest: that batch lost.
     const executedSeq = Math.max(...this.context.correct.map((id) => this.context.replicas[id]!.lastExecuted));
-    checker.finish(queue.nowMs, (key) => {
-      const tentative = this.tentativeSeqs.get(key);
-      if (tentative === undefined || tentative.seq <= executedSeq) return false;
-      const committed = checker.committedDigest(tentative.seq);
-      return committed === undefined || tentative.digest === undefined || bytesEqual(committed, tentative.digest);
-    });
+    checker.finish(queue.nowMs, (key) => this.tentative.inFlight(key, executedSeq, (seq) => checker.committedDigest(seq)));
   }
 
   /**
@@ -366,7 +303,7 @@ class Driver {
         break;
       case 'executed':
         checker.onExecuted(id, event.seq, event.digest, event.executions, nowMs);
-        for (const { request } of event.executions) this.tentativeSeqs.delete(`${request.message.client}:${request.message.timestamp}`);
+        this.tentative.onExecuted(event.executions);
         if (this.context.byzantineClients !== undefined) this.recordByzantineExecution(event.executions);
         this.trace?.(`${formatTime(nowMs)} ${id} EXECUTE v=${event.view} n=${event.seq} d=${shortDigest(event.digest)} requests=${event.executions.length}`);
         return;
@@ -408,11 +345,7 @@ class Driver {
     const message = signed.message;
     if (message.type !== 'reply' && message.type !== 'reply-digest') return;
     const reply = message as Reply | ReplyDigest;
-    // A replica replies tentatively only to the batch at lastExecuted+1 (core/tentative.ts).
-    if (reply.tentative === true) {
-      const seq = this.context.replicas[replica]!.lastExecuted + 1;
-      this.tentativeSeqs.set(`${reply.client}:${reply.timestamp}`, { seq, digest: this.context.replicas[replica]!.log.get(seq)?.digest });
-    }
+    this.tentative.onReply(this.context.replicas[replica]!, reply);
     if (this.openReads.get(reply.client) !== reply.timestamp) return;
     const digest = reply.type === 'reply' ? resultDigest(this.context.crypto, reply.result) : reply.digest;
     this.context.checker.onReadAnswered(reply.client, reply.timestamp, digest);

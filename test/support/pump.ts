@@ -8,10 +8,10 @@
 
 import type { KeyPair } from '../../src/crypto/crypto.ts';
 import { DEFAULT_PARAMETERS, type ProtocolParameters, type ReplicaConfig } from '../../src/core/config.ts';
-import { encodeMacRequest, encodeSigned, MAC_BYTES } from '../../src/core/encoding.ts';
+import { encodeMacReply, encodeMacRequest, encodeSigned, MAC_BYTES } from '../../src/core/encoding.ts';
 import { requestAuthenticator, sessionKeysOf, type AuthMode } from '../../src/core/auth.ts';
 import type { DropReason, Peer } from '../../src/core/gateway.ts';
-import type { Message, ReadRequest, Reply, Request, Signed, SignedRequest } from '../../src/core/messages.ts';
+import type { Message, ReadRequest, Reply, ReplyDigest, Request, Signed, SignedRequest } from '../../src/core/messages.ts';
 import type { Operation } from '../../src/core/operations.ts';
 import { Replica, type ReplicaEvent, type ReplicaOutput } from '../../src/core/replica.ts';
 import { createCrypto, deriveSecretKey } from '../../src/crypto/index.ts';
@@ -183,6 +183,13 @@ export class Pump {
     const keyPair = this.replicaKeyPairs[signer];
     if (keyPair === undefined) throw new Error(`pump: no replica ${signer}`);
     return encodeSigned(message, (bytes) => crypto.sign(keyPair, bytes));
+  }
+
+  /** A REPLY (or digest REPLY) from `replica` in this pump's mode: signed, or MACed for its client. */
+  replyFrom<R extends Reply | ReplyDigest>(replica: number, reply: R): Signed<R> {
+    if (this.auth === 'signed') return this.sign<R>(reply, replica);
+    const keys = sessionKeysOf({ kind: 'replica', id: replica }, { crypto, keyPair: this.replicaKeyPairs[replica]!, replicaKeys: [], clientKey: (id) => this.clientKeyPairs[id]?.publicKey });
+    return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: reply.client }, bytes));
   }
 
   /** Client `signed.message.client` sends its request to replica `to`. */

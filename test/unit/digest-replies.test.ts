@@ -4,10 +4,8 @@
 // retransmitted request is answered in full. n=4, f=1.
 
 import { describe, expect, it } from 'vitest';
-import { sessionKeysOf } from '../../src/core/auth.ts';
 import { Client, type ClientOutput } from '../../src/core/client.ts';
 import { designatedReplier } from '../../src/core/digest-replies.ts';
-import { encodeMacReply } from '../../src/core/encoding.ts';
 import type { ProtocolFlaw } from '../../src/core/flaws.ts';
 import type { Reply, ReplyDigest, Signed } from '../../src/core/messages.ts';
 import { crypto, Pump } from '../support/pump.ts';
@@ -31,13 +29,6 @@ function route(pump: Pump, outputs: readonly ClientOutput[]): void {
 
 function feed(client: Client, from: number, frame: Uint8Array, nowMs = 1): ClientOutput[] {
   return client.step({ kind: 'receive', from: { kind: 'replica', id: from }, frame, nowMs });
-}
-
-/** A REPLY from `replica` in the pump's mode, signed or MACed with that replica's key. */
-function replyFrom(pump: Pump, replica: number, reply: Reply): Uint8Array {
-  if (pump.auth === 'signed') return pump.sign<Reply>(reply, replica).frame;
-  const keys = sessionKeysOf({ kind: 'replica', id: replica }, { crypto, keyPair: pump.replicaKeyPairs[replica]!, replicaKeys: [], clientKey: (id) => pump.clientKeyPairs[id]?.publicKey });
-  return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: reply.client }, bytes)).frame;
 }
 
 describe.each(['signed', 'mac'] as const)('digest replies, %s mode, n=4, f=1', (auth) => {
@@ -82,7 +73,7 @@ describe('digest replies: the client must compare digests (signed mode)', () => 
     pump.run();
     const designee = designatedReplier(CLIENT, 1, N);
     const honest = pump.toClients.filter(({ to, from }) => to === CLIENT && from !== designee).slice(0, 1);
-    const forged = replyFrom(pump, designee, { type: 'reply', view: 0, timestamp: 1, client: CLIENT, replica: designee, result: { status: 'ok', value: 'forged', version: 42 } });
+    const forged = pump.replyFrom(designee, { type: 'reply', view: 0, timestamp: 1, client: CLIENT, replica: designee, result: { status: 'ok', value: 'forged', version: 42 } }).frame;
     const outputs = [...feed(client, designee, forged), ...honest.flatMap(({ from, signed }) => feed(client, from, (signed as Signed<Reply | ReplyDigest>).frame))];
     return outputs.some((output) => output.kind === 'result' && output.result.version === 42);
   }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client, type ClientConfig, type ClientOutput } from '../../src/core/client.ts';
 import { requestAuthenticator, sessionKeysOf } from '../../src/core/auth.ts';
-import { encodeMacReply, encodeMacRequest, encodeSigned } from '../../src/core/encoding.ts';
+import { encodeMacRequest, encodeSigned } from '../../src/core/encoding.ts';
 import type { ProtocolFlaw } from '../../src/core/flaws.ts';
 import type { ReadRequest, Reply } from '../../src/core/messages.ts';
 import type { Operation } from '../../src/core/operations.ts';
@@ -22,13 +22,6 @@ function clientOf(pump: Pump, id: number, options: Partial<ClientConfig> = {}, f
     id, n: N, keyPair: pump.clientKeyPairs[id]!, crypto, replicaKeys: pump.replicaKeyPairs.map((pair) => pair.publicKey),
     initialTimeoutMs: 100, maxTimeoutMs: 800, readOnly: true, auth: pump.auth, ...options, ...(flaws.length > 0 ? { flaws: new Set(flaws) } : {}),
   });
-}
-
-/** A REPLY from `replica` in the pump's mode, signed or MACed with that replica's key. */
-function replyFrom(pump: Pump, replica: number, reply: Reply): Uint8Array {
-  if (pump.auth === 'signed') return pump.sign<Reply>(reply, replica).frame;
-  const keys = sessionKeysOf({ kind: 'replica', id: replica }, { crypto, keyPair: pump.replicaKeyPairs[replica]!, replicaKeys: [], clientKey: (id) => pump.clientKeyPairs[id]?.publicKey });
-  return encodeMacReply(reply, (bytes) => keys.tag({ kind: 'client', id: reply.client }, bytes)).frame;
 }
 
 /** Puts a client's outputs on the pump's network; returns its results. */
@@ -99,7 +92,7 @@ describe.each(['signed', 'mac'] as const)('read-only requests, %s mode, n=4, f=1
     const [read] = reader.step({ kind: 'submit', operation: GET, nowMs: 0 });
     const timestamp = read!.kind === 'broadcast' ? read!.signed.message.timestamp : -1;
     const answer = (replica: number, value: string) =>
-      reader.step({ kind: 'receive', from: { kind: 'replica', id: replica }, frame: replyFrom(pump, replica, { type: 'reply', view: 0, timestamp, client: READER, replica, result: { status: 'ok', value, version: 1 } }), nowMs: 1 });
+      reader.step({ kind: 'receive', from: { kind: 'replica', id: replica }, frame: pump.replyFrom(replica, { type: 'reply', view: 0, timestamp, client: READER, replica, result: { status: 'ok', value, version: 1 } }).frame, nowMs: 1 });
     // 'a' and 'b' from two replicas: 'a' could still reach 2f+1 = 3 with the two missing.
     expect([...answer(0, 'a'), ...answer(1, 'b')]).toEqual([]);
     // A third value: no result can reach 3 any more.
