@@ -38,7 +38,7 @@ describe('pancydb bench (TCP, real processes)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pancydb-bench-test-'));
     dirs.push(dir);
     const out = join(dir, 'tcp-bench.md');
-    const { code, stdout } = await run(['bench', '--clients', '1', '--mixed-clients', '', '--warmup', '0.5', '--duration', '1', '--durability', 'fsync,none', '--out', out], 120_000);
+    const { code, stdout } = await run(['bench', '--clients', '1', '--mixed-clients', '', '--warmup', '0.5', '--duration', '1', '--durability', 'fsync,none', '--out', out], 280_000);
     expect(code, stdout).toBe(0);
     const report = readFileSync(out, 'utf8');
     const rows = tableRows(report);
@@ -73,7 +73,7 @@ describe('pancydb bench (TCP, real processes)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pancydb-bench-test-'));
     dirs.push(dir);
     const out = join(dir, 'tcp-bench.md');
-    const { code, stdout } = await run(['bench', '--auth', 'mac', '--durability', 'none', '--optimizations', 'none,all', '--clients', '1', '--mixed-clients', '1', '--warmup', '0.5', '--duration', '1', '--out', out], 120_000);
+    const { code, stdout } = await run(['bench', '--auth', 'mac', '--durability', 'none', '--optimizations', 'none,all', '--clients', '1', '--mixed-clients', '1', '--warmup', '0.5', '--duration', '1', '--out', out], 280_000);
     expect(code, stdout).toBe(0);
     const report = readFileSync(out, 'utf8');
     const rows = tableRows(report);
