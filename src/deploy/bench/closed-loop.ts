@@ -26,6 +26,11 @@ export interface LoopOptions {
   readonly keys?: number;
   /** How long to wait for operations still in flight when the window closes. */
   readonly drainMs?: number;
+  /**
+   * Also closes the window once this returns true (asked before each operation): a run to
+   * a count of operations (bench/memory.ts), with durationMs as its cap.
+   */
+  readonly until?: () => boolean;
 }
 
 export interface LoopResult {
@@ -67,7 +72,7 @@ export async function runClosedLoop(clients: readonly Execute[], options: LoopOp
   let errors = 0;
   const loop = async (execute: Execute, index: number) => {
     // Deterministic per client: gets and puts interleave at the mix's share.
-    for (let counter = 0; performance.now() < windowEndMs; counter++) {
+    for (let counter = 0; performance.now() < windowEndMs && options.until?.() !== true; counter++) {
       const key = `bench-${(index * 7919 + counter) % keys}`;
       const isGet = Math.floor((counter + 1) * options.mix.getShare) > Math.floor(counter * options.mix.getShare);
       const operation: Operation = isGet ? { type: 'get', key } : { type: 'put', key, value: valueOf(counter, options.valueBytes) };

@@ -19,9 +19,13 @@ export interface ServerProcess {
 
 const TAIL_LINES = 30;
 
-/** Runs `pancydb ARGS` with this process's node and entry point (as up.ts does). */
-export function startPancydb(name: string, args: readonly string[], readyPattern: RegExp, nodeFlags: readonly string[] = []): ServerProcess {
-  const child = spawn(process.execPath, [...process.execArgv, ...nodeFlags, process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs `pancydb ARGS` with this process's node and, by default, its entry point (as up.ts
+ * does). A script that is not the pancydb command (bench/memory.ts) passes `entry`, the
+ * node arguments that run pancydb, e.g. [bin/pancydb.js].
+ */
+export function startPancydb(name: string, args: readonly string[], readyPattern: RegExp, nodeFlags: readonly string[] = [], entry: readonly string[] = [...process.execArgv, process.argv[1]!]): ServerProcess {
+  const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   let settle: { resolve: (line: string) => void; reject: (error: Error) => void } | undefined;
   const ready = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));

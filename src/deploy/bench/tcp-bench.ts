@@ -269,7 +269,7 @@ function serversCpu(servers: readonly ServerProcess[]): number | undefined {
 }
 
 /** Polls `condition` every 25 ms (a bounded wait on a condition, never a bare sleep). */
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
