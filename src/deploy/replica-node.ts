@@ -3,7 +3,9 @@
 // Date.now(); received frames go in with the authenticated peer as `from`; outputs are
 // executed in the order the core returned them: WAL records are appended at once, and
 // the sends and replies of one event-loop turn wait for one fsync that covers every
-// record of the turn (group commit, as MirBFT does it), then leave in order. Drops are
+// record of the turn (group commit, as MirBFT does it), then leave in order. The fsync
+// runs on libuv's thread pool, so frames keep arriving and being checked meanwhile; the
+// turns that come while one runs share the next. Drops are
 // counted by reason, events logged and measured. Nothing protocol-specific lives here.
 // The disk is a ReplicaDisk (src/storage/replica-disk.ts), as in the simulator. A
 // Byzantine replica (`--adversary`) is the same core wrapped by a HostedAdversary
@@ -80,6 +82,7 @@ export class ReplicaNode {
   /** Sends of this turn, waiting for the fsync that covers the records before them. */
   private waitingSends: (() => void)[] = [];
   private flushScheduled = false;
+  private stopped = false;
   private readonly fsyncSeconds: Histogram;
 
   constructor(private readonly options: ReplicaNodeOptions) {
@@ -144,7 +147,11 @@ export class ReplicaNode {
   }
 
   async stop(): Promise<void> {
-    this.flush();
+    // The last records synchronously (their sends then go out as the links close), and no
+    // background sync's callback after this.
+    this.stopped = true;
+    this.options.storage?.disk.sync();
+    this.release(this.waitingSends.length);
     this.options.storage?.disk.storage.close();
     clearInterval(this.tickTimer);
     clearInterval(this.summaryTimer);
@@ -254,12 +261,33 @@ export class ReplicaNode {
     setImmediate(() => this.flush());
   }
 
+  /**
+   * Starts one background fsync for every record so far; the sends queued so far leave
+   * when it ends, in order. While one runs, the next waits for it (the rule is only
+   * "records before sends", and one fsync at a time lets the next cover every turn that
+   * came meanwhile).
+   */
   private flush(): void {
     this.flushScheduled = false;
+    const disk = this.options.storage?.disk;
+    if (this.stopped) return;
+    if (disk === undefined || !disk.hasUnsynced) return this.release(this.waitingSends.length);
+    if (disk.syncing) return;
+    const covered = this.waitingSends.length;
     const started = process.hrtime.bigint();
-    if (this.options.storage?.disk.sync() === true) this.fsyncSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    const sends = this.waitingSends;
-    this.waitingSends = [];
+    disk.syncInBackground((error, synced) => {
+      if (this.stopped) return;
+      // The storage now refuses all use (fsyncgate, disk-storage.ts): crash, restart, recover.
+      if (error !== undefined) throw error;
+      if (synced) this.fsyncSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.release(covered);
+      if (this.waitingSends.length > 0) this.flush();
+    });
+  }
+
+  /** The first `count` waiting sends, in order. */
+  private release(count: number): void {
+    const sends = this.waitingSends.splice(0, count);
     for (const send of sends) send();
   }
 

@@ -28,6 +28,9 @@ export class DiskStorage implements Storage {
   private segmentFd: number | undefined;
   private pendingFrames: Uint8Array[] = [];
   private state: 'new' | 'open' | 'failed' | 'closed' = 'new';
+  /** fsyncs running on the thread pool, per descriptor: a rotated-out segment closes only once its own are done. */
+  private readonly fsyncsInFlight = new Map<number, number>();
+  private readonly closeWhenSynced = new Set<number>();
 
   constructor(
     readonly directory: string,
@@ -70,14 +73,52 @@ export class DiskStorage implements Storage {
 
   sync(): void {
     this.assertOpen('sync');
+    this.writePending();
+    if (!this.fsyncEnabled) return;
+    this.failOnError(() => fs.fsyncSync(this.segmentFd!));
+  }
+
+  /**
+   * `sync()` without blocking the event loop: the appended records are written now and
+   * fsynced on libuv's thread pool; `done` runs once they are durable (error: undefined),
+   * or with the error, after which this storage refuses all use, as `sync()` does. The
+   * caller keeps whatever depends on these records (their messages) until `done`.
+   */
+  syncInBackground(done: (error: Error | undefined) => void): void {
+    this.assertOpen('syncInBackground');
+    this.writePending();
+    if (!this.fsyncEnabled) return done(undefined);
+    const fd = this.segmentFd!;
+    this.fsyncsInFlight.set(fd, (this.fsyncsInFlight.get(fd) ?? 0) + 1);
+    fs.fsync(fd, (error) => {
+      const left = this.fsyncsInFlight.get(fd)! - 1;
+      if (left > 0) this.fsyncsInFlight.set(fd, left);
+      else {
+        this.fsyncsInFlight.delete(fd);
+        if (this.closeWhenSynced.delete(fd)) fs.closeSync(fd);
+      }
+      // Closed meanwhile (shutdown): nothing waits for this any more.
+      if (this.state === 'closed') return;
+      if (error !== null) this.state = 'failed';
+      done(error ?? undefined);
+    });
+  }
+
+  /** Hands the appended records to the kernel (one write); durable only after an fsync. */
+  private writePending(): void {
     if (this.pendingFrames.length === 0) return;
     const frames = Buffer.concat(this.pendingFrames);
     this.pendingFrames = [];
-    try {
+    this.failOnError(() => {
       for (let writtenBytes = 0; writtenBytes < frames.length; ) {
         writtenBytes += fs.writeSync(this.segmentFd!, frames, writtenBytes);
       }
-      if (this.fsyncEnabled) fs.fsyncSync(this.segmentFd!);
+    });
+  }
+
+  private failOnError(io: () => void): void {
+    try {
+      io();
     } catch (error) {
       // After a failed fsync the kernel may have dropped the dirty pages, so a retry could
       // report success for lost data (PostgreSQL's "fsyncgate"). Refuse all further use:
@@ -89,7 +130,7 @@ export class DiskStorage implements Storage {
 
   rotate(): number {
     this.sync();
-    fs.closeSync(this.segmentFd!);
+    this.closeSegment(this.segmentFd!);
     const next = this.currentSegment() + 1;
     this.createSegment(next);
     this.segmentFd = fs.openSync(this.segmentPath(next), 'a');
@@ -140,7 +181,7 @@ export class DiskStorage implements Storage {
   }
 
   close(): void {
-    if (this.segmentFd !== undefined) fs.closeSync(this.segmentFd);
+    if (this.segmentFd !== undefined) this.closeSegment(this.segmentFd);
     this.segmentFd = undefined;
     this.pendingFrames = [];
     this.state = 'closed';
@@ -149,6 +190,12 @@ export class DiskStorage implements Storage {
   /** The file of a segment; exported for tests that damage it on purpose. */
   segmentPath(segment: number): string {
     return path.join(this.directory, `wal-${String(segment).padStart(10, '0')}.log`);
+  }
+
+  /** Closes a segment's descriptor, or, while a background fsync uses it, lets that fsync close it. */
+  private closeSegment(fd: number): void {
+    if (this.fsyncsInFlight.has(fd)) this.closeWhenSynced.add(fd);
+    else fs.closeSync(fd);
   }
 
   private currentSegment(): number {

@@ -13,7 +13,10 @@ export const DISK_POINTS = ['append', 'sync', 'rotate', 'checkpoint', 'truncate'
 export type DiskPoint = (typeof DISK_POINTS)[number];
 
 export class ReplicaDisk {
+  /** Records appended since the last sync started. */
   private unsynced = false;
+  /** Background syncs not yet finished: their records are written but maybe not durable. */
+  private syncsInFlight = 0;
 
   constructor(
     readonly storage: Storage,
@@ -27,9 +30,14 @@ export class ReplicaDisk {
     return { contents: { checkpoint: this.storage.readCheckpoint(STABLE_CHECKPOINT), records }, tornTail };
   }
 
-  /** Records were appended since the last sync: a send must wait for `sync`. */
+  /** Some appended record is not yet known durable: a send must wait for a sync. */
   get hasUnsynced(): boolean {
-    return this.unsynced;
+    return this.unsynced || this.syncsInFlight > 0;
+  }
+
+  /** A background sync is running; the next one can wait for it and cover more (group commit). */
+  get syncing(): boolean {
+    return this.syncsInFlight > 0;
   }
 
   append(record: Uint8Array): void {
@@ -38,13 +46,28 @@ export class ReplicaDisk {
     this.reached('append');
   }
 
-  /** Makes every appended record durable; false if there was nothing to do. */
+  /** Makes every appended record durable, those of running background syncs too; false if there was nothing to do. */
   sync(): boolean {
-    if (!this.unsynced) return false;
+    if (!this.hasUnsynced) return false;
     this.storage.sync();
     this.unsynced = false;
     this.reached('sync');
     return true;
+  }
+
+  /**
+   * `sync` on the storage's thread pool (Storage.syncInBackground): `done` once every record
+   * appended before this call is durable, `synced` false if there was none to sync.
+   */
+  syncInBackground(done: (error: Error | undefined, synced: boolean) => void): void {
+    if (!this.unsynced) return done(undefined, false);
+    this.unsynced = false;
+    this.syncsInFlight++;
+    this.storage.syncInBackground((error) => {
+      this.syncsInFlight--;
+      if (error === undefined) this.reached('sync');
+      done(error, true);
+    });
   }
 
   writeCheckpoint(bytes: Uint8Array, truncate: boolean): void {

@@ -100,6 +100,12 @@ export class SimulatedStorage implements Storage {
     this.pendingFrames = [];
   }
 
+  /** The simulated disk has no latency: durable at once. */
+  syncInBackground(done: (error: Error | undefined) => void): void {
+    this.sync();
+    done(undefined);
+  }
+
   rotate(): number {
     this.sync();
     const next = this.currentId() + 1;

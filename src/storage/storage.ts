@@ -3,13 +3,16 @@
 // DiskStorage (files and fsync) and SimulatedStorage (memory, crashes on a seed), as
 // TigerBeetle's replica runs on a real IO or on the simulator's Storage.
 //
-// Every method is synchronous on purpose. The driver executes a step's outputs in one order:
-// persist, then send, then reply (etcd's raftNode loop). With a synchronous `sync()` that order
-// is the order of the statements: no message can leave before the fsync has returned, and no
-// other event can interleave, because the event loop does not turn. An async API would need
-// the driver to queue incoming events while it awaits, which is the same thing, done by hand.
-// fsyncSync blocks the process for a few milliseconds; group commit (`sync` once per step,
-// after many `append`s) keeps that cost per batch, not per record.
+// Every method is synchronous on purpose but one. The driver executes a step's outputs in
+// one order: persist, then send, then reply (etcd's raftNode loop). With a synchronous
+// `sync()` that order is the order of the statements: no message can leave before the fsync
+// has returned. The simulator uses it. A process cannot afford it: fsyncSync blocks the
+// event loop for the whole disk flush (0.2 ms alone, 1-2 ms with four replicas flushing one
+// disk), during which nothing is received or checked. So the TCP driver uses
+// `syncInBackground`, which writes at once and fsyncs on libuv's thread pool, and holds the
+// step's messages itself until the callback (src/deploy/replica-node.ts): the same order,
+// with the event loop free meanwhile. Group commit (one sync per event-loop turn, after
+// many `append`s) keeps either cost per batch, not per record.
 
 export interface RecoveredWal {
   /** Every whole, valid record, oldest first, across all live segments. */
@@ -31,6 +34,13 @@ export interface Storage {
 
   /** Makes every record appended so far durable, in order. One call covers many records. */
   sync(): void;
+
+  /**
+   * What `sync()` does, finishing later: every record appended so far is durable when
+   * `done(undefined)` runs; `done(error)` means they may not be, and the storage then
+   * refuses all use. Records appended after the call are not covered.
+   */
+  syncInBackground(done: (error: Error | undefined) => void): void;
 
   /**
    * Syncs, then starts a new WAL segment for later appends, and returns its id. Records

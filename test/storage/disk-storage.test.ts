@@ -46,6 +46,36 @@ const recordBytes = RECORD_HEADER_BYTES + 2; // 'rN' for N < 10
 describe('disk storage: crashes and corruption', () => {
   afterEach(removeDirectories);
 
+  it('a rotate while a background fsync runs: the old segment stays open until it ends, which reports success', async () => {
+    const directory = temporaryDirectory();
+    const storage = new DiskStorage(directory);
+    storage.recover();
+    storage.append(bytesOf('r0'));
+    const done = new Promise<Error | undefined>((resolve) => storage.syncInBackground(resolve));
+    expect(storage.rotate()).toBe(2);
+    storage.append(bytesOf('r1'));
+    storage.sync();
+    expect(await done).toBeUndefined();
+    storage.close();
+    expect(textOf(new DiskStorage(directory).recover().records)).toEqual(['r0', 'r1']);
+  });
+
+  it('closed while a background fsync runs: its callback never comes, and the written records are still there', async () => {
+    const directory = temporaryDirectory();
+    const storage = new DiskStorage(directory);
+    storage.recover();
+    storage.append(bytesOf('r0'));
+    let called = false;
+    storage.syncInBackground(() => (called = true));
+    storage.close();
+    // Until the fsync has come back (it then closes the descriptor close() left to it).
+    const inFlight = (storage as unknown as { fsyncsInFlight: Map<number, number> }).fsyncsInFlight;
+    expect(inFlight.size).toBe(1);
+    while (inFlight.size > 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(called).toBe(false);
+    expect(textOf(new DiskStorage(directory).recover().records)).toEqual(['r0']);
+  });
+
   it('a last record cut mid-payload is a torn tail: cut off on disk, earlier records kept', () => {
     const { directory, segmentPath } = writtenStorage(3);
     fs.truncateSync(segmentPath, 3 * recordBytes - 1);

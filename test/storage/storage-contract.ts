@@ -59,6 +59,18 @@ export function describeStorageContract(implementation: string, harness: Storage
       expect(textOf(harness.restart(storage).recover().records)).toEqual(texts);
     });
 
+    it('syncInBackground: done runs once the records appended before it are durable; later ones are not covered', async () => {
+      const storage = open();
+      storage.append(bytesOf('a'));
+      storage.append(bytesOf('b'));
+      const error = await new Promise<Error | undefined>((resolve) => {
+        storage.syncInBackground(resolve);
+        storage.append(bytesOf('after'));
+      });
+      expect(error).toBeUndefined();
+      expect(textOf(harness.restart(storage).recover().records)).toEqual(['a', 'b']);
+    });
+
     it('appends after a recovery follow the records recovered', () => {
       let storage = open();
       storage.append(bytesOf('first run'));
