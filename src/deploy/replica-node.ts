@@ -125,7 +125,7 @@ export class ReplicaNode {
     });
     this.fsyncSeconds = new Histogram({
       name: 'pancydb_fsync_seconds',
-      help: 'Time to make one event-loop turn of WAL records durable (one fsync per turn)',
+      help: 'Time to make the WAL records of the event-loop turns since the last fsync durable (one background fsync at a time)',
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [this.metrics.registry],
     });
