@@ -8,6 +8,7 @@ import { runReplicaCommand } from './replica.ts';
 import { runSimCommand, type Output } from './sim.ts';
 import { runTestnetCommand } from './testnet.ts';
 import { runUpCommand } from './up.ts';
+import { runVerifyEvidenceCommand } from './verify-evidence.ts';
 import { UsageError } from './usage-error.ts';
 
 const HELP = `Usage: pancydb <command> [options]
@@ -20,6 +21,8 @@ Commands:
   up      run every replica of a cluster on this machine (pancydb up --help)
   client  get, put, cas or remove against a running cluster (pancydb client --help)
   bench   PBFT replica processes over TCP against an unreplicated server (pancydb bench --help)
+  verify-evidence
+          check evidence of equivocation offline, with public keys only (pancydb verify-evidence --help)
 
 Examples:
   npx pancydb sim -R 5 --profile ci        five seeds of the small workload
@@ -30,7 +33,10 @@ Examples:
   npx pancydb demo                         the same, narrated for newcomers
   npx pancydb testnet --out net && npx pancydb up net
                                            a real 4-replica cluster on this machine
-  npx pancydb client --cluster net/cluster.json put a 1`;
+  npx pancydb client --cluster net/cluster.json put a 1
+  npx pancydb sim --scenario adversaries/scenarios/twin.json -S 1 -R 1 --evidence ev.json
+  npx pancydb verify-evidence ev.json --sim-seed 1
+                                           who equivocated, checked with public keys only`;
 
 const consoleOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -57,6 +63,8 @@ export async function main(args: readonly string[], output: Output = consoleOutp
         return await runClientCommand(rest, output);
       case 'bench':
         return await runBenchCommand(rest, output);
+      case 'verify-evidence':
+        return await runVerifyEvidenceCommand(rest, output);
       case undefined:
       case '-h':
       case '--help':
@@ -74,7 +82,7 @@ export async function main(args: readonly string[], output: Output = consoleOutp
     }
     if (error instanceof UsageError) {
       output.err(`pancydb: ${error.message}`);
-      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench'].includes(command ?? '');
+      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench', 'verify-evidence'].includes(command ?? '');
       output.err(`Try 'pancydb ${helped ? `${command} ` : ''}--help'.`);
       return 2;
     }

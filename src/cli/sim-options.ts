@@ -84,6 +84,10 @@ lockseq invariant on every replica's final database.
                      Byzantine ones included; reports and replays name those on
   --workers N        worker threads for several seeds (default: one per core, at most 256; 1 runs
                      them in this thread); -V and -p always run in this thread
+  --evidence FILE    with one seed (-S, -R 1): write the evidence of equivocation the
+                     correct replicas kept (both signed frames per item, src/core/evidence.ts)
+                     to FILE as JSON, for \`pancydb verify-evidence FILE --sim-seed SEED\`;
+                     --json reports it per seed, and -V prints a line when a replica keeps one
   --shrink FILE      with one failing seed (-S, -R 1): look for a smaller scenario that
                      still fails with that seed (fewer faulty replicas and network faults,
                      fewer clients, shorter run), write it to FILE and print its replay;
@@ -145,6 +149,8 @@ export interface SimCommand {
   readonly workers: number | undefined;
   /** --shrink FILE: shrink the failing seed's scenario and write the smaller one to FILE. */
   readonly shrinkTo: string | undefined;
+  /** --evidence FILE: write the seed's evidence of equivocation to FILE (src/cli/evidence-export.ts). */
+  readonly evidenceTo: string | undefined;
   /** The flags as given, minus -S, -R, --scenario and --json, to print a replay command. */
   readonly replayFlags: readonly string[];
 }
@@ -242,12 +248,12 @@ function parseCrash(text: string | undefined): Crash {
   return { replica, atMs, restartAtMs };
 }
 
-const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--robust-primary', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink']);
+const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--robust-primary', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink', '--evidence']);
 /** --read-only, --digest-replies, --tentative: each turns on the optimization of its name. */
 const optimizationSwitch = (name: Optimization) => `--${name}`;
 const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help', '--amnesia', ...OPTIMIZATIONS.map(optimizationSwitch)]);
 /** Flags that change what a run does; the rest only change how it is shown. */
-const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink']);
+const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink', '--evidence']);
 
 export function parseSimArgs(args: readonly string[]): SimCommand {
   const values = new Map<string, string>();
@@ -306,6 +312,7 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
     help: switches.has('-h') || switches.has('--help'),
     workers: values.has('--workers') ? integer('--workers', values.get('--workers'), 1, MAX_WORKERS) : undefined,
     shrinkTo: values.get('--shrink'),
+    evidenceTo: values.get('--evidence'),
     replayFlags,
   };
 }

@@ -12,6 +12,8 @@ import type { Scenario } from '../scenario/scenario.ts';
 import { describeOptimizations, type Optimization } from '../sim/optimizations.ts';
 import { checkCrashWindows, checkFaultBudget, checkLastSeed, parseSimArgs, SIM_HELP, type SimCommand } from './sim-options.ts';
 import { shrinkScenario, writeShrunk } from './shrink.ts';
+import { checkEvidenceExport, writeEvidenceFile } from './evidence-export.ts';
+import { summarizeEvidence } from '../sim/evidence-log.ts';
 import { prepareSimCommand, runCommandSeed, type LoadedSimCommand, type Output } from './sim-seed.ts';
 import { defaultWorkers, runSweepInWorkers } from './sweep/pool.ts';
 import { UsageError } from './usage-error.ts';
@@ -24,7 +26,8 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
     output.out(SIM_HELP);
     return 0;
   }
-  if (parsed.shrinkTo !== undefined) checkShrinkTarget(parsed.shrinkTo);
+  if (parsed.shrinkTo !== undefined) checkOutputFile('--shrink', parsed.shrinkTo);
+  if (parsed.evidenceTo !== undefined) checkOutputFile('--evidence', parsed.evidenceTo);
   const command = await prepareSimCommand(parsed);
   checkLoadedCommand(command);
   // With --json, stdout carries only the reports, one JSON object a line; the rest goes to stderr.
@@ -33,7 +36,9 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   else if (command.verbose) text.out(commandHeader(command));
   const violating: number[] = [];
   let firstBroken: Property | undefined;
+  let lastReport: SeedReport | undefined;
   const onReport = (report: SeedReport, context?: SimulationContext) => {
+    lastReport = report;
     if (command.json) output.out(JSON.stringify(report));
     else output.out(summaryLine(report, command));
     if (command.printDatabase && context !== undefined) printDatabases(context, text);
@@ -53,22 +58,23 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
       onReport(report, context);
     }
   }
+  if (command.evidenceTo !== undefined && lastReport !== undefined) await writeEvidenceFile(command, lastReport, command.evidenceTo, text);
   const status = command.scenario.expect.kind === 'violation' ? expectedViolationVerdict(command, violating, text) : verdict(command, violating, text);
   if (command.shrinkTo !== undefined && firstBroken !== undefined) await shrink(command, firstBroken, command.shrinkTo, text);
   return status;
 }
 
-/** --shrink FILE: a missing or read-only directory is found now, not after the failing seed ran. */
-function checkShrinkTarget(path: string): void {
+/** --shrink FILE, --evidence FILE: a missing or read-only directory is found now, not after the seeds ran. */
+function checkOutputFile(flag: string, path: string): void {
   const directory = dirname(resolve(path));
-  if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new UsageError(`--shrink ${path}: no directory ${directory} to write it in`);
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new UsageError(`${flag} ${path}: no directory ${directory} to write it in`);
   // Try it, rather than ask access(2): root passes that check on read-only file systems.
   try {
-    rmdirSync(mkdtempSync(join(directory, '.pancydb-shrink-')));
+    rmdirSync(mkdtempSync(join(directory, '.pancydb-write-')));
   } catch {
-    throw new UsageError(`--shrink ${path}: cannot write in ${directory}`);
+    throw new UsageError(`${flag} ${path}: cannot write in ${directory}`);
   }
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--shrink ${path}: is a directory; give a file name`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${flag} ${path}: is a directory; give a file name`);
 }
 
 /** What only the loaded scenario can tell: --shrink's needs, the seed range, the fault budget. */
@@ -76,6 +82,7 @@ function checkLoadedCommand(command: LoadedSimCommand): void {
   if (command.shrinkTo !== undefined && (command.scenarioPath === undefined || command.seeds !== 1)) {
     throw new UsageError('--shrink needs --scenario FILE and one seed (-S SEED -R 1)');
   }
+  checkEvidenceExport(command);
   checkLastSeed(command.firstSeed, command.seeds);
   checkCrashWindows(command.scenario.network.crashes);
   if (command.scenarioPath !== undefined) {
@@ -231,8 +238,14 @@ function summaryLine(report: SeedReport, command: LoadedSimCommand): string {
   return (
     `seed ${report.seed}: ${report.lock} lock, ${report.write} write, ${report.clear} clear, ${report.unlock} unlock; ` +
     `${report.committed} ops committed (${report.opsPerSecond} per simulated s) in ${report.executedSeq} batches, latency p50 ${report.latencyMs.p50.toFixed(1)} ms ` +
-    `p99 ${report.latencyMs.p99.toFixed(1)} ms; auth=${report.auth}${optimizationsWord(report.optimizations)}${readsClause(report)}; ${verdict}${idle}`
+    `p99 ${report.latencyMs.p99.toFixed(1)} ms; auth=${report.auth}${optimizationsWord(report.optimizations)}${readsClause(report)}${evidenceClause(report)}; ${verdict}${idle}`
   );
+}
+
+/** Evidence of equivocation correct replicas kept (src/core/evidence.ts): '; evidence: 3 items against replica 0 (commit, pre-prepare)', or nothing. */
+function evidenceClause(report: SeedReport): string {
+  const summary = summarizeEvidence(report.evidence);
+  return summary === '' ? '' : `; ${summary}`;
 }
 
 /** With read-only requests on: how many gets the read path answered, and how many it sent on to be ordered. */

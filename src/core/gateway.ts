@@ -83,10 +83,25 @@ export type Admission =
   | { readonly verdict: 'accept'; readonly signed: Signed }
   /** Valid, but for a later view or above H: buffer it (bounded) and retry later. */
   | { readonly verdict: 'future'; readonly signed: Signed }
-  | { readonly verdict: 'drop'; readonly reason: DropReason; readonly detail: string; readonly type?: Message['type'] };
+  | {
+      readonly verdict: 'drop';
+      readonly reason: DropReason;
+      readonly detail: string;
+      readonly type?: Message['type'];
+      /**
+       * The message, when the drop came after decoding it for a stale window, a redundancy
+       * or a problem in its contents: `verified` says whether its own signature checked
+       * out. The replica may keep it as evidence of equivocation (evidence.ts).
+       */
+      readonly decoded?: { readonly signed: Signed; readonly verified: boolean };
+    };
 
 const drop = (reason: DropReason, detail: string, type?: Message['type']): Admission =>
   type === undefined ? { verdict: 'drop', reason, detail } : { verdict: 'drop', reason, detail, type };
+
+/** A drop that hands the decoded message on (see Admission's `decoded`). */
+const decodedDrop = (admission: Admission, signed: Signed, verified: boolean): Admission =>
+  admission.verdict === 'drop' ? { ...admission, decoded: { signed, verified } } : admission;
 
 export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): Admission {
   // Before anything is decoded, hashed or verified: a frame over its sender's cap (limits.ts).
@@ -111,9 +126,9 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
   const role = checkRole(context, message);
   if (role !== undefined) return role;
   const window = checkWindow(context, message);
-  if (window === 'stale') return drop(staleReason(context, message), describeWindow(context, message), message.type);
+  if (window === 'stale') return decodedDrop(drop(staleReason(context, message), describeWindow(context, message), message.type), signed, false);
   const redundant = context.redundancy(message, from);
-  if (redundant !== undefined) return drop(redundancyReason(message), redundant, message.type);
+  if (redundant !== undefined) return decodedDrop(drop(redundancyReason(message), redundant, message.type), signed, false);
   // A byte-identical copy of a frame already admitted needs no second verification.
   const known = context.admitted(message, frame);
   if (known !== undefined) return { verdict: 'accept', signed: known };
@@ -128,7 +143,7 @@ export function admit(context: GatewayContext, from: Peer, frame: Uint8Array): A
 
   if (!authentic(context, signed)) return drop('bad-signature', `signer ${signerName(message)}`, message.type);
   const contentProblem = checkContents(context, message);
-  if (contentProblem !== undefined) return contentProblem;
+  if (contentProblem !== undefined) return decodedDrop(contentProblem, signed, true);
   return { verdict: 'accept', signed };
 }
 

@@ -1,6 +1,7 @@
 // What goes into a replica and what comes out of it (house style rule 1): step() takes a
 // received frame or a clock tick and returns sends, broadcasts, drops and events as data,
 // for a driver to execute and for checkers and traces to read (OSDI'99 §4.1–4.5).
+import type { Evidence } from './evidence.ts';
 import type { DropReason, Peer } from './gateway.ts';
 import type { Message, Signed, SignedRequest } from './messages.ts';
 import type { OperationResult } from './operations.ts';
@@ -46,7 +47,9 @@ export type ReplicaEvent =
    */
   | { readonly type: 'state-rollback'; readonly fromSeq: number; readonly toSeq: number }
   /** A replica restarted without memory votes again, from `view` on. */
-  | { readonly type: 'voting-resumed'; readonly view: number };
+  | { readonly type: 'voting-resumed'; readonly view: number }
+  /** It kept its first evidence against `evidence.culprit` for this kind (evidence.ts). */
+  | { readonly type: 'evidence'; readonly evidence: Evidence };
 
 /**
  * Outputs come in the order they must take effect. A driver appends each `persist` record

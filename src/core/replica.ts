@@ -16,6 +16,7 @@ import { ClientTable } from './client-table.ts';
 import { replicaQuorums } from './flaws.ts';
 import { validateParameters, type ReplicaConfig } from './config.ts';
 import { encodeSigned } from './encoding.ts';
+import { EquivocationDetector, evidenceLimits, outerStatement, statementsOf, type Statement } from './evidence.ts';
 import { sessionKeysOf } from './auth.ts';
 import type { SessionKeys } from '../crypto/session-keys.ts';
 import { admit, type DropReason, type GatewayContext, type Peer } from './gateway.ts';
@@ -166,6 +167,11 @@ export class Replica implements GatewayContext {
 
   /** @internal What this replica signed that binds it, per slot; never a second digest. */
   readonly signGuard = new SignGuard();
+
+  // --- evidence of equivocation: evidence.ts -----------------------------------------------
+
+  /** Conflicting statements of other replicas, both signed: read `evidence.items()`. */
+  readonly evidence: EquivocationDetector;
   /** Set when the replica came back from its disk, until its first step resumes it. */
   private restoredFromDisk: boolean;
 
@@ -195,6 +201,10 @@ export class Replica implements GatewayContext {
     this.primaryMonitor = config.robustPrimaryPercent === undefined ? undefined : new PrimaryMonitor(config.robustPrimaryPercent, config.viewChangeTimeoutMs / 2, config.n);
     this.restartGuard = new RestartGuard(options.restarted === true, options.recoveryNonce, this.quorums.strong, this.quorums.weak);
     this.checkpoints = createCheckpointTracker(this);
+    this.evidence = new EquivocationDetector(config.id, evidenceLimits(config), (signer, signedBytes, signature) => {
+      const key = config.replicaKeys[signer];
+      return key !== undefined && config.crypto.verify(key, signedBytes, signature);
+    });
     if (options.disk !== undefined && options.restarted === true) throw new Error('a replica restarts from its disk or without memory, not both');
     this.restoredFromDisk = options.disk !== undefined;
     if (options.disk !== undefined) {
@@ -242,15 +252,20 @@ export class Replica implements GatewayContext {
   private onReceive(from: Peer, frame: Uint8Array, nowMs: number): void {
     const admission = admit(this, from, frame);
     switch (admission.verdict) {
-      case 'drop':
+      case 'drop': {
+        // What it carries may not all have been checked: only its own statement counts.
+        const outer = admission.decoded === undefined ? undefined : outerStatement(admission.decoded.signed);
+        if (outer !== undefined) this.observeStatements([outer], admission.decoded!.verified);
         this.drop(from, admission.reason, admission.detail, admission.type);
         return;
+      }
       case 'future': {
         const refused = this.future.add(from, frame, this.config.futureBufferPerSender);
         if (refused !== undefined) this.drop(from, refused.reason, refused.detail, admission.signed.message.type);
         return;
       }
       case 'accept':
+        this.observeStatements(statementsOf(admission.signed.message, admission.signed), true);
         this.dispatch(from, admission.signed, nowMs);
         return;
       default:
@@ -318,6 +333,14 @@ export class Replica implements GatewayContext {
     maybeSendStatus(this, nowMs);
   }
 
+  /** Signed statements for evidence.ts: `verified` by the gateway, or challenges it dropped unchecked. */
+  private observeStatements(statements: readonly Statement[], verified: boolean): void {
+    for (const statement of statements) {
+      const evidence = this.evidence.observe(statement, verified, this.view, this.lowWatermark);
+      if (evidence !== undefined) this.emit({ type: 'evidence', evidence });
+    }
+  }
+
   /** @internal After the window or view moves, buffered messages get another pass through the gateway. */
   replayFuture(nowMs: number): void {
     for (const { from, frame } of this.future.takeAll()) this.onReceive(from, frame, nowMs);
@@ -349,15 +372,16 @@ export class Replica implements GatewayContext {
 
   /**
    * Bytes of protocol messages this replica holds: log, batches, checkpoint votes and
-   * proofs, VIEW-CHANGEs, NEW-VIEW, certified batches, buffered future frames and cached
-   * answers. The store and client table are the service's state and are not counted.
-   * Walks every structure: for checkers, not for every step.
+   * proofs, VIEW-CHANGEs, NEW-VIEW, certified batches, buffered future frames, cached
+   * answers and the slots and items of evidence.ts. The store and client table are the
+   * service's state and are not counted. Walks every structure: for checkers, not for
+   * every step.
    */
   retainedBytes(): number {
     let total = this.log.retainedBytes() + this.batches.retainedBytes() + this.checkpoints.retainedBytes() + this.viewChanges.retainedBytes();
     total += (this.newView?.frame.length ?? 0) + (this.ownViewChange?.frame.length ?? 0) + (this.recoveryQuery?.frame.length ?? 0);
     for (const prePrepare of this.certified.values()) total += prePrepare.frame.length;
-    total += this.future.retainedBytes();
+    total += this.future.retainedBytes() + this.evidence.retainedBytes();
     for (const { signed } of this.recoveryAnswers.values()) total += signed.frame.length;
     return total;
   }

@@ -24,6 +24,7 @@ import { SignedTwiceChecker } from '../check/signed-twice.ts';
 import { TentativeOutcomes } from '../check/tentative-outcomes.ts';
 import type { Violation } from '../check/violation.ts';
 import { ClientHistory } from './client-history.ts';
+import { describeEvidence, EvidenceLog } from './evidence-log.ts';
 import { EventQueue } from './event-queue.ts';
 import { Network, type NetworkOptions } from './network.ts';
 import { createRng, type Rng } from './rng.ts';
@@ -102,6 +103,8 @@ export interface SimulationContext {
   readonly clients: readonly Client[];
   /** Present when `byzantineClients` was set: what they sent, per kind. */
   readonly byzantineClients?: ByzantineClients;
+  /** Evidence of equivocation the correct replicas kept (src/core/evidence.ts), in the order found. */
+  readonly evidence: EvidenceLog;
 }
 
 const TICK_MS = 10;
@@ -150,6 +153,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
     messages: { sent: 0, delivered: 0, lost: 0 },
     reads: { accepted: 0, fellBack: 0 },
     costs,
+    evidence: new EvidenceLog(),
     ...(byzantineClients === undefined ? {} : { byzantineClients }),
   };
   const disks = configs.map((config) => new SimulatedDisk(`replica-${config.id}`));
@@ -331,6 +335,9 @@ class Driver {
       case 'voting-resumed':
         this.disks[id]!.amnesiac = false;
         this.trace?.(`${formatTime(nowMs)} ${id} VOTING-RESUMED v=${event.view}`);
+        return;
+      case 'evidence':
+        if (this.context.evidence.record(id, event.evidence, nowMs)) this.trace?.(`${formatTime(nowMs)} ${id} ${describeEvidence(event.evidence)}`);
         return;
     }
     const digest = 'digest' in event ? ` d=${shortDigest(event.digest)}` : '';

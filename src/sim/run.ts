@@ -10,6 +10,7 @@ import { compareAcrossPrefixes, endStateOf } from '../check/end-state.ts';
 import { checkLockseqDatabase } from '../check/lockseq.ts';
 import type { Property, Violation } from '../check/violation.ts';
 import { createSimulation, type SimulationContext, type SimulationOptions } from './cluster.ts';
+import type { EvidenceItem } from './evidence-log.ts';
 import { canonicalOptimizations, type Optimization } from './optimizations.ts';
 import type { ReplicaCostReport } from './replica-costs.ts';
 
@@ -62,6 +63,11 @@ export interface SeedReport {
   readonly perReplica: Record<string, ReplicaCostReport>;
   /** The most bytes of protocol messages any correct replica held at a sampled moment (see REPLICA_BYTE_BUDGET). */
   readonly peakReplicaBytes: number;
+  /**
+   * Evidence of equivocation correct replicas kept (src/core/evidence.ts): per holder, culprit
+   * and kind, the slot and both signed frames in hex; `pancydb verify-evidence` checks them.
+   */
+  readonly evidence: readonly EvidenceItem[];
 }
 
 export interface SeedRun {
@@ -224,5 +230,6 @@ function buildReport(simulation: SimulationContext, digests: readonly string[], 
     violations: checker.violations.map(({ property, detail }) => ({ property, detail })),
     perReplica: simulation.costs.report(),
     peakReplicaBytes,
+    evidence: simulation.evidence.list(),
   };
 }

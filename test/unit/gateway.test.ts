@@ -143,6 +143,11 @@ interface DropCase {
   readonly frame: () => Uint8Array;
   /** Brings a fresh backup 1 into the state the row needs; defaults to a fresh replica. */
   readonly replica?: () => Replica;
+  /**
+   * The frame is validly signed and contradicts what its signer signed before for the same
+   * slot: the replica keeps both as evidence (src/core/evidence.ts) as it drops it.
+   */
+  readonly equivocates?: true;
 }
 
 const VALID_BATCH = [request(0, 1)];
@@ -239,6 +244,7 @@ const DROP_CASES: readonly DropCase[] = [
     from: replicaPeer(0),
     frame: () => prePrepare(1, [request(1, 1)]).frame,
     replica: replicaWithPrePrepareAt1,
+    equivocates: true,
   },
   { name: 'a PRE-PREPARE at n = h = 0', reason: 'outside-watermarks', from: replicaPeer(0), frame: () => prePrepare(0, VALID_BATCH).frame },
   { name: 'a PREPARE at n = h = 0', reason: 'outside-watermarks', from: replicaPeer(2), frame: () => prepare(2, 0).frame },
@@ -250,6 +256,8 @@ const DROP_CASES: readonly DropCase[] = [
     from: replicaPeer(2),
     frame: () => prepare(2, 2).frame,
     replica: () => replicaWithStableCheckpointAt2(),
+    // Replica 2 prepared n=2 with the batch's digest on the way to h = 2; this one says SOME_DIGEST.
+    equivocates: true,
   },
   {
     name: 'a PREPARE at n = 1 < h = 2',
@@ -281,7 +289,9 @@ describe('gateway: a Replica fed each hostile frame drops it and changes nothing
     const replica = (row.replica ?? (() => new Replica(configFor(ME))))();
     const before = observableState(replica);
     const outputs = receive(replica, row.from, row.frame());
-    expect(outputs).toEqual([expect.objectContaining({ kind: 'drop', reason, from: row.from })]);
+    const evidence = outputs.filter((output) => output.kind === 'event' && output.event.type === 'evidence');
+    expect(outputs.filter((output) => !evidence.includes(output))).toEqual([expect.objectContaining({ kind: 'drop', reason, from: row.from })]);
+    expect(evidence.length).toBe(row.equivocates === true ? 1 : 0);
     expect(observableState(replica)).toEqual(before);
   });
 });
