@@ -83,6 +83,8 @@ export class ReplicaNode {
   private waitingSends: (() => void)[] = [];
   private flushScheduled = false;
   private stopped = false;
+  /** The background fsync running, settled by its callback (rejected on its error): stop() waits for it. */
+  private syncInFlight: Promise<void> | undefined;
   private readonly fsyncSeconds: Histogram;
 
   constructor(private readonly options: ReplicaNodeOptions) {
@@ -147,13 +149,18 @@ export class ReplicaNode {
   }
 
   async stop(): Promise<void> {
-    // The last records synchronously (their sends then go out as the links close), and no
-    // background sync's callback after this.
     this.stopped = true;
+    clearInterval(this.tickTimer);
+    // A running background fsync's outcome first. Syncing over it is no substitute: after
+    // an EIO, a second fsync of the same file reports success for the lost pages
+    // (fsyncgate), so its sends would leave and its error be lost. On its error this
+    // rejects (and its callback has thrown: the process dies, exit 1, not 0).
+    await this.syncInFlight;
+    // Then the last records synchronously (their sends then go out as the links close),
+    // and no background sync's callback after this.
     this.options.storage?.disk.sync();
     this.release(this.waitingSends.length);
     this.options.storage?.disk.storage.close();
-    clearInterval(this.tickTimer);
     clearInterval(this.summaryTimer);
     for (const timer of this.heldSends) clearTimeout(timer);
     this.heldSends.clear();
@@ -275,10 +282,17 @@ export class ReplicaNode {
     if (disk.syncing) return;
     const covered = this.waitingSends.length;
     const started = process.hrtime.bigint();
+    let settle!: (error: Error | undefined) => void;
+    this.syncInFlight = new Promise<void>((resolve, reject) => (settle = (error) => (error === undefined ? resolve() : reject(error))));
+    this.syncInFlight.catch(() => {}); // The callback throws it; stop() awaits it.
     disk.syncInBackground((error, synced) => {
-      if (this.stopped) return;
-      // The storage now refuses all use (fsyncgate, disk-storage.ts): crash, restart, recover.
+      this.syncInFlight = undefined;
+      settle(error);
+      // The storage now refuses all use (fsyncgate, disk-storage.ts): crash, restart,
+      // recover. During stop() too: the error must not be swallowed.
       if (error !== undefined) throw error;
+      // stop() sends the rest after its own sync.
+      if (this.stopped) return;
       if (synced) this.fsyncSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.release(covered);
       if (this.waitingSends.length > 0) this.flush();
