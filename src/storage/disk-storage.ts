@@ -99,8 +99,12 @@ export class DiskStorage implements Storage {
       }
       // Closed meanwhile (shutdown): nothing waits for this any more.
       if (this.state === 'closed') return;
-      if (error !== null) this.state = 'failed';
-      done(error ?? undefined);
+      // After any failed fsync of this storage (a background one, or a rotate's), this one's
+      // success proves nothing: the kernel reports an error once, then calls the lost pages
+      // clean (fsyncgate). So it fails too.
+      const failure = error ?? (this.state === 'failed' ? new Error(`fsync: storage in ${this.directory} failed during this fsync; its records may be lost`) : undefined);
+      if (failure !== undefined) this.state = 'failed';
+      done(failure);
     });
   }
 

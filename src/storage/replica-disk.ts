@@ -17,6 +17,8 @@ export class ReplicaDisk {
   private unsynced = false;
   /** Background syncs not yet finished: their records are written but maybe not durable. */
   private syncsInFlight = 0;
+  /** Background syncs asked for with nothing new while others ran: done when those are. */
+  private waitingForRunning: ((error: Error | undefined, synced: boolean) => void)[] = [];
 
   constructor(
     readonly storage: Storage,
@@ -60,13 +62,20 @@ export class ReplicaDisk {
    * appended before this call is durable, `synced` false if there was none to sync.
    */
   syncInBackground(done: (error: Error | undefined, synced: boolean) => void): void {
-    if (!this.unsynced) return done(undefined, false);
+    if (!this.unsynced) {
+      if (this.syncsInFlight === 0) return done(undefined, false);
+      // Nothing new, but the running syncs' records are not durable yet: wait for them.
+      this.waitingForRunning.push(done);
+      return;
+    }
     this.unsynced = false;
     this.syncsInFlight++;
     this.storage.syncInBackground((error) => {
       this.syncsInFlight--;
       if (error === undefined) this.reached('sync');
       done(error, true);
+      if (error === undefined && this.syncsInFlight > 0) return;
+      for (const waiting of this.waitingForRunning.splice(0)) waiting(error, false);
     });
   }
 
