@@ -10,6 +10,7 @@ import { UsageError } from './usage-error.ts';
 
 export const TESTNET_HELP = `Usage: pancydb testnet --out DIR [--n 4] [--host HOST | --hosts H0,H1,...] [--base-port P] [--clients 4]
                        [--auth signed|mac] [--read-only] [--digest-replies] [--tentative]
+                       [--robust-primary PERCENT]
 
 Writes DIR/cluster.json (addresses, metrics ports, public keys, protocol parameters and a
 clusterId hashing it all), DIR/replica-<i>.key and DIR/client-<c>.key (mode 0600).
@@ -31,7 +32,14 @@ parameters.optimizations (every replica and client takes them from there):
   --digest-replies  one designated replica sends each result, the others its digest
                     (src/core/digest-replies.ts)
   --tentative       replicas reply once a batch prepared; a result needs 2f+1 matching
-                    replies (src/core/tentative.ts)`;
+                    replies (src/core/tentative.ts)
+Off unless given, recorded in cluster.json's parameters (every replica takes it from there):
+  --robust-primary PERCENT
+                    Aardvark's robust primary (NSDI'09 §4.3; src/core/primary-monitor.ts),
+                    parameters.robustPrimaryPercent: backups vote out a primary whose
+                    per-client throughput falls below PERCENT (1..100) of recent views',
+                    or that starves a client; 30 suits a closed-loop load. The cluster
+                    changes view once early, to measure a second primary`;
 
 export async function runTestnetCommand(args: readonly string[], output: Output): Promise<number> {
   const { values } = parseFlags(args, {
@@ -45,6 +53,7 @@ export async function runTestnetCommand(args: readonly string[], output: Output)
     'read-only': { type: 'boolean' },
     'digest-replies': { type: 'boolean' },
     tentative: { type: 'boolean' },
+    'robust-primary': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -66,7 +75,9 @@ export async function runTestnetCommand(args: readonly string[], output: Output)
   const auth = authFlag(values.auth);
   // Each optimization's flag is its name.
   const optimizations = OPTIMIZATIONS.filter((name) => values[name] === true);
-  const { file, config } = await generateTestnet({ n, out, hosts, clients, auth, optimizations, crypto: createFastestCrypto(), ...(basePort === undefined ? {} : { basePort }) });
+  const robustPrimaryPercent = wholeFlag('--robust-primary', values['robust-primary'], 1, 100);
+  const parameters = robustPrimaryPercent === undefined ? {} : { robustPrimaryPercent };
+  const { file, config } = await generateTestnet({ n, out, hosts, clients, auth, optimizations, parameters, crypto: createFastestCrypto(), ...(basePort === undefined ? {} : { basePort }) });
   output.out(`wrote ${file}: ${n} replicas (f=${(n - 1) / 3}), ${clients} clients, auth ${auth}, clusterId ${config.clusterId.slice(0, 16)}`);
   output.out(`  optimizations ${describeOptimizations(config.parameters.optimizations)}`);
   for (const replica of config.replicas) output.out(`  replica ${replica.id}  ${replica.host}:${replica.port}  metrics http://${replica.host}:${replica.metricsPort}/metrics`);

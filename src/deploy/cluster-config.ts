@@ -1,8 +1,9 @@
 // cluster.json: the one truth about a deployed cluster (CometBFT's genesis + config in one
 // file). It names every replica's address, metrics port and public key, every client's
 // public key and the protocol parameters, among them the authentication mode (`auth`,
-// src/core/auth.ts) and which optimizations of OSDI'99 §5.1 are on (`optimizations`,
-// src/sim/optimizations.ts); nothing else (no environment, no hidden file, no flag)
+// src/core/auth.ts), which optimizations of OSDI'99 §5.1 are on (`optimizations`,
+// src/sim/optimizations.ts) and whether the primary is robust (`robustPrimaryPercent`,
+// src/core/primary-monitor.ts; off when absent); nothing else (no environment, no hidden file, no flag)
 // overrides it. `clusterId` is the SHA-256 of the file's canonical content without the id,
 // so two processes that accept each other's handshake run the very same configuration.
 //
@@ -33,7 +34,10 @@ export interface ClientEntry {
   readonly publicKey: Uint8Array;
 }
 
-/** The protocol parameters of a deployed cluster: the core's, and how messages are authenticated. */
+/**
+ * The protocol parameters of a deployed cluster: the core's (robustPrimaryPercent among
+ * them, absent when off), and how messages are authenticated.
+ */
 export interface ClusterParameters extends ProtocolParameters {
   /** 'signed' when an older cluster.json does not name it (that is what those clusters ran). */
   readonly auth: AuthMode;
@@ -59,7 +63,9 @@ export const PARAMETER_NAMES = Object.keys(DEFAULT_PARAMETERS) as ParameterName[
 const TOP_KEYS = ['format', 'clusterId', 'n', 'parameters', 'replicas', 'clients'];
 const REPLICA_KEYS = ['id', 'host', 'port', 'metricsPort', 'publicKey'];
 const CLIENT_KEYS = ['id', 'publicKey'];
-const PARAMETER_KEYS = [...PARAMETER_NAMES, 'auth', 'optimizations'];
+const PARAMETER_KEYS = [...PARAMETER_NAMES, 'robustPrimaryPercent', 'auth', 'optimizations'];
+/** Aardvark's robust primary (primary-monitor.ts): a percent of the best recent view's rate. */
+const robustPercent = wholeBetween(1, 100);
 
 const port = wholeBetween(1, 65535);
 const hex32: Expected<string> = {
@@ -103,7 +109,13 @@ export function clusterJson(config: Omit<ClusterConfig, 'clusterId'>): Record<st
   const json: Record<string, unknown> = {
     format: CLUSTER_FORMAT,
     n,
-    parameters: { ...Object.fromEntries(PARAMETER_NAMES.map((name) => [name, parameters[name]])), auth: parameters.auth, optimizations: canonicalOptimizations(parameters.optimizations) },
+    parameters: {
+      ...Object.fromEntries(PARAMETER_NAMES.map((name) => [name, parameters[name]])),
+      // Written only when on, so a cluster without it hashes as files from before it existed.
+      ...(parameters.robustPrimaryPercent === undefined ? {} : { robustPrimaryPercent: parameters.robustPrimaryPercent }),
+      auth: parameters.auth,
+      optimizations: canonicalOptimizations(parameters.optimizations),
+    },
     replicas: config.replicas.map((replica) => ({ id: replica.id, host: replica.host, port: replica.port, metricsPort: replica.metricsPort, publicKey: toHex(replica.publicKey) })),
     clients: config.clients.map((client) => ({ id: client.id, publicKey: toHex(client.publicKey) })),
   };
@@ -147,6 +159,9 @@ function readParameters(reader: FieldReader, top: JsonObject, n: number): Cluste
   const record = reader.requiredObject(top, '', 'parameters', PARAMETER_KEYS);
   const values: Record<string, number> = { n };
   for (const name of PARAMETER_NAMES) values[name] = reader.required(record, 'parameters', name, name === 'retransmitAfterMs' ? wholeAtLeast(0) : wholeAtLeast(1));
+  // Off when absent: files written before it could be set keep their clusterId (as `auth` below).
+  const robustPrimaryPercent = reader.optional(record, 'parameters', 'robustPrimaryPercent', robustPercent);
+  if (robustPrimaryPercent !== undefined) values.robustPrimaryPercent = robustPrimaryPercent;
   const parameters = values as unknown as ProtocolParameters;
   try {
     validateParameters(parameters);

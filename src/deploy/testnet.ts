@@ -22,6 +22,7 @@ export interface TestnetOptions {
   readonly basePort?: number;
   readonly clients: number;
   readonly crypto: Crypto;
+  /** Over TESTNET_PARAMETERS; robustPrimaryPercent (off unless given) is written only when given. */
   readonly parameters?: Partial<Omit<ProtocolParameters, 'n'>>;
   /** How messages are authenticated (src/core/auth.ts); 'signed' unless given. */
   readonly auth?: AuthMode;

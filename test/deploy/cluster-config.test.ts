@@ -1,9 +1,12 @@
 // cluster.json validation: every mistake exits 2 naming the file and the field.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/usage-error.ts';
+import { main } from '../../src/cli/main.ts';
+import type { Output } from '../../src/cli/sim.ts';
+import { TESTNET_HELP } from '../../src/cli/testnet.ts';
 import { createNativeCrypto } from '../../src/crypto/native.ts';
 import { authDomainOf, clusterJson, computeClusterId, loadClusterConfig, parseClusterConfig } from '../../src/deploy/cluster-config.ts';
 import { loadClient, loadReplica } from '../../src/deploy/load-member.ts';
@@ -112,6 +115,35 @@ describe('cluster.json validation', () => {
     expect(errorOf(variant((json) => { json.parameters.optimizations = ['read-only']; }, true))).toMatch(/^cluster\.json: clusterId: does not match the file's content/);
   });
 
+  it('robustPrimaryPercent: testnet leaves it out by default and it is off; a file without it keeps its id; 30 is read back', () => {
+    expect(Object.hasOwn((good as any).parameters, 'robustPrimaryPercent')).toBe(false);
+    const off = parseClusterConfig(good, 'cluster.json');
+    expect(off.parameters.robustPrimaryPercent).toBeUndefined();
+    expect(Object.hasOwn(off.parameters, 'robustPrimaryPercent')).toBe(false);
+    // A file written before the field existed: its id was computed without it, and still matches.
+    expect(off.clusterId).toBe((good as any).clusterId);
+    // Written back without it, the file is the same file: same id.
+    expect(clusterJson(off).clusterId).toBe(off.clusterId);
+    const robust = parseClusterConfig(variant((json) => { json.parameters.robustPrimaryPercent = 30; }), 'cluster.json');
+    expect(robust.parameters.robustPrimaryPercent).toBe(30);
+    expect(robust.clusterId).not.toBe(off.clusterId);
+    // It survives a round trip, and covers the id: an edited percent with the old id is refused.
+    expect(clusterJson(robust)).toMatchObject({ clusterId: robust.clusterId, parameters: { robustPrimaryPercent: 30 } });
+    expect(errorOf(variant((json) => { json.parameters.robustPrimaryPercent = 30; }, true))).toMatch(/^cluster\.json: clusterId: does not match the file's content/);
+  });
+
+  it.each([
+    ['0', 0, '0'],
+    ['101', 101, '101'],
+    ['2.5', 2.5, '2.5'],
+    ['"x"', 'x', '"x"'],
+    ['null', null, 'null'],
+  ])('refuses robustPrimaryPercent %s, naming parameters.robustPrimaryPercent', (_name, value, shown) => {
+    expect(errorOf(variant((json) => { json.parameters.robustPrimaryPercent = value; }))).toBe(
+      `cluster.json: parameters.robustPrimaryPercent: must be a whole number ≥ 1 and ≤ 100, got ${shown}`,
+    );
+  });
+
   it('refuses a file edited after generation (clusterId mismatch)', () => {
     expect(errorOf(variant((json) => { json.replicas[0].host = '127.0.0.9'; }, true))).toMatch(/^cluster\.json: clusterId: does not match the file's content/);
   });
@@ -121,6 +153,53 @@ describe('cluster.json validation', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{');
     expect(() => loadClusterConfig(bad)).toThrow(/bad\.json: not valid JSON/);
+  });
+});
+
+describe('pancydb testnet --robust-primary', () => {
+  /** `pancydb testnet ARGS` in this process: its exit status and what it printed. */
+  async function testnet(args: readonly string[]): Promise<{ code: number; text: string }> {
+    const lines: string[] = [];
+    const output: Output = { out: (line) => void lines.push(line), err: (line) => void lines.push(line) };
+    const code = await main(['testnet', ...args], output);
+    return { code, text: lines.join('\n') };
+  }
+
+  it('writes parameters.robustPrimaryPercent, which the replicas read back; without the flag the field is absent', async () => {
+    const out = join(dir, 'robust');
+    expect((await testnet(['--out', out, '--clients', '1', '--robust-primary', '30'])).code).toBe(0);
+    const file = join(out, 'cluster.json');
+    expect(JSON.parse(readFileSync(file, 'utf8')).parameters.robustPrimaryPercent).toBe(30);
+    expect(loadClusterConfig(file).parameters.robustPrimaryPercent).toBe(30);
+    expect(loadReplica(file, 0, undefined, crypto).cluster.parameters.robustPrimaryPercent).toBe(30);
+    const plain = join(dir, 'plain');
+    expect((await testnet(['--out', plain, '--clients', '1'])).code).toBe(0);
+    expect(Object.hasOwn(JSON.parse(readFileSync(join(plain, 'cluster.json'), 'utf8')).parameters, 'robustPrimaryPercent')).toBe(false);
+    expect(TESTNET_HELP).toContain('--robust-primary PERCENT');
+  });
+
+  it.each(['0', '101', '2.5', 'x', ''])('refuses --robust-primary %j: exit 2 naming the flag, nothing written', async (value) => {
+    const out = join(dir, `bad-robust-${value}`);
+    const { code, text } = await testnet(['--out', out, '--robust-primary', value]);
+    expect(code).toBe(2);
+    expect(text).toContain(`pancydb: --robust-primary: must be a whole number ≥ 1 and ≤ 100, got ${JSON.stringify(value)}`);
+    expect(existsSync(join(out, 'cluster.json'))).toBe(false);
+  });
+
+  it('a cluster.json with a bad robustPrimaryPercent: pancydb replica and client exit 2 naming the file and the field', async () => {
+    const out = join(dir, 'robust-edited');
+    expect((await testnet(['--out', out, '--clients', '1', '--robust-primary', '30'])).code).toBe(0);
+    const file = join(out, 'cluster.json');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    json.parameters.robustPrimaryPercent = 101;
+    json.clusterId = computeClusterId(json);
+    writeFileSync(file, JSON.stringify(json));
+    const expected = `pancydb: ${file}: parameters.robustPrimaryPercent: must be a whole number ≥ 1 and ≤ 100, got 101`;
+    for (const args of [['replica', '--cluster', file, '--id', '0', '--data', join(out, 'data-0')], ['client', '--cluster', file, 'get', 'a']]) {
+      const lines: string[] = [];
+      const code = await main(args, { out: (line) => void lines.push(line), err: (line) => void lines.push(line) });
+      expect({ code, text: lines.join('\n') }).toMatchObject({ code: 2, text: expect.stringContaining(expected) });
+    }
   });
 });
 
