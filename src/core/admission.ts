@@ -4,6 +4,12 @@
 // quorum, costs a lookup. A vote is judged surplus by this replica's own log and the
 // vote's view and sequence number alone, never by who claims to have sent it, so no
 // sender can make a correct replica pass over a vote its quorum still needs.
+//
+// A vote dropped here unverified may still be evidence of equivocation: a surplus PREPARE
+// whose digest contradicts the one its signer sent before. The gateway hands it on, and
+// evidence.ts checks its signature only if it contradicts a slot it remembers, once per
+// slot, so the drop stays as cheap as intended. Equivocation aimed at other replicas
+// reaches this one inside certificates, which are always verified, and is always checked.
 import { awaitsBatch } from './batch-fetch.ts';
 import { bytesEqual } from './bytes.ts';
 import type { LogEntry } from './log.ts';

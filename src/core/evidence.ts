@@ -17,8 +17,10 @@
 // before its signature was checked (a surplus vote, a VIEW-CHANGE already held, a stale
 // view) is only a *challenge*: it costs one verification, and only if it contradicts a
 // slot this replica remembers, and at most once per slot. So a Byzantine sender buys at
-// most one extra verification per slot it already paid one for (bounded work), and such
-// drops still hide no equivocation aimed at this replica.
+// most one extra verification per slot it already paid one for (bounded work). A forged
+// challenge can use up a slot's one check, but only for unchecked statements: a
+// contradiction that arrives verified, as those carried in certificates do, is always
+// checked (two more verifications, then never again for that culprit and kind).
 //
 // Memory is bounded in bytes: per signer at most VOTE_SLOTS_PER_L·L vote slots,
 // L/K + 2 CHECKPOINT slots and VIEW_CHANGE_SLOTS VIEW-CHANGE slots, the oldest forgotten
@@ -56,8 +58,12 @@ export interface Evidence {
 
 /** Vote slots (PRE-PREPARE, PREPARE, COMMIT) kept per signer, in units of L: a correct signer fills at most ~3L (a window's two phases, plus certificates of earlier views). */
 export const VOTE_SLOTS_PER_L = 4;
-/** VIEW-CHANGE slots kept per signer: the view being changed to, and the next. */
-export const VIEW_CHANGE_SLOTS = 2;
+/**
+ * VIEW-CHANGE slots kept per signer: the latest view it asked for. One is enough to catch
+ * two stories about one view, the usual one told to some directly and carried to the rest
+ * in V (§4.4), and a VIEW-CHANGE can carry L certificates, so more would cost the most.
+ */
+export const VIEW_CHANGE_SLOTS = 1;
 /** What a slot costs beyond its frame: the key, the record and the map entry (an estimate of V8's objects). */
 export const SLOT_OVERHEAD_BYTES = 160;
 
@@ -93,11 +99,12 @@ export function evidenceLimits(parameters: Pick<ProtocolParameters, 'logWindow' 
 
 /**
  * The most bytes an EquivocationDetector holds: n-1 signers, each with its slots full of
- * the largest statements a correct replica sends (limits.ts), plus five items of two such
- * frames each. With the defaults (n=4, L=200, K=100, B=64) about 1.4 MiB, nearly all of it
- * VIEW-CHANGEs carrying L certificates; a fault-free run holds a few hundred KiB.
+ * the largest statements a correct replica sends (limits.ts), plus one item per kind of two
+ * such frames. With the defaults (L=200, K=100, B=64) about 1.9 MiB at n=4 and 5.0 MiB at
+ * n=7, most of it VIEW-CHANGEs carrying L full certificates; a fault-free run at n=4 holds
+ * about 120 KB (each signer's votes since the last stable checkpoint).
  * @example
- * evidenceByteBound({ n: 4, logWindow: 200, checkpointInterval: 100, maxBatch: 64 });
+ * evidenceByteBound({ n: 4, logWindow: 200, checkpointInterval: 100, maxBatch: 64 }); // 1941297
  */
 export function evidenceByteBound(parameters: Pick<ProtocolParameters, 'n' | 'logWindow' | 'checkpointInterval' | 'maxBatch'>): number {
   const limits = evidenceLimits(parameters);
@@ -105,11 +112,12 @@ export function evidenceByteBound(parameters: Pick<ProtocolParameters, 'n' | 'lo
   const voteBytes = 1 + 3 * 8 + 32 + SIGNATURE_BYTES;
   const checkpointBytes = 1 + 2 * 8 + 32 + SIGNATURE_BYTES;
   const slot = (frameBytes: number, valueBytes: number) => frameBytes + valueBytes + SLOT_OVERHEAD_BYTES;
+  const item = (frameBytes: number) => 2 * frameBytes + SLOT_OVERHEAD_BYTES;
   const perSigner =
     limits.votesPerSigner * slot(voteBytes, 32) +
     limits.checkpointsPerSigner * slot(checkpointBytes, 32) +
     limits.viewChangesPerSigner * slot(viewChangeBytes, 0) +
-    EVIDENCE_KINDS.length * (2 * viewChangeBytes + SLOT_OVERHEAD_BYTES);
+    3 * item(voteBytes) + item(checkpointBytes) + item(viewChangeBytes);
   return (parameters.n - 1) * perSigner;
 }
 
@@ -186,10 +194,14 @@ export class EquivocationDetector {
 
   private remember(signer: number, slotClass: SlotClass, place: ReturnType<typeof slotPlace>, statement: Statement): void {
     const slots = this.slotsOf(signer)[slotClass];
-    const frame = frameOf(statement);
+    // A frame that is exactly its own buffer (a PREPARE, COMMIT, CHECKPOINT or VIEW-CHANGE as
+    // received) is kept as is; anything else is copied, so that a statement nested in a
+    // certificate does not keep the whole certificate alive, nor a PRE-PREPARE its batch.
+    const whole = ownsBuffer(statement);
+    const frame = whole ? statement.frame : frameOf(statement);
     const kind = statement.message.type;
-    // A VIEW-CHANGE's value is its signed bytes, which the frame copy already holds.
-    const value = kind === 'view-change' ? frame.subarray(0, frame.length - SIGNATURE_BYTES) : valueOf(statement).slice();
+    // A VIEW-CHANGE's value is its signed bytes, which the frame already holds.
+    const value = kind === 'view-change' ? frame.subarray(0, frame.length - SIGNATURE_BYTES) : whole ? valueOf(statement) : valueOf(statement).slice();
     slots.set(place.key, { kind, view: place.view, seq: place.seq, frame, value, confirmed: false, challenged: false });
     this.bytes += slotBytes(frame, value, kind);
     const cap = slotClass === 'votes' ? this.limits.votesPerSigner : slotClass === 'checkpoints' ? this.limits.checkpointsPerSigner : this.limits.viewChangesPerSigner;
@@ -294,6 +306,11 @@ function slotPlace(message: Statement['message']): { readonly key: string; reado
 
 function valueOf(statement: Statement): Uint8Array {
   return statement.message.type === 'view-change' ? statement.signedBytes : statement.message.digest;
+}
+
+function ownsBuffer(statement: Statement): boolean {
+  const { frame } = statement;
+  return frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength && frame.length === statement.signedBytes.length + SIGNATURE_BYTES;
 }
 
 function frameOf(statement: Statement): Uint8Array {

@@ -54,7 +54,7 @@ export function describeSlot(item: { readonly kind: EvidenceKind; readonly view?
   return `${item.kind.toUpperCase()}${view}${seq}`;
 }
 
-/** The trace line's text: "EVIDENCE against 0: PRE-PREPARE v=0 n=3 (two signed frames, 226 bytes)". */
+/** The trace line's text: "EVIDENCE against 0: PRE-PREPARE v=0 n=3 (two signed frames, 200 bytes)". */
 export function describeEvidence(evidence: Evidence): string {
   const bytes = evidence.frames[0].length + evidence.frames[1].length;
   return `EVIDENCE against ${evidence.culprit}: ${describeSlot(evidence)} (two signed frames, ${bytes} bytes)`;
