@@ -13,6 +13,7 @@ import { evidenceFileText } from '../../src/check/evidence-file.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { scenarioRunOptions } from '../../src/scenario/run-options.ts';
 import { runSeed } from '../../src/sim/run.ts';
+import { evidenceProblems } from '../support/evidence-check.ts';
 import { SCENARIO_DIR } from '../support/scenario-sweep.ts';
 import { simulate } from '../support/simulate.ts';
 
@@ -82,6 +83,17 @@ describe('evidence: no conviction without equivocation', () => {
   ])('%s: no evidence (%s)', async (file) => {
     const { report } = runSeed(scenarioRunOptions(await loadScenario(`${SCENARIO_DIR}${file}`), 1));
     expect(report.evidence).toEqual([]);
+  });
+
+  it("the sweeps' check (evidence-check.ts) would catch a wrongful conviction: twin.json seed 1 with replica 0 taken for correct", async () => {
+    const { report } = runSeed(scenarioRunOptions(await loadScenario(`${SCENARIO_DIR}twin.json`), 1));
+    expect(evidenceProblems(report)).toEqual([]);
+    const problems = evidenceProblems({ ...report, faulty: [] });
+    expect(problems).toEqual([expect.stringMatching(/^seed 1: evidence held by 3 against 0 \(pre-prepare v=0 n=3\) names a correct replica$/)]);
+    const [first, second] = report.evidence[0]!.frames;
+    const flippedLastByte = (Number.parseInt(second.slice(-2), 16) ^ 1).toString(16).padStart(2, '0');
+    const forged = { ...report, evidence: [{ ...report.evidence[0]!, frames: [first, `${second.slice(0, -2)}${flippedLastByte}`] as const }] };
+    expect(evidenceProblems(forged)[0]).toMatch(/fails the offline check: frame 2: the signature does not verify/);
   });
 
   it.each([0, 2])('replica %i restarts without memory (amnesia) at 1 s, seeds 1..3: never convicted, nobody is', (replica) => {

@@ -10,6 +10,7 @@ import { loadScenario } from '../../src/scenario/load.ts';
 import { scenarioRunOptions } from '../../src/scenario/run-options.ts';
 import type { Scenario } from '../../src/scenario/scenario.ts';
 import { runSeed } from '../../src/sim/run.ts';
+import { evidenceProblems } from './evidence-check.ts';
 
 export const SCENARIO_DIR = fileURLToPath(new URL('../../adversaries/scenarios/', import.meta.url));
 // 60, not 100: the suite grew past 18 minutes on 2 cores (70), and again with the crash tests on
@@ -39,14 +40,20 @@ export function shippedScenarioFiles(): string[] {
   return readdirSync(SCENARIO_DIR).filter((file) => file.endsWith('.json')).sort();
 }
 
-/** Seeds 1..count of a scenario; the first seed with a violation, and every violation seen. */
-export function sweepScenario(scenario: Scenario, count: number, stopAtFirst: boolean): { firstViolating: number | undefined; problems: string[]; seeds: number } {
+/**
+ * Seeds 1..count of a scenario; the first seed with a violation, and every violation seen.
+ * `wrongful`: evidence of equivocation (src/core/evidence.ts) that names a correct replica,
+ * is held by a faulty one or fails the offline check, on any seed, violating or not.
+ */
+export function sweepScenario(scenario: Scenario, count: number, stopAtFirst: boolean): { firstViolating: number | undefined; problems: string[]; wrongful: string[]; seeds: number } {
   const problems: string[] = [];
+  const wrongful: string[] = [];
   let firstViolating: number | undefined;
   let seeds = 0;
   for (let seed = 1; seed <= count; seed++) {
     seeds++;
     const { report } = runSeed(scenarioRunOptions(scenario, seed));
+    wrongful.push(...evidenceProblems(report));
     if (report.violations.length === 0) continue;
     firstViolating ??= seed;
     const auth = scenario.auth === 'mac' ? ' --auth mac' : '';
@@ -55,7 +62,7 @@ export function sweepScenario(scenario: Scenario, count: number, stopAtFirst: bo
     }
     if (stopAtFirst) break;
   }
-  return { firstViolating, problems, seeds };
+  return { firstViolating, problems, wrongful, seeds };
 }
 
 export interface ShippedSweep {
@@ -75,11 +82,13 @@ export function describeShippedScenarios(part: number, parts: number, sweep: Shi
         const loaded = await loadScenario(`${SCENARIO_DIR}${file}`);
         const scenario = sweep.auth === undefined ? loaded : { ...loaded, auth: sweep.auth };
         if (scenario.expect.kind === 'violation') {
-          const { firstViolating } = sweepScenario(scenario, sweep.seeds, true);
+          const { firstViolating, wrongful } = sweepScenario(scenario, sweep.seeds, true);
           expect(firstViolating, `${file} expects a violation within ${sweep.seeds} seeds`).toBeDefined();
+          expect(wrongful).toEqual([]);
         } else {
-          const { problems } = sweepScenario(scenario, sweep.seeds, false);
+          const { problems, wrongful } = sweepScenario(scenario, sweep.seeds, false);
           expect(problems).toEqual([]);
+          expect(wrongful).toEqual([]);
         }
       });
     }

@@ -1,4 +1,5 @@
 // Runs a range of seeds and collects failures with the command that replays each.
+import { evidenceProblems } from './evidence-check.ts';
 import { simulate, type ScenarioOptions } from './simulate.ts';
 
 export interface SweepOptions extends Omit<ScenarioOptions, 'seed'> {
@@ -18,6 +19,8 @@ export function sweep(options: SweepOptions): { failures: string[]; committed: n
     for (const violation of run.report.violations) {
       failures.push(`${violation.property}: ${violation.detail} — replay: npx pancydb sim -S ${seed} --profile ci ${replayFlags ?? ''} -V`);
     }
+    // Evidence of equivocation (src/core/evidence.ts) must never name a correct replica.
+    failures.push(...evidenceProblems(run.report));
   }
   return { failures, committed };
 }
