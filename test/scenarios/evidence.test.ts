@@ -69,6 +69,19 @@ describe('evidence: every equivocating adversary is convicted, and the evidence 
     expect(await run(['verify-evidence', file, '--sim-seed', '1'])).toEqual({ status: 0, out: ['culprit: replica 0 (pre-prepare, v=0 n=3)'] });
   });
 
+  it('the same seed gives the same evidence, byte for byte, and the same EVIDENCE lines in the -V trace (equivocate.json, seed 3)', async () => {
+    const scenario = await loadScenario(`${SCENARIO_DIR}equivocate.json`);
+    const once = () => {
+      const lines: string[] = [];
+      const { report } = runSeed(scenarioRunOptions(scenario, 3, { trace: (line) => lines.push(line) }));
+      return { json: JSON.stringify(report), evidence: lines.filter((line) => line.includes(' EVIDENCE ')), lines: lines.length };
+    };
+    const first = once();
+    expect(first.evidence.length).toBeGreaterThan(0);
+    expect(first.evidence[0]).toMatch(/^\d+\.\d{3} [1-3] EVIDENCE against 0: [A-Z-]+ v=\d+ n=\d+ \(two signed frames, \d+ bytes\)$/);
+    expect(once()).toEqual(first);
+  });
+
   it('pancydb sim --evidence with several seeds is a usage error: each seed has its own keys', async () => {
     const result = await run(['sim', '--scenario', `${SCENARIO_DIR}twin.json`, '-R', '2', '--evidence', join(directory, 'x.json')]);
     expect(result.status).toBe(2);
