@@ -20,6 +20,7 @@ import type { DiskContents } from '../core/durability.ts';
 import type { ReplicaDisk } from '../storage/replica-disk.ts';
 import { Histogram } from 'prom-client';
 import { toHex } from '../core/bytes.ts';
+import { evidenceFileText, hexFrames } from '../check/evidence-file.ts';
 import { stateDigest } from '../core/checkpoints.ts';
 import type { ReplicaConfig } from '../core/config.ts';
 import { NONCE_BYTES } from '../core/encoding.ts';
@@ -196,7 +197,27 @@ export class ReplicaNode {
       adversary: this.options.adversary?.spec.definition.name ?? null,
       // OSDI'99 §5.1's optimizations on in this cluster (cluster.json), e.g. ["read-only"].
       optimizations: this.options.cluster.parameters.optimizations,
+      // Who this replica caught equivocating (core/evidence.ts); GET /evidence has the signed frames.
+      evidence: replica.evidence.items().map(({ culprit, kind, view, seq }) => ({ culprit, kind, view: view ?? null, seq: seq ?? null })),
     };
+  }
+
+  /**
+   * The evidence this replica holds as an evidence file (check/evidence-file.ts), for
+   * `pancydb verify-evidence FILE --cluster cluster.json`: the two signed frames per item,
+   * which anyone with the cluster's public keys can check.
+   */
+  evidenceFile(): string {
+    const { id } = this.options;
+    const items = this.replica.evidence.items().map(({ culprit, kind, view, seq, frames }) => ({
+      holder: id,
+      culprit,
+      kind,
+      ...(view === undefined ? {} : { view }),
+      ...(seq === undefined ? {} : { seq }),
+      frames: hexFrames(frames),
+    }));
+    return evidenceFileText({ kind: 'cluster', clusterId: this.options.cluster.clusterId }, items);
   }
 
   /** Connected to 2f peers, and either idle or executing: no client request waiting longer than stallMs. */
@@ -386,6 +407,10 @@ export class ReplicaNode {
         return log({ event: 'state-transfer', seq: event.seq, from: event.from });
       case 'voting-resumed':
         return log({ event: 'voting-resumed', view: event.view });
+      case 'evidence': {
+        const { culprit, kind, view, seq } = event.evidence;
+        return log({ event: 'evidence', culprit, kind, view: view ?? null, seq: seq ?? null });
+      }
     }
   }
 
@@ -399,8 +424,10 @@ export class ReplicaNode {
       response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ healthy, connectedReplicas: this.network.connectedReplicas() })}\n`);
     } else if (path === '/status') {
       response.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(this.status())}\n`);
+    } else if (path === '/evidence') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(this.evidenceFile());
     } else {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /health or /status\n');
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /health, /status or /evidence\n');
     }
   }
 }
