@@ -71,7 +71,7 @@ interface Slot {
   readonly kind: EvidenceKind;
   readonly view: number | undefined;
   readonly seq: number | undefined;
-  /** Signed bytes then signature, copied: a nested statement must not keep its whole parent alive. */
+  /** Signed bytes then signature: the received frame when that is all it is, a copy otherwise (see remember). */
   readonly frame: Uint8Array;
   /** The digest of a vote or CHECKPOINT; a VIEW-CHANGE's signed bytes (its whole content). */
   readonly value: Uint8Array;
