@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../src/cli/usage-error.ts';
+import { runBenchScript } from './script.ts';
 import { parseFlags, wholeFlag } from '../src/deploy/args.ts';
 import { createRng, type Rng } from '../src/sim/rng.ts';
 import { killAll, run } from '../test/deploy/processes.ts';
@@ -248,21 +249,4 @@ function table(options: Options, tally: Tally, acknowledged: number, outcome: Ou
   ].join('\n');
 }
 
-let options: Options;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(`chaos: ${error.message}\nusage: npm run chaos -- [--rounds N] [--seed S] [--clients C] [--victims any|backups] [--whole-cluster] [--out FILE]\n`);
-  process.exit(2);
-}
-main(options).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`chaos: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  },
-);
+runBenchScript('chaos', 'usage: npm run chaos -- [--rounds N] [--seed S] [--clients C] [--victims any|backups] [--whole-cluster] [--out FILE]', parseOptions, main);

@@ -16,6 +16,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/usage-error.ts';
+import { runBenchScript } from './script.ts';
 import type { AuthMode } from '../src/core/auth.ts';
 import { createFastestCrypto } from '../src/crypto/index.ts';
 import { parseFlags, wholeFlag } from '../src/deploy/args.ts';
@@ -304,18 +305,4 @@ function renderReport(options: Options, outcome: Outcome, machine: { loadAtStart
   ].join('\n');
 }
 
-let options: Options;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(`memory: ${error.message}\n${USAGE}\n`);
-  process.exit(2);
-}
-main(options).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`memory: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBenchScript('memory', USAGE, parseOptions, main);
