@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../src/cli/usage-error.ts';
-import { runBenchScript } from './script.ts';
+import { runBenchScript, withTimeout } from './script.ts';
 import { parseFlags, wholeFlag } from '../src/deploy/args.ts';
 import { createRng, type Rng } from '../src/sim/rng.ts';
 import { killAll, run } from '../test/deploy/processes.ts';
@@ -195,16 +195,6 @@ async function finish(options: Options, cluster: ChaosCluster, load: Load, outco
   outcome.problems.push(...check.violations.map((violation) => `${violation.kind}: ${violation.detail}`));
   if (check.verdict === 'unknown') outcome.problems.push('linearizability: the checker ran out of steps');
   outcome.problems.push(...cluster.proxy.violations.map((violation) => violation.detail));
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** On a stall: each replica's view, activity and progress, and its last log lines. */

@@ -16,7 +16,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/usage-error.ts';
-import { runBenchScript } from './script.ts';
+import { runBenchScript, withTimeout } from './script.ts';
 import type { AuthMode } from '../src/core/auth.ts';
 import { createFastestCrypto } from '../src/crypto/index.ts';
 import { parseFlags, wholeFlag } from '../src/deploy/args.ts';
@@ -111,16 +111,6 @@ function procStatusBytes(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): num
     return match === null ? Number.NaN : Number(match[1]) * 1024;
   } catch {
     return Number.NaN;
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
