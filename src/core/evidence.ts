@@ -28,6 +28,7 @@
 // certificate a correct replica sends reaches below its stable checkpoint), VIEW-CHANGEs
 // for views below ours when the view moves (the gateway drops those as stale), and one
 // item per (culprit, kind) is kept, after which that culprit's slots of the kind are let go.
+// A VIEW-CHANGE larger than any a correct replica sends is ignored (see EvidenceLimits).
 // evidenceByteBound() states the bound.
 import { bytesEqual } from './bytes.ts';
 import { SIGNATURE_BYTES } from './encoding.ts';
@@ -87,13 +88,22 @@ export interface EvidenceLimits {
   readonly votesPerSigner: number;
   readonly checkpointsPerSigner: number;
   readonly viewChangesPerSigner: number;
+  /**
+   * The largest VIEW-CHANGE frame a correct replica sends (limits.ts). A larger one is
+   * neither kept nor used as a contradiction: the gateway hands on, as verified, a
+   * VIEW-CHANGE dropped for its contents (bad-view-change) and those a RECOVERY-REPLY
+   * carries unchecked, so a Byzantine signer could pad one up to the replica frame cap
+   * (8 MiB) and break evidenceByteBound.
+   */
+  readonly viewChangeFrameBytes: number;
 }
 
-export function evidenceLimits(parameters: Pick<ProtocolParameters, 'logWindow' | 'checkpointInterval'>): EvidenceLimits {
+export function evidenceLimits(parameters: Pick<ProtocolParameters, 'n' | 'logWindow' | 'checkpointInterval' | 'maxBatch'>): EvidenceLimits {
   return {
     votesPerSigner: VOTE_SLOTS_PER_L * parameters.logWindow,
     checkpointsPerSigner: parameters.logWindow / parameters.checkpointInterval + 2,
     viewChangesPerSigner: VIEW_CHANGE_SLOTS,
+    viewChangeFrameBytes: protocolFrameBounds(parameters)['view-change']!,
   };
 }
 
@@ -149,6 +159,8 @@ export class EquivocationDetector {
     const signer = message.replica;
     const kind = message.type;
     if (signer === this.self || this.found.has(`${signer}:${kind}`)) return undefined;
+    // Larger than any a correct replica signs: keeping it would break the byte bound.
+    if (kind === 'view-change' && statement.signedBytes.length + SIGNATURE_BYTES > this.limits.viewChangeFrameBytes) return undefined;
     const place = slotPlace(message);
     if ((place.seq !== undefined && place.seq < lowWatermark) || (kind === 'view-change' && place.view! < view)) return undefined;
     const slots = this.slotsOf(signer)[classOf(kind)];

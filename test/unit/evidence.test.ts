@@ -9,6 +9,7 @@ import { EquivocationDetector, evidenceByteBound, evidenceLimits, statementsOf, 
 import type { Checkpoint, Commit, Message, Prepare, PrePrepare, Signed, ViewChange } from '../../src/core/messages.ts';
 import { verifyEvidence } from '../../src/check/evidence-verify.ts';
 import { createCrypto, deriveSecretKey } from '../../src/crypto/index.ts';
+import { Pump } from '../support/pump.ts';
 
 const crypto = createCrypto('native');
 const N = 4;
@@ -162,5 +163,25 @@ describe('evidence: memory bounded in bytes', () => {
   it('the bound, for the defaults: under 2 MiB at n=4, under the 16 MiB replica budget at n=7', () => {
     expect(evidenceByteBound({ ...PARAMETERS, n: 4 })).toBeLessThan(2 * 1024 * 1024);
     expect(evidenceByteBound({ ...PARAMETERS, n: 7 })).toBeLessThan(16 * 1024 * 1024);
+  });
+});
+
+describe('evidence: memory stays within evidenceByteBound whatever a Byzantine replica signs', () => {
+  it('a VIEW-CHANGE the gateway verified but dropped for its contents (bad-view-change) is no larger than a correct one, or it is not kept', () => {
+    const pump = new Pump({ parameters: { logWindow: 8, checkpointInterval: 4 } });
+    const parameters = pump.replica(0).config;
+    const bound = evidenceByteBound(parameters);
+    // Replica 2 signs a VIEW-CHANGE padded with thousands of bogus prepared certificates:
+    // the gateway checks its one signature, finds the first certificate out of range and
+    // drops it as bad-view-change, handing it on as a verified statement.
+    const header = pump.sign<PrePrepare>({ type: 'pre-prepare', view: 0, seq: 1, digest: new Uint8Array(32), replica: 0, batch: [] });
+    const prepared = Array.from({ length: 4000 }, () => ({ prePrepare: headerOf(header), prepares: [] }));
+    const padded = (stableSeq: number) => pump.sign<ViewChange>({ type: 'view-change', newView: 5, stableSeq, checkpointProof: [], prepared, replica: 2 });
+    pump.inject(2, 0, padded(0));
+    pump.inject(2, 0, padded(1)); // a second, different one for view 5: evidence, if kept
+    pump.run();
+    expect(pump.dropsAt(0).map((drop) => drop.reason)).toContain('bad-view-change');
+    expect(padded(0).frame.length).toBeGreaterThan(bound);
+    expect(pump.replica(0).evidence.retainedBytes()).toBeLessThanOrEqual(bound);
   });
 });
