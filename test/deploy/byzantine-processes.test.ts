@@ -2,7 +2,7 @@
 // simulator's adversary plug-ins over TCP. With f = 1 of n = 4 faulty, the correct
 // replicas must still agree (OSDI'99 §4.2) and a silent primary must be replaced (§4.4);
 // with cluster.json's robustPrimaryPercent, so must a slow one (Aardvark, NSDI'09 §4.3).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -74,6 +74,38 @@ describe('Byzantine replica processes, n=4, f=1', () => {
     expect(statuses[0]!['lastExecuted']).toBeGreaterThanOrEqual(5);
     expect(statuses[0]!['stateDigest']).toMatch(/^[0-9a-f]{64}$/);
     expect((await status(cluster, 2))?.['adversary']).toBe('equivocate');
+  });
+
+  // Issue 11's evidence over TCP: the equivocating primary sends two PRE-PREPAREs for n=1
+  // (adversaries/equivocate.ts); a backup that ends up holding both signed statements
+  // names replica 0 on /status, and GET /evidence gives a file that verify-evidence
+  // convicts it with from cluster.json's public keys alone (core/evidence.ts).
+  it('an equivocating primary (replica 0): a correct replica keeps signed evidence, shows it on /status, and GET /evidence convicts replica 0 offline', async () => {
+    const cluster = await startCluster(0, ['--adversary', 'equivocate', '--adversary-seed', '3']);
+    expect((await client(cluster, 'put', 'a', 'v')).code).toBe(0);
+    const correct = [1, 2, 3];
+    let holder: number | undefined;
+    await until(
+      async () => {
+        const statuses = await Promise.all(correct.map((id) => status(cluster, id)));
+        holder = correct.find((_, index) => (statuses[index]?.['evidence'] as { culprit: number }[] | undefined)?.some((item) => item.culprit === 0));
+        return holder !== undefined;
+      },
+      10_000,
+      'a correct replica holding evidence against replica 0',
+    );
+    // No correct replica is ever named.
+    for (const id of correct) {
+      const items = ((await status(cluster, id))?.['evidence'] ?? []) as { culprit: number }[];
+      expect(items.every((item) => item.culprit === 0)).toBe(true);
+    }
+    const replica = cluster.config.replicas[holder!]!;
+    const response = await fetch(`http://${replica.host}:${replica.metricsPort}/evidence`);
+    const file = join(dir!, 'evidence.json');
+    writeFileSync(file, await response.text());
+    const verdict = await run(['verify-evidence', file, '--cluster', cluster.file]);
+    expect(verdict.code).toBe(0);
+    expect(verdict.stdout).toMatch(/culprit: replica 0 \((pre-prepare|prepare|commit|view-change), v=\d+ n=\d+\)/);
   });
 
   it('a silent view-0 primary (--adversary silent, fromS 0): a put succeeds within 20 s after a view change', async () => {
