@@ -13,6 +13,10 @@ export default defineConfig({
     // the long synchronous sweeps miss vitest's RPC deadline instead.)
     poolMatchGlobs: [['**/test/deploy/**', 'forks']],
     testTimeout: 300_000,
+    // A beforeEach that starts four replica processes waits on their ready lines with its
+    // own deadlines (which name what they wait for); vitest's default 10 s hook limit cut
+    // that short on a loaded machine before those deadlines could say anything.
+    hookTimeout: 120_000,
     sequence: { sequencer: SlowestFirst },
     // The JSON report lets .ci/run print the closing "N passed, N failed" line.
     reporters: ['default', 'json'],

@@ -40,7 +40,7 @@ async function startCluster(faulty: number, adversaryArgs: readonly string[], pa
   const replicas = config.replicas.map((replica) =>
     start(['replica', '--cluster', file, '--id', String(replica.id), '--data', join(dir!, `data-${replica.id}`), ...(replica.id === faulty ? adversaryArgs : [])]),
   );
-  await Promise.all(replicas.map((replica, id) => replica.waitFor(new RegExp(`^replica ${id} ready: view 0`), 20_000)));
+  await Promise.all(replicas.map((replica, id) => replica.waitFor(new RegExp(`^replica ${id} ready: view 0`), 60_000)));
   const healthy = async () => (await Promise.all(config.replicas.map((replica) => getJson(`http://${replica.host}:${replica.metricsPort}/health`)))).every((health) => health?.healthy === true);
   await until(healthy, 20_000, 'every /health');
   return { file, config, replicas };

@@ -19,7 +19,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pancydb-cluster-'));
   ({ file, config: cluster } = await generateTestnet({ n: 4, out: dir, hosts: HOSTS, clients: 4, crypto: createNativeCrypto() }));
   replicas = cluster.replicas.map((replica) => start(['replica', '--cluster', file, '--id', String(replica.id), '--data', join(dir, `data-${replica.id}`)]));
-  await Promise.all(replicas.map((replica, id) => replica.waitFor(new RegExp(`^replica ${id} ready: view 0, last executed 0, listening on ${HOSTS[id]!.replaceAll('.', '\\.')}:`), 20_000)));
+  await Promise.all(replicas.map((replica, id) => replica.waitFor(new RegExp(`^replica ${id} ready: view 0, last executed 0, listening on ${HOSTS[id]!.replaceAll('.', '\\.')}:`), 60_000)));
   // Every replica healthy: linked to 2f = 2 peers.
   await until(async () => (await Promise.all(cluster.replicas.map((replica) => getJson(`http://${replica.host}:${replica.metricsPort}/health`)))).every((health) => health?.healthy === true), 20_000, 'every /health');
 });
