@@ -16,13 +16,14 @@ import { NONCE_BYTES } from '../core/encoding.ts';
 import type { ProtocolFlaw } from '../core/flaws.ts';
 import type { Peer } from '../core/gateway.ts';
 import type { Reply, ReplyDigest, Signed } from '../core/messages.ts';
-import { Replica, type Execution, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
+import { Replica, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
 import type { AdversaryOutput } from '../adversary/adversary.ts';
 import { HostedAdversary, type FaultySpec } from '../adversary/host.ts';
 import { SafetyChecker } from '../check/safety.ts';
 import { SignedTwiceChecker } from '../check/signed-twice.ts';
 import { TentativeOutcomes } from '../check/tentative-outcomes.ts';
 import type { Violation } from '../check/violation.ts';
+import { ByzantineHistory } from './byzantine-history.ts';
 import { ClientHistory } from './client-history.ts';
 import { describeEvidence, EvidenceLog } from './evidence-log.ts';
 import { EventQueue } from './event-queue.ts';
@@ -165,10 +166,7 @@ class Driver {
   private readonly replicaPeers: Peer[];
   private readonly clientPeers: Peer[];
   private readonly trace: ((line: string) => void) | undefined;
-  /** First send of each Byzantine client's (client, t). */
-  private readonly byzantineSentAtMs = new Map<string, number>();
-  /** Byzantine (client, t) already in the history; a replayed request must not enter it twice. */
-  private readonly byzantineRecorded = new Set<string>();
+  private readonly byzantineHistory: ByzantineHistory;
   /** signed-twice (src/check/signed-twice.ts): every vote a correct replica signs, checked as it leaves. */
   private readonly signedTwice = new SignedTwiceChecker((violation) => this.context.checker.report(violation));
   /** Per correct client, t of its read-only request still open (§5.1): the one whose answers reply-integrity collects. */
@@ -190,6 +188,7 @@ class Driver {
     // Byzantine clients' ids follow the correct clients': replies to them are real links.
     this.clientPeers = [...context.clients.keys(), ...(context.byzantineClients?.ids ?? [])].map((id) => ({ kind: 'client', id }));
     this.trace = context.options.trace;
+    this.byzantineHistory = new ByzantineHistory(context.history, context.clients.length);
   }
 
   run(): void {
@@ -308,7 +307,7 @@ class Driver {
       case 'executed':
         checker.onExecuted(id, event.seq, event.digest, event.executions, nowMs);
         this.tentative.onExecuted(event.executions);
-        if (this.context.byzantineClients !== undefined) this.recordByzantineExecution(event.executions);
+        if (this.context.byzantineClients !== undefined) this.byzantineHistory.executed(event.executions, this.nowMs);
         this.trace?.(`${formatTime(nowMs)} ${id} EXECUTE v=${event.view} n=${event.seq} d=${shortDigest(event.digest)} requests=${event.executions.length}`);
         return;
       case 'checkpoint':
@@ -475,32 +474,12 @@ class Driver {
     this.context.queue.schedule(atMs, () => {
       const from: Peer = { kind: 'client', id: client };
       for (const { to, signed } of byzantine.act(client, this.nowMs)) {
-        const key = signed.message.type === 'request' ? `${client}:${signed.message.timestamp}` : undefined;
-        if (key !== undefined && !this.byzantineSentAtMs.has(key)) this.byzantineSentAtMs.set(key, this.nowMs);
+        if (signed.message.type === 'request') this.byzantineHistory.sent(client, signed.message.timestamp, this.nowMs);
         if (to === 'all') for (const peer of this.replicaPeers) this.transmit(from, peer, signed);
         else this.transmit(from, this.replicaPeers[to]!, signed);
       }
       this.scheduleByzantineClient(byzantine, client, this.nowMs + byzantine.intervalMs);
     });
-  }
-
-  /**
-   * A Byzantine client's request that a correct replica executed joins the history. It
-   * took effect between its first send and this execution, so that is its interval; its
-   * result is what the correct replica computed. Writes outside the history would leave
-   * version gaps that the linearizability checker cannot explain.
-   */
-  private recordByzantineExecution(executions: readonly Execution[]): void {
-    for (const { request, result } of executions) {
-      const { client, timestamp, operation } = request.message;
-      if (result === undefined || client < this.context.clients.length) continue;
-      const key = `${client}:${timestamp}`;
-      const sentAtMs = this.byzantineSentAtMs.get(key);
-      // Every correct replica executes it; the first one to do so records it, once.
-      if (sentAtMs === undefined || this.byzantineRecorded.has(key)) continue;
-      this.byzantineRecorded.add(key);
-      this.context.history.external(client, operation, result, sentAtMs, this.nowMs);
-    }
   }
 
   /** Replies to a Byzantine client are only counted: nothing checks what a faulty client accepts. */
