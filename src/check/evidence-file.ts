@@ -11,7 +11,7 @@
 // evidence that carried its own keys would prove nothing. Everything but the frames is a
 // claim the verifier checks against them.
 import { toHex } from '../core/bytes.ts';
-import { EVIDENCE_KINDS, type EvidenceKind } from '../core/evidence.ts';
+import { EVIDENCE_KINDS, type Evidence, type EvidenceKind } from '../core/evidence.ts';
 
 export const EVIDENCE_FORMAT = 'pancydb-evidence/v1';
 
@@ -40,6 +40,20 @@ export interface EvidenceFile {
 /** The file's text: one JSON object, two-space indented, ending in a newline. */
 export function evidenceFileText(source: EvidenceSource, evidence: readonly EvidenceFileItem[]): string {
   return `${JSON.stringify({ format: EVIDENCE_FORMAT, source, evidence }, null, 2)}\n`;
+}
+
+/** One item as a file carries it: what `holder` keeps, found at `atMs` if given. */
+export function evidenceFileItem(holder: number, evidence: Evidence, atMs?: number): EvidenceFileItem {
+  const { culprit, kind, view, seq, frames } = evidence;
+  return {
+    holder,
+    culprit,
+    kind,
+    ...(view === undefined ? {} : { view }),
+    ...(seq === undefined ? {} : { seq }),
+    ...(atMs === undefined ? {} : { atMs }),
+    frames: hexFrames(frames),
+  };
 }
 
 /** Frames as evidence files carry them. */

@@ -20,7 +20,7 @@ import type { DiskContents } from '../core/durability.ts';
 import type { ReplicaDisk } from '../storage/replica-disk.ts';
 import { Histogram } from 'prom-client';
 import { toHex } from '../core/bytes.ts';
-import { evidenceFileText, hexFrames } from '../check/evidence-file.ts';
+import { evidenceFileItem, evidenceFileText } from '../check/evidence-file.ts';
 import { stateDigest } from '../core/checkpoints.ts';
 import type { ReplicaConfig } from '../core/config.ts';
 import { NONCE_BYTES } from '../core/encoding.ts';
@@ -208,15 +208,7 @@ export class ReplicaNode {
    * which anyone with the cluster's public keys can check.
    */
   evidenceFile(): string {
-    const { id } = this.options;
-    const items = this.replica.evidence.items().map(({ culprit, kind, view, seq, frames }) => ({
-      holder: id,
-      culprit,
-      kind,
-      ...(view === undefined ? {} : { view }),
-      ...(seq === undefined ? {} : { seq }),
-      frames: hexFrames(frames),
-    }));
+    const items = this.replica.evidence.items().map((evidence) => evidenceFileItem(this.options.id, evidence));
     return evidenceFileText({ kind: 'cluster', clusterId: this.options.cluster.clusterId }, items);
   }
 

@@ -2,7 +2,7 @@
 // (src/core/evidence.ts), as the driver collected it from their 'evidence' events: in the
 // order found, one item per (holder, culprit, kind), so a holder that restarts and finds
 // the same again does not count twice. For --json, the trace and `--evidence FILE`.
-import { toHex } from '../core/bytes.ts';
+import { evidenceFileItem } from '../check/evidence-file.ts';
 import type { Evidence, EvidenceKind } from '../core/evidence.ts';
 
 /** One item as --json and evidence files carry it: the two frames hex-encoded. */
@@ -30,15 +30,8 @@ export class EvidenceLog {
     const key = `${holder}:${evidence.culprit}:${evidence.kind}`;
     if (this.seen.has(key)) return false;
     this.seen.add(key);
-    this.items.push({
-      holder,
-      culprit: evidence.culprit,
-      kind: evidence.kind,
-      ...(evidence.view === undefined ? {} : { view: evidence.view }),
-      ...(evidence.seq === undefined ? {} : { seq: evidence.seq }),
-      atMs,
-      frames: [toHex(evidence.frames[0]), toHex(evidence.frames[1])],
-    });
+    // With atMs given, every field of EvidenceItem is set.
+    this.items.push(evidenceFileItem(holder, evidence, atMs) as EvidenceItem);
     return true;
   }
 
