@@ -29,9 +29,11 @@ import { describeEvidence, EvidenceLog } from './evidence-log.ts';
 import { EventQueue } from './event-queue.ts';
 import { Network, type NetworkOptions } from './network.ts';
 import { createRng, type Rng } from './rng.ts';
+import type { RunRecorder } from './recorder.ts';
 import { describeMessage, describeOperation, describeRanges, describeResult, formatTime, peerName, shortDigest } from './trace.ts';
 import { createWorkloads, type WorkloadOptions, type Workloads } from './workloads.ts';
 import type { ByzantineClients, ByzantineClientOptions } from './byzantine-clients.ts';
+import { scheduleByzantineClients } from './byzantine-schedule.ts';
 import { AdversaryFactory, createByzantineClients, requestValidity } from './parties.ts';
 import { SimulatedDisk } from './simulated-disk.ts';
 import { clientOptimizations, replicaOptimizations, type Optimization } from './optimizations.ts';
@@ -60,6 +62,8 @@ export interface SimulationOptions {
   readonly measureCrypto?: boolean;
   /** Receives one line per protocol event (`-V`). */
   readonly trace?: (line: string) => void;
+  /** Receives the same moments as data, for the picture (src/picture/sim-recorder.ts); it must not change the run. */
+  readonly recorder?: RunRecorder;
   /** Called after every step of a replica, for invariants that must hold at every step. */
   readonly afterReplicaStep?: (replica: Replica, nowMs: number) => void;
   readonly clientTimeoutMs?: { readonly initial: number; readonly max: number };
@@ -135,7 +139,7 @@ export function createSimulation(options: SimulationOptions): SimulationContext 
   const faultySpecs = options.faulty ?? new Map<number, FaultySpec>();
   const faulty = [...faultySpecs.keys()].sort((a, b) => a - b);
   for (const id of faulty) if (!Number.isSafeInteger(id) || id < 0 || id >= options.n) throw new Error(`faulty replica ${id} is not one of 0..${options.n - 1}`);
-  const adversaries = new AdversaryFactory(faultySpecs, faulty, rng.fork('adversaries'), options.trace);
+  const adversaries = new AdversaryFactory(faultySpecs, faulty, rng.fork('adversaries'), options.trace, options.recorder);
   const nodes: ReplicaNode[] = configs.map((config) => adversaries.create(config, undefined) ?? new Replica(config));
   const replicas = nodes.map((node) => (node instanceof HostedAdversary ? node.replica : (node as Replica)));
   const timeouts = options.clientTimeoutMs ?? { initial: 150, max: 1200 };
@@ -166,6 +170,7 @@ class Driver {
   private readonly replicaPeers: Peer[];
   private readonly clientPeers: Peer[];
   private readonly trace: ((line: string) => void) | undefined;
+  private readonly recorder: RunRecorder | undefined;
   private readonly byzantineHistory: ByzantineHistory;
   /** signed-twice (src/check/signed-twice.ts): every vote a correct replica signs, checked as it leaves. */
   private readonly signedTwice = new SignedTwiceChecker((violation) => this.context.checker.report(violation));
@@ -188,6 +193,7 @@ class Driver {
     // Byzantine clients' ids follow the correct clients': replies to them are real links.
     this.clientPeers = [...context.clients.keys(), ...(context.byzantineClients?.ids ?? [])].map((id) => ({ kind: 'client', id }));
     this.trace = context.options.trace;
+    this.recorder = context.options.recorder;
     this.byzantineHistory = new ByzantineHistory(context.history, context.clients.length);
   }
 
@@ -217,8 +223,7 @@ class Driver {
       this.context.replicas[id] = replica;
       this.nodes[id] = replica;
       this.context.checker.onRestart(id);
-      this.trace?.(`${formatTime(this.nowMs)} ${id} RESTART from its disk: checkpoint n=${replica.lowWatermark}, ${contents.records.length} records${tornTail ? ', torn tail cut' : ''}; view ${replica.view}${replica.active ? '' : ' (changing views)'}`);
-      return;
+      return this.onRestarted(id, `RESTART from its disk: checkpoint n=${replica.lowWatermark}, ${contents.records.length} records${tornTail ? ', torn tail cut' : ''}; view ${replica.view}${replica.active ? '' : ' (changing views)'}`);
     }
     this.disks[id]!.lose();
     // A fresh nonce per incarnation (restart-guard.ts): the run's seed, the replica and the
@@ -229,7 +234,12 @@ class Driver {
     this.context.replicas[id] = replica;
     this.nodes[id] = adversary ?? replica;
     this.context.checker.onRestart(id);
-    this.trace?.(`${formatTime(this.nowMs)} ${id} RESTART (state lost; no votes until it has caught up in a new view)`);
+    this.onRestarted(id, 'RESTART (state lost; no votes until it has caught up in a new view)');
+  }
+
+  private onRestarted(id: number, text: string): void {
+    this.trace?.(`${formatTime(this.nowMs)} ${id} ${text}`);
+    this.recorder?.restarted(id, this.nowMs, text);
   }
 
   private get nowMs(): number {
@@ -285,10 +295,12 @@ class Driver {
         if (faulty) return;
         const key = output.reason;
         this.countDrop(key);
+        this.recorder?.dropped(this.replicaPeers[id]!, output.reason, output.detail);
         this.trace?.(`${formatTime(this.nowMs)} ${id} DROP ${output.messageType?.toUpperCase() ?? '?'} from ${peerName(output.from)}: ${output.reason} (${output.detail})`);
         return;
       }
       case 'event':
+        this.recorder?.replicaEvent(id, output.event, this.nowMs, faulty);
         if (faulty) {
           this.trace?.(`${formatTime(this.nowMs)} ${id} (faulty) ${output.event.type.toUpperCase()}${'seq' in output.event ? ` n=${output.event.seq}` : ''}`);
           return;
@@ -392,6 +404,7 @@ class Driver {
         }
         case 'drop':
           this.countDrop(`client:${output.reason}`);
+          this.recorder?.dropped(from, output.reason, output.detail);
           this.trace?.(`${formatTime(this.nowMs)} c${client} DROP from ${peerName(output.from)}: ${output.reason} (${output.detail})`);
           break;
       }
@@ -438,6 +451,7 @@ class Driver {
     const { messages, queue } = this.context;
     messages.sent++;
     const fate = this.network.transmit(from, to, this.nowMs);
+    const handles = this.recorder?.transmitted(from, to, signed.message, this.nowMs, fate);
     // A silenced or crashed replica sends nothing; a frame lost on the link was still sent.
     const unsent = 'lost' in fate && (fate.lost === 'silent' || fate.lost === 'crashed');
     if (from.kind === 'replica' && !unsent) this.context.costs.sent(from.id, signed.message.type, signed.frame.length);
@@ -446,45 +460,36 @@ class Driver {
       this.trace?.(`${formatTime(this.nowMs)} ${peerName(from)}->${peerName(to)} ${describeMessage(signed.message)} LOST (${fate.lost})`);
       return;
     }
-    for (const atMs of fate.delivered) queue.schedule(atMs, () => this.deliver(from, to, signed));
+    fate.delivered.forEach((atMs, copy) => queue.schedule(atMs, () => this.deliver(from, to, signed, handles?.[copy])));
   }
 
-  private deliver(from: Peer, to: Peer, signed: Signed): void {
+  private deliver(from: Peer, to: Peer, signed: Signed, handle: number | undefined): void {
     const nowMs = this.nowMs;
-    if (this.network.isCrashed(to, nowMs)) return;
+    const crashed = this.network.isCrashed(to, nowMs);
+    this.recorder?.arrived(handle, nowMs, !crashed);
+    if (crashed) return;
     this.context.messages.delivered++;
     if (to.kind === 'replica') this.context.costs.received(to.id, signed.message.type, signed.frame.length);
     this.trace?.(`${formatTime(nowMs)} ${peerName(from)}->${peerName(to)} ${describeMessage(signed.message)}`);
     if (to.kind === 'replica') this.stepReplica(to.id, this.nodes[to.id]!, { kind: 'receive', from, frame: signed.frame, nowMs });
-    else if (to.id >= this.context.clients.length) this.deliverToByzantineClient();
+    // Replies to a Byzantine client are only counted: nothing checks what a faulty client accepts.
+    else if (to.id >= this.context.clients.length) this.context.byzantineClients!.replies++;
     else this.handleClient(to.id, this.context.clients[to.id]!.step({ kind: 'receive', from, frame: signed.frame, nowMs }));
+    this.recorder?.arrived(undefined, nowMs, false);
   }
 
   // --- Byzantine clients ------------------------------------------------------------------
 
+  /** What a Byzantine client sends goes on the network like any client's (byzantine-schedule.ts says when). */
   private startByzantineClients(): void {
     const byzantine = this.context.byzantineClients;
     if (byzantine === undefined) return;
-    for (const client of byzantine.ids) this.scheduleByzantineClient(byzantine, client, byzantine.firstAtMs(client));
-  }
-
-  /** Each Byzantine client acts once per interval until the workload ends. */
-  private scheduleByzantineClient(byzantine: ByzantineClients, client: number, atMs: number): void {
-    if (atMs >= byzantine.stopAtMs) return;
-    this.context.queue.schedule(atMs, () => {
+    scheduleByzantineClients(byzantine, this.context.queue, (client, { to, signed }) => {
       const from: Peer = { kind: 'client', id: client };
-      for (const { to, signed } of byzantine.act(client, this.nowMs)) {
-        if (signed.message.type === 'request') this.byzantineHistory.sent(client, signed.message.timestamp, this.nowMs);
-        if (to === 'all') for (const peer of this.replicaPeers) this.transmit(from, peer, signed);
-        else this.transmit(from, this.replicaPeers[to]!, signed);
-      }
-      this.scheduleByzantineClient(byzantine, client, this.nowMs + byzantine.intervalMs);
+      if (signed.message.type === 'request') this.byzantineHistory.sent(client, signed.message.timestamp, this.nowMs);
+      if (to === 'all') for (const peer of this.replicaPeers) this.transmit(from, peer, signed);
+      else this.transmit(from, this.replicaPeers[to]!, signed);
     });
-  }
-
-  /** Replies to a Byzantine client are only counted: nothing checks what a faulty client accepts. */
-  private deliverToByzantineClient(): void {
-    this.context.byzantineClients!.replies++;
   }
 }
 

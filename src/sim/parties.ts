@@ -9,6 +9,7 @@ import { deriveSecretKey } from '../crypto/keys.ts';
 import { HostedAdversary, type FaultySpec } from '../adversary/host.ts';
 import { ByzantineClients } from './byzantine-clients.ts';
 import type { SimulationOptions } from './cluster.ts';
+import type { RunRecorder } from './recorder.ts';
 import type { Rng } from './rng.ts';
 import { formatTime } from './trace.ts';
 
@@ -39,6 +40,7 @@ export class AdversaryFactory {
     private readonly faulty: readonly number[],
     private readonly rng: Rng,
     private readonly trace: ((line: string) => void) | undefined,
+    private readonly recorder: RunRecorder | undefined,
   ) {}
 
   isFaulty(id: number): boolean {
@@ -50,7 +52,10 @@ export class AdversaryFactory {
     const spec = this.specs.get(config.id);
     if (spec === undefined) return undefined;
     let adversary: HostedAdversary | undefined;
-    const note = (line: string) => this.trace?.(`${formatTime(adversary?.nowMs ?? 0)} ${config.id} ADVERSARY ${spec.definition.name}: ${line}`);
+    const note = (line: string) => {
+      this.trace?.(`${formatTime(adversary?.nowMs ?? 0)} ${config.id} ADVERSARY ${spec.definition.name}: ${line}`);
+      this.recorder?.adversaryNote(config.id, adversary?.nowMs ?? 0, spec.definition.name, line);
+    };
     adversary = new HostedAdversary(spec, { config, faulty: this.faulty, shared: this.shared, rng: this.rng.fork(`${config.id}/${restarted ? 'restarted' : 'first'}`), note, ...(recoveryNonce === undefined ? {} : { recoveryNonce }) });
     return adversary;
   }
