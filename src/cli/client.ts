@@ -6,6 +6,7 @@ import { isWriteResult } from '../core/operations.ts';
 import { createFastestCrypto } from '../crypto/index.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { connect } from '../deploy/connect.ts';
+import { DEFAULT_MESSAGE_LOG_MAX_BYTES, MessageLogFile } from '../deploy/message-log.ts';
 import { loadClient } from '../deploy/load-member.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
@@ -26,6 +27,10 @@ Options:
   --client-id C     the client id (default: the client whose public key matches the key)
   --timeout S       give up after S seconds (default 10)
   --json            print the result as JSON
+  --message-log FILE
+                    append the call, the return and every frame sent and received to
+                    FILE as JSON lines, for pancydb picture (one file per concurrently
+                    running client; it stops growing at ${DEFAULT_MESSAGE_LOG_MAX_BYTES / 1024 / 1024} MiB)
 Exit status: 0 ok, 1 the store said no (no_match, not_found), 2 usage error,
 3 timed out: the outcome is unknown (the operation may still take effect).`;
 
@@ -41,6 +46,7 @@ export async function runClientCommand(args: readonly string[], output: Output):
       timeout: { type: 'string' },
       'version-match': { type: 'string' },
       json: { type: 'boolean' },
+      'message-log': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -56,7 +62,8 @@ export async function runClientCommand(args: readonly string[], output: Output):
   const crypto = createFastestCrypto();
   const { cluster, keyPair, id } = loadClient(clusterFile, values.key, wholeFlag('--client-id', values['client-id'], 0, 1_000_000), crypto);
   const log = values.verbose === true ? (line: string) => output.err(`client ${id}: ${line}`) : undefined;
-  const client = connect(cluster, keyPair, { clientId: id, crypto, ...(log === undefined ? {} : { log }) });
+  const messageLog = openMessageLog(values['message-log'], output);
+  const client = connect(cluster, keyPair, { clientId: id, crypto, ...(log === undefined ? {} : { log }), ...(messageLog === undefined ? {} : { messageLog }) });
   let timer: NodeJS.Timeout | undefined;
   try {
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutS * 1000)));
@@ -70,6 +77,17 @@ export async function runClientCommand(args: readonly string[], output: Output):
   } finally {
     clearTimeout(timer);
     client.close();
+    await messageLog?.close();
+  }
+}
+
+/** `--message-log FILE`, opened for appending (exit 2 naming it if it cannot be). */
+function openMessageLog(path: string | undefined, output: Output): MessageLogFile | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return MessageLogFile.open(path, DEFAULT_MESSAGE_LOG_MAX_BYTES, (problem) => output.err(`pancydb client: ${problem}`));
+  } catch (error) {
+    throw new UsageError(`--message-log ${(error as Error).message}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { AdversaryFault } from '../adversary/host.ts';
 import { runBenchCommand } from './bench.ts';
 import { runClientCommand } from './client.ts';
 import { runDemo } from './demo.ts';
+import { runPictureCommand } from './picture.ts';
 import { runReplicaCommand } from './replica.ts';
 import { runSimCommand, type Output } from './sim.ts';
 import { runTestnetCommand } from './testnet.ts';
@@ -23,6 +24,7 @@ Commands:
   bench   PBFT replica processes over TCP against an unreplicated server (pancydb bench --help)
   verify-evidence
           check evidence of equivocation offline, with public keys only (pancydb verify-evidence --help)
+  picture draw a real cluster's run from its message logs as one HTML page (pancydb picture --help)
 
 Examples:
   npx pancydb sim -R 5 --profile ci        five seeds of the small workload
@@ -65,6 +67,8 @@ export async function main(args: readonly string[], output: Output = consoleOutp
         return await runBenchCommand(rest, output);
       case 'verify-evidence':
         return await runVerifyEvidenceCommand(rest, output);
+      case 'picture':
+        return await runPictureCommand(rest, output);
       case undefined:
       case '-h':
       case '--help':
@@ -82,7 +86,7 @@ export async function main(args: readonly string[], output: Output = consoleOutp
     }
     if (error instanceof UsageError) {
       output.err(`pancydb: ${error.message}`);
-      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench', 'verify-evidence'].includes(command ?? '');
+      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench', 'verify-evidence', 'picture'].includes(command ?? '');
       output.err(`Try 'pancydb ${helped ? `${command} ` : ''}--help'.`);
       return 2;
     }

@@ -8,6 +8,8 @@ import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { loadReplica } from '../deploy/load-member.ts';
 import { ReplicaNode, type LogLine } from '../deploy/replica-node.ts';
 import { CrashPoints } from '../deploy/crash-points.ts';
+import { DEFAULT_MESSAGE_LOG_MAX_BYTES, MessageLogFile } from '../deploy/message-log.ts';
+import { ReplicaMessageLog } from '../deploy/replica-message-log.ts';
 import { DiskStateError, type DiskContents } from '../core/durability.ts';
 import { ReplicaDisk } from '../storage/replica-disk.ts';
 import { DecodeError } from '../core/bytes.ts';
@@ -20,6 +22,7 @@ import { UsageError } from './usage-error.ts';
 export const REPLICA_HELP = `Usage: pancydb replica --cluster FILE --id I --data DIR [--key FILE]
                        [--durability fsync|none] [--amnesia]
                        [--adversary NAME|PATH [--adversary-options JSON] [--adversary-seed S]]
+                       [--message-log FILE [--message-log-max-bytes B]]
 
 Runs replica I of the cluster in FILE: listens on its host and port, dials the replicas with
 higher ids, serves /metrics, /health and /status on its metrics port. Prints one ready line,
@@ -31,7 +34,9 @@ digest-replies, tentative), come from FILE alone; the ready line names both.
   --data DIR   its data directory (required): the write-ahead log (DIR/wal) and its last
                stable checkpoint. Every message that binds the replica is fsynced there
                before it is sent, so after a crash (kill -9 included) it restarts where it
-               was and never signs anything different (src/core/durability.ts).
+               was and never signs anything different (src/core/durability.ts). The
+               evidence of equivocation it caught (GET /evidence) is kept in
+               DIR/evidence.json and shown again after a restart.
   --durability fsync|none
                fsync (default) as above. none writes nothing and comes back blank after a
                restart, believing it is new: an acknowledged write can be lost and the
@@ -40,6 +45,14 @@ digest-replies, tentative), come from FILE alone; the ready line names both.
                It asks its peers for their view and votes again only once that is safe
                (src/core/restart-guard.ts); until then a restart stays without memory too.
                Never start a replica on an empty DIR after it ran before without this.
+  --message-log FILE
+               append one JSON line per frame sent and received (with the reason it was
+               dropped, if it was) and per notable event (execute, view changes, state
+               transfer, evidence, process start and stop) to FILE, for pancydb picture.
+               A diagnostic, written in the background: a kill -9 loses its last lines.
+  --message-log-max-bytes B
+               FILE stops growing at B bytes, saying so in one last line (default
+               ${DEFAULT_MESSAGE_LOG_MAX_BYTES}, ${DEFAULT_MESSAGE_LOG_MAX_BYTES / 1024 / 1024} MiB)
 Environment: PANCYDB_CRASH_AT=POINT:K kills the process (SIGKILL) at the K-th POINT, one of
   append, sync, rotate, checkpoint, truncate: a crash test's tool (src/deploy/crash-points.ts).
   --adversary NAME|PATH
@@ -65,6 +78,8 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
     'adversary-seed': { type: 'string' },
     durability: { type: 'string' },
     amnesia: { type: 'boolean' },
+    'message-log': { type: 'string' },
+    'message-log-max-bytes': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
@@ -76,6 +91,8 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   const durability = values.durability ?? 'fsync';
   if (durability !== 'fsync' && durability !== 'none') throw new UsageError(`--durability must be fsync or none, got ${JSON.stringify(durability)}`);
   if (durability === 'none' && values.amnesia === true) throw new UsageError('--amnesia needs --durability fsync: without a disk there is nothing to have lost');
+  const messageLogMaxBytes = wholeFlag('--message-log-max-bytes', values['message-log-max-bytes'], 1024, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MESSAGE_LOG_MAX_BYTES;
+  if (values['message-log-max-bytes'] !== undefined && values['message-log'] === undefined) throw new UsageError('--message-log-max-bytes needs --message-log');
   const crashPoints = CrashPoints.fromEnvironment(process.env['PANCYDB_CRASH_AT']);
   // Before anything is loaded or created: a misspelt adversary or option fails at once.
   const adversary = await readAdversaryFlags(values, process.cwd());
@@ -89,8 +106,10 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   const log = (line: LogLine) => {
     // Voting again, it logs every vote from here on: the disk is whole again.
     if (line.event === 'voting-resumed' && disk !== undefined) rmSync(amnesiaMarker, { force: true });
+    if (line.event === 'adversary-note') messageLog?.adversaryNote(String(line['adversary']), String(line['line']));
     output.out(JSON.stringify({ time: new Date().toISOString(), replica: id, ...line }));
   };
+  const messageLog = openMessageLog(values['message-log'], messageLogMaxBytes, id, cluster.parameters.n, log);
   const fault: { resolve: (fault: Error) => void } = { resolve: () => undefined };
   const faulted = new Promise<Error>((resolve) => (fault.resolve = resolve));
   const onAdversaryFault = (error: Error) => fault.resolve(error);
@@ -101,9 +120,13 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
     crypto,
     restarted,
     log,
-    ...(disk === undefined ? {} : { storage: disk }),
+    ...(disk === undefined ? {} : { storage: disk, evidencePath: join(dataDir, 'evidence.json') }),
     ...(adversary === undefined ? {} : { adversary, onAdversaryFault }),
+    ...(messageLog === undefined ? {} : { messageLog }),
   }));
+  const from = disk === undefined ? (ranBefore ? 'blank (no disk)' : 'new') : disk.amnesia ? 'without memory' : describeDisk(disk.contents, disk.tornTail);
+  const adversaryName = adversary === undefined ? {} : { adversary: { name: adversary.spec.definition.name, options: adversary.spec.options } };
+  messageLog?.start({ clusterId: cluster.clusterId, view: node.replica.view, lastExecuted: node.replica.lastExecuted, started: from, ...adversaryName });
   const where = await node.start().catch((error: Error) => {
     throw new UsageError(`replica ${id}: cannot listen: ${error.message}`);
   });
@@ -117,7 +140,6 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
     output.out(`replica ${id} WARNING: --durability none writes nothing to disk: a restart comes back blank, acknowledged writes can be lost and the replica can vote twice. For benchmarks only.`);
   }
   if (crashPoints.armed !== undefined) output.out(`replica ${id} will kill itself at ${crashPoints.armed} (PANCYDB_CRASH_AT)`);
-  const from = disk === undefined ? (ranBefore ? 'blank (no disk)' : 'new') : disk.amnesia ? 'without memory' : describeDisk(disk.contents, disk.tornTail);
   output.out(`replica ${id} ready: view ${replica.view}, last executed ${replica.lastExecuted}, listening on ${where.listen}, metrics ${where.metrics}, auth ${cluster.parameters.auth}, durability ${durability}, started ${from}, optimizations ${describeOptimizations(cluster.parameters.optimizations)}`);
   const signal = await Promise.race([
     new Promise<string>((resolve) => {
@@ -127,6 +149,8 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
     faulted,
   ]);
   await node.stop();
+  messageLog?.stop(signal instanceof Error ? 'adversary-fault' : signal);
+  await messageLog?.file.close();
   if (signal instanceof Error) {
     // The adversary broke its contract (src/adversary/host.ts): its bug, reported as a usage error.
     log({ event: 'stopped', reason: 'adversary-fault', view: replica.view, lastExecuted: replica.lastExecuted });
@@ -134,6 +158,16 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   }
   log({ event: 'stopped', signal, view: replica.view, lastExecuted: replica.lastExecuted });
   return 0;
+}
+
+/** `--message-log FILE`, opened for appending (exit 2 naming it if it cannot be); its stop is a log line. */
+function openMessageLog(path: string | undefined, maxBytes: number, id: number, n: number, log: (line: LogLine) => void): ReplicaMessageLog | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return new ReplicaMessageLog(MessageLogFile.open(path, maxBytes, (problem) => log({ event: 'message-log-stopped', problem })), id, n);
+  } catch (error) {
+    throw new UsageError(`--message-log ${(error as Error).message}`);
+  }
 }
 
 /**

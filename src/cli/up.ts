@@ -3,7 +3,7 @@
 // A replica that dies is reported and not restarted: the rest keep serving, as PBFT
 // tolerates f of them. Without DIR, a temporary 4-replica testnet is made first.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,17 +14,20 @@ import { CLUSTER_FILE, generateTestnet } from '../deploy/testnet.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
-export const UP_HELP = `Usage: pancydb up [DIR] [--data DIR]
+export const UP_HELP = `Usage: pancydb up [DIR] [--data DIR] [--message-logs DIR]
 
 Starts every replica of DIR/cluster.json (made by pancydb testnet) as a child process and
 prints where each listens. Ctrl-C or SIGTERM stops them. Without DIR, makes a temporary
 4-replica testnet on 127.0.0.1 first and prints its directory.
   --data DIR   give replica I the data directory DIR/replica-I (default: DIR/data of the
                testnet): its write-ahead log, so a replica restarted by hand with the same
-               --data comes back from its disk)`;
+               --data comes back from its disk)
+  --message-logs DIR
+               replica I appends its message log to DIR/replica-I.jsonl (pancydb replica
+               --message-log); pancydb picture draws the run from them`;
 
 export async function runUpCommand(args: readonly string[], output: Output): Promise<number> {
-  const { values, positionals } = parseFlags(args, { data: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseFlags(args, { data: { type: 'string' }, 'message-logs': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
   if (values.help === true) {
     output.out(UP_HELP);
     return 0;
@@ -39,7 +42,15 @@ export async function runUpCommand(args: readonly string[], output: Output): Pro
   const clusterFile = join(dir, CLUSTER_FILE);
   const cluster = loadClusterConfig(clusterFile);
   const dataRoot = values.data ?? join(dir, 'data');
-  const children = cluster.replicas.map((replica) => startReplica(clusterFile, replica.id, dataRoot, output));
+  const logDir = values['message-logs'];
+  if (logDir !== undefined) {
+    try {
+      mkdirSync(logDir, { recursive: true });
+    } catch (error) {
+      throw new UsageError(`--message-logs ${logDir}: ${(error as Error).message}`);
+    }
+  }
+  const children = cluster.replicas.map((replica) => startReplica(clusterFile, replica.id, dataRoot, logDir, output));
   const ready = await Promise.all(children.map((child) => child.ready));
   if (ready.every(Boolean)) {
     output.out(`cluster up: ${cluster.replicas.length} replicas, clusterId ${cluster.clusterId.slice(0, 16)}; Ctrl-C stops them`);
@@ -63,9 +74,10 @@ interface Child {
   readonly exited: Promise<void>;
 }
 
-function startReplica(clusterFile: string, id: number, dataRoot: string, output: Output): Child {
+function startReplica(clusterFile: string, id: number, dataRoot: string, logDir: string | undefined, output: Output): Child {
   const args = [...process.execArgv, process.argv[1]!, 'replica', '--cluster', clusterFile, '--id', String(id)];
   args.push('--data', join(dataRoot, `replica-${id}`));
+  if (logDir !== undefined) args.push('--message-log', join(logDir, `replica-${id}.jsonl`));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let markReady: (ready: boolean) => void = () => {};
   const ready = new Promise<boolean>((resolve) => (markReady = resolve));

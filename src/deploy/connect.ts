@@ -9,7 +9,10 @@ import { createFastestCrypto } from '../crypto/index.ts';
 import { ClientNetwork } from '../net/client-network.ts';
 import { clientOptimizations } from '../sim/optimizations.ts';
 import { toHex } from '../core/bytes.ts';
+import { validateOperation, type Operation, type OperationResult } from '../core/operations.ts';
 import { authDomainOf, type ClusterConfig } from './cluster-config.ts';
+import { ClientMessageLog, LoggedClient } from './client-message-log.ts';
+import type { MessageLogFile } from './message-log.ts';
 
 // What a library user needs beside connect(): reading cluster.json and a client key file.
 export { loadClusterConfig, type ClusterConfig } from './cluster-config.ts';
@@ -23,6 +26,11 @@ export interface ConnectOptions {
   readonly initialTimeoutMs?: number;
   readonly maxTimeoutMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Log each call and return and each frame to this file (picture/message-log-format.ts),
+   * for `pancydb picture`. close() ends the session; the caller closes the file.
+   */
+  readonly messageLog?: MessageLogFile;
 }
 
 /**
@@ -38,11 +46,32 @@ export class ConnectedClient extends PancydbClient {
     core: Client,
     readonly network: ClientNetwork,
     clock: ClientClock,
+    private readonly messageLog?: ClientMessageLog,
   ) {
     super(core, network, clock, CLIENT_TICK_MS);
   }
 
+  override execute(operation: Operation): Promise<OperationResult> {
+    const log = this.messageLog;
+    if (log === undefined) return super.execute(operation);
+    try {
+      validateOperation(operation);
+    } catch {
+      return super.execute(operation); // Refused before it is sent: no call to log.
+    }
+    const op = log.call(operation);
+    const result = super.execute(operation);
+    if (op === undefined) return result;
+    result.then(
+      (value) => log.returned(op, value),
+      (error: Error) => log.abandoned(op, error.message),
+    );
+    return result;
+  }
+
   override close(): void {
+    // Before the calls are rejected: their abandon lines precede the session's end.
+    this.messageLog?.stop('client closed');
     super.close();
     this.network.close();
   }
@@ -65,7 +94,10 @@ const wallClock: ClientClock = {
 export function connect(cluster: ClusterConfig, clientKey: KeyPair, options: ConnectOptions = {}): ConnectedClient {
   const config = clientConfigOf(cluster, clientKey, options);
   const network = new ClientNetwork({ config: cluster, id: config.id, keyPair: clientKey, crypto: config.crypto, ...(options.log === undefined ? {} : { log: options.log }) });
-  return new ConnectedClient(new Client(config), network, wallClock);
+  if (options.messageLog === undefined) return new ConnectedClient(new Client(config), network, wallClock);
+  const messageLog = new ClientMessageLog(options.messageLog, config.id, config.n);
+  messageLog.start(cluster.clusterId);
+  return new ConnectedClient(new LoggedClient(config, messageLog), network, wallClock, messageLog);
 }
 
 /**
@@ -74,7 +106,7 @@ export function connect(cluster: ClusterConfig, clientKey: KeyPair, options: Con
  * For a caller that drives the core over its own transport.
  * @example new Client(clientConfigOf(loadClusterConfig('net/cluster.json'), keyPair))
  */
-export function clientConfigOf(cluster: ClusterConfig, clientKey: KeyPair, options: Omit<ConnectOptions, 'log'> = {}): ClientConfig {
+export function clientConfigOf(cluster: ClusterConfig, clientKey: KeyPair, options: Omit<ConnectOptions, 'log' | 'messageLog'> = {}): ClientConfig {
   const crypto = options.crypto ?? createFastestCrypto();
   const id = options.clientId ?? cluster.clients.find((client) => toHex(client.publicKey) === toHex(clientKey.publicKey))?.id;
   if (id === undefined) throw new Error('clientKey: not the key of any client in cluster.json');

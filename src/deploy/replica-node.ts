@@ -25,6 +25,7 @@ import { stateDigest } from '../core/checkpoints.ts';
 import type { ReplicaConfig } from '../core/config.ts';
 import { NONCE_BYTES } from '../core/encoding.ts';
 import type { Peer } from '../core/gateway.ts';
+import type { Signed } from '../core/messages.ts';
 import { primaryOf } from '../core/quorum.ts';
 import { Replica, type ReplicaEvent, type ReplicaInput } from '../core/replica.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
@@ -32,6 +33,8 @@ import { ReplicaNetwork, type NetLogEvent } from '../net/replica-network.ts';
 import { replicaOptimizations } from '../sim/optimizations.ts';
 import { authDomainOf, type ClusterConfig } from './cluster-config.ts';
 import { ReplicaMetrics } from './metrics.ts';
+import { restoreEvidence, type EvidenceStore } from './evidence-store.ts';
+import type { ReplicaMessageObserver } from './replica-message-log.ts';
 
 export type LogLine = Record<string, unknown> & { readonly event: string };
 
@@ -56,6 +59,10 @@ export interface ReplicaNodeOptions {
   readonly adversary?: { readonly spec: FaultySpec; readonly rng: Rng };
   /** The hosted adversary broke its contract mid-run (an AdversaryFault): the process should stop, exit 2. */
   readonly onAdversaryFault?: (fault: AdversaryFault) => void;
+  /** DATA/evidence.json: evidence of equivocation kept across restarts (evidence-store.ts); none without it. */
+  readonly evidencePath?: string;
+  /** `--message-log`: told every step and every frame as it leaves (replica-message-log.ts). */
+  readonly messageLog?: ReplicaMessageObserver;
 }
 
 /** Why a process cannot host api.spawnTwin(): the AdversaryFault's explanation. */
@@ -87,6 +94,7 @@ export class ReplicaNode {
   /** The background fsync running, settled by its callback (rejected on its error): stop() waits for it. */
   private syncInFlight: Promise<void> | undefined;
   private readonly fsyncSeconds: Histogram;
+  private readonly evidenceStore: EvidenceStore | undefined;
 
   constructor(private readonly options: ReplicaNodeOptions) {
     const { cluster, id, keyPair, crypto } = options;
@@ -109,6 +117,8 @@ export class ReplicaNode {
     // An adversary's replica is rebuilt without its disk: what a faulty replica logged proves nothing.
     const disk = options.restarted || options.storage === undefined ? {} : { disk: options.storage.contents };
     this.replica = this.adversary?.replica ?? new Replica(config, { ...recovery, ...disk });
+    const evidencePath = options.evidencePath;
+    this.evidenceStore = restoreEvidence(this.replica.evidence, evidencePath === undefined ? undefined : { path: evidencePath, holder: id, cluster, crypto, log: options.log });
     this.network = new ReplicaNetwork({
       config: cluster,
       id,
@@ -238,6 +248,7 @@ export class ReplicaNode {
       clearInterval(this.tickTimer);
       return this.options.onAdversaryFault(error);
     }
+    this.options.messageLog?.stepped(input, outputs);
     this.execute(outputs);
   }
 
@@ -253,12 +264,12 @@ export class ReplicaNode {
           break;
         case 'send': {
           const { to, signed } = output;
-          this.afterSync(() => this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.network.send(to, signed.frame)));
+          this.afterSync(() => this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.sendNow(to, signed)));
           break;
         }
         case 'broadcast': {
           const { signed } = output;
-          this.afterSync(() => this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.network.broadcast(signed.frame)));
+          this.afterSync(() => this.sendLater('delayMs' in output ? output.delayMs : undefined, () => this.sendNow('replicas', signed)));
           break;
         }
         case 'drop':
@@ -269,6 +280,13 @@ export class ReplicaNode {
           break;
       }
     }
+  }
+
+  /** A frame leaves: logged as it does. */
+  private sendNow(to: Peer | 'replicas', signed: Signed): void {
+    this.options.messageLog?.sent(to, signed);
+    if (to === 'replicas') this.network.broadcast(signed.frame);
+    else this.network.send(to, signed.frame);
   }
 
   /** A send waits while records are unsynced, and so does every send after it (order is kept). */
@@ -401,6 +419,7 @@ export class ReplicaNode {
         return log({ event: 'voting-resumed', view: event.view });
       case 'evidence': {
         const { culprit, kind, view, seq } = event.evidence;
+        this.evidenceStore?.save(this.replica.evidence.items());
         return log({ event: 'evidence', culprit, kind, view: view ?? null, seq: seq ?? null });
       }
     }
