@@ -11,7 +11,7 @@ import { DEFAULT_PARAMETERS } from '../core/config.ts';
 import { primaryOf, quorumsFor, type Quorums } from '../core/quorum.ts';
 import { DEFAULT_NETWORK, type NetworkOptions } from '../sim/network.ts';
 import { lockseqWorkloadOf } from '../sim/profiles.ts';
-import { runSeed, type SeedReport } from '../sim/run.ts';
+import { runSeed, type RunOptions, type SeedReport } from '../sim/run.ts';
 import { field, Trace, type EnterViewLine, type MessageLine, type ViewChangeLine } from './demo-trace.ts';
 import { countRanges, describeFields, describePrepared, earliest, firstPerSender, groupBy, operationOf, peerText, plural, replicaNames, resultOf, seconds } from './demo-words.ts';
 import type { Output } from './sim.ts';
@@ -109,9 +109,9 @@ function parseDemoArgs(args: readonly string[]): DemoArgs {
   return { seed, help };
 }
 
-function runScenario(seed: number): { trace: Trace; report: SeedReport } {
-  const trace = new Trace(TRANSIT_MS);
-  const { report } = runSeed({
+/** The demo's run of `seed`, for the story and for its picture (`--html`, `--svg`, `npm run figure`). */
+export function demoRunOptions(seed: number): RunOptions {
+  return {
     seed,
     n: REPLICAS,
     durationMs: DURATION_MS,
@@ -119,9 +119,13 @@ function runScenario(seed: number): { trace: Trace; report: SeedReport } {
     workload: lockseqWorkloadOf('ci', CLIENTS),
     network: NETWORK,
     parameters: { checkpointInterval: CHECKPOINT_INTERVAL, logWindow: 2 * CHECKPOINT_INTERVAL },
-    trace: (line) => trace.add(line),
     liveness: { liveAfterMs: 0, completeWithinMs: LIVENESS_BOUND_MS },
-  });
+  };
+}
+
+function runScenario(seed: number): { trace: Trace; report: SeedReport } {
+  const trace = new Trace(TRANSIT_MS);
+  const { report } = runSeed({ ...demoRunOptions(seed), trace: (line) => trace.add(line) });
   return { trace, report };
 }
 

@@ -50,12 +50,21 @@ export interface MessageRecord {
   /** Absent when it never arrived: see `lost`. */
   readonly receivedMs?: number;
   /**
-   * Why it never arrived ('loss', 'partition', 'crashed', 'silent' in the simulator; 'unmatched'
-   * for a real cluster's send with no logged receive), absent when it arrived.
+   * Why it never arrived ('loss', 'partition', 'crashed', 'silent' in the simulator; there also
+   * 'receiver-crashed': it reached a replica that was down, and 'run-ended': still on the wire
+   * when the run stopped; 'unmatched' for a real cluster's send with no logged receive),
+   * absent when it arrived.
    */
   readonly lost?: string;
   /** It arrived, and the receiver dropped it: the gateway's or the core's reason (core/gateway.ts). */
   readonly dropped?: string;
+  /** With `dropped`: the receiver's words for why ("v=0 < 1"). */
+  readonly dropDetail?: string;
+  /**
+   * The network delivered this message twice (simulator --duplicate): this is the second
+   * copy, with the same sentMs. Counting messages sent, skip these.
+   */
+  readonly duplicate?: boolean;
   readonly view?: number;
   readonly seq?: number;
   /** First bytes of the digest it carries, hex, when it carries one. */
@@ -85,7 +94,13 @@ export interface LaneEvent {
     | 'voting-resumed'
     | 'evidence'
     /** Something a faulty lane's adversary did, in its own words. */
-    | 'adversary';
+    | 'adversary'
+    /** The simulator's fault: everything this replica sends is lost, from atMs to untilMs. */
+    | 'silent'
+    /** The simulator's fault: this replica's links to the replicas in `text` are cut, from atMs to untilMs. */
+    | 'partition';
+  /** For a fault that lasts ('silent', 'partition', 'crash' with a restart): when it ends; absent: to the end of the run. */
+  readonly untilMs?: number;
   readonly view?: number;
   readonly seq?: number;
   readonly text: string;
