@@ -69,6 +69,8 @@ export class RunRecordBuilder {
   private readonly malformed = new Map<string, number>();
   private readonly files: string[] = [];
   private readonly capped = new Set<string>();
+  /** Each process run's start line (member, pid, time), with its file: one read twice would count every message twice. */
+  private readonly starts = new Map<string, string>();
   private lines = 0;
   private skippedLines = 0;
   /** The earliest and latest time of any line taken: the record's 0 and its end. */
@@ -112,6 +114,10 @@ export class RunRecordBuilder {
   private open(file: string, start: Extract<LogLine, { e: 'start' }>): Session {
     if (start.format !== MESSAGE_LOG_FORMAT) throw new LogRejected(`${file}: format ${JSON.stringify(start.format)}, expected ${MESSAGE_LOG_FORMAT}`);
     if (start.cluster !== this.cluster.clusterId) throw new LogRejected(`${file}: a log of cluster ${start.cluster.slice(0, 16)}, not of ${this.cluster.clusterId.slice(0, 16)} (--cluster)`);
+    const key = `${start.member}:${start.pid ?? '?'}:${start.at}`;
+    const before = this.starts.get(key);
+    if (before !== undefined) throw new LogRejected(`${file}: holds a run of ${start.member} (pid ${start.pid ?? '?'}) already read from ${before}: give each log once`);
+    this.starts.set(key, file);
     const session: Session = { member: start.member, file, index: this.sessions.length, startAt: start.at, start, lastAt: start.at, stopped: false, capped: false };
     this.sessions.push(session);
     return session;

@@ -8,7 +8,7 @@ import { clippedText, FRAME_ID_HEX, MESSAGE_LOG_FORMAT } from './message-log-for
 import type { LaneEvent, LaneId, PictureMessageType } from './record.ts';
 
 export type LogLine =
-  | { readonly e: 'start'; readonly at: number; readonly format: string; readonly cluster: string; readonly member: LaneId; readonly view?: number; readonly lastExecuted?: number; readonly started?: string; readonly adversary?: string; readonly adversaryOptions?: string }
+  | { readonly e: 'start'; readonly at: number; readonly format: string; readonly cluster: string; readonly member: LaneId; readonly pid?: number; readonly view?: number; readonly lastExecuted?: number; readonly started?: string; readonly adversary?: string; readonly adversaryOptions?: string }
   | { readonly e: 'send'; readonly at: number; readonly to: readonly LaneId[]; readonly id: string; readonly type: PictureMessageType; readonly view?: number; readonly seq?: number; readonly digest?: string; readonly signer: LaneId; readonly text: string }
   | { readonly e: 'receive'; readonly at: number; readonly from: LaneId; readonly id: string; readonly dropped?: string; readonly dropDetail?: string }
   | { readonly e: 'event'; readonly at: number; readonly kind: LaneEvent['kind']; readonly view?: number; readonly seq?: number; readonly text: string; readonly item?: EvidenceFileItem }
@@ -66,8 +66,8 @@ function readLine(line: Json, at: number, bounds: LaneBounds): LogLine | undefin
       const adversary = optionalText(line['adversary']);
       const adversaryOptions = optionalText(line['adversaryOptions']);
       const started = optionalText(line['started']);
-      if (adversary === null || adversaryOptions === null || started === null || !optionalWhole(line['view']) || !optionalWhole(line['lastExecuted'])) return undefined;
-      return { e: 'start', at, format, cluster, member, ...pick(line, ['view', 'lastExecuted']), ...defined({ started, adversary, adversaryOptions }) };
+      if (adversary === null || adversaryOptions === null || started === null || !optionalWhole(line['pid']) || !optionalWhole(line['view']) || !optionalWhole(line['lastExecuted'])) return undefined;
+      return { e: 'start', at, format, cluster, member, ...pick(line, ['pid', 'view', 'lastExecuted']), ...defined({ started, adversary, adversaryOptions }) };
     }
     case 'send': {
       const to = Array.isArray(line['to']) && line['to'].length >= 1 && line['to'].length <= bounds.n ? line['to'].map((entry) => lane(entry, bounds)) : [];

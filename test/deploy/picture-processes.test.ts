@@ -73,6 +73,9 @@ describe('pancydb picture of a real 4-replica cluster', () => {
     expect(among.length).toBeGreaterThan(20);
     expect(matched.length / among.length).toBeGreaterThan(0.9);
     for (const message of record.messages) if (message.receivedMs === undefined) expect(message.lost).toBe('unmatched');
+    // A vote past its quorum is dropped on arrival (surplus-vote, §4.2): the receiver's reason is on the message.
+    expect(record.messages.filter((message) => message.dropped !== undefined).every((message) => message.receivedMs !== undefined)).toBe(true);
+    expect(record.messages.some((message) => message.dropped === 'surplus-vote')).toBe(true);
     // Every client's REQUEST reached a replica, and a REPLY reached each client.
     for (const client of ['c0', 'c1', 'c2']) {
       expect(record.messages.some((message) => message.from === client && message.type === 'request' && message.receivedMs !== undefined)).toBe(true);

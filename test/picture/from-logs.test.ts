@@ -89,6 +89,8 @@ describe('pancydb picture from message logs', () => {
     expect(() => build({ 'v2.jsonl': [start(0, 'r0', { format: 'pancydb-messages/v2' })] })).toThrow(/^v2\.jsonl: format "pancydb-messages\/v2", expected pancydb-messages\/v1$/);
     expect(() => build({ 'notes.txt': ['hello', '{"at": 1, "e": "stop"}'] })).toThrow(/^notes\.txt: no "start" line naming a cluster/);
     expect(() => build({ 'empty.jsonl': [] })).toThrow(LogRejected);
+    // One log given twice (under two names) would count every message twice.
+    expect(() => build({ 'a.jsonl': [start(0, 'r0')], 'copy.jsonl': [start(0, 'r0')] })).toThrow(new LogRejected('copy.jsonl: holds a run of r0 (pid 1) already read from a.jsonl: give each log once'));
   });
 
   it('a replica killed and restarted: a crash at its last line until the restart, the restart into view 1, view bands from ENTER-VIEW', () => {
