@@ -22,17 +22,38 @@
 // contradiction that arrives verified, as those carried in certificates do, is always
 // checked (two more verifications, then never again for that culprit and kind).
 //
-// Memory is bounded in bytes: per signer at most VOTE_SLOTS_PER_L·L vote slots,
-// L/K + 2 CHECKPOINT slots and VIEW_CHANGE_SLOTS VIEW-CHANGE slots, the oldest forgotten
-// first; votes and CHECKPOINTs below h go when h moves (§4.3 garbage collection: no
-// certificate a correct replica sends reaches below its stable checkpoint), VIEW-CHANGEs
-// for views below ours when the view moves (the gateway drops those as stale), and one
-// item per (culprit, kind) is kept, after which that culprit's slots of the kind are let go.
-// A VIEW-CHANGE larger than any a correct replica sends is ignored (see EvidenceLimits).
-// evidenceByteBound() states the bound.
+// What is remembered is bounded by windows, not by evicting the oldest. A slot is kept
+// only while it lies in the windows of this replica's view c and stable checkpoint h, and
+// a window has room for every slot a signer can have in it, so no slot is ever pushed out
+// to make room for another: it goes only when c or h moves past it. Evicting the oldest
+// let a culprit send filler to push its own statement out before the contradiction
+// arrived (four far CHECKPOINTs, one VIEW-CHANGE for a later view, or a NEW-VIEW whose O
+// held thousands of headers). Faulty replicas cannot move c or h at will: h moves on
+// 2f+1 CHECKPOINTs (§4.3), c on this replica's timer, on f+1 VIEW-CHANGEs for higher
+// views (one of them correct, §4.5.2) or on a valid NEW-VIEW; a faulty primary can end its
+// own view early, one view in n, and the NEW-VIEW that ends a view carries in V the
+// certificates of the view before, observed before the replica moves. Per signer:
+// - votes: PRE-PREPARE (from primary(v) only), PREPARE (from a backup only) and COMMIT for
+//   c-2 <= v <= c+1 and h <= n <= h+L: 2 kinds x 4 views x (L+1) slots. Direct votes are
+//   for v = c and h < n <= H (§4.2); the certificates a view change carries are from
+//   earlier views, c-1 or, after a failed view change, c-2 (§4.4); and O of a NEW-VIEW
+//   for c+1 is observed while this replica is still in c.
+// - CHECKPOINTs for n a multiple of K with h <= n <= h+L (§4.3: a correct replica
+//   checkpoints every K requests, and never beyond its window): L/K+1 slots.
+// - VIEW-CHANGEs for views c and c+1, one slot each: the view this replica is changing to
+//   or is in, and the next one, which others may ask for first (§4.4). Keeping only the
+//   lowest view could be gamed: a VIEW-CHANGE for c would displace the one for c+1.
+// A culprit that contradicts itself only outside these windows goes uncaught here. That
+// never matters for safety: evidence is for accountability, and PBFT's safety rests on
+// quorum intersection (§4.2's Invariant, §4.3, §4.4), which holds with up to f
+// equivocators whether anyone catches them or not. One item per (culprit, kind) is kept,
+// after which that culprit's slots of the kind are let go. A VIEW-CHANGE larger than any
+// a correct replica sends is ignored (see EvidenceLimits). evidenceByteBound() states the
+// bound; restore() takes back items kept before a restart (src/deploy/evidence-store.ts).
 import { bytesEqual } from './bytes.ts';
 import { SIGNATURE_BYTES } from './encoding.ts';
 import { protocolFrameBounds } from './limits.ts';
+import { primaryOf } from './quorum.ts';
 import type { Checkpoint, Commit, Message, Prepare, PrePrepareHeader, Signed, ViewChange } from './messages.ts';
 import type { ProtocolParameters } from './config.ts';
 
@@ -57,14 +78,21 @@ export interface Evidence {
   readonly frames: readonly [Uint8Array, Uint8Array];
 }
 
-/** Vote slots (PRE-PREPARE, PREPARE, COMMIT) kept per signer, in units of L: a correct signer fills at most ~3L (a window's two phases, plus certificates of earlier views). */
-export const VOTE_SLOTS_PER_L = 4;
 /**
- * VIEW-CHANGE slots kept per signer: the latest view it asked for. One is enough to catch
- * two stories about one view, the usual one told to some directly and carried to the rest
- * in V (§4.4), and a VIEW-CHANGE can carry L certificates, so more would cost the most.
+ * Votes (PRE-PREPARE, PREPARE, COMMIT) are kept for views c - VOTE_VIEWS_BEHIND ..
+ * c + VOTE_VIEWS_AHEAD. Behind: the certificates a view change carries come from the
+ * views before, and a view change that fails (a silent new primary, or a bad NEW-VIEW,
+ * which moves this replica on two views at once) still carries those of c-2.
  */
-export const VIEW_CHANGE_SLOTS = 1;
+export const VOTE_VIEWS_BEHIND = 2;
+/** Ahead: O of a NEW-VIEW for c+1 is observed before this replica enters c+1. */
+export const VOTE_VIEWS_AHEAD = 1;
+/** VIEW-CHANGEs are kept for views c .. c + VIEW_CHANGE_VIEWS - 1, one slot each. */
+export const VIEW_CHANGE_VIEWS = 2;
+/** A PREPARE, COMMIT or PRE-PREPARE header at its widest: tag, v, n and replica in 8-byte LEB128, digest, signature (limits.ts). */
+const VOTE_FRAME_BYTES = 1 + 3 * 8 + 32 + SIGNATURE_BYTES;
+/** A CHECKPOINT at its widest: tag, n, replica, digest, signature. */
+const CHECKPOINT_FRAME_BYTES = 1 + 2 * 8 + 32 + SIGNATURE_BYTES;
 /** What a slot costs beyond its frame: the key, the record and the map entry (an estimate of V8's objects). */
 export const SLOT_OVERHEAD_BYTES = 160;
 
@@ -85,6 +113,13 @@ interface Slot {
 type SlotClass = 'votes' | 'checkpoints' | 'viewChanges';
 
 export interface EvidenceLimits {
+  /** Replicas, for primary(v) = v mod n. */
+  readonly n: number;
+  /** L: the log window, h < n <= h + L (§4.3). */
+  readonly logWindow: number;
+  /** K: a correct replica checkpoints at multiples of K only. */
+  readonly checkpointInterval: number;
+  /** Slots per signer each window can hold, at most (see the header): never exceeded. */
   readonly votesPerSigner: number;
   readonly checkpointsPerSigner: number;
   readonly viewChangesPerSigner: number;
@@ -99,10 +134,16 @@ export interface EvidenceLimits {
 }
 
 export function evidenceLimits(parameters: Pick<ProtocolParameters, 'n' | 'logWindow' | 'checkpointInterval' | 'maxBatch'>): EvidenceLimits {
+  const { n, logWindow, checkpointInterval } = parameters;
   return {
-    votesPerSigner: VOTE_SLOTS_PER_L * parameters.logWindow,
-    checkpointsPerSigner: parameters.logWindow / parameters.checkpointInterval + 2,
-    viewChangesPerSigner: VIEW_CHANGE_SLOTS,
+    n,
+    logWindow,
+    checkpointInterval,
+    // Two kinds per (signer, v): a primary's PRE-PREPARE and COMMIT, or a backup's PREPARE and COMMIT.
+    votesPerSigner: 2 * (VOTE_VIEWS_BEHIND + 1 + VOTE_VIEWS_AHEAD) * (logWindow + 1),
+    // Multiples of K among the L+1 numbers h..h+L.
+    checkpointsPerSigner: Math.floor(logWindow / checkpointInterval) + 1,
+    viewChangesPerSigner: VIEW_CHANGE_VIEWS,
     viewChangeFrameBytes: protocolFrameBounds(parameters)['view-change']!,
   };
 }
@@ -110,17 +151,18 @@ export function evidenceLimits(parameters: Pick<ProtocolParameters, 'n' | 'logWi
 /**
  * The most bytes an EquivocationDetector holds: n-1 signers, each with its slots full of
  * the largest statements a correct replica sends (limits.ts), plus one item per kind of two
- * such frames. With the defaults (L=200, K=100, B=64) about 1.9 MiB at n=4 and 5.0 MiB at
- * n=7, most of it VIEW-CHANGEs carrying L full certificates; a fault-free run at n=4 holds
- * about 120 KB (each signer's votes since the last stable checkpoint).
+ * such frames. With the defaults (L=200, K=100, B=64) about 2.9 MiB at n=4 and 7.7 MiB at
+ * n=7: per signer, 1,608 vote slots (0.50 MB), and two VIEW-CHANGE slots and an item of
+ * two VIEW-CHANGEs, each carrying L full certificates (0.52 MB at n=4). A fault-free run
+ * at n=4 holds about 120 KB (each signer's votes since the last stable checkpoint).
  * @example
- * evidenceByteBound({ n: 4, logWindow: 200, checkpointInterval: 100, maxBatch: 64 }); // 1941297
+ * evidenceByteBound({ n: 4, logWindow: 200, checkpointInterval: 100, maxBatch: 64 }); // 3093141
  */
 export function evidenceByteBound(parameters: Pick<ProtocolParameters, 'n' | 'logWindow' | 'checkpointInterval' | 'maxBatch'>): number {
   const limits = evidenceLimits(parameters);
-  const viewChangeBytes = protocolFrameBounds(parameters)['view-change']!;
-  const voteBytes = 1 + 3 * 8 + 32 + SIGNATURE_BYTES;
-  const checkpointBytes = 1 + 2 * 8 + 32 + SIGNATURE_BYTES;
+  const viewChangeBytes = limits.viewChangeFrameBytes;
+  const voteBytes = VOTE_FRAME_BYTES;
+  const checkpointBytes = CHECKPOINT_FRAME_BYTES;
   const slot = (frameBytes: number, valueBytes: number) => frameBytes + valueBytes + SLOT_OVERHEAD_BYTES;
   const item = (frameBytes: number) => 2 * frameBytes + SLOT_OVERHEAD_BYTES;
   const perSigner =
@@ -132,7 +174,7 @@ export function evidenceByteBound(parameters: Pick<ProtocolParameters, 'n' | 'lo
 }
 
 export class EquivocationDetector {
-  /** signer -> class -> slot key -> the first statement seen there, oldest first. */
+  /** signer -> class -> slot key -> the first statement seen there. */
   private readonly slots = new Map<number, Record<SlotClass, Map<string, Slot>>>();
   /** "culprit:kind" -> the one item kept. */
   private readonly found = new Map<string, Evidence>();
@@ -150,7 +192,7 @@ export class EquivocationDetector {
   /**
    * A statement of `statement.message.replica`. `verified`: the gateway checked its
    * signature (alone or inside a message it accepted); otherwise it is only a challenge.
-   * `view` and `lowWatermark` are this replica's, for forgetting (see the header).
+   * `view` and `lowWatermark` are this replica's c and h: the windows (see the header).
    * Returns the evidence this statement completed, if any: the first per (culprit, kind).
    */
   observe(statement: Statement, verified: boolean, view: number, lowWatermark: number): Evidence | undefined {
@@ -161,8 +203,11 @@ export class EquivocationDetector {
     if (signer === this.self || this.found.has(`${signer}:${kind}`)) return undefined;
     // Larger than any a correct replica signs: keeping it would break the byte bound.
     if (kind === 'view-change' && statement.signedBytes.length + SIGNATURE_BYTES > this.limits.viewChangeFrameBytes) return undefined;
+    // A statement no correct replica signs (a backup's PRE-PREPARE, the primary's PREPARE,
+    // a CHECKPOINT off the multiples of K) counts in no certificate: no slot of its own.
+    if (!signableByCorrect(this.limits, message)) return undefined;
     const place = slotPlace(message);
-    if ((place.seq !== undefined && place.seq < lowWatermark) || (kind === 'view-change' && place.view! < view)) return undefined;
+    if (!inWindow(this.limits, kind, place, view, lowWatermark)) return undefined;
     const slots = this.slotsOf(signer)[classOf(kind)];
     const slot = slots.get(place.key);
     if (slot === undefined) {
@@ -178,7 +223,26 @@ export class EquivocationDetector {
     return this.convict(signer, slot, statement);
   }
 
-  /** Every item kept, in the order found. */
+  /**
+   * An item kept before a restart, read back by the driver (src/deploy/evidence-store.ts),
+   * which checked it offline (check/evidence-verify.ts): its frames are signed statements
+   * of `culprit` that conflict at the slot named. Kept unless it accuses this replica,
+   * names no replica of the cluster, has a frame larger than any statement of its kind,
+   * or its (culprit, kind) already has one. Returns whether it was kept.
+   */
+  restore(evidence: Evidence): boolean {
+    const { culprit, kind, frames } = evidence;
+    if (!Number.isSafeInteger(culprit) || culprit < 0 || culprit >= this.limits.n || culprit === this.self) return false;
+    if (!EVIDENCE_KINDS.includes(kind) || this.found.has(`${culprit}:${kind}`)) return false;
+    const maxBytes = statementFrameBytes(this.limits, kind);
+    if (frames.length !== 2 || frames.some((frame) => frame.length > maxBytes)) return false;
+    this.found.set(`${culprit}:${kind}`, evidence);
+    this.bytes += frames[0].length + frames[1].length + SLOT_OVERHEAD_BYTES;
+    this.forgetKind(culprit, kind);
+    return true;
+  }
+
+  /** Every item kept, in the order found (restored ones first). */
   items(): Evidence[] {
     return [...this.found.values()];
   }
@@ -186,6 +250,12 @@ export class EquivocationDetector {
   /** Bytes held: frames, digests and SLOT_OVERHEAD_BYTES per slot (see evidenceByteBound). */
   retainedBytes(): number {
     return this.bytes;
+  }
+
+  /** Slots held for `signer`, by class: for tests of the windows. */
+  slotCounts(signer: number): { readonly votes: number; readonly checkpoints: number; readonly viewChanges: number } {
+    const slots = this.slots.get(signer);
+    return { votes: slots?.votes.size ?? 0, checkpoints: slots?.checkpoints.size ?? 0, viewChanges: slots?.viewChanges.size ?? 0 };
   }
 
   /** Both signatures checked here, with the signer's key only: the test the evidence must pass offline. */
@@ -204,7 +274,7 @@ export class EquivocationDetector {
     return evidence;
   }
 
-  private remember(signer: number, slotClass: SlotClass, place: ReturnType<typeof slotPlace>, statement: Statement): void {
+  private remember(signer: number, slotClass: SlotClass, place: SlotPlace, statement: Statement): void {
     const slots = this.slotsOf(signer)[slotClass];
     // A frame that is exactly its own buffer (a PREPARE, COMMIT, CHECKPOINT or VIEW-CHANGE as
     // received) is kept as is; anything else is copied, so that a statement nested in a
@@ -216,8 +286,10 @@ export class EquivocationDetector {
     const value = kind === 'view-change' ? frame.subarray(0, frame.length - SIGNATURE_BYTES) : whole ? valueOf(statement) : valueOf(statement).slice();
     slots.set(place.key, { kind, view: place.view, seq: place.seq, frame, value, confirmed: false, challenged: false });
     this.bytes += slotBytes(frame, value, kind);
+    // Every slot held lies in the windows of the last prune, and a window has no more
+    // slots per signer than its cap (see the header): more is a bug here, not an attack.
     const cap = slotClass === 'votes' ? this.limits.votesPerSigner : slotClass === 'checkpoints' ? this.limits.checkpointsPerSigner : this.limits.viewChangesPerSigner;
-    if (slots.size > cap) this.forget(slots, slots.keys().next().value!);
+    if (slots.size > cap) throw new Error(`evidence.ts: ${slots.size} ${slotClass} slots of replica ${signer}, the windows allow ${cap}`);
   }
 
   private slotsOf(signer: number): Record<SlotClass, Map<string, Slot>> {
@@ -241,14 +313,17 @@ export class EquivocationDetector {
     for (const [key, slot] of slots) if (slot.kind === kind) this.forget(slots, key);
   }
 
+  /**
+   * c or h moved: every slot outside the new windows goes (§4.3: nothing below h counts
+   * any more; the gateway drops VIEW-CHANGEs for views below c as stale). Either way, not
+   * only below: whatever order c and h come in, every slot held stays in the windows.
+   */
   private prune(view: number, lowWatermark: number): void {
-    const { lowWatermark: before } = this.prunedAt;
     this.prunedAt = { view, lowWatermark };
     for (const classes of this.slots.values()) {
-      if (lowWatermark !== before) {
-        for (const slots of [classes.votes, classes.checkpoints]) for (const [key, slot] of slots) if (slot.seq! < lowWatermark) this.forget(slots, key);
+      for (const slots of [classes.votes, classes.checkpoints, classes.viewChanges]) {
+        for (const [key, slot] of slots) if (!inWindow(this.limits, slot.kind, slot, view, lowWatermark)) this.forget(slots, key);
       }
-      for (const [key, slot] of classes.viewChanges) if (slot.view! < view) this.forget(classes.viewChanges, key);
     }
   }
 }
@@ -302,8 +377,14 @@ function classOf(kind: EvidenceKind): SlotClass {
   return kind === 'checkpoint' ? 'checkpoints' : kind === 'view-change' ? 'viewChanges' : 'votes';
 }
 
+interface SlotPlace {
+  readonly key: string;
+  readonly view: number | undefined;
+  readonly seq: number | undefined;
+}
+
 /** Slots: (kind, v, n) for votes, (n) for CHECKPOINT, (v) for VIEW-CHANGE; per signer. */
-function slotPlace(message: Statement['message']): { readonly key: string; readonly view: number | undefined; readonly seq: number | undefined } {
+function slotPlace(message: Statement['message']): SlotPlace {
   switch (message.type) {
     case 'pre-prepare':
     case 'prepare':
@@ -314,6 +395,39 @@ function slotPlace(message: Statement['message']): { readonly key: string; reado
     case 'view-change':
       return { key: String(message.newView), view: message.newView, seq: undefined };
   }
+}
+
+/** §4.2: only primary(v) sends PRE-PREPARE and it sends no PREPARE; §4.3: CHECKPOINTs every K. */
+function signableByCorrect(limits: EvidenceLimits, message: Statement['message']): boolean {
+  switch (message.type) {
+    case 'pre-prepare':
+      return message.replica === primaryOf(message.view, limits.n);
+    case 'prepare':
+      return message.replica !== primaryOf(message.view, limits.n);
+    case 'checkpoint':
+      return message.seq % limits.checkpointInterval === 0;
+    default:
+      return true;
+  }
+}
+
+/** Whether a slot lies in the windows of c = `view` and h = `lowWatermark` (see the header). */
+function inWindow(limits: EvidenceLimits, kind: EvidenceKind, place: Pick<SlotPlace, 'view' | 'seq'>, view: number, lowWatermark: number): boolean {
+  switch (kind) {
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+      return place.view! >= view - VOTE_VIEWS_BEHIND && place.view! <= view + VOTE_VIEWS_AHEAD && place.seq! >= lowWatermark && place.seq! <= lowWatermark + limits.logWindow;
+    case 'checkpoint':
+      return place.seq! >= lowWatermark && place.seq! <= lowWatermark + limits.logWindow;
+    case 'view-change':
+      return place.view! >= view && place.view! < view + VIEW_CHANGE_VIEWS;
+  }
+}
+
+/** The largest frame a correct replica signs of `kind` (limits.ts): a vote or PRE-PREPARE header, a CHECKPOINT, a VIEW-CHANGE. */
+function statementFrameBytes(limits: EvidenceLimits, kind: EvidenceKind): number {
+  return kind === 'view-change' ? limits.viewChangeFrameBytes : kind === 'checkpoint' ? CHECKPOINT_FRAME_BYTES : VOTE_FRAME_BYTES;
 }
 
 function valueOf(statement: Statement): Uint8Array {
