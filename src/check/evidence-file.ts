@@ -77,7 +77,6 @@ export function parseEvidenceFile(text: string): EvidenceFile | { readonly probl
   if (unknown !== undefined) return { problem: `unknown field ${unknown}` };
   if (json.format !== EVIDENCE_FORMAT) return { problem: `format: expected "${EVIDENCE_FORMAT}", got ${JSON.stringify(json.format)}` };
   if (!Array.isArray(json.evidence)) return { problem: 'evidence: expected a list of items' };
-  if (json.evidence.length === 0) return { problem: 'evidence: the list is empty, so it convicts no one' };
   const evidence: EvidenceFileItem[] = [];
   for (const [index, item] of json.evidence.entries()) {
     const parsed = parseItem(item, `evidence.${index}`);

@@ -2,7 +2,9 @@
 // checks an evidence file offline, with public keys only (src/check/evidence-verify.ts).
 // The keys come from the verifier's own choice of cluster, never from the file. Prints
 // `culprit: replica R (kind, slot)` per item, or `rejected: <reason>`. Exit status: 0
-// every item convicts its culprit, 1 something is rejected, 2 a usage error.
+// every item convicts its culprit, 1 something is rejected, 2 a usage error, 3 a
+// well-formed file with no items: a replica that caught no one serves one on GET
+// /evidence, which is no fault of the file, and no conviction either.
 import { readFileSync } from 'node:fs';
 import { describeConviction, verifyEvidence, type EvidenceKeys } from '../check/evidence-verify.ts';
 import { fromHexFrame, parseEvidenceFile, type EvidenceFile, type EvidenceFileItem, type EvidenceSource } from '../check/evidence-file.ts';
@@ -17,18 +19,24 @@ import { UsageError } from './usage-error.ts';
 
 export const VERIFY_EVIDENCE_HELP = `Usage: pancydb verify-evidence FILE (--cluster cluster.json | --sim-seed SEED [--scenario FILE])
 
-Checks evidence of equivocation offline (FILE as \`pancydb sim --evidence\` writes it): for
-each item, both frames must decode as one kind of statement (PRE-PREPARE, PREPARE, COMMIT,
-CHECKPOINT or VIEW-CHANGE) by one replica for one slot, say different things there, and
-both signatures must verify with that replica's public key, which no correct replica
-allows (OSDI'99 §4.2-4.4). Prints "culprit: replica R (kind, slot)" per item, or
-"rejected: <reason>".
+Checks evidence of equivocation offline (FILE as \`pancydb sim --evidence\` writes it, or as
+a replica process serves it on GET /evidence): for each item, both frames must decode as
+one kind of statement (PRE-PREPARE, PREPARE, COMMIT, CHECKPOINT or VIEW-CHANGE) by one
+replica for one slot, say different things there, and both signatures must verify with
+that replica's public key, which no correct replica allows (OSDI'99 §4.2-4.4). Prints
+"culprit: replica R (kind, slot)" per item, or "rejected: <reason>", or "no evidence: …"
+for a file without items.
   --cluster FILE     take the replicas' public keys from a deployed cluster's cluster.json
   --sim-seed SEED    take them from a simulated run: the simulator derives every key from
                      the seed (src/crypto/keys.ts), so anyone who knows it can sign too
   --scenario FILE    with --sim-seed: the scenario the run used, for its n (without it any
                      replica id below ${MAX_N} has a key)
-Exit status: 0 every item convicts its culprit, 1 something was rejected, 2 usage error.`;
+Exit status: 0 every item convicts its culprit, 1 something was rejected, 2 usage error,
+3 no evidence: FILE is well-formed but holds no items (a replica that caught no one
+serves such a file), so there is nothing to convict.`;
+
+/** Exit status for a well-formed file without items: neither a conviction (0) nor a rejection (1). */
+export const NO_EVIDENCE_STATUS = 3;
 
 export async function runVerifyEvidenceCommand(args: readonly string[], output: Output): Promise<number> {
   const { values, positionals } = parseFlags(
@@ -48,6 +56,10 @@ export async function runVerifyEvidenceCommand(args: readonly string[], output: 
   if ('problem' in parsed) {
     output.out(`rejected: ${file}: ${parsed.problem}`);
     return 1;
+  }
+  if (parsed.evidence.length === 0) {
+    output.out(`no evidence: ${file} holds no items, so there is nothing to convict`);
+    return NO_EVIDENCE_STATUS;
   }
   return judge(parsed, keys, createFastestCrypto(), output);
 }

@@ -1,7 +1,8 @@
 // `pancydb verify-evidence` (src/cli/verify-evidence.ts, src/check/evidence-verify.ts):
 // evidence signed with a simulated run's keys (seed 7) or a testnet's, accepted with the
 // culprit named; forged, mismatched and malformed evidence rejected with a reason that
-// names what is wrong (exit 1); and usage errors naming the flag (exit 2).
+// names what is wrong (exit 1); usage errors naming the flag (exit 2); and a file with no
+// items, which convicts no one and is no fault (exit 3).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,7 +104,6 @@ describe('verify-evidence: forged, mismatched or malformed evidence is rejected 
     ['a full PRE-PREPARE with its batch', () => evidenceFile([signWith<PrePrepare>(simKeys[0]!, { type: 'pre-prepare', view: 0, seq: 1, digest: digest('x'), replica: 0, batch: [] }).frame, first.frame]), /^rejected: frame 1: a PRE-PREPARE with its batch/],
     ['garbage JSON', () => textFile('{"format": "pancydb-evidence/v1", "evidence": [ {'), /^rejected: .*: not JSON: /],
     ['JSON that is not an evidence file', () => textFile('{"format": "pancydb-cluster/v1"}'), /^rejected: .*: format: expected "pancydb-evidence\/v1", got "pancydb-cluster\/v1"$/],
-    ['an empty list', () => textFile('{"format": "pancydb-evidence/v1", "evidence": []}'), /^rejected: .*: evidence: the list is empty, so it convicts no one$/],
     ['a frame that is not hex', () => textFile('{"format": "pancydb-evidence/v1", "evidence": [{"frames": ["zz", "00"]}]}'), /^rejected: .*: evidence\.0\.frames\.0: expected lowercase hex of whole bytes$/],
   ];
   it.each(cases)('%s', async (_name, file, reason) => {
@@ -111,6 +111,14 @@ describe('verify-evidence: forged, mismatched or malformed evidence is rejected 
     expect(result.out).toHaveLength(1);
     expect(result.out[0]).toMatch(reason);
     expect(result.status).toBe(1);
+  });
+
+  it('a list of no items is no conviction, and no rejection either: "no evidence", exit 3 (what a replica that caught no one serves on GET /evidence)', async () => {
+    const empty = textFile(evidenceFileText({ kind: 'cluster', clusterId: 'a'.repeat(64) }, []));
+    const result = await verify(empty);
+    expect(result).toEqual({ status: 3, out: [`no evidence: ${empty} holds no items, so there is nothing to convict`], err: [] });
+    // Still checked as a file first: a malformed empty one is rejected.
+    expect((await verify(textFile('{"format": "pancydb-evidence/v1", "evidence": [], "extra": 1}'))).status).toBe(1);
   });
 
   it('a replica id the named run does not have: no key, rejected', async () => {
@@ -142,5 +150,6 @@ describe('verify-evidence: usage errors name the flag (exit 2)', () => {
     const result = await run(['verify-evidence', '--help']);
     expect(result.status).toBe(0);
     expect(result.out[0]).toMatch(/^Usage: pancydb verify-evidence FILE \(--cluster cluster\.json \| --sim-seed SEED/);
+    expect(result.out[0]).toMatch(/3 no evidence: FILE is well-formed but holds no items/);
   });
 });
