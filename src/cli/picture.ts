@@ -85,6 +85,7 @@ async function readLog(builder: RunRecordBuilder, file: string): Promise<void> {
       take(bytes.subarray(from));
     }
   } catch (error) {
+    if (error instanceof LogRejected) throw error;
     throw new UsageError(`${file}: cannot read the message log: ${(error as Error).message}`);
   }
   if (length > 0 || overlong) endLine();

@@ -48,8 +48,9 @@ digest-replies, tentative), come from FILE alone; the ready line names both.
   --message-log FILE
                append one JSON line per frame sent and received (with the reason it was
                dropped, if it was) and per notable event (execute, view changes, state
-               transfer, evidence, process start and stop) to FILE, for pancydb picture.
-               A diagnostic, written in the background: a kill -9 loses its last lines.
+               transfer, evidence, process start and stop) to FILE, for pancydb picture;
+               one FILE per replica. A diagnostic, written in the background: a kill -9
+               loses its last lines.
   --message-log-max-bytes B
                FILE stops growing at B bytes, saying so in one last line (default
                ${DEFAULT_MESSAGE_LOG_MAX_BYTES}, ${DEFAULT_MESSAGE_LOG_MAX_BYTES / 1024 / 1024} MiB)

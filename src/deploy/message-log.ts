@@ -16,7 +16,11 @@ const PENDING_MAX_BYTES = 16 * 1024 * 1024;
 
 export type LogRecord = Record<string, unknown> & { readonly e: string };
 
-/** Wall-clock ms with µs precision: loopback messages take well under a millisecond. */
+/**
+ * Wall-clock ms with µs precision (loopback messages take well under a millisecond): the
+ * process's start on the wall clock plus the monotonic clock since, so a clock step during
+ * the run does not reorder its lines.
+ */
 export function wallClockMs(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
 }

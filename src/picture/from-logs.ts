@@ -11,7 +11,7 @@ import { checkPancydbVersions, describePancydbOperation, type PancydbOperation }
 import { primaryOf } from '../core/quorum.ts';
 import { describeOperation, describeResult } from '../sim/trace.ts';
 import { parseLogLine, type LaneBounds, type LogLine } from './log-lines.ts';
-import { MESSAGE_LOG_FORMAT } from './message-log-format.ts';
+import { clippedText, MESSAGE_LOG_FORMAT } from './message-log-format.ts';
 import { matchMessages, type SendLine, type ReceiveLine } from './match-messages.ts';
 import { RUN_RECORD_FORMAT, type Lane, type LaneEvent, type LaneId, type OperationRecord, type RunRecord, type Verdict, type ViewBand } from './record.ts';
 import type { EvidenceFileItem } from '../check/evidence-file.ts';
@@ -284,8 +284,9 @@ export class RunRecordBuilder {
       client,
       callMs: ms(at),
       ...(returned === undefined ? {} : { returnMs: ms(returned.at) }),
-      operation: describeOperation(line.operation),
-      ...(returned === undefined ? {} : { result: describeResult(returned.result) }),
+      // A value may be large; the picture shows one line of it (the checker gets it whole).
+      operation: clippedText(describeOperation(line.operation)),
+      ...(returned === undefined ? {} : { result: clippedText(describeResult(returned.result)) }),
     }));
     const history = calls.map(({ client, line, returned }, id): PancydbOperation => ({
       id,

@@ -41,6 +41,21 @@ describe('pancydb picture (the command)', () => {
     const missing = join(dir, 'nowhere.jsonl');
     expect(await picture('--cluster', file, log, missing, '--record', join(dir, 'r.json'))).toMatchObject({ code: 2, out: expect.stringContaining(`${missing}: cannot read the message log`) });
     expect(await picture('--cluster', file, log, '--record', join(dir, 'no-such-dir', 'r.json'))).toMatchObject({ code: 2, out: expect.stringContaining('--record') });
+    const other = writeLog('other.jsonl', [{ at: 1, e: 'start', format: MESSAGE_LOG_FORMAT, cluster: 'cd'.repeat(32), member: 'r1' }]);
+    expect(await picture('--cluster', file, log, other, '--record', join(dir, 'r.json'))).toMatchObject({ code: 2, out: `pancydb: ${other}: a log of cluster ${'cd'.repeat(8)}, not of ${clusterId.slice(0, 16)} (--cluster)\nTry 'pancydb picture --help'.` });
+  });
+
+  it('the processes that write logs refuse a log they cannot open and a cap without a log (exit 2, naming the flag)', async () => {
+    const run = async (...args: string[]) => {
+      const lines: string[] = [];
+      const code = await main(args, { out: (line) => lines.push(line), err: (line) => lines.push(line) });
+      return { code, out: lines.join('\n') };
+    };
+    const nowhere = join(dir, 'no-such-dir', 'c0.jsonl');
+    expect(await run('client', '--cluster', file, '--message-log', nowhere, 'get', 'a')).toMatchObject({ code: 2, out: expect.stringContaining(`--message-log ${nowhere}: cannot open for appending`) });
+    const replica = ['replica', '--cluster', file, '--id', '0', '--data', join(dir, 'data-0')];
+    expect(await run(...replica, '--message-log', nowhere, '--message-log-max-bytes', '5')).toMatchObject({ code: 2, out: expect.stringContaining('--message-log-max-bytes: must be a whole number ≥ 1024') });
+    expect(await run(...replica, '--message-log-max-bytes', '4096')).toMatchObject({ code: 2, out: expect.stringContaining('--message-log-max-bytes needs --message-log') });
   });
 
   it('a good pair of logs: the summary, malformed lines counted, the record written (exit 0)', async () => {
