@@ -25,6 +25,8 @@ Times are ms since the earliest logged line, on each process's own clock.
   --cluster FILE   the cluster's cluster.json: every LOG must be of this cluster
   --html FILE      write the picture: one self-contained HTML page
   --record FILE    write the run record it draws (JSON, format pancydb-run/v1)
+The logs are held in memory while the record is built (about 20 bytes per byte of log: cap
+them with --message-log-max-bytes, or keep them short, for a picture of a long run).
 A malformed line is skipped and counted. Exit status: 0 the picture was written and the
 clients' history is linearizable, 1 written but it is not, 2 usage error (a LOG that cannot
 be read, or is of another cluster, or is not a message log).`;
