@@ -63,7 +63,6 @@ export class EvidenceStore {
       this.setAside(problems, total, items.length);
       if (items.length > 0) this.save(items);
     }
-    if (items.length > 0) this.options.log({ event: 'evidence-restored', file: path, items: items.length, culprits: [...new Set(items.map((item) => item.culprit))].sort((a, b) => a - b) });
     return items;
   }
 
@@ -145,7 +144,9 @@ export class EvidenceStore {
 export function restoreEvidence(detector: EquivocationDetector, options: EvidenceStoreOptions | undefined): EvidenceStore | undefined {
   if (options === undefined) return undefined;
   const store = new EvidenceStore(options);
-  for (const evidence of store.load()) detector.restore(evidence);
+  const restored = store.load().filter((evidence) => detector.restore(evidence));
+  const culprits = [...new Set(restored.map((evidence) => evidence.culprit))].sort((a, b) => a - b);
+  if (restored.length > 0) options.log({ event: 'evidence-restored', file: options.path, items: restored.length, culprits });
   return store;
 }
 
