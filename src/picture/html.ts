@@ -1,13 +1,16 @@
-// The picture as one self-contained HTML page (placeholder until the viewer lands): the run
-// record embedded as JSON, no network access needed.
+// The picture as one self-contained HTML page: an interactive space-time diagram of a run
+// (one lane per replica and client, messages as arrows, views as bands, client operations as
+// bars, the verdict and the evidence beside it). It loads nothing: the viewer's script and
+// the run are both inside, the run packed into typed columns (viewer/encode.ts), gzipped
+// and base64'd, which the page unpacks with the browser's own DecompressionStream.
+import { gzipSync } from 'node:zlib';
 import type { RunRecord } from './record.ts';
+import { viewerScript } from './viewer/bundle.ts';
+import { encodeRun } from './viewer/encode.ts';
+import { pageHtml } from './viewer/page.ts';
 
-/** One offline HTML page that draws `record`. */
+/** One offline HTML page that draws `record`. The same record gives the same page, byte for byte. */
 export function renderHtml(record: RunRecord): string {
-  const json = JSON.stringify(record).replace(/</g, '\\u003c');
-  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(record.title)}</title></head>\n<body><script type="application/json" id="run-record">${json}</script></body></html>\n`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const payload = gzipSync(encodeRun(record), { level: 9 });
+  return pageHtml(record, Buffer.from(payload).toString('base64'), viewerScript());
 }
