@@ -5,7 +5,7 @@
 import { el } from './panel.js';
 import { EVENT_GROUPS, countByType, viewsOf } from './filters.js';
 
-const EVENT_GROUP_LABELS = { execute: 'executions', checkpoint: 'checkpoints', views: 'view changes', faults: 'crashes & transfers', adversary: 'adversary' };
+const EVENT_GROUP_LABELS = { execute: 'executions', checkpoint: 'checkpoints', views: 'view changes', faults: 'faults', adversary: 'adversary' };
 
 export function buildToolbar(root, run, filters, changed, zoom) {
   const counts = countByType(run);
@@ -50,13 +50,13 @@ export function buildToolbar(root, run, filters, changed, zoom) {
     return input;
   };
 
-  const show = el('select', { id: 'filter-show', 'aria-label': 'show' }, el('option', { value: 'all' }, 'all messages'), el('option', { value: 'problems' }, 'lost or dropped only'), el('option', { value: 'faulty' }, 'sent by faulty lanes only'));
+  const show = el('select', { id: 'filter-show', 'aria-label': 'show' }, el('option', { value: 'all' }, 'all messages'), el('option', { value: 'problems' }, 'lost or dropped'), el('option', { value: 'faulty' }, 'from faulty lanes'));
   show.addEventListener('change', () => {
     filters.show = show.value;
     changed();
   });
 
-  const events = el('div', { class: 'chips', role: 'group', 'aria-label': 'events' });
+  const events = el('div', { class: 'chips events', role: 'group', 'aria-label': 'events' });
   for (const group of Object.keys(EVENT_GROUPS)) {
     const chip = el('button', { class: 'chip toggle plain', 'data-events': group, 'aria-pressed': String(filters.eventGroups[group]) }, EVENT_GROUP_LABELS[group]);
     chip.addEventListener('click', () => {
@@ -73,10 +73,6 @@ export function buildToolbar(root, run, filters, changed, zoom) {
       { class: 'row' },
       el('span', { class: 'label' }, 'Messages'),
       chips,
-      el('span', { class: 'spacer' }),
-      el('button', { onclick: () => zoom(0.5), title: 'zoom in (+)' }, '+'),
-      el('button', { onclick: () => zoom(2), title: 'zoom out (−)' }, '−'),
-      el('button', { onclick: () => zoom(0), title: 'the whole run (0)' }, 'Fit'),
     ),
     el(
       'div',
@@ -88,6 +84,10 @@ export function buildToolbar(root, run, filters, changed, zoom) {
       laneMenu(run, filters, changed),
       el('span', { class: 'label gap' }, 'Events'),
       events,
+      el('span', { class: 'spacer' }),
+      el('button', { onclick: () => zoom(0.5), title: 'zoom in (+)' }, '+'),
+      el('button', { onclick: () => zoom(2), title: 'zoom out (−)' }, '−'),
+      el('button', { onclick: () => zoom(0), title: 'the whole run (0)' }, 'Fit'),
     ),
   );
 }

@@ -76,6 +76,8 @@ h1 { font-size: 15px; margin: 0; font-weight: 650; }
 #toolbar .spacer { flex: 1; }
 #toolbar .label.gap { margin-left: 14px; min-width: 0; }
 .chips { display: flex; flex-wrap: wrap; gap: 4px; }
+#toolbar .row > .chips { flex: 1 1 0; min-width: 240px; }
+#toolbar .row > .chips.events { flex: 0 1 auto; min-width: 0; }
 .chip { --c: #64748b; display: inline-flex; align-items: center; border: 1px solid var(--c); border-radius: 999px; padding: 1px 8px;
   background: color-mix(in srgb, var(--c) 12%, white); font: 600 11px system-ui, sans-serif; color: var(--ink); }
 .chip::before { content: ""; width: 8px; height: 8px; border-radius: 50%; background: var(--c); margin-right: 5px; }
@@ -92,11 +94,11 @@ details.lanes summary { cursor: pointer; border: 1px solid #cbd5e1; border-radiu
 details.lanes .menu { position: absolute; z-index: 5; background: #fff; border: 1px solid #cbd5e1; border-radius: 8px; padding: 8px; width: 340px; box-shadow: 0 8px 24px rgba(15,23,42,.15); }
 .lane-grid { display: grid; grid-template-columns: repeat(5, 1fr); gap: 2px 8px; margin: 6px 0; font-family: ui-monospace, monospace; font-size: 12px; }
 main { grid-column: 1; grid-row: 3; display: flex; flex-direction: column; min-height: 0; }
-#plot-wrap { flex: 1; min-height: 0; overflow-y: auto; overflow-x: hidden; position: relative; }
+#plot-wrap { flex: 1 1 0; min-height: 0; overflow-y: auto; overflow-x: hidden; position: relative; }
 #plot { display: block; cursor: grab; touch-action: none; }
 #brush { position: absolute; top: 0; bottom: 0; background: rgba(37,99,235,.12); border: 1px solid rgba(37,99,235,.5); pointer-events: none; }
-#overview { display: block; width: 100%; height: 46px; border-top: 1px solid var(--line); cursor: pointer; touch-action: none; }
-#status { font-size: 11px; color: var(--muted); padding: 2px 10px 4px; border-top: 1px solid var(--line); }
+#overview { flex: none; display: block; width: 100%; height: 46px; border-top: 1px solid var(--line); cursor: pointer; touch-action: none; }
+#status { flex: none; font-size: 11px; color: var(--muted); padding: 2px 10px 4px; border-top: 1px solid var(--line); }
 aside { grid-column: 2; grid-row: 2 / 4; border-left: 1px solid var(--line); overflow-y: auto; padding: 4px 12px 12px; background: #fcfcfd; }
 aside h2 { font-size: 11px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 12px 0 6px; }
 aside h3 { font-size: 13px; margin: 0 0 6px; display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
