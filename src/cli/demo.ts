@@ -15,6 +15,10 @@ import { runSeed, type RunOptions, type SeedReport } from '../sim/run.ts';
 import { field, Trace, type EnterViewLine, type MessageLine, type ViewChangeLine } from './demo-trace.ts';
 import { countRanges, describeFields, describePrepared, earliest, firstPerSender, groupBy, operationOf, peerText, plural, replicaNames, resultOf, seconds } from './demo-words.ts';
 import type { Output } from './sim.ts';
+import { parseDemoArgs } from './demo-args.ts';
+import { DEMO_FIGURE_TITLE, wantsPicture, writePictureFiles } from './picture-output.ts';
+import type { RunRecord } from '../picture/record.ts';
+import { recordSeed } from '../picture/sim-recorder.ts';
 
 export const DEMO_HELP = `Usage: pancydb demo [options]
 
@@ -25,6 +29,10 @@ view 1 and replica 1 takes over as primary. Each line is one protocol step, stam
 with the simulated time. The same seed always prints the same story.
 
   -S SEED     seed of the run (default 1)
+  --html FILE also write the run's picture to FILE: one self-contained HTML page with
+              every message, the views, each client operation and the verdict
+  --svg FILE  also write a static SVG figure of the view change to FILE (what
+              \`npm run figure\` writes to docs/figures/view-change.svg)
   -h, --help  this text
 
 Exit status: 0 the view change happened and every check passed, 1 otherwise, 2 usage error.`;
@@ -82,31 +90,12 @@ export function runDemo(args: readonly string[], output: Output): number {
     output.out(DEMO_HELP);
     return 0;
   }
-  const { trace, report } = runScenario(parsed.seed);
+  const picture = { html: parsed.html, svg: parsed.svg };
+  const { trace, report, record } = runScenario(parsed.seed, wantsPicture(picture));
   const story = new Story(trace, report);
   for (const line of story.render()) output.out(line);
+  if (record !== undefined) writePictureFiles(record, picture, output, DEMO_FIGURE_TITLE);
   return story.problems().length === 0 ? 0 : 1;
-}
-
-type DemoArgs = { readonly seed: number; readonly help: boolean } | { readonly error: string };
-
-function parseDemoArgs(args: readonly string[]): DemoArgs {
-  let seed = 1;
-  let help = false;
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '-h' || arg === '--help') {
-      help = true;
-    } else if (arg === '-S') {
-      const value = args[++index];
-      if (value === undefined) return { error: '-S needs a value' };
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) return { error: `-S needs a whole number, got ${value}` };
-      seed = Number(value);
-    } else {
-      return { error: `unknown option ${arg}` };
-    }
-  }
-  return { seed, help };
 }
 
 /** The demo's run of `seed`, for the story and for its picture (`--html`, `--svg`, `npm run figure`). */
@@ -123,10 +112,13 @@ export function demoRunOptions(seed: number): RunOptions {
   };
 }
 
-function runScenario(seed: number): { trace: Trace; report: SeedReport } {
+/** One run tells the story and, when asked, is recorded for its picture. */
+function runScenario(seed: number, recorded: boolean): { trace: Trace; report: SeedReport; record?: RunRecord } {
   const trace = new Trace(TRANSIT_MS);
-  const { report } = runSeed({ ...demoRunOptions(seed), trace: (line) => trace.add(line) });
-  return { trace, report };
+  const options: RunOptions = { ...demoRunOptions(seed), trace: (line) => trace.add(line) };
+  if (!recorded) return { trace, report: runSeed(options).report };
+  const { run, record } = recordSeed(options, { replay: `npx pancydb demo -S ${seed}`, title: `pancydb demo, seed ${seed}: the silent primary is replaced` });
+  return { trace, report: run.report, record };
 }
 
 // --- the story -----------------------------------------------------------------------------------

@@ -88,6 +88,12 @@ lockseq invariant on every replica's final database.
                      correct replicas kept (both signed frames per item, src/core/evidence.ts)
                      to FILE as JSON, for \`pancydb verify-evidence FILE --sim-seed SEED\`;
                      --json reports it per seed, and -V prints a line when a replica keeps one
+  --html FILE        with one seed (-S, -R 1): write the run's picture to FILE, one
+                     self-contained HTML page (no network needed): a space-time diagram of
+                     every message, the views, what faulty replicas did, each client
+                     operation from call to return, and the checkers' verdict
+  --record FILE      with one seed: write the run record the picture draws (JSON, format
+                     pancydb-run/v1, src/picture/record.ts) to FILE
   --shrink FILE      with one failing seed (-S, -R 1): look for a smaller scenario that
                      still fails with that seed (fewer faulty replicas and network faults,
                      fewer clients, shorter run), write it to FILE and print its replay;
@@ -151,6 +157,10 @@ export interface SimCommand {
   readonly shrinkTo: string | undefined;
   /** --evidence FILE: write the seed's evidence of equivocation to FILE (src/cli/evidence-export.ts). */
   readonly evidenceTo: string | undefined;
+  /** --html FILE: the run's picture, one HTML page (src/cli/picture-output.ts). */
+  readonly htmlTo: string | undefined;
+  /** --record FILE: the run record the picture draws, as JSON. */
+  readonly recordTo: string | undefined;
   /** The flags as given, minus -S, -R, --scenario and --json, to print a replay command. */
   readonly replayFlags: readonly string[];
 }
@@ -248,12 +258,12 @@ function parseCrash(text: string | undefined): Crash {
   return { replica, atMs, restartAtMs };
 }
 
-const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--robust-primary', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink', '--evidence']);
+const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--robust-primary', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink', '--evidence', '--html', '--record']);
 /** --read-only, --digest-replies, --tentative: each turns on the optimization of its name. */
 const optimizationSwitch = (name: Optimization) => `--${name}`;
 const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help', '--amnesia', ...OPTIMIZATIONS.map(optimizationSwitch)]);
 /** Flags that change what a run does; the rest only change how it is shown. */
-const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink', '--evidence']);
+const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink', '--evidence', '--html', '--record']);
 
 export function parseSimArgs(args: readonly string[]): SimCommand {
   const values = new Map<string, string>();
@@ -313,6 +323,8 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
     workers: values.has('--workers') ? integer('--workers', values.get('--workers'), 1, MAX_WORKERS) : undefined,
     shrinkTo: values.get('--shrink'),
     evidenceTo: values.get('--evidence'),
+    htmlTo: values.get('--html'),
+    recordTo: values.get('--record'),
     replayFlags,
   };
 }

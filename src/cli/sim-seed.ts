@@ -14,7 +14,7 @@ import { scenarioRunOptions } from '../scenario/run-options.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { DEFAULT_NETWORK, type NetworkOptions } from '../sim/network.ts';
 import { lockseqWorkloadOf, PROFILES } from '../sim/profiles.ts';
-import { runSeed, type SeedRun } from '../sim/run.ts';
+import { runSeed, type RunOptions, type SeedRun } from '../sim/run.ts';
 import { parseOperationMix } from '../sim/workload/random.ts';
 import type { WorkloadOptions } from '../sim/workloads.ts';
 import { DEFAULT_MIX, DEFAULT_KEYS } from '../scenario/workload-fields.ts';
@@ -57,8 +57,13 @@ export async function prepareSimCommand(command: SimCommand): Promise<LoadedSimC
 
 /** One seed of the command. With `output` and -V, the trace goes to output.out. */
 export function runCommandSeed(command: LoadedSimCommand, seed: number, output?: Output): SeedRun {
+  return runSeed(commandRunOptions(command, seed, output));
+}
+
+/** What runCommandSeed runs, for a caller that runs it its own way (the picture's recorder, src/cli/picture-output.ts). */
+export function commandRunOptions(command: LoadedSimCommand, seed: number, output?: Output): RunOptions {
   const trace = command.verbose && output !== undefined ? { trace: (line: string) => output.out(line) } : {};
-  return runSeed(scenarioRunOptions(command.scenario, seed, { cryptoBackend: command.crypto, ...trace }));
+  return scenarioRunOptions(command.scenario, seed, { cryptoBackend: command.crypto, ...trace });
 }
 
 /** The scenario `pancydb sim` flags describe without a file: no Byzantine replicas, safety only. */

@@ -2,8 +2,6 @@
 // command that replays the first failing seed. With --scenario, a header names the
 // scenario, and a scenario that expects a violation passes only if some seed finds one.
 // With --json, stdout holds only the per-seed JSON lines; everything else goes to stderr.
-import { existsSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { ADVERSARY_FAULT_TAG, AdversaryFault } from '../adversary/host.ts';
 import type { Property } from '../check/violation.ts';
 import type { SeedReport, SeedRun } from '../sim/run.ts';
@@ -17,6 +15,9 @@ import { summarizeEvidence } from '../sim/evidence-log.ts';
 import { prepareSimCommand, runCommandSeed, type LoadedSimCommand, type Output } from './sim-seed.ts';
 import { defaultWorkers, runSweepInWorkers } from './sweep/pool.ts';
 import { UsageError } from './usage-error.ts';
+import { checkOutputFile } from './output-file.ts';
+import { checkPictureFiles, checkPictureSeeds, recordCommandSeed, wantsPicture, writePictureFiles, type PictureFiles } from './picture-output.ts';
+import type { RunRecord } from '../picture/record.ts';
 
 export type { Output } from './sim-seed.ts';
 
@@ -28,8 +29,11 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   }
   if (parsed.shrinkTo !== undefined) checkOutputFile('--shrink', parsed.shrinkTo);
   if (parsed.evidenceTo !== undefined) checkOutputFile('--evidence', parsed.evidenceTo);
+  const picture: PictureFiles = { html: parsed.htmlTo, record: parsed.recordTo };
+  checkPictureFiles(picture);
   const command = await prepareSimCommand(parsed);
   checkLoadedCommand(command);
+  checkPictureSeeds(picture, command.seeds);
   // With --json, stdout carries only the reports, one JSON object a line; the rest goes to stderr.
   const text: Output = command.json ? { ...output, out: output.err } : output;
   if (command.scenarioPath !== undefined) text.out(scenarioHeader(command));
@@ -37,6 +41,8 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   const violating: number[] = [];
   let firstBroken: Property | undefined;
   let lastReport: SeedReport | undefined;
+  let recorded: RunRecord | undefined;
+  const onRecord = wantsPicture(picture) ? (record: RunRecord) => (recorded = record) : undefined;
   const onReport = (report: SeedReport, context?: SimulationContext) => {
     lastReport = report;
     if (command.json) output.out(JSON.stringify(report));
@@ -54,27 +60,15 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
     await runSweepInWorkers({ args, seeds, workers, onReport, onProgress: progressLine(output, violating) }).catch(adversaryFaultFromWorker(command));
   } else {
     for (const seed of seeds) {
-      const { report, context } = runSeedReportingFaults(command, seed, text);
+      const { report, context } = runSeedReportingFaults(command, seed, text, onRecord);
       onReport(report, context);
     }
   }
   if (command.evidenceTo !== undefined && lastReport !== undefined) await writeEvidenceFile(command, lastReport, command.evidenceTo, text);
+  if (recorded !== undefined) writePictureFiles(recorded, picture, text);
   const status = command.scenario.expect.kind === 'violation' ? expectedViolationVerdict(command, violating, text) : verdict(command, violating, text);
   if (command.shrinkTo !== undefined && firstBroken !== undefined) await shrink(command, firstBroken, command.shrinkTo, text);
   return status;
-}
-
-/** --shrink FILE, --evidence FILE: a missing or read-only directory is found now, not after the seeds ran. */
-function checkOutputFile(flag: string, path: string): void {
-  const directory = dirname(resolve(path));
-  if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new UsageError(`${flag} ${path}: no directory ${directory} to write it in`);
-  // Try it, rather than ask access(2): root passes that check on read-only file systems.
-  try {
-    rmdirSync(mkdtempSync(join(directory, '.pancydb-write-')));
-  } catch {
-    throw new UsageError(`${flag} ${path}: cannot write in ${directory}`);
-  }
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${flag} ${path}: is a directory; give a file name`);
 }
 
 /** What only the loaded scenario can tell: --shrink's needs, the seed range, the fault budget. */
@@ -90,10 +84,16 @@ function checkLoadedCommand(command: LoadedSimCommand): void {
   }
 }
 
-/** One seed in this thread; a broken adversary is reported with the seed and the command that replays it. */
-function runSeedReportingFaults(command: LoadedSimCommand, seed: number, output: Output): SeedRun {
+/**
+ * One seed in this thread; a broken adversary is reported with the seed and the command that
+ * replays it. With `onRecord` (--html, --record), the run is recorded for its picture.
+ */
+function runSeedReportingFaults(command: LoadedSimCommand, seed: number, output: Output, onRecord?: (record: RunRecord) => void): SeedRun {
   try {
-    return runCommandSeed(command, seed, output);
+    if (onRecord === undefined) return runCommandSeed(command, seed, output);
+    const { run, record } = recordCommandSeed(command, seed, replayCommand(command, seed), output);
+    onRecord(record);
+    return run;
   } catch (error) {
     if (error instanceof AdversaryFault) throw new AdversaryFault(`seed ${seed}: ${error.message}; replay: ${replayCommand(command, seed)}`);
     throw error;
