@@ -56,7 +56,7 @@ export class EvidenceStore {
   load(): Evidence[] {
     const { path } = this.options;
     // A temporary file left by a crash mid-write: the rename never happened, the file is the last whole one.
-    rmSync(`${path}.tmp`, { force: true, recursive: true });
+    removeQuietly(`${path}.tmp`);
     if (!existsSync(path)) return [];
     const { items, problems, total } = this.read();
     if (problems.length > 0) {
@@ -82,7 +82,7 @@ export class EvidenceStore {
       renameSync(temporary, path);
       syncDirectory(dirname(path));
     } catch (error) {
-      rmSync(temporary, { force: true });
+      removeQuietly(temporary);
       this.options.log({ event: 'evidence-save-failed', file: path, items: items.length, error: (error as Error).message });
     }
   }
@@ -92,7 +92,10 @@ export class EvidenceStore {
     const maxBytes = evidenceFileMaxBytes(cluster.parameters);
     let text: string;
     try {
-      const size = statSync(path).size;
+      const stat = statSync(path);
+      // Never opened otherwise: a FIFO would block the start, a device never end.
+      if (!stat.isFile()) return { items: [], problems: ['not a regular file'], total: 0 };
+      const size = stat.size;
       if (size > maxBytes) return { items: [], problems: [`${size} bytes, more than the ${maxBytes} a file of this replica's can hold`], total: 0 };
       text = readFileSync(path, 'utf8');
     } catch (error) {
@@ -148,6 +151,15 @@ export function restoreEvidence(detector: EquivocationDetector, options: Evidenc
   const culprits = [...new Set(restored.map((evidence) => evidence.culprit))].sort((a, b) => a - b);
   if (restored.length > 0) options.log({ event: 'evidence-restored', file: options.path, items: restored.length, culprits });
   return store;
+}
+
+/** Removes a file or directory if it is there; a failure only means it stays. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true, recursive: true });
+  } catch {
+    // Left in place: the next write replaces it, or fails and says so.
+  }
 }
 
 function syncDirectory(directory: string): void {

@@ -4,7 +4,7 @@
 // verify-evidence accepts it. A damaged, forged or foreign file is set aside and reported,
 // never trusted, never a crash. No process, no port: the node is not started, and frames go
 // in where the network would hand them over.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,7 +135,7 @@ describe('a damaged, forged or foreign evidence file is set aside, never trusted
     expect(readFileSync(join(data, 'evidence.json'), 'utf8')).toBe(node.evidenceFile());
   });
 
-  it('a file larger than any this replica writes is not read; a directory in its place and a leftover temporary file do not stop the start', () => {
+  it('a file larger than any this replica writes is not read, and a temporary file left by a crash mid-write is removed', () => {
     const { cluster } = loadReplica(join(net, 'cluster.json'), 1, undefined, crypto);
     const huge = mkdtempSync(join(net, 'data-'));
     writeFileSync(join(huge, 'evidence.json'), ' '.repeat(evidenceFileMaxBytes(cluster.parameters) + 1));
@@ -147,13 +147,15 @@ describe('a damaged, forged or foreign evidence file is set aside, never trusted
 
   });
 
-  it('evidence.json is a directory: not readable as a file, moved aside like any other', () => {
-    const data = mkdtempSync(join(net, 'data-'));
-    mkdirSync(join(data, 'evidence.json'));
-    const lines: LogLine[] = [];
-    expect(store(data, lines).load()).toEqual([]);
-    expect((lines[0]!['problems'] as string[])[0]).toMatch(/^cannot read it/);
-    expect(existsSync(join(data, 'evidence.json.bad'))).toBe(true);
+  it('evidence.json is a directory, or a link to a device that never ends: not opened, moved aside like any other', () => {
+    for (const make of [(path: string) => mkdirSync(path), (path: string) => symlinkSync('/dev/zero', path)]) {
+      const data = mkdtempSync(join(net, 'data-'));
+      make(join(data, 'evidence.json'));
+      const lines: LogLine[] = [];
+      expect(store(data, lines).load()).toEqual([]);
+      expect((lines[0]!['problems'] as string[])[0]).toBe('not a regular file');
+      expect(existsSync(join(data, 'evidence.json'))).toBe(false);
+    }
   });
 
   it('a write that fails (the directory is gone) is logged, not thrown, and leaves nothing behind', () => {
