@@ -5,16 +5,11 @@
 // test-results/picture-*.png for a person to look at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
-import { demoRunOptions } from '../../src/cli/demo.ts';
 import { renderHtml } from '../../src/picture/html.ts';
 import type { MessageRecord, RunRecord } from '../../src/picture/record.ts';
-import { recordSeed } from '../../src/picture/sim-recorder.ts';
-import { loadScenario } from '../../src/scenario/load.ts';
-import { scenarioRunOptions } from '../../src/scenario/run-options.ts';
-import { DEFAULT_NETWORK } from '../../src/sim/network.ts';
-import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
 import { launchBrowser, stats, type Browser, type OpenPage, type PageGlobals } from './browser.ts';
 import { violationRun } from './hand-made-runs.ts';
+import { recordedRun } from './sim-runs.ts';
 import { syntheticRun } from './synthetic-run.ts';
 
 const SHOTS = 'test-results';
@@ -55,14 +50,14 @@ async function field(open: OpenPage, name: string): Promise<string> {
 }
 
 describe('picture viewer in chromium', () => {
-  it('a normal simulated run: a lane per replica and client, every message an arrow, the type filter takes away exactly its messages', async () => {
-    const { record } = recordSeed({ seed: 1, n: 4, durationMs: 1000, workload: lockseqWorkloadOf('ci', 2), network: DEFAULT_NETWORK }, { replay: 'npx pancydb sim -S 1 -c 2 -d 1' });
+  it('a fault-free simulated run: a lane per replica and client, every message an arrow, the type filter takes away exactly its messages', async () => {
+    const { record } = recordedRun('fault-free');
     const open = await browser.open(renderHtml(record));
     const total = record.messages.length;
     expect(total).toBeGreaterThan(100);
     let s = await stats(open.page);
     expect(s.lanes).toBe(record.lanes.length);
-    expect(s.lanes).toBe(6);
+    expect(s.lanes).toBe(8);
     expect(s.mode).toBe('arrows');
     expect(s.arrows).toBe(total);
     expect(s.operations).toBe(record.operations.length);
@@ -90,7 +85,7 @@ describe('picture viewer in chromium', () => {
   });
 
   it('a view change (the demo: a silent primary is replaced): view bands, the view filter, a hidden lane', async () => {
-    const { record } = recordSeed(demoRunOptions(1), { replay: 'npx pancydb demo -S 1' });
+    const { record } = recordedRun('view-change');
     expect(record.views.map((band) => band.view)).toEqual([0, 1]);
     const open = await browser.open(renderHtml(record));
     let s = await stats(open.page);
@@ -120,7 +115,7 @@ describe('picture viewer in chromium', () => {
     expect(open.errors).toEqual([]);
   });
 
-  it('a violation: the verdict, the offending operations, evidence flags, and a click on an arrow shows its text, signer and digest', async () => {
+  it('an equivocating primary (by hand): evidence flags, and a click on an arrow shows its text, signer and digest', async () => {
     const base = violationRun();
     // A hostile string in a message's text and in the title must stay text.
     const hostile = '</script><img src=x onerror="globalThis.__pwned=1">';
@@ -139,7 +134,7 @@ describe('picture viewer in chromium', () => {
     expect(await field(open, 'text')).toBe(record.messages[equivocation]!.text);
     expect(await field(open, 'signer')).toBe('replica 0 (faulty)');
     expect(await field(open, 'digest')).toBe('d1d1d1');
-    await shot(open, 'violation');
+    await shot(open, 'equivocation');
 
     await clickMessage(open, 0);
     expect(await field(open, 'text')).toBe(record.messages[0]!.text);
@@ -149,19 +144,31 @@ describe('picture viewer in chromium', () => {
     await open.page.click('#verdict li a >> text=c0 get x');
     expect(await open.page.locator('#selection [data-selected="operation"]').count()).toBe(1);
     expect(await field(open, 'operation')).toBe('get x');
-    expect(await open.page.locator('#selection .bad').textContent()).toContain('Named by the checker');
     expect(open.errors).toEqual([]);
   });
 
-  it('a simulated agreement violation (colluding-f-plus-1): the verdict says which checker failed', async () => {
-    const scenario = await loadScenario('adversaries/scenarios/colluding-f-plus-1.json');
-    const { record } = recordSeed(scenarioRunOptions(scenario, 2), { replay: 'npx pancydb sim --scenario adversaries/scenarios/colluding-f-plus-1.json -S 2', scenario: 'adversaries/scenarios/colluding-f-plus-1.json' });
+  it('a simulated linearizability violation: the verdict, and the operations the checker names, in red, one click away', async () => {
+    const { record } = recordedRun('violation');
     expect(record.verdict.ok).toBe(false);
+    const offending = record.operations.filter((o) => o.offending);
+    expect(offending.length).toBeGreaterThan(0);
     const open = await browser.open(renderHtml(record));
     const s = await stats(open.page);
-    expect(s.arrows).toBe(record.messages.length);
-    expect(await open.page.locator('[data-verdict="violation"] li b').first().textContent()).toBe(record.verdict.violations[0]!.property);
+    expect(s.arrows + s.aggregated).toBe(record.messages.length);
+    expect(s.operations).toBe(record.operations.length);
     expect(await open.page.locator('header .pill.bad').count()).toBe(1);
+    expect(await open.page.locator('[data-verdict="violation"] li b').first().textContent()).toBe(record.verdict.violations[0]!.property);
+    const links = open.page.locator('#verdict li a', { hasText: /^c\d/ });
+    expect(await links.count()).toBe(offending.length);
+    const first = offending[0]!;
+    await links.first().click();
+    expect(await field(open, 'operation')).toBe(first.operation);
+    expect(await field(open, 'result')).toBe(first.result ?? 'never returned');
+    expect(await open.page.locator('#selection .bad').textContent()).toContain('Named by the checker');
+    const shown = await open.page.evaluate(() => (globalThis as unknown as PageGlobals).__picture.window());
+    expect(shown.startMs).toBeLessThan(first.callMs);
+    expect(shown.endMs).toBeGreaterThan(first.returnMs ?? first.callMs);
+    await shot(open, 'violation');
     expect(open.errors).toEqual([]);
   });
 

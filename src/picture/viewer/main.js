@@ -66,8 +66,9 @@ function createApp(run) {
     state.size.width = width;
     state.size.height = height;
     state.size.overviewHeight = overviewCanvas.clientHeight;
-    sizeCanvas(plotCanvas, width, height);
-    sizeCanvas(overviewCanvas, overviewCanvas.clientWidth, state.size.overviewHeight);
+    sizeCanvas(plotCanvas, width, height, true);
+    // The overview's size is the style sheet's: only its backing store follows it.
+    sizeCanvas(overviewCanvas, overviewCanvas.clientWidth, state.size.overviewHeight, false);
   }
 
   function draw() {
@@ -163,7 +164,10 @@ function createApp(run) {
   };
   const select = (item) => {
     state.selection = item;
-    document.getElementById('selection').replaceChildren(selectionView(run, item, actions));
+    const panel = document.getElementById('selection');
+    panel.replaceChildren(selectionView(run, item, actions));
+    // Chosen from a list further down the panel: bring the details into sight.
+    if (item !== null) panel.parentElement.scrollIntoView({ block: 'nearest' });
     requestDraw();
   };
   const filtersChanged = () => {
@@ -238,10 +242,12 @@ function invert(order) {
   return inverse;
 }
 
-function sizeCanvas(canvas, width, height) {
+function sizeCanvas(canvas, width, height, setStyle) {
   const dpr = window.devicePixelRatio || 1;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  if (setStyle) {
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
   canvas.width = Math.max(1, Math.round(width * dpr));
   canvas.height = Math.max(1, Math.round(height * dpr));
 }

@@ -97,7 +97,7 @@ main { grid-column: 1; grid-row: 3; display: flex; flex-direction: column; min-h
 #plot-wrap { flex: 1 1 0; min-height: 0; overflow-y: auto; overflow-x: hidden; position: relative; }
 #plot { display: block; cursor: grab; touch-action: none; }
 #brush { position: absolute; top: 0; bottom: 0; background: rgba(37,99,235,.12); border: 1px solid rgba(37,99,235,.5); pointer-events: none; }
-#overview { flex: none; display: block; width: 100%; height: 46px; border-top: 1px solid var(--line); cursor: pointer; touch-action: none; }
+#overview { flex: none; display: block; width: 100%; height: 46px; min-height: 46px; border-top: 1px solid var(--line); cursor: pointer; touch-action: none; }
 #status { flex: none; font-size: 11px; color: var(--muted); padding: 2px 10px 4px; border-top: 1px solid var(--line); }
 aside { grid-column: 2; grid-row: 2 / 4; border-left: 1px solid var(--line); overflow-y: auto; padding: 4px 12px 12px; background: #fcfcfd; }
 aside h2 { font-size: 11px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 12px 0 6px; }
@@ -113,7 +113,9 @@ aside button { border: 1px solid #cbd5e1; background: #fff; border-radius: 6px; 
 .verdict.ok { background: #f0fdf4; border: 1px solid #bbf7d0; }
 .verdict.bad { background: #fef2f2; border: 1px solid #fecaca; }
 ul.links { margin: 4px 0; padding-left: 18px; }
-ul.links li { margin: 2px 0; }
+ul.links li { margin: 2px 0; overflow-wrap: anywhere; }
+.verdict .detail { font: 11px/1.35 ui-monospace, monospace; color: #7f1d1d; margin: 2px 0 4px; }
+.verdict details.detail summary { cursor: pointer; }
 a { color: #1d4ed8; }
 .sub { margin-top: 6px; color: var(--muted); }
 .hint { color: var(--muted); margin: 4px 0; }

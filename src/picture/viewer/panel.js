@@ -157,9 +157,12 @@ export function verdictView(run, actions) {
   if (verdict.linearizability !== undefined) box.append(el('div', null, `linearizability: ${verdict.linearizability}`));
   const list = el('ul', { class: 'links' });
   for (const violation of verdict.violations ?? []) {
-    const at = Number.isFinite(violation.atMs) ? ` (at ${violation.atMs.toFixed(1)} ms)` : '';
-    const item = el('li', null, el('b', null, violation.property), ` ${violation.detail}${at}`);
+    const at = Number.isFinite(violation.atMs) ? ` at ${violation.atMs.toFixed(1)} ms` : '';
+    const detail = String(violation.detail ?? '');
+    // A checker's detail can run to pages (whole operations as JSON): its first words, and the rest on demand.
+    const item = el('li', null, el('b', null, violation.property), at);
     if (Number.isFinite(violation.atMs)) item.append(' ', el('a', { href: '#', onclick: (event) => (event.preventDefault(), actions.zoomAround(violation.atMs)) }, 'show'));
+    item.append(detail.length <= 140 ? el('div', { class: 'detail' }, detail) : el('details', { class: 'detail' }, el('summary', null, `${detail.slice(0, 120)}…`), detail));
     list.append(item);
   }
   if (list.childElementCount > 0) box.append(list);
