@@ -177,6 +177,10 @@ function checkNewView(context: CertificateContext, newView: NewView): string | u
   if (distinct.size !== newView.viewChanges.length) return 'V holds two VIEW-CHANGEs from one replica';
   if (distinct.size < context.quorums.strong) return `V holds ${distinct.size} VIEW-CHANGEs, need ${context.quorums.strong}`;
   if (newView.viewChanges.length > context.config.n) return `V holds ${newView.viewChanges.length} VIEW-CHANGEs, more than n`;
+  // O covers (min-s, max-s], and max-s <= min-s + L (every prepared certificate in V lies
+  // within its sender's window, certificates.ts), so a correct O has at most L entries. A
+  // longer one would buy a signature check per header, up to the frame cap: refuse it first.
+  if (newView.prePrepares.length > context.config.logWindow) return `O holds ${newView.prePrepares.length} entries, more than L=${context.config.logWindow}`;
   const senders = new Set<number>();
   for (const viewChange of newView.viewChanges) {
     const { replica, newView: view } = viewChange.message;

@@ -575,6 +575,15 @@ describe("view change: the gateway checks V and P (OSDI'99 §4.4), n=4, f=1", ()
     ...fabricated.map(({ name, certificate }) => ({ name: `a VIEW-CHANGE in V whose P holds ${name}`, newView: () => newViewOf([viewChange(1), viewChange(2), viewChange(3, [certificate])]) })),
   ];
 
+  it('a NEW-VIEW whose O holds L+1 entries is refused on its length, before the signature of any header is checked', () => {
+    const logWindow = pump.replica(2).config.logWindow;
+    const base = newViewOf([viewChange(1), viewChange(2), viewChange(3)]).message;
+    // Headers signed with replica 3's key: checked one by one, the first would fail on its signature.
+    const prePrepares = Array.from({ length: logWindow + 1 }, (_, index) => headerOf(pump.sign<PrePrepare>({ type: 'pre-prepare', view: 1, seq: index + 1, digest, replica: 1, batch: [] }, 3)));
+    const frame = pump.sign<NewView>({ ...base, prePrepares });
+    expect(admit(new Pump().replica(2), { kind: 'replica', id: 1 }, frame.frame)).toMatchObject({ verdict: 'drop', reason: 'bad-new-view', detail: `O holds ${logWindow + 1} entries, more than L=${logWindow}` });
+  });
+
   for (const { name, newView } of badViews) {
     it(`a NEW-VIEW with ${name} is dropped by the gateway as bad-new-view; the replica stays in view 0`, () => {
       const frame = newView();
