@@ -138,7 +138,7 @@ describe('evasion through the gateway: a Byzantine replica 2 (or 1) against corr
     expect(evidenceAt(pump)).toEqual([{ culprit: 2, kind: 'view-change', view: 1, seq: undefined }]);
   });
 
-  it('PREPARE (0, 5), then a NEW-VIEW for view 1 whose O holds L = 200 headers beyond H (the gateway caps O's length at L and checks the headers signatures, not their range), then another PREPARE for (0, 5): replica 0 convicts replica 1', () => {
+  it('PREPARE (0, 5), then a NEW-VIEW for view 1 whose O holds L = 200 headers beyond H (the gateway caps the length of O at L and checks the signatures of its headers, not their range), then another PREPARE for (0, 5): replica 0 convicts replica 1', () => {
     const pump = new Pump();
     const prepareOf = (label: string) => pump.sign<Prepare>({ type: 'prepare', view: 0, seq: 5, digest: pumpDigest(label), replica: 1 });
     pump.inject(1, 0, prepareOf('A'));
