@@ -154,4 +154,9 @@ export interface RunRecord {
   readonly verdict: Verdict;
   /** Evidence of equivocation correct replicas kept, as `pancydb verify-evidence` reads it. */
   readonly evidence: readonly EvidenceFileItem[];
+  /**
+   * Present when the recorder reached its bound (picture/sim-recorder.ts) and kept nothing
+   * more of a kind from `atMs` on: how many messages and lane events it left out.
+   */
+  readonly truncated?: { readonly atMs: number; readonly messages: number; readonly events: number };
 }

@@ -43,6 +43,7 @@ export function completeRecord(recorder: SimRecorder, options: RunOptions, run: 
       violations: run.violations.map(({ property, detail, atMs }) => ({ property, detail, atMs })),
     },
     evidence: report.evidence,
+    ...(Number.isFinite(recorder.leftOut.atMs) ? { truncated: { ...recorder.leftOut } } : {}),
   };
 }
 

@@ -21,6 +21,14 @@ import { clippedText, laneOf } from './message-log-format.ts';
 import type { LaneEvent, LaneId, MessageRecord } from './record.ts';
 import { completeRecord, type RecordSource } from './sim-record-finish.ts';
 
+/**
+ * The most message copies and lane events a record keeps: a million messages is about 460 MB
+ * of heap and a 160 MB record (a 100 s `full` seed has about 380,000). Beyond, the record
+ * says what it left out (RunRecord.truncated) rather than the run running out of memory.
+ */
+export const MAX_RECORDED_MESSAGES = 1_000_000;
+export const MAX_RECORDED_EVENTS = 1_000_000;
+
 /** A message record while the run is under way: arrival, loss and drop are filled in as they happen. */
 export type MessageDraft = { -readonly [K in keyof MessageRecord]: MessageRecord[K] };
 
@@ -35,15 +43,23 @@ export class SimRecorder implements RunRecorder {
   private last: { message: Message; from: LaneId; fields: MessageFields & { faulty?: boolean } } | undefined;
   /** Evidence is kept once per (holder, culprit, kind), as sim/evidence-log.ts keeps it. */
   private readonly evidenceSeen = new Set<string>();
+  /** What the bounds left out, and from when. */
+  readonly leftOut = { atMs: Infinity, messages: 0, events: 0 };
 
   constructor(
     /** Byzantine replicas' ids. */
     private readonly faultyReplicas: ReadonlySet<number>,
     /** Clients from this id up are Byzantine (their ids follow the correct clients'). */
     private readonly firstByzantineClient: number,
+    private readonly bounds: { readonly messages: number; readonly events: number } = { messages: MAX_RECORDED_MESSAGES, events: MAX_RECORDED_EVENTS },
   ) {}
 
   transmitted(from: Peer, to: Peer, message: Message, nowMs: number, fate: Fate): readonly number[] {
+    const copies = 'lost' in fate ? 1 : fate.delivered.length;
+    if (this.messages.length + copies > this.bounds.messages) {
+      this.leaveOut(nowMs, 'messages', copies);
+      return [];
+    }
     const fields = this.fieldsOf(message, from);
     const draft = (): MessageDraft => ({ from: fields.from, to: laneOf(to), sentMs: nowMs, ...fields.fields });
     if ('lost' in fate) {
@@ -87,15 +103,25 @@ export class SimRecorder implements RunRecorder {
     if (event.type === 'new-view') this.enteredView(id, event.view, nowMs);
     // A Byzantine replica's honest core says what it did; its adversary may have sent otherwise.
     const text = faulty ? `(faulty replica's core) ${fields.text}` : fields.text;
-    this.events.push({ lane: `r${id}`, atMs: nowMs, ...fields, text });
+    this.addEvent({ lane: `r${id}`, atMs: nowMs, ...fields, text });
   }
 
   restarted(id: number, nowMs: number, text: string): void {
-    this.events.push({ lane: `r${id}`, atMs: nowMs, kind: 'restart', text });
+    this.addEvent({ lane: `r${id}`, atMs: nowMs, kind: 'restart', text });
   }
 
   adversaryNote(id: number, nowMs: number, adversary: string, text: string): void {
-    this.events.push({ lane: `r${id}`, atMs: nowMs, kind: 'adversary', text: clippedText(`${adversary}: ${text}`) });
+    this.addEvent({ lane: `r${id}`, atMs: nowMs, kind: 'adversary', text: clippedText(`${adversary}: ${text}`) });
+  }
+
+  private addEvent(event: LaneEvent): void {
+    if (this.events.length >= this.bounds.events) return this.leaveOut(event.atMs, 'events', 1);
+    this.events.push(event);
+  }
+
+  private leaveOut(nowMs: number, kind: 'messages' | 'events', count: number): void {
+    this.leftOut.atMs = Math.min(this.leftOut.atMs, nowMs);
+    this.leftOut[kind] += count;
   }
 
   private enteredView(id: number, view: number, nowMs: number): void {

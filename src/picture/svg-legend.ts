@@ -102,7 +102,9 @@ function bandCells(input: LegendInput): Cell[] {
 function notes(input: LegendInput): string[] {
   const { content } = input;
   const lines: string[] = [];
-  const hidden = MESSAGE_TYPE_ORDER.filter((type) => content.hidden.has(type)).map((type) => `${content.hidden.get(type)} ${messageLabel(type)}`);
+  const known = MESSAGE_TYPE_ORDER.filter((type) => content.hidden.has(type)).map((type) => `${content.hidden.get(type)} ${messageLabel(type)}`);
+  const unknown = [...content.hidden].filter(([type]) => !(MESSAGE_TYPE_ORDER as readonly string[]).includes(type)).reduce((total, [, count]) => total + count, 0);
+  const hidden = unknown === 0 ? known : [...known, `${unknown} of types the picture does not know`];
   if (hidden.length > 0) lines.push(`Not drawn in this window: ${hidden.join(', ')} (types hidden, or to or from lanes not shown).`);
   if (content.overflow > 0) lines.push(`${content.overflow} more groups of arrows in this window are beyond what one figure draws.`);
   const lostFaulty = content.groups.filter((group) => group.first.lost === 'silent').reduce((total, group) => total + group.count, 0);

@@ -1,6 +1,7 @@
 // What a static figure of a run shows (svg.ts): a time window, a set of lanes, and the
 // messages inside both, with identical arrows (same sender, receiver, type and times, as
 // when a primary re-proposes seven batches at once) drawn once and counted.
+import { EVENT_COLOURS, MESSAGE_COLOURS } from './palette.ts';
 import type { LaneEvent, LaneId, MessageRecord, PictureMessageType, RunRecord } from './record.ts';
 
 export interface TimeWindow {
@@ -20,8 +21,8 @@ export interface FigureContent {
   readonly groups: readonly ArrowGroup[];
   /** Messages drawn (the sum of the groups' counts). */
   readonly drawn: number;
-  /** Messages in the window left out, by type: hidden types, and lanes not shown. */
-  readonly hidden: ReadonlyMap<PictureMessageType, number>;
+  /** Messages in the window left out, by type: hidden types, lanes not shown, and types the picture does not know. */
+  readonly hidden: ReadonlyMap<string, number>;
   /** Groups beyond the drawing's cap, not drawn. */
   readonly overflow: number;
   readonly events: readonly LaneEvent[];
@@ -40,9 +41,9 @@ export const MAX_EVENTS = 4000;
  * run changed no view.
  */
 export function viewChangeWindow(record: RunRecord): TimeWindow | undefined {
-  const started = record.events.find((event) => event.kind === 'start-view-change');
+  const started = record.events.find((event) => event.kind === 'start-view-change' && Number.isFinite(event.atMs));
   if (started === undefined) return undefined;
-  const entered = record.events.filter((event) => event.kind === 'enter-view' && event.atMs >= started.atMs);
+  const entered = record.events.filter((event) => event.kind === 'enter-view' && Number.isFinite(event.atMs) && event.atMs >= started.atMs);
   const firstView = entered[0]?.view;
   const lastEntered = entered.filter((event) => event.view === firstView).at(-1)?.atMs ?? started.atMs;
   const marginMs = Math.max(lastEntered - started.atMs, 4 * typicalTransitMs(record), 10);
@@ -56,7 +57,10 @@ export function viewChangeWindow(record: RunRecord): TimeWindow | undefined {
 /** The median time a message took to arrive (1 when none did). */
 export function typicalTransitMs(record: RunRecord): number {
   const transits: number[] = [];
-  for (const message of record.messages) if (message.receivedMs !== undefined) transits.push(message.receivedMs - message.sentMs);
+  for (const message of record.messages) {
+    const transitMs = (message.receivedMs ?? NaN) - message.sentMs;
+    if (Number.isFinite(transitMs) && transitMs >= 0) transits.push(transitMs);
+  }
   if (transits.length === 0) return 1;
   transits.sort((a, b) => a - b);
   return Math.max(transits[Math.floor(transits.length / 2)]!, 0.001);
@@ -76,11 +80,12 @@ export function inWindow(message: MessageRecord, window: TimeWindow): boolean {
 }
 
 export function figureContent(record: RunRecord, window: TimeWindow, lanes: ReadonlySet<LaneId>, hiddenTypes: ReadonlySet<PictureMessageType>): FigureContent {
-  const hidden = new Map<PictureMessageType, number>();
+  const hidden = new Map<string, number>();
   const byKey = new Map<string, { first: MessageRecord; count: number; low?: number; high?: number }>();
   for (const message of record.messages) {
     if (!inWindow(message, window)) continue;
-    if (hiddenTypes.has(message.type) || !lanes.has(message.from) || !lanes.has(message.to)) {
+    // A record read from logs may hold anything: a type without a colour is counted, not drawn.
+    if (hiddenTypes.has(message.type) || !lanes.has(message.from) || !lanes.has(message.to) || !Object.hasOwn(MESSAGE_COLOURS, message.type)) {
       hidden.set(message.type, (hidden.get(message.type) ?? 0) + 1);
       continue;
     }
@@ -95,7 +100,7 @@ export function figureContent(record: RunRecord, window: TimeWindow, lanes: Read
   }
   const all = [...byKey.values()].map(({ first, count, low, high }): ArrowGroup => ({ first, count, ...(low === undefined || high === undefined ? {} : { seqs: { low, high } }) }));
   const groups = all.slice(0, MAX_ARROW_GROUPS);
-  const events = record.events.filter((event) => lanes.has(event.lane) && overlaps(event, window)).slice(0, MAX_EVENTS);
+  const events = record.events.filter((event) => lanes.has(event.lane) && Object.hasOwn(EVENT_COLOURS, event.kind) && overlaps(event, window)).slice(0, MAX_EVENTS);
   return { groups, drawn: groups.reduce((total, group) => total + group.count, 0), hidden, overflow: all.length - groups.length, events };
 }
 

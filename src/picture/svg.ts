@@ -68,9 +68,11 @@ export function viewChangeStory(record: RunRecord): string | undefined {
 /** The record, or the part `options` chooses, as one SVG document. */
 export function renderSvg(record: RunRecord, options: SvgOptions = {}): string {
   const window: TimeWindow = { fromMs: options.fromMs ?? 0, toMs: options.toMs ?? record.endMs };
-  if (!(window.toMs > window.fromMs)) throw new Error(`renderSvg: the window must end after it starts, got ${window.fromMs}..${window.toMs} ms`);
+  if (!(Number.isFinite(window.fromMs) && Number.isFinite(window.toMs) && window.toMs > window.fromMs)) {
+    throw new Error(`renderSvg: the window must be finite and end after it starts, got ${window.fromMs}..${window.toMs} ms`);
+  }
   const known = new Set(record.lanes.map((lane) => lane.id));
-  const lanes = (options.lanes ?? record.lanes.map((lane) => lane.id)).filter((lane) => known.has(lane));
+  const lanes = [...new Set(options.lanes ?? record.lanes.map((lane) => lane.id))].filter((lane) => known.has(lane));
   const content = figureContent(record, window, new Set(lanes), new Set(options.hiddenTypes ?? []));
   const widthPx = Math.max(600, options.widthPx ?? 1200);
   const figure = new Figure(record, window, lanes, widthPx);
@@ -95,6 +97,7 @@ class Figure {
   private readonly plotRightPx: number;
   private readonly laneY: ReadonlyMap<LaneId, number>;
   private readonly transitMs: number;
+  private readonly visible: ReadonlySet<number>;
 
   constructor(
     private readonly record: RunRecord,
@@ -106,6 +109,7 @@ class Figure {
     this.laneY = new Map(laneIds.map((lane, index) => [lane, TOP_PX + 44 + index * LANE_GAP_PX]));
     this.axisY = TOP_PX + 44 + Math.max(0, laneIds.length - 1) * LANE_GAP_PX + 40;
     this.transitMs = typicalTransitMs(record);
+    this.visible = this.visibleViews();
   }
 
   x(ms: number): number {
@@ -179,7 +183,7 @@ class Figure {
   private span(fromMs: number, toMs: number): { x1: number; x2: number } | undefined {
     const from = Math.max(fromMs, this.window.fromMs);
     const to = Math.min(toMs, this.window.toMs);
-    return to <= from ? undefined : { x1: this.x(from), x2: this.x(to) };
+    return to > from ? { x1: this.x(from), x2: this.x(to) } : undefined;
   }
 
   lanes(): string {
@@ -211,7 +215,7 @@ class Figure {
     const roles: string[] = [];
     if (lane.startsWith('r')) {
       const index = Number(lane.slice(1));
-      const primaryOf = this.record.views.filter((band) => band.primary === index && this.bandVisible(band.view)).map((band) => `v${band.view}`);
+      const primaryOf = this.record.views.filter((band) => band.primary === index && this.visible.has(band.view)).map((band) => `v${band.view}`);
       if (primaryOf.length > 0) roles.push(`primary of ${primaryOf.join(', ')}`);
       else roles.push('backup');
     } else roles.push('client');
@@ -222,19 +226,29 @@ class Figure {
     return roles.join(' · ');
   }
 
-  private bandVisible(view: number): boolean {
-    const band = this.record.views.find((candidate) => candidate.view === view);
-    const later = this.record.views.filter((candidate) => candidate.view > view);
-    const fromMs = Math.min(...Object.values(band?.entered ?? {}));
-    const toMs = later.length === 0 ? Infinity : Math.max(...later.flatMap((candidate) => Object.values(candidate.entered)));
-    return fromMs <= this.window.toMs && toMs >= this.window.fromMs;
+  /** Views some replica was in during the window: from the first entry to the last entry into a later view. */
+  private visibleViews(): Set<number> {
+    const bands = [...this.record.views].sort((a, b) => a.view - b.view);
+    const firstEntryMs = bands.map((band) => Math.min(...Object.values(band.entered)));
+    const lastEntryMs = bands.map((band) => Math.max(...Object.values(band.entered)));
+    const visible = new Set<number>();
+    // The last band lasts to the end of the run; each earlier one until the last entry into any later one.
+    let untilMs = Infinity;
+    for (let index = bands.length - 1; index >= 0; index--) {
+      if (firstEntryMs[index]! <= this.window.toMs && untilMs >= this.window.fromMs) visible.add(bands[index]!.view);
+      untilMs = untilMs === Infinity ? lastEntryMs[index]! : Math.max(untilMs, lastEntryMs[index]!);
+    }
+    return visible;
   }
 
   axis(): string {
     const { fromMs, toMs } = this.window;
     const stepMs = niceStep(toMs - fromMs, 12);
     const parts = [`<line x1="${LEFT_PX}" y1="${px(this.axisY)}" x2="${px(this.plotRightPx)}" y2="${px(this.axisY)}" stroke="${INK_COLOUR}"/>`];
-    for (let tick = Math.ceil(fromMs / stepMs) * stepMs; tick <= toMs + 1e-9; tick += stepMs) {
+    // Counted, not summed: far from 0, adding a small step may not move a double at all.
+    const first = Math.ceil(fromMs / stepMs);
+    for (let index = 0; index <= 50 && (first + index) * stepMs <= toMs + 1e-9; index++) {
+      const tick = (first + index) * stepMs;
       const x = px(this.x(tick));
       parts.push(`<line x1="${x}" y1="${px(this.axisY)}" x2="${x}" y2="${px(this.axisY + 5)}" stroke="${INK_COLOUR}"/><text x="${x}" y="${px(this.axisY + 19)}" text-anchor="middle" fill="${INK_COLOUR}">${px(tick)}</text>`);
     }

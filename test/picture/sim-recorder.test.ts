@@ -3,11 +3,12 @@
 // the linearizability checker names, and leave the run itself exactly as it was.
 import { describe, expect, it } from 'vitest';
 import type { MessageRecord, RunRecord } from '../../src/picture/record.ts';
-import { recordSeed } from '../../src/picture/sim-recorder.ts';
+import { completeRecord } from '../../src/picture/sim-record-finish.ts';
+import { recordSeed, SimRecorder } from '../../src/picture/sim-recorder.ts';
 import { loadScenario } from '../../src/scenario/load.ts';
 import { scenarioRunOptions } from '../../src/scenario/run-options.ts';
 import { runSeed, type RunOptions, type SeedReport } from '../../src/sim/run.ts';
-import { recordedRun } from './sim-runs.ts';
+import { pictureRunOptions, recordedRun } from './sim-runs.ts';
 
 const NETWORK_FATES = new Set(['loss', 'partition', 'crashed', 'silent']);
 
@@ -145,6 +146,25 @@ describe('views, operations and the verdict', () => {
     expect(offending).toEqual([...named].sort((a, b) => a - b));
     expect(record.verdict.violations.every((violation) => typeof violation.atMs === 'number')).toBe(true);
     expect(run.report.violations.length).toBe(record.verdict.violations.length);
+  });
+});
+
+describe('a bounded recorder', () => {
+  it('keeps at most its bound of messages and events, and the record says what it left out', () => {
+    const options = pictureRunOptions('fault-free');
+    const recorder = new SimRecorder(new Set(), options.workload.clients, { messages: 500, events: 40 });
+    const run = runSeed({ ...options, recorder });
+    const record = completeRecord(recorder, options, run, { replay: 'test', title: 'bounded' });
+    expect(record.messages.length).toBeLessThanOrEqual(500);
+    expect(record.messages.length).toBeGreaterThan(490);
+    expect(record.events.length).toBe(40);
+    const unbounded = recordedRun('fault-free').record;
+    expect(record.truncated).toEqual({
+      atMs: Math.min(unbounded.messages[record.messages.length]!.sentMs, unbounded.events[40]!.atMs),
+      messages: unbounded.messages.length - record.messages.length,
+      events: unbounded.events.length - 40,
+    });
+    expect(unbounded.truncated).toBeUndefined();
   });
 });
 

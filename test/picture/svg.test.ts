@@ -125,10 +125,32 @@ describe('any record, any window', () => {
     expect(svg).toContain('500 more groups of arrows in this window are beyond what one figure draws');
   });
 
-  it('an empty or backward window is refused', () => {
+  it('an empty, backward or endless window is refused', () => {
     const record = syntheticRecord(2);
     expect(() => renderSvg(record, { fromMs: 5, toMs: 5 })).toThrow(/window/);
     expect(() => renderSvg(record, { fromMs: 9, toMs: 1 })).toThrow(/window/);
+    expect(() => renderSvg(record, { fromMs: 0, toMs: Infinity })).toThrow(/window/);
+    expect(() => renderSvg(record, { fromMs: Number.NaN, toMs: 1 })).toThrow(/window/);
+  });
+
+  it('a window far from 0 and a millisecond wide still ends, with a bounded axis', () => {
+    const svg = renderSvg(syntheticRecord(2), { fromMs: 2 ** 52, toMs: 2 ** 52 + 1 });
+    expect(xmlProblems(svg)).toEqual([]);
+    expect((svg.match(/<line x1="[\d.]+" y1="[\d.]+" x2="[\d.]+" y2="[\d.]+" stroke="#1f2937"\/><text/g) ?? []).length).toBeLessThanOrEqual(51);
+  });
+
+  it('a record from logs with unknown types and kinds, or times that are not numbers: those are counted or left out, never drawn as "undefined"', () => {
+    const base = syntheticRecord(3);
+    const record = {
+      ...base,
+      messages: [...base.messages, { ...base.messages[0]!, type: 'x"><script>' as never }, { ...base.messages[1]!, sentMs: Number.NaN }, { ...base.messages[2]!, receivedMs: Number.NaN }],
+      events: [...base.events, { lane: 'r0', atMs: 1, kind: 'bogus' as never, text: 'x' }, { lane: 'r1', atMs: Number.NaN, kind: 'crash', text: 'y' }],
+      views: [...base.views, { view: 1, primary: 1, entered: { 0: Number.NaN } }],
+    } as RunRecord;
+    const svg = renderSvg(record);
+    expect(xmlProblems(svg)).toEqual([]);
+    expect(svg).not.toMatch(/undefined|NaN|<script/);
+    expect(svg).toContain('1 of types the picture does not know');
   });
 });
 
