@@ -172,6 +172,16 @@ describe('picture viewer in chromium', () => {
     expect(open.errors).toEqual([]);
   });
 
+  it('a run with nothing in it (no message, event or operation) still opens, saying so', async () => {
+    const empty: RunRecord = { ...violationRun(), messages: [], events: [], operations: [], views: [], evidence: [], endMs: 0 };
+    const open = await browser.open(renderHtml(empty));
+    const s = await stats(open.page);
+    expect(s.lanes).toBe(empty.lanes.length);
+    expect(s.arrows).toBe(0);
+    expect(await open.page.locator('#status').textContent()).toBe('0 messages in view');
+    expect(open.errors).toEqual([]);
+  });
+
   it('zoomed out, the commonest types are counted per lane instead of drawn; zoomed in, each message in the window is an arrow', async () => {
     const record = syntheticRun({ clients: 8, durationMs: 10_000, messages: 40_000 });
     const open = await browser.open(renderHtml(record));

@@ -73,6 +73,9 @@ export function buildToolbar(root, run, filters, changed, zoom) {
       { class: 'row' },
       el('span', { class: 'label' }, 'Messages'),
       chips,
+      el('button', { onclick: () => zoom(0.5), title: 'zoom in (+)' }, '+'),
+      el('button', { onclick: () => zoom(2), title: 'zoom out (−)' }, '−'),
+      el('button', { onclick: () => zoom(0), title: 'the whole run (0)' }, 'Fit'),
     ),
     el(
       'div',
@@ -84,10 +87,6 @@ export function buildToolbar(root, run, filters, changed, zoom) {
       laneMenu(run, filters, changed),
       el('span', { class: 'label gap' }, 'Events'),
       events,
-      el('span', { class: 'spacer' }),
-      el('button', { onclick: () => zoom(0.5), title: 'zoom in (+)' }, '+'),
-      el('button', { onclick: () => zoom(2), title: 'zoom out (−)' }, '−'),
-      el('button', { onclick: () => zoom(0), title: 'the whole run (0)' }, 'Fit'),
     ),
   );
 }

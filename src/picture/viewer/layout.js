@@ -23,8 +23,12 @@ export function layoutLanes(run, shown, width, height) {
   const unit = (height - top - gap - 6) / Math.max(1, weight);
   // A replica lane is three client lanes high; both grow to fill the plot, up to a height
   // past which more height would only spread the arrows thinner.
-  const replicaHeight = Math.min(150, Math.max(24, unit * 3));
-  const clientUnit = Math.min(56, Math.max(9, unit));
+  // With many clients, replicas still keep close to half the plot: theirs is the protocol.
+  const replicaShare = replicas.length === 0 ? 0 : (0.45 * (height - top - gap - 6)) / replicas.length;
+  const replicaHeight = Math.min(150, Math.max(24, unit * 3, Math.min(replicaShare, 110)));
+  const clientRoom = height - top - gap - 6 - replicaHeight * replicas.length;
+  const clientWeights = clients.reduce((sum, i) => sum + clientWeight(i), 0);
+  const clientUnit = Math.min(56, Math.max(9, Math.min(unit, clientRoom / Math.max(1, clientWeights))));
   const laneTop = new Float64Array(lanes.length).fill(NaN);
   const laneHeight = new Float64Array(lanes.length).fill(0);
   let y = top;

@@ -9,7 +9,7 @@ export function escapeHtml(text: string): string {
 
 function sourceLine(record: RunRecord): string {
   const source = record.source;
-  if (source.kind === 'simulator') return `simulated · seed ${source.seed}${source.scenario === undefined ? '' : ` · ${source.scenario}`}`;
+  if (source.kind === 'simulator') return `simulated · seed ${String(source.seed)}${source.scenario === undefined ? '' : ` · ${source.scenario}`}`;
   return `real cluster ${source.clusterId} · ${source.logs.length} log${source.logs.length === 1 ? '' : 's'}`;
 }
 
@@ -27,7 +27,7 @@ export function pageHtml(record: RunRecord, payloadBase64: string, script: strin
 <header>
   <h1>${escapeHtml(record.title)}</h1>
   <span class="pill ${ok ? 'ok' : 'bad'}">${ok ? '✓ checkers passed' : '✗ violation'}</span>
-  <span class="meta">${escapeHtml(sourceLine(record))} · n=${record.n}, f=${record.f} · ${escapeHtml(record.auth)}</span>
+  <span class="meta">${escapeHtml(sourceLine(record))} · n=${escapeHtml(String(record.n))}, f=${escapeHtml(String(record.f))} · ${escapeHtml(record.auth)}</span>
 </header>
 <div id="toolbar"></div>
 <main>

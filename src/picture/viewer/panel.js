@@ -136,9 +136,9 @@ function evidenceView(run, index) {
   return el(
     'div',
     { 'data-selected': 'evidence' },
-    el('h3', null, `Evidence: replica ${item.culprit} signed two ${item.kind ?? ''}s`),
+    el('h3', null, `Evidence: replica ${item.culprit ?? '?'} signed two ${item.kind ?? 'message'}s`),
     rows([
-      ['culprit', `replica ${item.culprit}`, 'culprit'],
+      ['culprit', item.culprit === undefined ? null : `replica ${item.culprit}`, 'culprit'],
       ['kind', item.kind, 'kind'],
       ['view', item.view],
       ['sequence number', item.seq],
