@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { renderHtml } from '../picture/html.ts';
 import type { RunRecord } from '../picture/record.ts';
 import { recordSeed } from '../picture/sim-recorder.ts';
-import { viewChangeFigure } from '../picture/svg.ts';
+import { viewChangeFigure } from '../picture/svg-view-change.ts';
 import { viewChangeWindow } from '../picture/svg-window.ts';
 import type { SeedRun } from '../sim/run.ts';
 import { checkOutputFile } from './output-file.ts';

@@ -13,7 +13,6 @@ export function px(value: number): string {
 /** Text or an attribute value, escaped: a record may come from logs, and its strings are untrusted. */
 export function escapeXml(text: string): string {
   // Characters XML 1.0 does not allow at all are dropped rather than escaped.
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
@@ -97,4 +96,32 @@ export function eventLabel(event: LaneEvent): string {
     case 'stable-checkpoint':
       return '';
   }
+}
+
+/** `text` in at most `most` lines of at most `width` characters, broken between words; the last cut with … if need be. */
+export function wrap(text: string, width: number, most: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((part) => part !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  if (lines.length <= most) return lines.map((kept) => (kept.length > width ? `${kept.slice(0, width - 1)}…` : kept));
+  const kept = lines.slice(0, most);
+  const last = kept[most - 1]!;
+  kept[most - 1] = `${last.slice(0, Math.max(0, width - 1))}…`;
+  return kept;
+}
+
+/** A straight line, or a curve whose middle lies `bendPx` to one side of it. */
+export function curve(x1: number, y1: number, x2: number, y2: number, bendPx: number): string {
+  if (bendPx === 0) return `M${px(x1)},${px(y1)} L${px(x2)},${px(y2)}`;
+  const length = Math.hypot(x2 - x1, y2 - y1) || 1;
+  // A quadratic curve's middle is halfway to its control point.
+  const cx = (x1 + x2) / 2 - ((y2 - y1) / length) * bendPx * 2;
+  const cy = (y1 + y2) / 2 + ((x2 - x1) / length) * bendPx * 2;
+  return `M${px(x1)},${px(y1)} Q${px(cx)},${px(cy)} ${px(x2)},${px(y2)}`;
 }

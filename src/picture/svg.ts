@@ -5,13 +5,15 @@
 // shaded by the view it was in, hatched while it was changing views. Self-contained: no
 // scripts, no fonts to fetch; the same record and options give the same bytes.
 //
-//   writeFileSync('view-change.svg', viewChangeFigure(record));
+//   writeFileSync('run.svg', renderSvg(record, { fromMs: 4_700, toMs: 4_800, lanes: ['r0', 'r1', 'r2', 'r3'] }));
+//
+// svg-view-change.ts chooses the window and lanes for a figure of a view change.
 import { INK_COLOUR, LANE_COLOUR, MESSAGE_COLOURS, MUTED_COLOUR, VIEW_BAND_FILLS } from './palette.ts';
 import type { LaneEvent, LaneId, PictureMessageType, RunRecord } from './record.ts';
 import { legend } from './svg-legend.ts';
-import { arrowheadMarker, escapeXml, eventLabel, eventMark, labelOffsetPx, lostCross, px } from './svg-marks.ts';
+import { arrowheadMarker, curve, escapeXml, eventLabel, eventMark, labelOffsetPx, lostCross, px, wrap } from './svg-marks.ts';
 import { PHASE_ROWS, PHASE_ROW_PX, phaseLabels } from './svg-phases.ts';
-import { figureContent, niceStep, typicalTransitMs, viewChangeWindow, type ArrowGroup, type FigureContent, type TimeWindow } from './svg-window.ts';
+import { figureContent, niceStep, typicalTransitMs, type ArrowGroup, type FigureContent, type TimeWindow } from './svg-window.ts';
 
 export interface SvgOptions {
   /** The window drawn, ms; default the whole run. */
@@ -30,7 +32,6 @@ export interface SvgOptions {
 
 const LEFT_PX = 190;
 const RIGHT_PX = 40;
-/** Below the title and the rows of phase names. */
 /** Below the title, the subtitle and two lines of caption. */
 const PHASES_TOP_PX = 120;
 const TOP_PX = PHASES_TOP_PX + PHASE_ROWS * PHASE_ROW_PX;
@@ -38,32 +39,6 @@ const LANE_GAP_PX = 92;
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 /** About how wide a character of an 11 px label is. */
 const LABEL_CHAR_PX = 6;
-
-/** The record's first view change, replicas only, with clients' and STATUS traffic counted rather than drawn. */
-export function viewChangeFigure(record: RunRecord, title?: string): string {
-  const window = viewChangeWindow(record) ?? { fromMs: 0, toMs: record.endMs };
-  const lanes = record.lanes.filter((lane) => lane.kind === 'replica').map((lane) => lane.id);
-  const caption = viewChangeStory(record);
-  return renderSvg(record, { ...window, lanes, hiddenTypes: ['status'], ...(title === undefined ? {} : { title }), ...(caption === undefined ? {} : { caption }) });
-}
-
-/** "At 4750 ms the view-change timers of r1, r2, r3 expire…": the first view change in one or two sentences. */
-export function viewChangeStory(record: RunRecord): string | undefined {
-  const started = record.events.filter((event) => event.kind === 'start-view-change');
-  const view = started[0]?.view;
-  if (view === undefined) return undefined;
-  const timedOut = started.filter((event) => event.view === view && / \(timeout\)/.test(event.text));
-  const firstMs = started[0]!.atMs;
-  const openers = timedOut.filter((event) => event.atMs === firstMs).map((event) => event.lane);
-  const primary = record.views.find((band) => band.view === view)?.primary;
-  const entered = record.events.filter((event) => event.kind === 'enter-view' && event.view === view);
-  const byPrimary = entered.find((event) => event.lane === `r${primary}`);
-  const opening = openers.length > 0 ? `At ${px(firstMs)} ms the view-change timer${openers.length === 1 ? '' : 's'} of ${openers.join(', ')} expire${openers.length === 1 ? 's' : ''}: they send VIEW-CHANGE for view ${view}.` : `At ${px(firstMs)} ms ${started[0]!.lane} sends VIEW-CHANGE for view ${view}.`;
-  if (byPrimary === undefined) return `${opening} No replica entered view ${view} in this run.`;
-  const everyone = new Set(entered.map((event) => event.lane)).size === record.n;
-  const last = entered.at(-1)!.atMs;
-  return `${opening} With 2f+1 = ${2 * record.f + 1} of them, r${primary}, the primary of view ${view}, sends NEW-VIEW at ${px(byPrimary.atMs)} ms; by ${px(last)} ms ${everyone ? 'every replica has' : `${new Set(entered.map((event) => event.lane)).size} replicas have`} entered view ${view}.`;
-}
 
 /** The record, or the part `options` chooses, as one SVG document. */
 export function renderSvg(record: RunRecord, options: SvgOptions = {}): string {
@@ -324,34 +299,6 @@ class Figure {
     }
     return `<g class="events" clip-path="url(#plot)">${parts.join('\n')}</g>`;
   }
-}
-
-/** `text` in at most `most` lines of at most `width` characters, broken between words; the last cut with … if need be. */
-function wrap(text: string, width: number, most: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter((part) => part !== '')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  if (line !== '') lines.push(line);
-  if (lines.length <= most) return lines.map((kept) => (kept.length > width ? `${kept.slice(0, width - 1)}…` : kept));
-  const kept = lines.slice(0, most);
-  const last = kept[most - 1]!;
-  kept[most - 1] = `${last.slice(0, Math.max(0, width - 1))}…`;
-  return kept;
-}
-
-/** A straight line, or a curve whose middle lies `bendPx` to one side of it. */
-function curve(x1: number, y1: number, x2: number, y2: number, bendPx: number): string {
-  if (bendPx === 0) return `M${px(x1)},${px(y1)} L${px(x2)},${px(y2)}`;
-  const length = Math.hypot(x2 - x1, y2 - y1) || 1;
-  // A quadratic curve's middle is halfway to its control point.
-  const cx = (x1 + x2) / 2 - ((y2 - y1) / length) * bendPx * 2;
-  const cy = (y1 + y2) / 2 + ((x2 - x1) / length) * bendPx * 2;
-  return `M${px(x1)},${px(y1)} Q${px(cx)},${px(cy)} ${px(x2)},${px(y2)}`;
 }
 
 /** Per lane and moment, the lowest and highest n executed then. */
