@@ -90,6 +90,7 @@ export interface PageGlobals {
     window(): { startMs: number; endMs: number };
     messagePoint(recordIndex: number, along?: number): { x: number; y: number } | null;
     hitAt(x: number, y: number): { kind: string; index: number } | null;
+    lanePoint(id: string): { x: number; y: number } | null;
   };
   requestAnimationFrame(callback: () => void): number;
 }

@@ -107,6 +107,22 @@ describe('picture viewer in chromium', () => {
     await open.page.click('details.lanes summary');
     await open.page.selectOption('#filter-view', '');
 
+    await open.page.selectOption('#filter-show', 'problems');
+    s = await stats(open.page);
+    const troubled = count(record, (m) => m.lost !== undefined || m.dropped !== undefined);
+    expect(troubled).toBeGreaterThan(0);
+    expect(s.arrows).toBe(troubled);
+    await open.page.selectOption('#filter-show', 'all');
+
+    // A click on a lane's name: only what that lane sent or received.
+    const name = (await open.page.evaluate(() => (globalThis as unknown as PageGlobals).__picture.lanePoint('r2')))!;
+    await open.page.mouse.click(name.x, name.y);
+    s = await stats(open.page);
+    expect(s.arrows + s.aggregated).toBe(count(record, (m) => m.from === 'r2' || m.to === 'r2'));
+    await open.page.mouse.click(name.x, name.y);
+    s = await stats(open.page);
+    expect(s.arrows + s.aggregated).toBe(record.messages.length);
+
     // Around the moment the first replica entered view 1.
     const entered = Math.min(...Object.values(record.views[1]!.entered));
     s = await open.page.evaluate(([a, b]) => (globalThis as unknown as PageGlobals).__picture.setWindow(a!, b!), [entered - 60, entered + 40]);

@@ -226,6 +226,13 @@ function createApp(run) {
       const box = plotCanvas.getBoundingClientRect();
       return { x: box.left + x1 + (x2 - x1) * along, y: box.top + y1 + (y2 - y1) * along };
     },
+    /** The page point of lane `id`'s name in the left gutter (a click there focuses the lane), or null. */
+    lanePoint: (id) => {
+      const lane = run.lanes.findIndex((info) => info.id === id);
+      if (lane < 0 || Number.isNaN(state.layout.middle[lane])) return null;
+      const box = plotCanvas.getBoundingClientRect();
+      return { x: box.left + 30, y: box.top + state.layout.middle[lane] };
+    },
     /** What a click at page point (x, y) would select: { kind, index } (a message's index is the record's). */
     hitAt: (x, y) => {
       const box = plotCanvas.getBoundingClientRect();
