@@ -35,9 +35,12 @@ export function wantsPicture(files: PictureFiles): boolean {
   return named(files).length > 0;
 }
 
-/** Before the run: every file's directory exists and takes a file, and no two flags name one file. */
-export function checkPictureFiles(files: PictureFiles): void {
-  const seen = new Map<string, string>();
+/**
+ * Before the run: every file's directory exists and takes a file, and no two flags name one
+ * file, these or `others` the command writes too (flag -> path).
+ */
+export function checkPictureFiles(files: PictureFiles, others: Readonly<Record<string, string | undefined>> = {}): void {
+  const seen = new Map<string, string>(Object.entries(others).flatMap(([flag, path]) => (path === undefined ? [] : [[path, flag] as [string, string]])));
   for (const [key, path] of named(files)) {
     checkOutputFile(FLAGS[key], path);
     const other = seen.get(path);

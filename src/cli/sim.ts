@@ -30,7 +30,7 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   if (parsed.shrinkTo !== undefined) checkOutputFile('--shrink', parsed.shrinkTo);
   if (parsed.evidenceTo !== undefined) checkOutputFile('--evidence', parsed.evidenceTo);
   const picture: PictureFiles = { html: parsed.htmlTo, record: parsed.recordTo };
-  checkPictureFiles(picture);
+  checkPictureFiles(picture, { '--evidence': parsed.evidenceTo, '--shrink': parsed.shrinkTo });
   const command = await prepareSimCommand(parsed);
   checkLoadedCommand(command);
   checkPictureSeeds(picture, command.seeds);

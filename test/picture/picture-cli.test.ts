@@ -53,6 +53,7 @@ describe('pancydb sim --html, --record', () => {
     [['--record'], '--record needs a value'],
     [['--html', '--json'], '--html needs a value, got the option --json'],
     [['--html', 'same.x', '--record', 'same.x'], 'names the same file'],
+    [['--evidence', 'same.x', '--html', 'same.x'], '--html same.x: --evidence names the same file'],
   ])('%j is a usage error', async (extra, message) => {
     const result = await run(['sim', '--profile', 'ci', ...extra]);
     expect(result.status).toBe(2);
