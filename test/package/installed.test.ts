@@ -4,7 +4,7 @@
 // installed `pancydb` command, scenario files included. Dependencies come from the npm
 // cache (--offline); only if it lacks one does npm fall back to --prefer-offline.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,15 @@ describe('the installed package: npm pack, then npm install into a fresh directo
     expect(help.stdout).toContain('Usage: pancydb');
     const sim = mustRun(bin(), ['sim', '-R', '1', '--profile', 'ci', '--duration', '2'], directory);
     expect(sim.stdout.trim().split('\n').at(-1)).toMatch(/^PASS seeds=1 failures=0/);
+  });
+
+  it('the installed pancydb command draws a run: the page carries the viewer (src/picture/viewer/*.js ship in dist) and the packed run', () => {
+    mustRun(bin(), ['sim', '-R', '1', '--profile', 'ci', '--duration', '1', '--html', 'run.html'], directory);
+    const page = readFileSync(join(directory, 'run.html'), 'utf8');
+    expect(page).toContain('<canvas id="plot"');
+    expect(page).toMatch(/<script type="application\/octet-stream" id="run-data">[A-Za-z0-9+/=]{100,}<\/script>/);
+    // The viewer's own code, inlined: a page without it would draw nothing.
+    expect(page.match(/<script>([\s\S]*)<\/script>/)?.[1]?.length ?? 0).toBeGreaterThan(10_000);
   });
 
   it('runs a shipped scenario file, whose built-in adversary is compiled, on two worker threads', () => {
