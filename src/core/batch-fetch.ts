@@ -20,7 +20,7 @@ export function retryFetches(replica: Replica, nowMs: number): void {
 
 /** Whether an O entry of the current view waits for the batch with this digest. */
 export function awaitsBatch(replica: Replica, digest: Uint8Array): boolean {
-  return replica.log.awaitingBatches().some((entry) => entry.view === replica.view && bytesEqual(entry.digest!, digest));
+  return replica.log.awaitingBatches().some((entry) => entry.view === replica.view && bytesEqual(entry.awaited!.header.message.digest, digest));
 }
 
 /** One BATCH per peer per status interval, signed once per batch: a replayed FETCH-BATCH costs nothing more. */
@@ -36,7 +36,7 @@ export function onFetchBatch(replica: Replica, signed: Signed<FetchBatch>, nowMs
 export function onBatch(replica: Replica, signed: Signed<BatchReply>, nowMs: number): void {
   const { digest, batch } = signed.message;
   for (const entry of replica.log.awaitingBatches()) {
-    if (entry.view !== replica.view || !replica.active || !bytesEqual(entry.digest!, digest)) continue;
+    if (entry.view !== replica.view || !replica.active || !bytesEqual(entry.awaited!.header.message.digest, digest)) continue;
     replica.batches.remember(digest, batch, entry.seq);
     acceptPrePrepare(replica, entry, attachBatch(entry.awaited!.header, batch), nowMs);
   }

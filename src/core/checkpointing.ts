@@ -4,7 +4,7 @@
 import { bytesEqual } from './bytes.ts';
 import { type Certificate, CheckpointTracker, type OwnCheckpoint, type StableCheckpoint, stateDigest } from './checkpoints.ts';
 import { persist, persistStableCheckpoint } from './durability.ts';
-import { hasFlaw } from './flaws.ts';
+import { checkpointedClientTable, hasFlaw } from './flaws.ts';
 import type { Peer } from './gateway.ts';
 import type { Checkpoint, Signed } from './messages.ts';
 import { tryPropose } from './normal-case.ts';
@@ -17,14 +17,15 @@ import type { Replica } from './replica.ts';
 export function createCheckpointTracker(replica: Replica): CheckpointTracker {
   const votesPerSender = replica.config.logWindow / replica.config.checkpointInterval + 2;
   const store = replica.store.snapshot();
-  const digest = stateDigest(replica.config.crypto.sha256, store, replica.clients.encode());
+  const digest = stateDigest(replica.config.crypto.sha256, store, checkpointedClientTable(replica.config, replica.clients.encode()));
   const initial: StableCheckpoint = { seq: 0, digest, proof: [], snapshot: { store, clients: replica.clients.snapshot() }, own: undefined };
-  return new CheckpointTracker(replica.quorums, votesPerSender, initial);
+  const quorums = hasFlaw(replica.config, 'checkpoint-stable-on-2f') ? { ...replica.quorums, strong: replica.quorums.strong - 1 } : replica.quorums;
+  return new CheckpointTracker(quorums, votesPerSender, initial);
 }
 
 export function takeCheckpoint(replica: Replica, seq: number, nowMs: number): void {
   const storeSnapshot = replica.store.snapshot();
-  const digest = stateDigest(replica.config.crypto.sha256, storeSnapshot, replica.clients.encode());
+  const digest = stateDigest(replica.config.crypto.sha256, storeSnapshot, checkpointedClientTable(replica.config, replica.clients.encode()));
   const signed = replica.sign<Checkpoint>({ type: 'checkpoint', seq, digest, replica: replica.id });
   replica.checkpoints.recordOwn({ seq, digest, signed, snapshot: { store: storeSnapshot, clients: replica.clients.snapshot() } });
   replica.checkpoints.addVote(signed);

@@ -29,6 +29,7 @@ import { clientRows } from './client-table.ts';
 import { decodeCheckpointFile, decodeRecord, encodeCheckpointFile, encodeRecord, type DurableRecord } from './durable-records.ts';
 import { attachBatch } from './encoding.ts';
 import { executeReady } from './execution.ts';
+import { checkpointedClientTable } from './flaws.ts';
 import type { Checkpoint, FetchBatch, NewView, PrePrepare, Signed, StateTransfer, ViewChange } from './messages.ts';
 import { planNewView } from './new-view.ts';
 import type { Replica } from './replica.ts';
@@ -154,7 +155,7 @@ function installCheckpoint(replica: Replica, state: StateTransfer): void {
   replica.clients.restoreRows(clients);
   const digest = proof[0]!.message.digest;
   const snapshot = { store: replica.store.snapshot(), clients: replica.clients.snapshot() };
-  if (!bytesEqual(stateDigest(replica.config.crypto.sha256, snapshot.store, replica.clients.encode()), digest)) {
+  if (!bytesEqual(stateDigest(replica.config.crypto.sha256, snapshot.store, checkpointedClientTable(replica.config, replica.clients.encode())), digest)) {
     throw new DiskStateError(`checkpoint ${seq}'s state does not hash to the digest its proof certifies`);
   }
   const stable: StableCheckpoint = { seq, digest, proof, snapshot, own: undefined };

@@ -42,7 +42,86 @@ export type ProtocolFlaw =
   /** With digest replies on, the client counts a digest reply for a result without comparing the digest (§5.1). */
   | 'digest-not-compared'
   /** With tentative execution on, the client accepts f+1 matching tentative replies instead of 2f+1 (§5.1). */
-  | 'tentative-on-f-plus-1';
+  | 'tentative-on-f-plus-1'
+  // --- The catalogue for `pancydb hunt` (issue 12): each a mistake a real implementation could make. ---
+  /**
+   * A replica restarted without memory fixes its view estimate E from the first 2f
+   * RECOVERY-REPLYs instead of 2f+1 (restart-guard.ts; TOCS 2002 §4.3 estimates from 2f+1
+   * fresh replies): the real bug of 2026-11-30 (notebook, "Hardening" §1), where one liar
+   * and one slow correct replica fill the 2f and lower E, so the replica votes again in a
+   * view it already voted in. Observable with one faulty replica: a liar claiming view 0,
+   * a correct replica that answers late, and an amnesia restart.
+   */
+  | 'restart-estimate-on-2f'
+  /**
+   * An O entry whose batch is still being fetched does not hold its log slot (§4.4; log.ts
+   * LogEntry.awaited): the gateway takes a PRE-PREPARE with another digest for that (v, n),
+   * and the fetched batch, when it comes, completes the entry over it, so the backup
+   * prepares two digests at one (v, n). Observable only through a faulty new primary that
+   * pre-prepares an O slot a second time, to a backup that lacks the batch.
+   */
+  | 'o-entry-slot-not-held'
+  /**
+   * A checkpoint becomes stable on 2f matching CHECKPOINTs instead of 2f+1 (§4.3). The
+   * replica then garbage-collects with a proof of 2f, which its VIEW-CHANGE (C, §4.4) and
+   * STATE carry, and which correct peers refuse: with the primary silent, the correct
+   * replicas' VIEW-CHANGEs never make 2f+1 and the view change never completes.
+   */
+  | 'checkpoint-stable-on-2f'
+  /**
+   * A STATE is accepted with a proof of f+1 matching CHECKPOINTs instead of 2f+1 (state
+   * transfer, §4.3). Not observable as a safety violation with at most f faulty replicas:
+   * f+1 signers include a correct one, whose digest is that of a state it reached by
+   * executing committed requests. Its only effect is that the installed checkpoint's proof
+   * is short, so the replica's later VIEW-CHANGEs are refused (as 'checkpoint-stable-on-2f'),
+   * and only a faulty replica sends a STATE with a short proof.
+   */
+  | 'state-proof-on-f-plus-1'
+  /**
+   * P keeps the first prepared certificate per n instead of the one from the highest view
+   * (§4.4: P carries, for each n, the certificate of the latest view in which the request
+   * prepared). Observable with one faulty replica but only on a narrow schedule: n prepares
+   * d1 at a correct replica in view v, d2 commits at n in a view v' > v, and the V of a
+   * later view holds that replica's stale certificate and none for d2 (the faulty replica
+   * leaves its own out), so O puts d1 where d2 committed.
+   */
+  | 'p-not-latest'
+  /**
+   * VIEW-CHANGE's checkpoint proof C is not verified (§4.4), so min-s, the highest stable
+   * checkpoint V names, need not be proven: a faulty replica that names a checkpoint beyond
+   * any that exists moves min-s there, and no correct replica can execute past the hole.
+   */
+  | 'checkpoint-proof-not-checked'
+  /**
+   * The client table (last t and reply per client) is left out of the checkpoint digest
+   * (§4.3: the digest covers all the state execution depends on). A faulty replica whose
+   * table went wrong still signs matching CHECKPOINTs, and the state it sends a lagging
+   * correct replica installs its table: that replica then skips or repeats requests.
+   */
+  | 'client-table-not-in-checkpoint'
+  /**
+   * Votes are counted per message, not per replica (§4.2: 2f PREPAREs and 2f+1 COMMITs
+   * from different replicas): a PREPARE or COMMIT that arrives twice counts twice. A
+   * network that duplicates is enough to make 2f distinct COMMITs commit, as 'commit-on-2f'.
+   */
+  | 'votes-counted-per-message'
+  /**
+   * Committed batches execute as they commit, not in sequence-number order (§4.2: a replica
+   * executes n only after every request below n): one that commits while n-1 has not is
+   * executed, and lastExecuted jumps past the hole, which never executes.
+   */
+  | 'execute-out-of-order'
+  /**
+   * A NEW-VIEW is accepted without checking that primary(v) sent it (§4.4). Not observable
+   * with signatures: O's headers must still be signed by primary(v) and O is recomputed
+   * from V, so a NEW-VIEW from another replica can only be one the primary could have sent.
+   */
+  | 'new-view-author-not-checked'
+  /**
+   * The view-change timeout is never doubled after a view change that failed (§4.5.2),
+   * so a view change that takes longer than T fails every time.
+   */
+  | 'view-change-timeout-not-doubled';
 
 export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'commit-on-2f',
@@ -60,6 +139,17 @@ export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'write-on-f-plus-1-with-reads',
   'digest-not-compared',
   'tentative-on-f-plus-1',
+  'restart-estimate-on-2f',
+  'o-entry-slot-not-held',
+  'checkpoint-stable-on-2f',
+  'state-proof-on-f-plus-1',
+  'p-not-latest',
+  'checkpoint-proof-not-checked',
+  'client-table-not-in-checkpoint',
+  'votes-counted-per-message',
+  'execute-out-of-order',
+  'new-view-author-not-checked',
+  'view-change-timeout-not-doubled',
 ];
 
 export interface Flawed {
@@ -83,6 +173,11 @@ export function replicaQuorums(config: Flawed, quorums: Quorums): Quorums {
 /** The quorums a (possibly broken) client uses: f matching replies instead of f+1. */
 export function clientQuorums(config: Flawed, quorums: Quorums): Quorums {
   return hasFlaw(config, 'reply-on-f') ? { ...quorums, weak: quorums.weak - 1 } : quorums;
+}
+
+/** The client table's bytes a checkpoint digest covers (§4.3): none when broken on purpose. */
+export function checkpointedClientTable(config: Flawed, table: Uint8Array): Uint8Array {
+  return hasFlaw(config, 'client-table-not-in-checkpoint') ? new Uint8Array(0) : table;
 }
 
 /** The operation a (possibly broken) state machine executes: cas as a plain put when broken. */

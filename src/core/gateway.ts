@@ -6,7 +6,7 @@
 import { bytesEqual } from './bytes.ts';
 import { checkBatch, checkCheckpointProof, checkCommitCertificate, checkHeader, checkViewChange, type CertificateContext } from './certificates.ts';
 import { stateDigest } from './checkpoints.ts';
-import { hasFlaw } from './flaws.ts';
+import { checkpointedClientTable, hasFlaw } from './flaws.ts';
 import { encodeClientRows } from './client-table.ts';
 import { batchBytes, decodeMessage, isClientFrame, MAC_BYTES, UnknownTypeError } from './encoding.ts';
 import type { Message, NewView, PrePrepare, ReadRequest, RecoveryReply, Request, Signed, StateTransfer } from './messages.ts';
@@ -223,9 +223,10 @@ function checkRecoveryReply(context: CertificateContext, reply: RecoveryReply): 
 
 /** State transfer: the snapshot must hash to the digest its 2f+1 CHECKPOINTs certify. */
 function checkState(context: CertificateContext, state: StateTransfer): string | undefined {
-  const proof = checkCheckpointProof(context, state.seq, state.proof);
+  const thin = hasFlaw(context.config, 'state-proof-on-f-plus-1') ? { ...context, quorums: { ...context.quorums, strong: context.quorums.weak } } : context;
+  const proof = checkCheckpointProof(thin, state.seq, state.proof);
   if ('problem' in proof) return proof.problem;
-  const digest = stateDigest(context.config.crypto.sha256, state.store, encodeClientRows(state.clients));
+  const digest = stateDigest(context.config.crypto.sha256, state.store, checkpointedClientTable(context.config, encodeClientRows(state.clients)));
   return bytesEqual(digest, proof.digest) ? undefined : `state for n=${state.seq} does not hash to the certified digest`;
 }
 
@@ -273,7 +274,7 @@ function checkIdentity(config: ReplicaConfig, from: Peer, signed: Signed): Admis
 
 /** §4.2: only primary(v) pre-prepares, and the primary does not prepare; §4.4: only primary(v+1) sends NEW-VIEW. */
 function checkRole(context: GatewayContext, message: Message): Admission | undefined {
-  if (message.type === 'new-view' && message.replica !== primaryOf(message.newView, context.config.n)) {
+  if (message.type === 'new-view' && message.replica !== primaryOf(message.newView, context.config.n) && !hasFlaw(context.config, 'new-view-author-not-checked')) {
     return drop('not-from-primary', `replica ${message.replica} is not primary of view ${message.newView}`, message.type);
   }
   if (message.type === 'pre-prepare' && message.replica !== primaryOf(message.view, context.config.n)) {

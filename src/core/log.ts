@@ -4,6 +4,8 @@ import { bytesEqual } from './bytes.ts';
 import type { Commit, CommitCertificate, FetchBatch, PrePrepare, PrePrepareHeader, Prepare, Signed } from './messages.ts';
 import { VoteSet } from './quorum.ts';
 
+const EMPTY = new Uint8Array(0);
+
 export class LogEntry {
   prePrepare: Signed<PrePrepare> | undefined;
   /**
@@ -15,6 +17,8 @@ export class LogEntry {
   awaited: { readonly header: Signed<PrePrepareHeader>; readonly fetch: Signed<FetchBatch>; fetchedAtMs: number } | undefined;
   readonly prepares = new VoteSet<Signed<Prepare>>();
   readonly commits = new VoteSet<Signed<Commit>>();
+  /** A replica's PREPAREs and COMMITs after its first: kept, and counted, only under the 'votes-counted-per-message' flaw (flaws.ts). */
+  readonly repeatedVotes: (Signed<Prepare> | Signed<Commit>)[] = [];
   /** What this replica itself sent for the entry, kept for retransmission. */
   sentPrepare: Signed<Prepare> | undefined;
   sentCommit: Signed<Commit> | undefined;
@@ -41,12 +45,16 @@ export class LogEntry {
   /** Distinct backups whose PREPARE matches the accepted PRE-PREPARE's digest. */
   matchingPrepares(): number {
     const digest = this.digest;
-    return digest === undefined ? 0 : this.prepares.count((vote) => bytesEqual(vote.message.digest, digest));
+    return digest === undefined ? 0 : this.prepares.count((vote) => bytesEqual(vote.message.digest, digest)) + this.repeated('prepare', digest);
   }
 
   matchingCommits(): number {
     const digest = this.digest;
-    return digest === undefined ? 0 : this.commits.count((vote) => bytesEqual(vote.message.digest, digest));
+    return digest === undefined ? 0 : this.commits.count((vote) => bytesEqual(vote.message.digest, digest)) + this.repeated('commit', digest);
+  }
+
+  private repeated(type: 'prepare' | 'commit', digest: Uint8Array): number {
+    return this.repeatedVotes.length === 0 ? 0 : this.repeatedVotes.filter((vote) => vote.message.type === type && bytesEqual(vote.message.digest, digest)).length;
   }
 }
 
@@ -83,10 +91,14 @@ export class MessageLog {
     return this.entries.size;
   }
 
-  /** Entries whose batch is still being fetched, in sequence order. */
+  /**
+   * Entries whose batch is still being fetched, in sequence order: O's digest has no
+   * PRE-PREPARE yet. (Another digest's PRE-PREPARE in the slot is possible only under the
+   * 'o-entry-slot-not-held' flaw, flaws.ts: the fetch goes on, and completes over it.)
+   */
   awaitingBatches(): LogEntry[] {
     // Asked every tick: filter first, so the usual empty answer costs no sort of the log.
-    const awaiting = [...this.entries.values()].filter((entry) => entry.awaited !== undefined && entry.prePrepare === undefined);
+    const awaiting = [...this.entries.values()].filter((entry) => entry.awaited !== undefined && !bytesEqual(entry.prePrepare?.message.digest ?? EMPTY, entry.awaited.header.message.digest));
     return awaiting.length < 2 ? awaiting : awaiting.sort((a, b) => a.seq - b.seq);
   }
 

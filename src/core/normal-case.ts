@@ -54,7 +54,8 @@ export function onPrePrepare(replica: Replica, signed: Signed<PrePrepare>, nowMs
 export function acceptPrePrepare(replica: Replica, entry: LogEntry, signed: Signed<PrePrepare>, nowMs: number): void {
   const { view, seq, digest, batch } = signed.message;
   // §4.2: a backup accepts at most one digest per (v, n); the gateway and O see to it.
-  if (entry.digest !== undefined && !bytesEqual(entry.digest, digest) && !hasFlaw(replica.config, 'pre-prepare-overwritten')) throw new Error(`replica ${replica.id}: second digest for v=${view} n=${seq}`);
+  const overwrites = hasFlaw(replica.config, 'pre-prepare-overwritten') || hasFlaw(replica.config, 'o-entry-slot-not-held');
+  if (entry.digest !== undefined && !bytesEqual(entry.digest, digest) && !overwrites) throw new Error(`replica ${replica.id}: second digest for v=${view} n=${seq}`);
   entry.prePrepare = signed;
   replica.batches.remember(digest, batch, seq);
   // The batch is on disk before our PREPARE for it leaves, so before any REPLY for n.
@@ -72,13 +73,13 @@ export function acceptPrePrepare(replica: Replica, entry: LogEntry, signed: Sign
 
 export function onPrepare(replica: Replica, signed: Signed<Prepare>, nowMs: number): void {
   const entry = replica.log.entryFor(signed.message.view, signed.message.seq, nowMs);
-  entry.prepares.add(signed.message.replica, signed);
+  if (!entry.prepares.add(signed.message.replica, signed) && hasFlaw(replica.config, 'votes-counted-per-message')) entry.repeatedVotes.push(signed);
   checkPrepared(replica, entry, nowMs);
 }
 
 export function onCommit(replica: Replica, signed: Signed<Commit>, nowMs: number): void {
   const entry = replica.log.entryFor(signed.message.view, signed.message.seq, nowMs);
-  entry.commits.add(signed.message.replica, signed);
+  if (!entry.commits.add(signed.message.replica, signed) && hasFlaw(replica.config, 'votes-counted-per-message')) entry.repeatedVotes.push(signed);
   checkCommitted(replica, entry, nowMs);
 }
 
@@ -86,7 +87,7 @@ function checkPrepared(replica: Replica, entry: LogEntry, nowMs: number): void {
   if (entry.prepared || entry.prePrepare === undefined) return;
   if (entry.matchingPrepares() < replica.quorums.prepares) return;
   entry.prepared = true;
-  const certificate = replica.certificates.record(entry, replica.quorums.prepares);
+  const certificate = replica.certificates.record(entry, replica.quorums.prepares, hasFlaw(replica.config, 'p-not-latest'));
   // Logged before the COMMIT it allows: a VIEW-CHANGE after a restart must still carry it (§4.4).
   if (certificate !== undefined) persist(replica, { kind: 'certificate', certificate });
   if (!mayVote(replica)) return;

@@ -9,12 +9,15 @@ import type { PreparedCertificate } from './messages.ts';
 export class PreparedCertificates {
   private readonly bySeq = new Map<number, PreparedCertificate>();
 
-  /** Keeps the certificate of a prepared entry, unless one from a higher view is held; returns it if kept. */
-  record(entry: LogEntry, preparesNeeded: number): PreparedCertificate | undefined {
+  /**
+   * Keeps the certificate of a prepared entry, unless one from a higher view is held; returns
+   * it if kept. `keepFirst` (the 'p-not-latest' flaw, flaws.ts) keeps whichever came first.
+   */
+  record(entry: LogEntry, preparesNeeded: number, keepFirst = false): PreparedCertificate | undefined {
     const prePrepare = entry.prePrepare!;
     const digest = prePrepare.message.digest;
     const known = this.bySeq.get(entry.seq);
-    if (known !== undefined && known.prePrepare.message.view > entry.view) return undefined;
+    if (known !== undefined && (keepFirst || known.prePrepare.message.view > entry.view)) return undefined;
     const voters = entry.prepares.voters((vote) => bytesEqual(vote.message.digest, digest)).slice(0, preparesNeeded);
     const certificate = { prePrepare: headerOf(prePrepare), prepares: voters.map((replica) => entry.prepares.get(replica)!) };
     this.bySeq.set(entry.seq, certificate);

@@ -13,7 +13,7 @@
 // only, never by drivers, checkers or tests.
 import type { CheckpointTracker } from './checkpoints.ts';
 import { ClientTable } from './client-table.ts';
-import { replicaQuorums } from './flaws.ts';
+import { hasFlaw, replicaQuorums } from './flaws.ts';
 import { validateParameters, type ReplicaConfig } from './config.ts';
 import { encodeSigned } from './encoding.ts';
 import { EquivocationDetector, evidenceLimits, outerStatement, statementsOf, type Statement } from './evidence.ts';
@@ -196,10 +196,12 @@ export class Replica implements GatewayContext {
     const auth = config.auth ?? 'signed';
     if (auth !== 'signed' && auth !== 'mac') throw new Error(`auth must be 'signed' or 'mac', got ${String(auth)}`);
     this.sessionKeys = auth === 'mac' ? sessionKeysOf({ kind: 'replica', id: config.id }, config) : undefined;
-    this.timer = new ViewChangeTimer(config.viewChangeTimeoutMs, config.maxViewChangeTimeoutMs);
+    // Never doubled when broken on purpose: a cap of T.
+    this.timer = new ViewChangeTimer(config.viewChangeTimeoutMs, hasFlaw(config, 'view-change-timeout-not-doubled') ? config.viewChangeTimeoutMs : config.maxViewChangeTimeoutMs);
     // Windows of T/2; the rates of the last n views, one per primary (NSDI'09 §4.3).
     this.primaryMonitor = config.robustPrimaryPercent === undefined ? undefined : new PrimaryMonitor(config.robustPrimaryPercent, config.viewChangeTimeoutMs / 2, config.n);
-    this.restartGuard = new RestartGuard(options.restarted === true, options.recoveryNonce, this.quorums.strong, this.quorums.weak);
+    const repliesNeeded = hasFlaw(config, 'restart-estimate-on-2f') ? this.quorums.strong - 1 : this.quorums.strong;
+    this.restartGuard = new RestartGuard(options.restarted === true, options.recoveryNonce, repliesNeeded, this.quorums.weak);
     this.checkpoints = createCheckpointTracker(this);
     this.evidence = new EquivocationDetector(config.id, evidenceLimits(config), (signer, signedBytes, signature) => {
       const key = config.replicaKeys[signer];
@@ -233,7 +235,9 @@ export class Replica implements GatewayContext {
 
   prePrepareDigest(view: number, seq: number): Uint8Array | undefined {
     const entry = this.log.get(seq);
-    return entry !== undefined && entry.view === view ? entry.digest : undefined;
+    if (entry === undefined || entry.view !== view) return undefined;
+    // Broken on purpose (flaws.ts): an O entry still fetching its batch does not hold the slot.
+    return hasFlaw(this.config, 'o-entry-slot-not-held') ? entry.prePrepare?.message.digest : entry.digest;
   }
 
   step(input: ReplicaInput): ReplicaOutput[] {
