@@ -1,7 +1,9 @@
 // Deliberately broken protocol variants, to show that the checkers catch a broken
-// protocol (issue "Adversaries", item 7b). Each removes one rule the safety argument of
-// OSDI'99 §4 leans on. Only tests set them: neither the CLI nor scenario files can, and
-// a replica without `flaws` in its config runs the protocol as the paper gives it.
+// protocol (issue "Adversaries", item 7b) and, as a catalogue, to give `pancydb hunt`
+// (issue 12) mistakes to find. Each removes one rule the safety or liveness argument of
+// OSDI'99 §4 (TOCS 2002) leans on. Only tests set them: neither the CLI nor scenario files
+// can (test/unit/flaw-settable.test.ts), and a replica without `flaws` in its config runs
+// the protocol as the paper gives it.
 import type { Operation } from './operations.ts';
 import type { Quorums } from './quorum.ts';
 
@@ -43,83 +45,90 @@ export type ProtocolFlaw =
   | 'digest-not-compared'
   /** With tentative execution on, the client accepts f+1 matching tentative replies instead of 2f+1 (§5.1). */
   | 'tentative-on-f-plus-1'
-  // --- The catalogue for `pancydb hunt` (issue 12): each a mistake a real implementation could make. ---
+  // --- The catalogue for `pancydb hunt` (issue 12): each a mistake a real implementation
+  // could make. Each says whether it is observable with at most f faulty replicas; the
+  // observable ones are caught in test/sweeps/flaw-catalogue.test.ts, or, where only a
+  // written-out schedule shows them, in test/unit/flaw-*.test.ts.
   /**
    * A replica restarted without memory fixes its view estimate E from the first 2f
    * RECOVERY-REPLYs instead of 2f+1 (restart-guard.ts; TOCS 2002 §4.3 estimates from 2f+1
-   * fresh replies): the real bug of 2026-11-30 (notebook, "Hardening" §1), where one liar
-   * and one slow correct replica fill the 2f and lower E, so the replica votes again in a
-   * view it already voted in. Observable with one faulty replica: a liar claiming view 0,
-   * a correct replica that answers late, and an amnesia restart.
+   * fresh replies): the real bug of 2026-11-30 (notebook, "Hardening" §1), then with STATUS.
+   * Observable with one faulty replica: its reply claims view 0 and a lagging correct
+   * replica's fills the 2f, E falls below a view the replica voted in, and when the faulty
+   * replica, primary there, pre-prepares that (v, n) again, the restarted one votes twice.
    */
   | 'restart-estimate-on-2f'
   /**
-   * An O entry whose batch is still being fetched does not hold its log slot (§4.4; log.ts
+   * An O entry whose batch is still being fetched does not hold its log slot (§4.4, log.ts
    * LogEntry.awaited): the gateway takes a PRE-PREPARE with another digest for that (v, n),
    * and the fetched batch, when it comes, completes the entry over it, so the backup
-   * prepares two digests at one (v, n). Observable only through a faulty new primary that
-   * pre-prepares an O slot a second time, to a backup that lacks the batch.
+   * prepares two digests at one (v, n). Observable with one faulty replica: a new primary
+   * that pre-prepares an O entry a second time, to a backup that lacks the batch.
    */
   | 'o-entry-slot-not-held'
   /**
    * A checkpoint becomes stable on 2f matching CHECKPOINTs instead of 2f+1 (§4.3). The
-   * replica then garbage-collects with a proof of 2f, which its VIEW-CHANGE (C, §4.4) and
-   * STATE carry, and which correct peers refuse: with the primary silent, the correct
-   * replicas' VIEW-CHANGEs never make 2f+1 and the view change never completes.
+   * replica garbage-collects on a proof of 2f, which its VIEW-CHANGE carries as C (§4.4) and
+   * which correct peers refuse: with the primary silent, the correct replicas' VIEW-CHANGEs
+   * never make 2f+1 and the view change never completes. Observable with one faulty replica.
    */
   | 'checkpoint-stable-on-2f'
   /**
    * A STATE is accepted with a proof of f+1 matching CHECKPOINTs instead of 2f+1 (state
-   * transfer, §4.3). Not observable as a safety violation with at most f faulty replicas:
-   * f+1 signers include a correct one, whose digest is that of a state it reached by
-   * executing committed requests. Its only effect is that the installed checkpoint's proof
-   * is short, so the replica's later VIEW-CHANGEs are refused (as 'checkpoint-stable-on-2f'),
-   * and only a faulty replica sends a STATE with a short proof.
+   * transfer, §4.3). Never a safety violation with at most f faulty replicas: f+1 signers
+   * include a correct one, so the state is one a correct replica reached. But the installed
+   * checkpoint's proof is short, the replica's VIEW-CHANGEs carry it and are refused, and a
+   * faulty replica that sent the short proof and then falls silent stalls the view change.
    */
   | 'state-proof-on-f-plus-1'
   /**
    * P keeps the first prepared certificate per n instead of the one from the highest view
-   * (§4.4: P carries, for each n, the certificate of the latest view in which the request
-   * prepared). Observable with one faulty replica but only on a narrow schedule: n prepares
-   * d1 at a correct replica in view v, d2 commits at n in a view v' > v, and the V of a
-   * later view holds that replica's stale certificate and none for d2 (the faulty replica
-   * leaves its own out), so O puts d1 where d2 committed.
+   * (§4.4: for each n, the certificate of the latest view in which it prepared). Observable
+   * with one faulty replica, on a narrow schedule: A prepares at n in view v but commits
+   * nowhere, B commits at n in a later view, and the V of the view after holds the stale
+   * certificate for A and none for B (the faulty replica leaves its P out), so O puts A
+   * where B committed.
    */
   | 'p-not-latest'
   /**
    * VIEW-CHANGE's checkpoint proof C is not verified (§4.4), so min-s, the highest stable
-   * checkpoint V names, need not be proven: a faulty replica that names a checkpoint beyond
-   * any that exists moves min-s there, and no correct replica can execute past the hole.
+   * checkpoint V names, need not be proven: a faulty replica that names one beyond any
+   * that exists moves min-s there, no correct replica can execute up to it, and the view
+   * stalls until a view whose V leaves the liar out. Observable with one faulty replica.
    */
   | 'checkpoint-proof-not-checked'
   /**
-   * The client table (last t and reply per client) is left out of the checkpoint digest
-   * (§4.3: the digest covers all the state execution depends on). A faulty replica whose
-   * table went wrong still signs matching CHECKPOINTs, and the state it sends a lagging
-   * correct replica installs its table: that replica then skips or repeats requests.
+   * The client table (last t and result per client) is left out of the checkpoint digest
+   * (§4.3: the digest covers all the state execution depends on). A faulty replica's STATE
+   * then passes with any table, and the lagging correct replica that installs it skips or
+   * repeats requests. Observable with one faulty replica.
    */
   | 'client-table-not-in-checkpoint'
   /**
    * Votes are counted per message, not per replica (§4.2: 2f PREPAREs and 2f+1 COMMITs
-   * from different replicas): a PREPARE or COMMIT that arrives twice counts twice. A
-   * network that duplicates is enough to make 2f distinct COMMITs commit, as 'commit-on-2f'.
+   * from different replicas): a PREPARE or COMMIT that arrives twice counts twice. With f
+   * twinned replicas (Twins) a side one replica short of a quorum completes it on a
+   * duplicate from the network. Observable with f faulty replicas.
    */
   | 'votes-counted-per-message'
   /**
-   * Committed batches execute as they commit, not in sequence-number order (§4.2: a replica
-   * executes n only after every request below n): one that commits while n-1 has not is
-   * executed, and lastExecuted jumps past the hole, which never executes.
+   * Committed batches execute as they commit, not in sequence-number order (§4.2: n
+   * executes only after every request below it): a batch that commits while n-1 has not
+   * runs, lastExecuted jumps past the hole, and the hole never runs. Observable with no
+   * faulty replica, on a lossy network.
    */
   | 'execute-out-of-order'
   /**
    * A NEW-VIEW is accepted without checking that primary(v) sent it (§4.4). Not observable
-   * with signatures: O's headers must still be signed by primary(v) and O is recomputed
-   * from V, so a NEW-VIEW from another replica can only be one the primary could have sent.
+   * with at most f faulty replicas: O's headers must still be signed by primary(v), and O is
+   * recomputed from V, so a NEW-VIEW from another replica can only hold what the primary
+   * signed; backups that enter the view on it get the primary's O entries by retransmission.
    */
   | 'new-view-author-not-checked'
   /**
-   * The view-change timeout is never doubled after a view change that failed (§4.5.2),
-   * so a view change that takes longer than T fails every time.
+   * The view-change timeout is never doubled after a view change that failed (§4.5.2), so
+   * when messages take longer than T a view change fails every time. Observable with no
+   * faulty replica: a network slower than T (partial synchrony).
    */
   | 'view-change-timeout-not-doubled';
 

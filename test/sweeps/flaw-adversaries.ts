@@ -97,3 +97,26 @@ export const oEquivocator = defineAdversary({
     };
   },
 });
+
+/**
+ * Forwards short proofs: the STATE it sends carries f+1 of its 2f+1 CHECKPOINTs. §4.3: a
+ * correct replica refuses a STATE without 2f+1; one that takes f+1
+ * ('state-proof-on-f-plus-1') installs a state that is right (f+1 signers include a correct
+ * one) under a proof no one else accepts, which its VIEW-CHANGEs then carry as C.
+ */
+export const stateProofTrimmer = defineAdversary({
+  name: 'state-proof-trimmer',
+  faultModel: 'Byzantine: the STATE it sends carries only f+1 of the 2f+1 CHECKPOINTs of its proof',
+  attacks: 'state transfer: a STATE proves its checkpoint with 2f+1 CHECKPOINTs (OSDI\'99 §4.3)',
+  options: {},
+  create(api) {
+    return {
+      step: (input) =>
+        mapSends(api.step(input), (signed, to) => {
+          if (signed.message.type !== 'state') return [resent(to, signed)];
+          const message = signed.message as StateTransfer;
+          return [resent(to, api.sign<StateTransfer>({ ...message, proof: message.proof.slice(0, api.f + 1) }))];
+        }),
+    };
+  },
+});

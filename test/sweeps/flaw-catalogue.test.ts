@@ -5,18 +5,22 @@
 // one plain lie, test/sweeps/flaw-adversaries.ts), never a schedule written for the flaw.
 // Within a fixed seed budget the broken protocol must fire the property, and on the very
 // same seeds the protocol as the paper gives it must pass every checker.
-// (restart-estimate-on-2f: test/unit/flaw-restart-estimate.test.ts; the flaws not
-// observable with at most f faulty replicas say why in src/core/flaws.ts.)
+// Two need a schedule written out, each in its own file: restart-estimate-on-2f
+// (test/unit/flaw-restart-estimate.test.ts) and p-not-latest (test/unit/flaw-p-not-latest.test.ts).
+// new-view-author-not-checked is not observable with at most f faulty replicas
+// (src/core/flaws.ts says why).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import twin from '../../adversaries/twin.ts';
 import silent from '../../adversaries/silent.ts';
 import type { FaultySpec } from '../../src/adversary/host.ts';
 import type { Property } from '../../src/check/violation.ts';
-import type { ProtocolFlaw } from '../../src/core/flaws.ts';
+import { PROTOCOL_FLAWS, type ProtocolFlaw } from '../../src/core/flaws.ts';
 import { DEFAULT_NETWORK, type NetworkOptions, type SlowLink } from '../../src/sim/network.ts';
 import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
 import { runSeed, type RunOptions } from '../../src/sim/run.ts';
-import { clientTableLiar, oEquivocator, stableCheckpointLiar } from './flaw-adversaries.ts';
+import { BROKEN_PROTOCOL_CATCHES } from '../support/scenario-sweep.ts';
+import { clientTableLiar, oEquivocator, stableCheckpointLiar, stateProofTrimmer } from './flaw-adversaries.ts';
 
 interface CatalogueCase {
   readonly flaw: ProtocolFlaw;
@@ -89,6 +93,20 @@ const CASES: readonly CatalogueCase[] = [
       }),
   },
   {
+    flaw: 'state-proof-on-f-plus-1',
+    property: 'liveness',
+    setup: "replica 0's STATE carries f+1 CHECKPOINTs of its proof, and it falls silent at 3.1 s; replica 3 cut off from 1 s to 2.5 s",
+    budget: 2,
+    run: (seed) =>
+      run(seed, {
+        workMs: 5_000,
+        parameters: OFTEN,
+        faulty: faultyAt(0, { definition: stateProofTrimmer, options: {} }),
+        network: { jitterMs: 5, partitions: [{ fromMs: 1_000, untilMs: 2_500, groups: [[3], [0, 1, 2]] }], silences: [{ replica: 0, fromMs: 3_100, untilMs: Infinity }] },
+        liveness: { liveAfterMs: 0, completeWithinMs: 3_000 },
+      }),
+  },
+  {
     flaw: 'o-entry-slot-not-held',
     property: 'signed-twice',
     setup: 'replica 1, primary of view 1, pre-prepares each O entry again as the null request; replica 3 cut off from 1 s to 3.1 s, the primary from 2 s to 5 s',
@@ -128,5 +146,37 @@ describe('the flaw catalogue: each observable flaw is caught with at most f faul
     }
     expect(fired, `${flaw}: ${property} not reported in seeds 1..${entry.budget}`).not.toEqual([]);
     expect(falseAlarms).toEqual([]);
+  });
+});
+
+/** Flaws caught by a test of their own, and the file that catches each. */
+const CAUGHT_ELSEWHERE: Readonly<Record<string, string>> = {
+  'restart-estimate-on-2f': 'test/unit/flaw-restart-estimate.test.ts',
+  'p-not-latest': 'test/unit/flaw-p-not-latest.test.ts',
+  'no-client-table-check': 'test/sweeps/checkers-fire.test.ts',
+  'request-signature-not-checked': 'test/sweeps/checkers-fire.test.ts',
+  'log-not-garbage-collected': 'test/sweeps/checkers-fire.test.ts',
+  'cas-as-put': 'test/sweeps/checkers-fire.test.ts',
+  'pre-prepare-overwritten': 'test/sweeps/checkers-fire.test.ts',
+};
+/** Not observable with at most f faulty replicas: src/core/flaws.ts says why. */
+const NOT_OBSERVABLE: readonly ProtocolFlaw[] = ['new-view-author-not-checked'];
+
+describe('the catalogue is complete', () => {
+  it('PROTOCOL_FLAWS lists every member of the ProtocolFlaw type once', () => {
+    const declared = [...readFileSync(new URL('../../src/core/flaws.ts', import.meta.url), 'utf8').matchAll(/^\s*\| '([a-z0-9-]+)'/gm)].map((match) => match[1]);
+    expect([...PROTOCOL_FLAWS].sort()).toEqual(declared.sort());
+    expect(new Set(PROTOCOL_FLAWS).size).toBe(PROTOCOL_FLAWS.length);
+  });
+
+  it.each([...PROTOCOL_FLAWS])('%s is caught by some test, or said to be unobservable', (flaw) => {
+    const file = CAUGHT_ELSEWHERE[flaw];
+    const where = [
+      ...(NOT_OBSERVABLE.includes(flaw) ? ['not observable'] : []),
+      ...(CASES.some((entry) => entry.flaw === flaw) ? ['flaw-catalogue'] : []),
+      ...(BROKEN_PROTOCOL_CATCHES.some(([caught]) => caught === flaw) ? ['broken-protocols'] : []),
+      ...(file !== undefined && readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8').includes(`'${flaw}'`) ? [file] : []),
+    ];
+    expect(where, `${flaw} is caught nowhere`).toHaveLength(1);
   });
 });
