@@ -4,6 +4,7 @@ import { AdversaryFault } from '../adversary/host.ts';
 import { runBenchCommand } from './bench.ts';
 import { runClientCommand } from './client.ts';
 import { runDemo } from './demo.ts';
+import { runMergeCommand } from './merge.ts';
 import { runPictureCommand } from './picture.ts';
 import { runReplicaCommand } from './replica.ts';
 import { runSimCommand, type Output } from './sim.ts';
@@ -25,6 +26,8 @@ Commands:
   verify-evidence
           check evidence of equivocation offline, with public keys only (pancydb verify-evidence --help)
   picture draw a real cluster's run from its message logs as one HTML page (pancydb picture --help)
+  merge   join the results of a sweep run in shards (sim --shard I/K --out FILE) into the
+          table one machine prints (pancydb merge --help; docs/sharding.md)
 
 Examples:
   npx pancydb sim -R 5 --profile ci        five seeds of the small workload
@@ -69,6 +72,8 @@ export async function main(args: readonly string[], output: Output = consoleOutp
         return await runVerifyEvidenceCommand(rest, output);
       case 'picture':
         return await runPictureCommand(rest, output);
+      case 'merge':
+        return await runMergeCommand(rest, output);
       case undefined:
       case '-h':
       case '--help':
@@ -86,7 +91,7 @@ export async function main(args: readonly string[], output: Output = consoleOutp
     }
     if (error instanceof UsageError) {
       output.err(`pancydb: ${error.message}`);
-      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench', 'verify-evidence', 'picture'].includes(command ?? '');
+      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench', 'verify-evidence', 'picture', 'merge'].includes(command ?? '');
       output.err(`Try 'pancydb ${helped ? `${command} ` : ''}--help'.`);
       return 2;
     }

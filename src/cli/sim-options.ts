@@ -7,6 +7,7 @@ import type { Crash, Partition, Silence } from '../sim/network.ts';
 import { isProfileName, PROFILES, type ProfileName } from '../sim/profiles.ts';
 import { parseOperationMix, type OperationMix } from '../sim/workload/random.ts';
 import { OPTIMIZATIONS, type Optimization } from '../sim/optimizations.ts';
+import { parseShard, type Shard } from './shard.ts';
 import { UsageError } from './usage-error.ts';
 
 export const SIM_HELP = `Usage: pancydb sim [--scenario FILE] [options]
@@ -94,6 +95,12 @@ lockseq invariant on every replica's final database.
                      operation from call to return, and the checkers' verdict
   --record FILE      with one seed: write the run record the picture draws (JSON, format
                      pancydb-run/v1, src/picture/record.ts) to FILE
+  --shard I/K        run only shard I of K (0-based, 0 ≤ I < K, as a Kubernetes Indexed
+                     Job's JOB_COMPLETION_INDEX) of the -S/-R sweep: seed offsets
+                     floor(I·R/K) up to floor((I+1)·R/K); needs --out. The shard prints its
+                     seeds' lines, writes its results and exits 0: the verdict is
+                     \`pancydb merge\`'s, which prints what one machine would (docs/sharding.md)
+  --out FILE         with --shard: the shard's results file (JSON, pancydb-shard/v1)
   --shrink FILE      with one failing seed (-S, -R 1): look for a smaller scenario that
                      still fails with that seed (fewer faulty replicas and network faults,
                      fewer clients, shorter run), write it to FILE and print its replay;
@@ -161,6 +168,10 @@ export interface SimCommand {
   readonly htmlTo: string | undefined;
   /** --record FILE: the run record the picture draws, as JSON. */
   readonly recordTo: string | undefined;
+  /** --shard I/K: run only that slice of the sweep (src/cli/shard.ts). */
+  readonly shard: Shard | undefined;
+  /** --out FILE: with --shard, where the shard's results go (src/cli/shard-file.ts). */
+  readonly shardTo: string | undefined;
   /** The flags as given, minus -S, -R, --scenario and --json, to print a replay command. */
   readonly replayFlags: readonly string[];
 }
@@ -258,12 +269,12 @@ function parseCrash(text: string | undefined): Crash {
   return { replica, atMs, restartAtMs };
 }
 
-const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--robust-primary', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink', '--evidence', '--html', '--record']);
+const VALUED = new Set(['-S', '-R', '-n', '-l', '--duration', '--work-until', '--profile', '--clients', '--workload', '--mix', '--batch', '--robust-primary', '--jitter', '--reorder', '--duplicate', '--crash', '--silent', '--partition', '--crypto', '--auth', '--scenario', '--workers', '--shrink', '--evidence', '--html', '--record', '--shard', '--out']);
 /** --read-only, --digest-replies, --tentative: each turns on the optimization of its name. */
 const optimizationSwitch = (name: Optimization) => `--${name}`;
 const SWITCHES = new Set(['-V', '-p', '--json', '-h', '--help', '--amnesia', ...OPTIMIZATIONS.map(optimizationSwitch)]);
 /** Flags that change what a run does; the rest only change how it is shown. */
-const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink', '--evidence', '--html', '--record']);
+const NOT_REPLAYED = new Set(['-S', '-R', '--scenario', '--json', '--workers', '--shrink', '--evidence', '--html', '--record', '--shard', '--out']);
 
 export function parseSimArgs(args: readonly string[]): SimCommand {
   const values = new Map<string, string>();
@@ -325,6 +336,8 @@ export function parseSimArgs(args: readonly string[]): SimCommand {
     evidenceTo: values.get('--evidence'),
     htmlTo: values.get('--html'),
     recordTo: values.get('--record'),
+    shard: values.has('--shard') ? parseShard('--shard', values.get('--shard')) : undefined,
+    shardTo: values.get('--out'),
     replayFlags,
   };
 }

@@ -16,6 +16,7 @@ import { prepareSimCommand, runCommandSeed, type LoadedSimCommand, type Output }
 import { defaultWorkers, runSweepInWorkers } from './sweep/pool.ts';
 import { UsageError } from './usage-error.ts';
 import { checkOutputFile } from './output-file.ts';
+import { checkShardFlags, openShard } from './sim-shard.ts';
 import { checkPictureFiles, checkPictureSeeds, recordCommandSeed, wantsPicture, writePictureFiles, type PictureFiles } from './picture-output.ts';
 import type { RunRecord } from '../picture/record.ts';
 
@@ -31,8 +32,12 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   if (parsed.evidenceTo !== undefined) checkOutputFile('--evidence', parsed.evidenceTo);
   const picture: PictureFiles = { html: parsed.htmlTo, record: parsed.recordTo };
   checkPictureFiles(picture, { '--evidence': parsed.evidenceTo, '--shrink': parsed.shrinkTo });
-  const command = await prepareSimCommand(parsed);
-  checkLoadedCommand(command);
+  checkShardFlags(parsed);
+  const whole = await prepareSimCommand(parsed);
+  checkLoadedCommand(whole);
+  // --shard: this process runs one slice and writes it for pancydb merge (src/cli/sim-shard.ts).
+  const sharded = whole.shard === undefined ? undefined : await openShard(whole, { header: whole.scenarioPath === undefined ? null : scenarioHeader(whole), rerun: rerunCommand(whole) });
+  const command = sharded?.command ?? whole;
   checkPictureSeeds(picture, command.seeds);
   // With --json, stdout carries only the reports, one JSON object a line; the rest goes to stderr.
   const text: Output = command.json ? { ...output, out: output.err } : output;
@@ -45,14 +50,16 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   const onRecord = wantsPicture(picture) ? (record: RunRecord) => (recorded = record) : undefined;
   const onReport = (report: SeedReport, context?: SimulationContext) => {
     lastReport = report;
+    const lines = [summaryLine(report, command), ...report.violations.map((violation) => violationLine(violation, report.seed))];
     if (command.json) output.out(JSON.stringify(report));
-    else output.out(summaryLine(report, command));
+    else output.out(lines[0]!);
     if (command.printDatabase && context !== undefined) printDatabases(context, text);
     if (report.violations.length > 0) {
       violating.push(report.seed);
       firstBroken ??= report.violations[0]!.property;
-      if (!command.json) for (const violation of report.violations) output.out(`  VIOLATION ${violation.property}: ${violation.detail} (seed ${report.seed})`);
+      if (!command.json) for (const line of lines.slice(1)) output.out(line);
     }
+    sharded?.add(report, lines, report.violations.length > 0 ? replayCommand(command, report.seed) : undefined);
   };
   const seeds = Array.from({ length: command.seeds }, (_, index) => command.firstSeed + index);
   const workers = command.workers ?? defaultWorkers(seeds.length);
@@ -66,7 +73,9 @@ export async function runSimCommand(args: readonly string[], output: Output): Pr
   }
   if (command.evidenceTo !== undefined && lastReport !== undefined) await writeEvidenceFile(command, lastReport, command.evidenceTo, text);
   if (recorded !== undefined) writePictureFiles(recorded, picture, text);
-  const status = command.scenario.expect.kind === 'violation' ? expectedViolationVerdict(command, violating, text) : verdict(command, violating, text);
+  if (sharded !== undefined) return await sharded.finish(violating, text);
+  const sweep = { seeds: command.seeds, expectsViolation: command.scenario.expect.kind === 'violation', rerun: rerunCommand(command), replay: (seed: number) => replayCommand(command, seed) };
+  const status = printVerdict(sweep, violating, text);
   if (command.shrinkTo !== undefined && firstBroken !== undefined) await shrink(command, firstBroken, command.shrinkTo, text);
   return status;
 }
@@ -133,26 +142,41 @@ async function shrink(command: LoadedSimCommand, property: Property, path: strin
   output.out(`replay: ${replayCommand({ ...command, scenarioPath: path }, seed)}`);
 }
 
-function verdict(command: LoadedSimCommand, violating: readonly number[], output: Output): number {
+/** What a sweep's verdict needs: sim takes it from its command, pancydb merge from the shard files. */
+export interface SweepVerdict {
+  readonly seeds: number;
+  readonly expectsViolation: boolean;
+  /** The command that runs the same seeds again. */
+  readonly rerun: string;
+  /** The command that replays one failing seed. */
+  readonly replay: (seed: number) => string;
+}
+
+/** PASS or FAIL for the sweep, and the command that replays (or reruns) it; the exit status. */
+export function printVerdict(sweep: SweepVerdict, violating: readonly number[], output: Output): number {
+  return sweep.expectsViolation ? expectedViolationVerdict(sweep, violating, output) : verdict(sweep, violating, output);
+}
+
+function verdict(sweep: SweepVerdict, violating: readonly number[], output: Output): number {
   const first = violating[0];
   if (first === undefined) {
-    output.out(`PASS seeds=${command.seeds} failures=0`);
+    output.out(`PASS seeds=${sweep.seeds} failures=0`);
     return 0;
   }
-  output.out(`FAIL seeds=${command.seeds} failures=${violating.length} first=${first}`);
-  output.out(`replay: ${replayCommand(command, first)}`);
+  output.out(`FAIL seeds=${sweep.seeds} failures=${violating.length} first=${first}`);
+  output.out(`replay: ${sweep.replay(first)}`);
   return 1;
 }
 
 /** A negative test: the checkers must catch what the scenario's adversaries do. */
-function expectedViolationVerdict(command: LoadedSimCommand, violating: readonly number[], output: Output): number {
+function expectedViolationVerdict(sweep: SweepVerdict, violating: readonly number[], output: Output): number {
   const first = violating[0];
   if (first !== undefined) {
-    output.out(`PASS seeds=${command.seeds} violating=${violating.length} (expected violation found at seed ${first})`);
+    output.out(`PASS seeds=${sweep.seeds} violating=${violating.length} (expected violation found at seed ${first})`);
     return 0;
   }
-  output.out(`FAIL seeds=${command.seeds} violating=0 (expected a violation, no seed produced one)`);
-  output.out(`rerun: ${rerunCommand(command)}`);
+  output.out(`FAIL seeds=${sweep.seeds} violating=0 (expected a violation, no seed produced one)`);
+  output.out(`rerun: ${sweep.rerun}`);
   return 1;
 }
 
@@ -229,6 +253,10 @@ function describeExpectation(scenario: Scenario): string {
         ? 'a violation in some seed'
         : `a violation in some seed (of safety, or of: ${bound(scenario.expect.liveness)})`;
   }
+}
+
+function violationLine(violation: SeedReport['violations'][number], seed: number): string {
+  return `  VIOLATION ${violation.property}: ${violation.detail} (seed ${seed})`;
 }
 
 function summaryLine(report: SeedReport, command: LoadedSimCommand): string {
