@@ -4,6 +4,7 @@ import { AdversaryFault } from '../adversary/host.ts';
 import { runBenchCommand } from './bench.ts';
 import { runClientCommand } from './client.ts';
 import { runDemo } from './demo.ts';
+import { runHuntCommand } from './hunt.ts';
 import { runMergeCommand } from './merge.ts';
 import { runPictureCommand } from './picture.ts';
 import { runReplicaCommand } from './replica.ts';
@@ -17,6 +18,8 @@ const HELP = `Usage: pancydb <command> [options]
 
 Commands:
   sim     run PBFT-replicated Pancydb in the deterministic simulator (pancydb sim --help)
+  hunt    search drawn fault schedules (≤ f faulty) for one that breaks a guarantee, and
+          write it as a scenario file (pancydb hunt --help)
   demo    a narrated run: the primary falls silent and a view change replaces it (pancydb demo --help)
   testnet write cluster.json and key files for a new cluster (pancydb testnet --help)
   replica run one replica of a cluster as this process, over TCP (pancydb replica --help)
@@ -74,6 +77,8 @@ export async function main(args: readonly string[], output: Output = consoleOutp
         return await runPictureCommand(rest, output);
       case 'merge':
         return await runMergeCommand(rest, output);
+      case 'hunt':
+        return await runHuntCommand(rest, output);
       case undefined:
       case '-h':
       case '--help':
@@ -91,7 +96,7 @@ export async function main(args: readonly string[], output: Output = consoleOutp
     }
     if (error instanceof UsageError) {
       output.err(`pancydb: ${error.message}`);
-      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench', 'verify-evidence', 'picture', 'merge'].includes(command ?? '');
+      const helped = ['sim', 'testnet', 'replica', 'up', 'client', 'bench', 'verify-evidence', 'picture', 'merge', 'hunt'].includes(command ?? '');
       output.err(`Try 'pancydb ${helped ? `${command} ` : ''}--help'.`);
       return 2;
     }

@@ -89,7 +89,7 @@ interface Candidate {
 }
 
 /** Smaller versions of `scenario`, the biggest cuts first. */
-function* candidates(scenario: Json): Generator<Candidate> {
+export function* candidates(scenario: Json): Generator<Candidate> {
   const faulty = (scenario.faulty ?? {}) as Record<string, unknown>;
   for (const id of Object.keys(faulty)) {
     const rest = Object.fromEntries(Object.entries(faulty).filter(([key]) => key !== id));

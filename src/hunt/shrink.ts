@@ -1,0 +1,67 @@
+// Shrinking a failing schedule before it is written: the steps of `pancydb sim --shrink`
+// (src/cli/shrink.ts: drop a faulty replica or a network fault, fewer clients, a shorter
+// run), plus the hunt's own (back to the default protocol parameters, signatures instead
+// of MACs, no optimizations), each kept only if the same run seed still breaks the same
+// property. Greedy, one change at a time (Delta Debugging, Zeller & Hildebrandt 2002).
+import type { ProtocolFlaw } from '../core/flaws.ts';
+import { candidates } from '../cli/shrink.ts';
+import type { ScenarioJson } from './draw.ts';
+import { runSchedule, type Finding } from './run-schedule.ts';
+
+/** Most runs one shrink spends; each costs about as much as the failing run. */
+export const MAX_SHRINK_RUNS = 60;
+
+export interface Shrunk {
+  readonly scenario: ScenarioJson;
+  readonly finding: Finding;
+  readonly steps: readonly string[];
+  readonly runs: number;
+}
+
+interface Candidate {
+  readonly step: string;
+  readonly scenario: ScenarioJson;
+}
+
+function* huntCandidates(scenario: ScenarioJson): Generator<Candidate> {
+  const without = (key: string): ScenarioJson => Object.fromEntries(Object.entries(scenario).filter(([other]) => other !== key));
+  if (scenario['optimizations'] !== undefined) yield { step: 'optimizations removed', scenario: without('optimizations') };
+  if (scenario['auth'] !== undefined) yield { step: 'auth back to signed', scenario: without('auth') };
+  const parameters = (scenario['parameters'] ?? {}) as ScenarioJson;
+  if (Object.keys(parameters).length > 0) yield { step: 'parameters back to the defaults', scenario: without('parameters') };
+  yield* candidates(scenario);
+}
+
+/** Shrinks `scenario`, which fails with `finding.property` on run seed `seed`. */
+export async function shrinkSchedule(scenario: ScenarioJson, seed: number, finding: Finding, flaws?: ReadonlySet<ProtocolFlaw>, maxRuns = MAX_SHRINK_RUNS): Promise<Shrunk> {
+  let current = scenario;
+  let kept = finding;
+  const steps: string[] = [];
+  let runs = 0;
+  let progressed = true;
+  while (progressed && runs < maxRuns) {
+    progressed = false;
+    for (const candidate of huntCandidates(current)) {
+      if (runs >= maxRuns) break;
+      runs++;
+      const same = await stillFails(candidate.scenario, seed, finding.property, flaws);
+      if (same === undefined) continue;
+      current = candidate.scenario;
+      kept = same;
+      steps.push(candidate.step);
+      progressed = true;
+      break;
+    }
+  }
+  return { scenario: current, finding: kept, steps, runs };
+}
+
+async function stillFails(scenario: ScenarioJson, seed: number, property: Finding['property'], flaws?: ReadonlySet<ProtocolFlaw>): Promise<Finding | undefined> {
+  let findings: Finding[];
+  try {
+    findings = await runSchedule(scenario, seed, flaws);
+  } catch {
+    return undefined; // A step that makes the scenario invalid (or the run throw) is not a step.
+  }
+  return findings.find((finding) => finding.property === property);
+}
