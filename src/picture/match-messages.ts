@@ -1,9 +1,11 @@
 // Which logged receive is which logged send: same sender, same receiver, same frame id. A
 // frame can leave more than once with the same bytes (a client's retransmitted REQUEST, a
-// replica's unchanged STATUS, a resent VIEW-CHANGE), so within one (from, to, id) a receive
-// takes the latest send not yet taken that left before it arrived: a copy lost on a
-// dropped connection stays unmatched instead of stretching to a later arrival. A receive
-// that arrived "before" every send left (clocks of two machines) takes the earliest.
+// replica's unchanged STATUS, a resent VIEW-CHANGE). Within one (from, to, id), receives
+// are paired latest first, each with the latest send not yet taken that left before it
+// arrived: a copy lost on a dropped connection (the earlier one) stays unmatched instead of
+// stretching to a later arrival, and two copies in flight at once arrive first to first, as
+// one TCP connection delivers them, not as crossed arrows. A receive that arrived "before"
+// every send left (clocks of two machines) then takes the earliest send still free.
 import type { LogLine } from './log-lines.ts';
 import type { LaneId, MessageRecord } from './record.ts';
 
@@ -59,17 +61,25 @@ export function matchMessages(sends: readonly SendLine[], receives: readonly Rec
 function pair(copies: Copy[], receives: ReceiveLine[]): number {
   const sent = copies.map((copy, order) => ({ copy, order })).sort((a, b) => a.copy.send.line.at - b.copy.send.line.at || a.order - b.order).map(({ copy }) => copy);
   const arrived = receives.map((receive, order) => ({ receive, order })).sort((a, b) => a.receive.line.at - b.receive.line.at || a.order - b.order).map(({ receive }) => receive);
-  // Copies that left before the current receive and are not yet taken, latest on top.
-  const left: Copy[] = [];
-  let next = 0;
-  let unmatched = 0;
-  for (const receive of arrived) {
-    while (next < sent.length && sent[next]!.send.line.at <= receive.line.at) left.push(sent[next++]!);
-    const copy = left.pop() ?? sent[next++];
-    if (copy === undefined) unmatched++;
-    else copy.received = receive;
+  // Latest receive first, each taking the latest free copy that left before it. Every copy
+  // after `latest` (up to the current receive's time) is taken already, so `latest` only
+  // moves down. Taking the latest never costs an earlier receive its match (what left
+  // before that one left before this one too): as many receives are matched as can be,
+  // and the pairs keep their order.
+  let latest = sent.length - 1;
+  const early: ReceiveLine[] = [];
+  for (let k = arrived.length - 1; k >= 0; k--) {
+    const receive = arrived[k]!;
+    while (latest >= 0 && sent[latest]!.send.line.at > receive.line.at) latest--;
+    if (latest >= 0) sent[latest--]!.received = receive;
+    else early.push(receive);
   }
-  return unmatched;
+  // Receives that arrived before any free copy left (clock skew): the earliest free copies, in order.
+  const free = sent.filter((copy) => copy.received === undefined);
+  early.reverse().forEach((receive, k) => {
+    if (k < free.length) free[k]!.received = receive;
+  });
+  return Math.max(0, early.length - free.length);
 }
 
 function messageOf(copy: Copy, ms: (at: number) => number): MessageRecord {

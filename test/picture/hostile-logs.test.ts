@@ -1,0 +1,33 @@
+// pancydb picture against logs written to mislead it: a Byzantine replica's (or a
+// compromised host's) log posing as another member, control characters meant for the
+// reader's terminal, a send line naming one receiver many times; and two copies of one
+// frame in flight at once, whose arrows must not cross.
+import { describe, expect, it } from 'vitest';
+import { recordFromLogs, type ClusterFacts } from '../../src/picture/from-logs.ts';
+import { MESSAGE_LOG_FORMAT } from '../../src/picture/message-log-format.ts';
+
+const CLUSTER = 'ab'.repeat(32);
+const FACTS: ClusterFacts = { clusterId: CLUSTER, n: 4, f: 1, auth: 'signed', clients: 2 };
+const T0 = 1_700_000_000_000;
+
+const fid = (n: number) => n.toString(16).padStart(16, '0');
+const line = (at: number, e: string, fields: Record<string, unknown> = {}) => JSON.stringify({ at: T0 + at, e, ...fields });
+const start = (at: number, member: string, fields: Record<string, unknown> = {}) => line(at, 'start', { format: MESSAGE_LOG_FORMAT, cluster: CLUSTER, member, pid: 1, ...fields });
+const send = (at: number, to: string[], id: number, fields: Record<string, unknown> = {}) => line(at, 'send', { to, id: fid(id), type: 'status', signer: 'r0', text: 'STATUS', ...fields });
+const receive = (at: number, from: string, id: number) => line(at, 'receive', { from, id: fid(id) });
+
+const build = (logs: Record<string, string[]>) => recordFromLogs(FACTS, Object.entries(logs).map(([name, lines]) => ({ name, lines })));
+
+describe('pancydb picture: hostile message logs', () => {
+  it('two copies of one frame in flight at once arrive first to first (TCP keeps order): the arrows do not cross', () => {
+    const { record } = build({
+      'r0.jsonl': [start(0, 'r0'), send(10, ['r1'], 5), send(11, ['r1'], 5), send(30, ['r1'], 5)],
+      'r1.jsonl': [start(0, 'r1'), receive(12, 'r0', 5), receive(13, 'r0', 5)],
+    });
+    expect(record.messages.map(({ sentMs, receivedMs, lost }) => ({ sentMs, receivedMs, lost }))).toEqual([
+      { sentMs: 10, receivedMs: 12, lost: undefined },
+      { sentMs: 11, receivedMs: 13, lost: undefined },
+      { sentMs: 30, receivedMs: undefined, lost: 'unmatched' },
+    ]);
+  });
+});
