@@ -73,7 +73,8 @@ function readLine(line: Json, at: number, bounds: LaneBounds): LogLine | undefin
       const to = Array.isArray(line['to']) && line['to'].length >= 1 && line['to'].length <= bounds.n ? line['to'].map((entry) => lane(entry, bounds)) : [];
       const signer = lane(line['signer'], bounds);
       const { type, digest } = line;
-      if (to.length === 0 || to.some((entry) => entry === undefined) || signer === undefined || !frameId(line['id'])) return undefined;
+      // Each receiver once: a writer names each once, and a repeated one would be drawn (and counted) again.
+      if (to.length === 0 || to.some((entry) => entry === undefined) || new Set(to).size !== to.length || signer === undefined || !frameId(line['id'])) return undefined;
       if (typeof type !== 'string' || !MESSAGE_TYPES.has(type) || !optionalWhole(line['view']) || !optionalWhole(line['seq'])) return undefined;
       if (digest !== undefined && !(typeof digest === 'string' && /^[0-9a-f]{1,64}$/.test(digest))) return undefined;
       const text = requiredText(line['text']);

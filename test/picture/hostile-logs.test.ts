@@ -19,6 +19,12 @@ const receive = (at: number, from: string, id: number) => line(at, 'receive', { 
 const build = (logs: Record<string, string[]>) => recordFromLogs(FACTS, Object.entries(logs).map(([name, lines]) => ({ name, lines })));
 
 describe('pancydb picture: hostile message logs', () => {
+  it('a send naming one receiver twice is malformed (a writer names each once), not two messages', () => {
+    const { record, summary } = build({ 'r0.jsonl': [start(0, 'r0'), send(1, ['r1', 'r1', 'r1'], 1), send(2, ['r1', 'r2'], 2)] });
+    expect(summary.malformed).toEqual({ 'r0.jsonl': 1 });
+    expect(record.messages.map((message) => message.to)).toEqual(['r1', 'r2']);
+  });
+
   it('two copies of one frame in flight at once arrive first to first (TCP keeps order): the arrows do not cross', () => {
     const { record } = build({
       'r0.jsonl': [start(0, 'r0'), send(10, ['r1'], 5), send(11, ['r1'], 5), send(30, ['r1'], 5)],
