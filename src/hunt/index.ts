@@ -13,7 +13,7 @@ import type { ProtocolFlaw } from '../core/flaws.ts';
 import { drawSchedule, scheduleRunSeed, type ScenarioJson } from './draw.ts';
 import { defaultHuntWorkers, searchInWorkers, type SearchResult } from './pool.ts';
 import { runSchedule, type Finding } from './run-schedule.ts';
-import { shrinkSchedule } from './shrink.ts';
+import { MAX_SHRINK_RUNS, shrinkSchedule } from './shrink.ts';
 
 export interface HuntOptions {
   readonly seed: number;
@@ -28,6 +28,8 @@ export interface HuntOptions {
   readonly flaws?: ReadonlySet<ProtocolFlaw> | undefined;
   /** Shrink a failing schedule (default true). */
   readonly shrink?: boolean | undefined;
+  /** Most runs the shrink may spend (default MAX_SHRINK_RUNS). */
+  readonly maxShrinkRuns?: number | undefined;
   /** After each schedule: how many have run and the ms since the search began. */
   readonly onProgress?: ((done: number, elapsedMs: number) => void) | undefined;
 }
@@ -53,6 +55,7 @@ export interface HuntResult {
 
 export { drawSchedule, scheduleRunSeed, type ScenarioJson } from './draw.ts';
 export type { Finding } from './run-schedule.ts';
+export { MAX_SHRINK_RUNS };
 
 /**
  * @example const { finding } = await hunt({ seed: 1, schedules: 200, flaws: new Set(['commit-on-2f']) });
@@ -73,7 +76,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const drawn = drawOf(options, index);
   const runSeed = scheduleRunSeed(options.seed, index);
   const found = findings[0]!;
-  const shrunk = options.shrink === false || found.property === 'exception' ? undefined : await shrinkSchedule(drawn, runSeed, found, options.flaws);
+  const shrunk = options.shrink === false || found.property === 'exception' ? undefined : await shrinkSchedule(drawn, runSeed, found, options.flaws, options.maxShrinkRuns);
   const scenario = shrunk === undefined ? drawn : tidy(shrunk.scenario);
   return {
     schedulesRun: search.done,
