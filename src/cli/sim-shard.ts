@@ -3,7 +3,7 @@
 // report and printed lines are collected and written to FILE (src/cli/shard-file.ts) for
 // `pancydb merge`, which gives the whole sweep's verdict.
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { SeedReport } from '../sim/run.ts';
 import { checkOutputFile } from './output-file.ts';
 import { checkShardFits, shardRange } from './shard.ts';
@@ -69,7 +69,10 @@ export async function openShard(whole: LoadedSimCommand, printed: WholeSweep): P
     add: (report, lines, replay) => results.push({ report, lines: [...lines], ...(replay === undefined ? {} : { replay }) }),
     finish: async (violating, output) => {
       const file: ShardFile = { format: SHARD_FORMAT, sweep, shard: { index: shard.index, firstSeed: command.firstSeed, seeds: command.seeds }, results };
-      await writeFile(path, `${JSON.stringify(file)}\n`);
+      // Whole or not at all: a pod killed mid-write (and run again) leaves no torn file to merge.
+      const partial = `${path}.partial-${process.pid}`;
+      await writeFile(partial, `${JSON.stringify(file)}\n`);
+      await rename(partial, path);
       const last = command.firstSeed + command.seeds - 1;
       const failing = violating.length === 0 ? '0 failing' : `${violating.length} failing (first ${violating[0]})`;
       output.out(`shard ${shard.index}/${shard.count}: seeds ${command.firstSeed}..${last}, ${failing}; results in ${path}; the sweep's verdict: pancydb merge`);
