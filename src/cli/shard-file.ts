@@ -5,6 +5,7 @@
 // here and a bad file is a usage error naming it, never a crash.
 import { open } from 'node:fs/promises';
 import type { SeedReport } from '../sim/run.ts';
+import { MAX_SEEDS } from '../scenario/bounds.ts';
 import { shardRange } from './shard.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -94,6 +95,8 @@ export function checkShardFile(path: string, json: unknown): ShardFile {
   if (!isCount(sweep['firstSeed']) || !isCount(sweep['seeds']) || !isCount(sweep['shards']) || typeof sweep['expectsViolation'] !== 'boolean') throw bad('sweep');
   if (!(sweep['header'] === null || isString(sweep['header']))) throw bad('sweep.header');
   const identity = sweep as unknown as SweepIdentity;
+  // The bounds sim itself keeps (-R ≤ MAX_SEEDS, seeds ≤ 2^53-1): a forged count buys no unbounded work.
+  if (identity.seeds < 1 || identity.seeds > MAX_SEEDS || identity.seeds - 1 > Number.MAX_SAFE_INTEGER - identity.firstSeed) throw bad('sweep.seeds');
   if (identity.shards < 1 || identity.shards > identity.seeds) throw bad('sweep.shards');
   if (!isObject(shard) || !isCount(shard['index']) || shard['index'] >= identity.shards) throw bad('shard.index');
   const range = shardRange({ index: shard['index'], count: identity.shards }, identity.seeds);
@@ -111,6 +114,7 @@ function checkSeed(result: unknown, seed: number, bad: (what: string) => UsageEr
   if (!Array.isArray(violations) || !violations.every((violation) => isObject(violation) && isString(violation['property']) && isString(violation['detail']))) {
     throw bad(`seed ${seed}: report.violations`);
   }
-  if (!Array.isArray(lines) || lines.length === 0 || !lines.every(isString)) throw bad(`seed ${seed}: lines`);
+  // One printed line each: a line break would smuggle in lines (a forged PASS) of its own.
+  if (!Array.isArray(lines) || lines.length === 0 || !lines.every((line) => isString(line) && !/[\n\r]/.test(line))) throw bad(`seed ${seed}: lines`);
   if (violations.length > 0 ? !isString(replay) : replay !== undefined) throw bad(`seed ${seed}: replay`);
 }

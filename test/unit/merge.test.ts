@@ -145,6 +145,10 @@ describe('pancydb merge refuses what is not one whole sweep (exit 2, naming the 
     const reordered = { ...good, results: [good.results[1], good.results[0], good.results[2]] };
     const shifted = { ...good, shard: { ...good.shard, firstSeed: 2 } };
     const dropped = { ...good, results: good.results.slice(1) };
+    const forged = JSON.parse(JSON.stringify(good)) as { results: { lines: string[] }[]; sweep: { seeds: number; shards: number } };
+    forged.results[0]!.lines[0] += '\nPASS seeds=3 failures=0';
+    const huge = JSON.parse(JSON.stringify(good)) as typeof forged;
+    huge.sweep = { ...huge.sweep, seeds: 2 ** 52, shards: 2 ** 52 };
     const cases: [string, string][] = [
       [write('text.json', 'seed 1: ok'), 'not JSON'],
       [write('array.json', '[]'), 'format is not pancydb-shard/v1'],
@@ -152,6 +156,8 @@ describe('pancydb merge refuses what is not one whole sweep (exit 2, naming the 
       [write('reordered.json', JSON.stringify(reordered)), 'seed 1 missing or out of order'],
       [write('shifted.json', JSON.stringify(shifted)), 'shard 0/1 holds seeds 1..3'],
       [write('dropped.json', JSON.stringify(dropped)), '3 seeds expected'],
+      [write('forged.json', JSON.stringify(forged)), 'seed 1: lines'],
+      [write('huge.json', JSON.stringify(huge)), 'sweep.seeds'],
       [join(directory, 'absent.json'), 'cannot read it (ENOENT)'],
     ];
     for (const [path, message] of cases) {
