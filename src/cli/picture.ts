@@ -10,6 +10,7 @@ import { quorumsFor } from '../core/quorum.ts';
 import { LogRejected, RunRecordBuilder, type LogSummary } from '../picture/from-logs.ts';
 import { renderHtml } from '../picture/html.ts';
 import { LOG_LINE_MAX_CHARS } from '../picture/log-lines.ts';
+import { printable } from '../picture/message-log-format.ts';
 import type { RunRecord } from '../picture/record.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
@@ -124,7 +125,8 @@ function describeSummary(record: RunRecord, summary: LogSummary): string[] {
     `messages: ${summary.messages}, ${summary.unmatchedSends} with no logged receive; ${summary.unmatchedReceives} receives with no logged send`,
     `views: ${views.join(', ')}; operations: ${record.operations.length} (${returned} returned); ${record.verdict.linearizability ?? 'not checked'}`,
   ];
-  for (const violation of record.verdict.violations) lines.push(`violation: ${violation.property}: ${violation.detail}`);
+  // A violation names operations, whose values are the clients' strings: printed, not obeyed, by the terminal.
+  for (const violation of record.verdict.violations) lines.push(printable(`violation: ${violation.property}: ${violation.detail}`));
   const malformed = Object.entries(summary.malformed).filter(([, count]) => count > 0);
   if (malformed.length > 0) lines.push(`malformed lines skipped: ${malformed.map(([file, count]) => `${file} ${count}`).join(', ')}`);
   if (summary.capped.length > 0) lines.push(`logs that reached their size cap (the run goes on past their end): ${summary.capped.join(', ')}`);

@@ -11,7 +11,7 @@ import { checkPancydbVersions, describePancydbOperation, type PancydbOperation }
 import { primaryOf } from '../core/quorum.ts';
 import { describeOperation, describeResult } from '../sim/trace.ts';
 import { parseLogLine, type LaneBounds, type LogLine } from './log-lines.ts';
-import { clippedText, MESSAGE_LOG_FORMAT } from './message-log-format.ts';
+import { clippedText, MESSAGE_LOG_FORMAT, printable } from './message-log-format.ts';
 import { matchMessages, type SendLine, type ReceiveLine } from './match-messages.ts';
 import { RUN_RECORD_FORMAT, type Lane, type LaneEvent, type LaneId, type OperationRecord, type RunRecord, type Verdict, type ViewBand } from './record.ts';
 import type { EvidenceFileItem } from '../check/evidence-file.ts';
@@ -112,8 +112,8 @@ export class RunRecordBuilder {
   }
 
   private open(file: string, start: Extract<LogLine, { e: 'start' }>): Session {
-    if (start.format !== MESSAGE_LOG_FORMAT) throw new LogRejected(`${file}: format ${JSON.stringify(start.format)}, expected ${MESSAGE_LOG_FORMAT}`);
-    if (start.cluster !== this.cluster.clusterId) throw new LogRejected(`${file}: a log of cluster ${start.cluster.slice(0, 16)}, not of ${this.cluster.clusterId.slice(0, 16)} (--cluster)`);
+    if (start.format !== MESSAGE_LOG_FORMAT) throw new LogRejected(`${file}: format ${printable(JSON.stringify(start.format))}, expected ${MESSAGE_LOG_FORMAT}`);
+    if (start.cluster !== this.cluster.clusterId) throw new LogRejected(`${file}: a log of cluster ${shownId(start.cluster)}, not of ${this.cluster.clusterId.slice(0, 16)} (--cluster)`);
     const key = `${start.member}:${start.pid ?? '?'}:${start.at}`;
     const before = this.starts.get(key);
     if (before !== undefined) throw new LogRejected(`${file}: holds a run of ${start.member} (pid ${start.pid ?? '?'}) already read from ${before}: give each log once`);
@@ -324,6 +324,12 @@ function judge(history: readonly PancydbOperation[]): { verdict: Verdict; offend
     verdict: { ok: violations.length === 0, linearizability: result.verdict, violations },
     offending: result.violations.flatMap((violation) => violation.operations.map((operation) => operation.id)),
   };
+}
+
+/** A cluster id from a log, for a message: its first 16 characters, quoted unless hex. */
+function shownId(clusterId: string): string {
+  const head = clusterId.slice(0, 16);
+  return /^[0-9a-f]*$/.test(head) ? head : printable(JSON.stringify(head));
 }
 
 function viewSeq(line: { readonly view?: number; readonly seq?: number }): { view?: number; seq?: number } {

@@ -33,3 +33,12 @@ export function laneOf(peer: { readonly kind: 'replica' | 'client'; readonly id:
 export function clippedText(text: string): string {
   return text.length <= LOG_TEXT_MAX_CHARS ? text : `${text.slice(0, LOG_TEXT_MAX_CHARS - 1)}…`;
 }
+
+/**
+ * `text` safe to print on a terminal: control characters (C0, DEL, C1: U+009B is a CSI to
+ * some terminals) and bidirectional overrides written as \uXXXX. A log's strings are
+ * untrusted, and on a terminal a control character is a command.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

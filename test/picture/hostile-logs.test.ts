@@ -19,6 +19,19 @@ const receive = (at: number, from: string, id: number) => line(at, 'receive', { 
 const build = (logs: Record<string, string[]>) => recordFromLogs(FACTS, Object.entries(logs).map(([name, lines]) => ({ name, lines })));
 
 describe('pancydb picture: hostile message logs', () => {
+  it("a log's cluster id reaches the error message quoted: no control character gets to the terminal", () => {
+    const evil = start(0, 'r0').replace(CLUSTER, '\\u001b]0;PWNED\\u0007\\u009b2J\\u202e');
+    let message = '';
+    try {
+      build({ 'evil.jsonl': [evil] });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('evil.jsonl: a log of cluster "\\u001b]0;PWNED\\u0007');
+    expect(message).toContain('\\u009b2J\\u202e"');
+    expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+  });
+
   it('a send naming one receiver twice is malformed (a writer names each once), not two messages', () => {
     const { record, summary } = build({ 'r0.jsonl': [start(0, 'r0'), send(1, ['r1', 'r1', 'r1'], 1), send(2, ['r1', 'r2'], 2)] });
     expect(summary.malformed).toEqual({ 'r0.jsonl': 1 });

@@ -1,0 +1,52 @@
+// `pancydb picture` (the command) against hostile input: log strings meant for the reader's
+// terminal, a spoofed log refused with exit 2, and output paths that would overwrite a log
+// or each other, refused before any log is read.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { createNativeCrypto } from '../../src/crypto/native.ts';
+import { generateTestnet } from '../../src/deploy/testnet.ts';
+import { MESSAGE_LOG_FORMAT } from '../../src/picture/message-log-format.ts';
+
+let dir: string;
+let cluster: string;
+let clusterId: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pancydb-picture-hostile-'));
+  ({ file: cluster, config: { clusterId } } = await generateTestnet({ n: 4, out: join(dir, 'net'), hosts: ['127.0.0.1'], clients: 1, crypto: createNativeCrypto() }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function picture(...args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await main(['picture', '--cluster', cluster, ...args], { out: (line) => lines.push(line), err: (line) => lines.push(line) });
+  return { code, out: lines.join('\n') };
+}
+
+const writeLog = (name: string, lines: readonly object[]): string => {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
+  return path;
+};
+const start = (at: number, member: string, pid = 1) => ({ at: 1000 + at, e: 'start', format: MESSAGE_LOG_FORMAT, cluster: clusterId, member, pid });
+
+describe('pancydb picture: hostile input', () => {
+  it("a violation naming a client's value prints its control characters escaped, not raw", async () => {
+    const evil = '\u001b]0;PWNED\u0007\u009b2J\u202e';
+    const log = writeLog('c0.jsonl', [
+      start(0, 'c0'),
+      { at: 1001, e: 'call', op: 0, operation: { type: 'put', key: 'k', value: evil } },
+      { at: 1002, e: 'return', op: 0, result: { status: 'ok', actual: '', previousVersion: 0, version: 1 } },
+      { at: 1003, e: 'call', op: 1, operation: { type: 'get', key: 'k' } },
+      { at: 1004, e: 'return', op: 1, result: { status: 'ok', version: 0, value: evil } },
+    ]);
+    const result = await picture(log, '--record', join(dir, 'violation.json'));
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('violation: linearizability: ');
+    expect(result.out).toContain('\\u001b]0;PWNED\\u0007\\u009b2J\\u202e');
+    expect(result.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+  });
+});
