@@ -2,7 +2,7 @@
 // run, drawn from its members' message logs (`--message-log`), as the same page `pancydb
 // sim --html` makes of a simulated run. The logs are read as streams, line by line, each
 // line bounded; what they mean is src/picture/from-logs.ts.
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseFlags, required } from '../deploy/args.ts';
 import { loadClusterConfig } from '../deploy/cluster-config.ts';
@@ -12,6 +12,7 @@ import { renderHtml } from '../picture/html.ts';
 import { LOG_LINE_MAX_CHARS } from '../picture/log-lines.ts';
 import { printable } from '../picture/message-log-format.ts';
 import type { RunRecord } from '../picture/record.ts';
+import { checkOutputFile } from './output-file.ts';
 import type { Output } from './sim.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -30,7 +31,8 @@ The logs are held in memory while the record is built (about 20 bytes per byte o
 them with --message-log-max-bytes, or keep them short, for a picture of a long run).
 A malformed line is skipped and counted. Exit status: 0 the picture was written and the
 clients' history is linearizable, 1 written but it is not, 2 usage error (a LOG that cannot
-be read, or is of another cluster, or is not a message log).`;
+be read, or is of another cluster, or is not a message log; two logs showing one member
+running twice at once; --html or --record naming a LOG or each other).`;
 
 export async function runPictureCommand(args: readonly string[], output: Output): Promise<number> {
   const { values, positionals } = parseFlags(
@@ -47,20 +49,51 @@ export async function runPictureCommand(args: readonly string[], output: Output)
   if (positionals.length === 0) throw new UsageError('LOG: at least one message log is needed');
   const twice = positionals.find((log, index) => positionals.findIndex((other) => resolve(other) === resolve(log)) !== index);
   if (twice !== undefined) throw new UsageError(`LOG ${twice}: given twice`);
+  checkOutputs({ '--html': values.html, '--record': values.record }, positionals);
   const cluster = loadClusterConfig(clusterFile);
   const n = cluster.parameters.n;
   const builder = new RunRecordBuilder({ clusterId: cluster.clusterId, n, f: quorumsFor(n).f, auth: cluster.parameters.auth, clients: cluster.clients.length });
+  let built: ReturnType<RunRecordBuilder['build']>;
   try {
     for (const log of positionals) await readLog(builder, log);
+    built = builder.build();
   } catch (error) {
     if (error instanceof LogRejected) throw new UsageError(error.message);
     throw error;
   }
-  const { record, summary } = builder.build();
+  const { record, summary } = built;
   for (const line of describeSummary(record, summary)) output.out(line);
   if (values.record !== undefined) writeOutput('--record', values.record, `${JSON.stringify(record)}\n`, output);
   if (values.html !== undefined) writeOutput('--html', values.html, renderHtml(record), output);
   return record.verdict.ok ? 0 : 1;
+}
+
+/**
+ * Before any log is read: each output's directory takes a file, and no output is a LOG (it
+ * would be overwritten once read) or the other output.
+ */
+function checkOutputs(outputs: Readonly<Record<'--html' | '--record', string | undefined>>, logs: readonly string[]): void {
+  const given = Object.entries(outputs).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  for (const [k, [flag, path]] of given.entries()) {
+    checkOutputFile(flag, path);
+    if (logs.some((log) => sameFile(log, path))) throw new UsageError(`${flag} ${path}: it is a LOG given to read; give the picture its own file`);
+    const other = given.slice(0, k).find(([, earlier]) => sameFile(earlier, path));
+    if (other !== undefined) throw new UsageError(`${flag} ${path}: ${other[0]} names the same file; give each its own`);
+  }
+}
+
+/** The same path, or (both existing) the same file under another name or link. */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  const stat = (path: string) => {
+    try {
+      return statSync(path);
+    } catch {
+      return undefined; // Not there (or not reachable): reading the LOG will say so.
+    }
+  };
+  const [x, y] = [stat(a), stat(b)];
+  return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
 }
 
 /** Feeds `file` to the builder line by line; a line longer than LOG_LINE_MAX_CHARS bytes is skipped unread. */

@@ -168,9 +168,11 @@ export class RunRecordBuilder {
     }
   }
 
+  /** The record the logs make; LogRejected if two of them contradict each other. */
   build(): { record: RunRecord; summary: LogSummary } {
     const originMs = Number.isFinite(this.earliestAt) ? this.earliestAt : 0;
     const ms = (at: number) => Math.round((at - originMs) * 1000) / 1000;
+    this.refuseOverlaps(ms);
     const { messages, unmatchedSends, unmatchedReceives } = matchMessages(this.sends, this.receives, ms);
     const operations = this.operations(ms);
     const verdict = judge(operations.history);
@@ -203,6 +205,32 @@ export class RunRecordBuilder {
       skippedLines: this.skippedLines,
     };
     return { record, summary };
+  }
+
+  /**
+   * A member runs one process at a time, so two of its runs that overlap in time mean one
+   * log is not that member's: a Byzantine replica's (or a compromised host's) log posing
+   * as another member would take that member's receives and have it crash at its own last
+   * line. Refused, naming both files, rather than drawn.
+   */
+  private refuseOverlaps(ms: (at: number) => number): void {
+    const byMember = new Map<LaneId, Session[]>();
+    for (const session of this.sessions) {
+      const sessions = byMember.get(session.member);
+      if (sessions === undefined) byMember.set(session.member, [session]);
+      else sessions.push(session);
+    }
+    const run = (session: Session) => `(pid ${session.start.pid ?? '?'}) from ${ms(session.startAt)} to ${ms(session.lastAt)} ms`;
+    for (const [member, sessions] of byMember) {
+      sessions.sort((a, b) => a.startAt - b.startAt || a.index - b.index);
+      let latest = sessions[0]!;
+      for (const session of sessions.slice(1)) {
+        if (session.startAt < latest.lastAt) {
+          throw new LogRejected(`${session.file}: a run of ${member} ${run(session)} overlaps one in ${latest.file} ${run(latest)}: a member runs one process at a time, so one of these is not ${member}'s log`);
+        }
+        if (session.lastAt > latest.lastAt) latest = session;
+      }
+    }
   }
 
   /** Every replica; the clients that logged or were written to, by index. */

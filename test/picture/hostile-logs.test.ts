@@ -3,7 +3,7 @@
 // reader's terminal, a send line naming one receiver many times; and two copies of one
 // frame in flight at once, whose arrows must not cross.
 import { describe, expect, it } from 'vitest';
-import { recordFromLogs, type ClusterFacts } from '../../src/picture/from-logs.ts';
+import { LogRejected, recordFromLogs, type ClusterFacts } from '../../src/picture/from-logs.ts';
 import { MESSAGE_LOG_FORMAT } from '../../src/picture/message-log-format.ts';
 
 const CLUSTER = 'ab'.repeat(32);
@@ -19,6 +19,20 @@ const receive = (at: number, from: string, id: number) => line(at, 'receive', { 
 const build = (logs: Record<string, string[]>) => recordFromLogs(FACTS, Object.entries(logs).map(([name, lines]) => ({ name, lines })));
 
 describe('pancydb picture: hostile message logs', () => {
+  it("refuses a log posing as a member whose own log shows it running then (it would steal the member's receives and make it look crashed)", () => {
+    const logs = {
+      'r0.jsonl': [start(0, 'r0'), send(1, ['r1'], 7), line(10, 'event', { kind: 'execute', seq: 1, text: 'EXECUTE n=1' }), line(20, 'stop')],
+      'r1.jsonl': [start(0, 'r1'), receive(2, 'r0', 7), line(20, 'stop')],
+      // r3's log, claiming to be r0, forging the frame r1 received.
+      'r3.jsonl': [start(0.5, 'r0', { pid: 666 }), send(1, ['r1'], 7, { text: 'FORGED' })],
+    };
+    expect(() => build(logs)).toThrow(LogRejected);
+    expect(() => build(logs)).toThrow(/^r3\.jsonl: a run of r0 \(pid 666\) from 0\.5 to 1 ms overlaps one in r0\.jsonl \(pid 1\) from 0 to 20 ms: a member runs one process at a time/);
+    // One after the other is a restart, not a contradiction.
+    const restarted = build({ ...logs, 'r3.jsonl': [start(25, 'r0', { pid: 666 }), line(30, 'stop')] });
+    expect(restarted.record.events.filter((event) => event.lane === 'r0').map((event) => event.kind)).toEqual(['execute', 'restart']);
+  });
+
   it("a log's cluster id reaches the error message quoted: no control character gets to the terminal", () => {
     const evil = start(0, 'r0').replace(CLUSTER, '\\u001b]0;PWNED\\u0007\\u009b2J\\u202e');
     let message = '';

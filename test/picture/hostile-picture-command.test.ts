@@ -1,7 +1,7 @@
 // `pancydb picture` (the command) against hostile input: log strings meant for the reader's
 // terminal, a spoofed log refused with exit 2, and output paths that would overwrite a log
 // or each other, refused before any log is read.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,5 +48,27 @@ describe('pancydb picture: hostile input', () => {
     expect(result.out).toContain('violation: linearizability: ');
     expect(result.out).toContain('\\u001b]0;PWNED\\u0007\\u009b2J\\u202e');
     expect(result.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+  });
+
+  it('a log posing as a member running at the same time is refused: exit 2 naming both files', async () => {
+    const r0 = writeLog('r0.jsonl', [start(0, 'r0'), { at: 1020, e: 'stop' }]);
+    const spoof = writeLog('r3.jsonl', [start(0.5, 'r0', 666), { at: 1003, e: 'stop' }]);
+    const result = await picture(r0, spoof, '--record', join(dir, 'spoof.json'));
+    expect(result.code).toBe(2);
+    expect(result.out).toContain(`${spoof}: a run of r0 (pid 666) from 0.5 to 3 ms overlaps one in ${r0} (pid 1) from 0 to 20 ms`);
+  });
+
+  it('--html or --record naming a LOG, or both naming one file, or a missing directory: exit 2 before any log is read, the log intact', async () => {
+    const log = writeLog('r1.jsonl', [start(0, 'r1')]);
+    const before = readFileSync(log, 'utf8');
+    expect(await picture(log, '--html', log)).toMatchObject({ code: 2, out: expect.stringContaining(`--html ${log}: it is a LOG given to read; give the picture its own file`) });
+    expect(await picture(log, '--record', join(dir, '.', 'r1.jsonl'))).toMatchObject({ code: 2, out: expect.stringContaining('it is a LOG given to read') });
+    const same = join(dir, 'same.out');
+    expect(await picture(log, '--html', same, '--record', same)).toMatchObject({ code: 2, out: expect.stringContaining(`--record ${same}: --html names the same file`) });
+    // A log that cannot be read comes after: the paths are checked first.
+    expect(await picture(join(dir, 'missing.jsonl'), '--html', join(dir, 'no-such-dir', 'p.html'))).toMatchObject({ code: 2, out: expect.stringContaining('--html') });
+    // A LOG under a file: reading it says why, with no stack trace.
+    expect(await picture(join(log, 'x'), '--record', join(dir, 'x.json'))).toMatchObject({ code: 2, out: expect.stringContaining(`${join(log, 'x')}: cannot read the message log`) });
+    expect(readFileSync(log, 'utf8')).toBe(before);
   });
 });
