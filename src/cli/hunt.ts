@@ -15,8 +15,8 @@ export const HUNT_HELP = `Usage: pancydb hunt [--seed S] [--budget SECONDS] [--s
 
 Draws fault schedules from a seed and runs each in the simulator until a checker fires.
 A schedule has n = 4 or 7 replicas, at most f of them faulty: built-in adversaries with
-drawn options (mutate: ByzzFuzz-style mutations in a few (view, seq, phase) rounds; twin:
-Twins-style twins; equivocate, replay, view-change-liar, censor, forge-replies, ...),
+drawn options (byzzfuzz, mutate: ByzzFuzz-style mutations of any field in a few
+(view, seq, type) rounds, re-signed; twin: Twins-style twins; equivocate, replay, view-change-liar, censor, forge-replies, ...),
 partitions and slow links in a few time windows, loss, duplication, reordering, crashes
 with restart from disk or without memory, sometimes Byzantine clients. Every checker of
 pancydb sim runs but liveness (a drawn schedule promises no bound). The first failing

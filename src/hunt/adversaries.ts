@@ -76,6 +76,12 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
     types: pick(rng, ['all', 'normal-case', 'requests', 'view-change', 'status']),
     othersFrames: rng.chance(0.7),
   }),
+  byzzfuzz: ({ rng }) => ({
+    rounds: rng.int(1, 12),
+    maxSeq: pick(rng, [5, 10, 20, 40]),
+    maxView: rng.int(0, 2),
+    types: pick(rng, ['all', 'all', 'normal-case', 'view-change', 'checkpoint']),
+  }),
   'view-change-liar': ({ rng }) => ({
     lie: pick(rng, ['fabricated-p', 'partial-p', 'wrong-o', 'short-v', 'all']),
     proactiveEveryS: pick(rng, [0, 0.5, 1]),
@@ -111,7 +117,7 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
 };
 
 /** Adversaries any faulty replica may run. */
-const GENERAL = ['silent', 'equivocate', 'twin', 'twin', 'mutate', 'mutate', 'mutate', 'replay', 'view-change-liar', 'censor', 'corrupt-state', 'forge-replies', 'recovery-liar', 'slow-primary'] as const;
+const GENERAL = ['silent', 'equivocate', 'twin', 'twin', 'mutate', 'mutate', 'byzzfuzz', 'byzzfuzz', 'byzzfuzz', 'replay', 'view-change-liar', 'censor', 'corrupt-state', 'forge-replies', 'recovery-liar', 'slow-primary'] as const;
 
 export const HUNT_ADVERSARIES: readonly string[] = Object.keys(DRAWERS);
 

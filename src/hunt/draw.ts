@@ -5,8 +5,9 @@
 //
 // What a schedule mixes, after Twins (Bano et al., OPODIS 2021) and ByzzFuzz (Winter et
 // al., OOPSLA 2023): at most f faulty replicas, each running a built-in adversary with
-// drawn options (`mutate` is ByzzFuzz's small-scope mutation in a few (view, seq, phase)
-// rounds, `twin` is Twins' twins); network faults in a few time windows ("rounds" of the
+// drawn options (`byzzfuzz` and `mutate` are ByzzFuzz's small-scope mutations in a few
+// (view, seq, type) rounds, `twin` is Twins' twins, with partitions per time window);
+// network faults in a few time windows ("rounds" of the
 // run: partitions, slow links) over loss, duplication, reordering and jitter; crashes with
 // restart from disk or without memory; sometimes Byzantine clients. Replicas that crash for
 // good or come back without memory count against f with the faulty ones (README, "Scenario
