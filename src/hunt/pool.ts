@@ -43,6 +43,7 @@ export function defaultHuntWorkers(): number {
 export async function searchInWorkers(setup: HuntWorkerSetup, options: SearchOptions): Promise<SearchResult> {
   const threads: Worker[] = [];
   const running = new Set<number>();
+  const stopped = new Set<Worker>();
   let nextIndex = 0;
   let done = 0;
   let failed: SearchResult['failed'];
@@ -56,6 +57,7 @@ export async function searchInWorkers(setup: HuntWorkerSetup, options: SearchOpt
       const handOut = (thread: Worker) => {
         const stop = failed !== undefined || nextIndex >= options.schedules || performance.now() >= options.deadlineMs;
         if (stop) {
+          stopped.add(thread);
           thread.postMessage({ kind: 'stop' } satisfies ToHuntWorker);
           finishIfIdle();
           return;
@@ -76,9 +78,14 @@ export async function searchInWorkers(setup: HuntWorkerSetup, options: SearchOpt
           handOut(thread);
         });
         thread.on('error', reject);
+        // A thread that ends on its own (out of memory, process.exit) would leave its schedule unfinished for ever.
+        thread.on('exit', (code) => {
+          if (!stopped.has(thread)) reject(new Error(`a hunt worker exited (code ${code}) while running a schedule`));
+        });
       }
     });
   } finally {
+    for (const thread of threads) stopped.add(thread);
     await Promise.all(threads.map((thread) => thread.terminate()));
   }
 }
