@@ -38,7 +38,7 @@ Examples:
   npx pancydb hunt --budget 600             ten minutes on every core
   npx pancydb hunt --seed 7 --schedules 500 -n 7 --out found.json`;
 
-interface HuntCommand {
+export interface HuntCommand {
   readonly seed: number;
   readonly budgetS: number | undefined;
   readonly schedules: number | undefined;
@@ -131,7 +131,7 @@ function progressLine(output: Output, budgetS: number | undefined): ((done: numb
   };
 }
 
-async function reportFinding(command: HuntCommand, finding: HuntFinding, output: Output): Promise<void> {
+export async function reportFinding(command: HuntCommand, finding: HuntFinding, output: Output): Promise<void> {
   const { found, index, runSeed } = finding;
   output.out(`FOUND ${found.property} in schedule ${index} (run seed ${runSeed}): ${firstLine(found.detail)}`);
   output.out(`  schedule: ${describe(finding.drawn)}`);
