@@ -3,10 +3,10 @@
 // ordinary scenario-file entry, {"adversary": name, "options": {...}}, so the failing
 // schedule the hunt writes is a file anyone can read and replay.
 //
-// Left out: `split-brain` and `hidden-prepare` are scripted attacks tied to one replica's
-// role (the primaries of views 0 and 1, the primary of view 0) and to a partition written
-// for them; `stale-reads` only lies on the read-only path. Each is drawn only where its
-// role fits (see drawAdversary).
+// Left out: `split-brain`, a scripted attack of the two colluding primaries of views 0 and
+// 1 that needs partitions written for it. `hidden-prepare` (the primary of view 0) and
+// `stale-reads` (it lies only on the read-only path) are drawn only where they fit (see
+// drawAdversary).
 import type { Rng } from '../sim/rng.ts';
 
 export interface DrawnFaulty {
