@@ -152,7 +152,9 @@ function writeOutput(flag: string, file: string, text: string, output: Output): 
 function describeSummary(record: RunRecord, summary: LogSummary): string[] {
   const clients = record.lanes.filter((lane) => lane.kind === 'client').length;
   const returned = record.operations.filter((operation) => operation.returnMs !== undefined).length;
-  const views = record.views.map((band) => band.view);
+  // A faulty replica may claim a view per line: the first few and how many, not a line of megabytes.
+  const seen = record.views.map((band) => band.view);
+  const views = seen.length <= 12 ? seen : [...seen.slice(0, 10), `… ${seen.at(-1)} (${seen.length} views)`];
   const lines = [
     `picture of cluster ${record.source.kind === 'cluster' ? record.source.clusterId.slice(0, 16) : '?'}: ${summary.lines} lines from ${summary.sessions} process runs, ${record.n} replicas and ${clients} clients, ${(record.endMs / 1000).toFixed(3)} s`,
     `messages: ${summary.messages}, ${summary.unmatchedSends} with no logged receive; ${summary.unmatchedReceives} receives with no logged send`,

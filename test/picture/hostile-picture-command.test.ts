@@ -71,4 +71,9 @@ describe('pancydb picture: hostile input', () => {
     expect(await picture(join(log, 'x'), '--record', join(dir, 'x.json'))).toMatchObject({ code: 2, out: expect.stringContaining(`${join(log, 'x')}: cannot read the message log`) });
     expect(readFileSync(log, 'utf8')).toBe(before);
   });
+  it('a faulty replica claiming a view per line: the summary names the first few views and how many, not every one', async () => {
+    const claims = Array.from({ length: 30 }, (_, k) => ({ at: 1001 + k, e: 'event', kind: 'enter-view', view: k + 1, text: 'ENTER-VIEW' }));
+    const result = await picture(writeLog('r2-views.jsonl', [start(0, 'r2'), ...claims]), '--record', join(dir, 'views.json'));
+    expect(result.out.split('\n')[2]).toBe('views: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … 30 (31 views); operations: 0 (0 returned); linearizable');
+  });
 });

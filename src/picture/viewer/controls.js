@@ -5,6 +5,7 @@
 import { el } from './panel.js';
 import { EVENT_GROUPS, countByType, viewsOf } from './filters.js';
 
+const VIEWS_LISTED_MAX = 1000;
 const EVENT_GROUP_LABELS = { execute: 'executions', checkpoint: 'checkpoints', views: 'view changes', faults: 'faults', adversary: 'adversary' };
 
 export function buildToolbar(root, run, filters, changed, zoom) {
@@ -34,7 +35,10 @@ export function buildToolbar(root, run, filters, changed, zoom) {
 
   const viewSelect = el('select', { id: 'filter-view', 'aria-label': 'view' }, el('option', { value: '' }, 'all views'));
   const primaries = new Map(run.header.views.map((band) => [band.view, band.primary]));
-  for (const view of viewsOf(run)) viewSelect.append(el('option', { value: String(view) }, `view ${view}${primaries.has(view) ? ` (primary r${primaries.get(view)})` : ''}`));
+  // The lowest views, up to a bound: a faulty replica can claim a different view in every message.
+  const views = viewsOf(run);
+  for (const view of views.slice(0, VIEWS_LISTED_MAX)) viewSelect.append(el('option', { value: String(view) }, `view ${view}${primaries.has(view) ? ` (primary r${primaries.get(view)})` : ''}`));
+  if (views.length > VIEWS_LISTED_MAX) viewSelect.append(el('option', { value: '', disabled: '' }, `… and ${(views.length - VIEWS_LISTED_MAX).toLocaleString('en')} more views`));
   viewSelect.addEventListener('change', () => {
     filters.view = viewSelect.value === '' ? null : Number(viewSelect.value);
     changed();

@@ -33,7 +33,8 @@ function fillSpan(ctx, scene, lane, startMs, endMs, top = 0, height = 1) {
   if (Number.isNaN(layout.laneTop[lane])) return;
   const x1 = Math.max(layout.plot.x - 1, timeToX(win, layout.plot, startMs));
   const x2 = Math.min(layout.plot.x + layout.plot.width + 1, timeToX(win, layout.plot, endMs));
-  if (x2 <= x1) return;
+  // Under a quarter pixel it would not show, and a faulty replica may claim thousands of views.
+  if (x2 - x1 < 0.25) return;
   ctx.fillRect(x1, layout.laneTop[lane] + top * layout.laneHeight[lane], x2 - x1, height * layout.laneHeight[lane]);
 }
 
@@ -133,6 +134,8 @@ export function drawFrame(ctx, scene, width, height) {
     if (x2 <= x1) continue;
     ctx.fillStyle = VIEW_BANDS[band.view % VIEW_BANDS.length];
     ctx.fillRect(x1, AXIS_PX + 2, x2 - x1 - 1, VIEW_STRIP_PX - 4);
+    // Too narrow for even "v1": no label to measure (thousands of views would cost a measure each).
+    if (x2 - x1 < 16) continue;
     ctx.fillStyle = '#0f172a';
     const label = `view ${band.view} · primary r${band.primary}`;
     const short = `v${band.view}`;

@@ -114,17 +114,27 @@ export function fitText(ctx, text, width) {
   return lo === 0 ? '' : `${text.slice(0, lo)}…`;
 }
 
-/** The events drawn in the window (executes only when few enough to tell apart). */
+/**
+ * The events drawn in the window (executes only when few enough to tell apart), one per
+ * lane, kind and pixel column: more would be drawn on top of each other, and a faulty
+ * replica's log can hold a million events in a few seconds.
+ */
 export function visibleEvents(run, win, kindMask, layout, scratch) {
   const e = run.e;
   const first = lowerBound(e.at, win.startMs);
   const last = upperBound(e.at, win.endMs);
   let executes = 0;
   for (let i = first; i < last && executes <= EXECUTE_LIMIT; i++) if (e.kind[i] === K.execute) executes++;
+  // Events come in time order, so a lane and kind's columns only grow: the last one drawn is enough.
+  const lastColumn = new Float64Array(run.lanes.length * EVENT_KINDS.length).fill(-Infinity);
   let count = 0;
   for (let i = first; i < last; i++) {
     if (kindMask[e.kind[i]] === 0 || Number.isNaN(layout.middle[e.lane[i]])) continue;
     if (e.kind[i] === K.execute && executes > EXECUTE_LIMIT) continue;
+    const column = Math.floor(timeToX(win, layout.plot, e.at[i]));
+    const slot = e.lane[i] * EVENT_KINDS.length + e.kind[i];
+    if (column === lastColumn[slot]) continue;
+    lastColumn[slot] = column;
     scratch[count++] = i;
   }
   return count;

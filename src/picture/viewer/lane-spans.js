@@ -69,11 +69,22 @@ function eventKindCode(kind) {
   return EVENT_KINDS.indexOf(kind);
 }
 
-/** Each view as one band across the top: from the first replica entering it to the next view's. */
+/**
+ * Each view as one band across the top, from the moment f+1 replicas had entered it to the
+ * next band's start: f+1 include a correct replica, so one faulty replica claiming to be in
+ * view 1000 (a Byzantine replica's log says what it likes) does not move the whole cluster
+ * there; its own lane's tint still shows its claim. Computed once, at load.
+ */
 export function viewStrip(run) {
-  const bands = run.header.views
-    .map((band) => ({ view: band.view, primary: band.primary, startMs: Math.min(...Object.values(band.entered ?? {}).filter(Number.isFinite)) }))
-    .filter((band) => Number.isFinite(band.startMs))
-    .sort((a, b) => a.startMs - b.startMs || a.view - b.view);
+  const f = run.header.f;
+  const quorum = Number.isInteger(f) && f >= 0 ? f + 1 : 1;
+  const bands = [];
+  for (const band of run.header.views) {
+    const times = Object.values(band.entered ?? {}).filter(Number.isFinite);
+    if (times.length < quorum) continue;
+    times.sort((a, b) => a - b);
+    bands.push({ view: band.view, primary: band.primary, startMs: times[quorum - 1] });
+  }
+  bands.sort((a, b) => a.startMs - b.startMs || a.view - b.view);
   return bands.map((band, k) => ({ ...band, endMs: k + 1 < bands.length ? bands[k + 1].startMs : run.extentMs.endMs }));
 }

@@ -54,7 +54,9 @@ function createApp(run) {
     drawn: null,
     stats: null,
   };
-  const scene = () => ({ run, layout: state.layout, win: state.win, spans, strip: viewStrip(run), filters, selection: state.selection });
+  // Once, not per redraw: scene() is asked for on every pointer move too.
+  const strip = viewStrip(run);
+  const scene = () => ({ run, layout: state.layout, win: state.win, spans, strip, filters, selection: state.selection });
   const culpritLane = (r) => (Number.isInteger(r) ? replicaLane(run, r) : -1);
 
   function relayout() {

@@ -1,0 +1,100 @@
+// The page against hostile records: every string a log or an adversary chooses stays text
+// (no script runs), and one faulty replica claiming a new view every few microseconds
+// neither moves the cluster's view strip nor buys a page that cannot open.
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderHtml } from '../../src/picture/html.ts';
+import type { LaneEvent, RunRecord, ViewBand } from '../../src/picture/record.ts';
+import { viewerScript } from '../../src/picture/viewer/bundle.ts';
+import { encodeRun } from '../../src/picture/viewer/encode.ts';
+import { launchBrowser, stats, type Browser } from './browser.ts';
+import { normalRun, violationRun } from './hand-made-runs.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** One faulty replica (r3) entering `views` made-up views, one every 0.5 µs from 1 ms on. */
+function viewFlood(views: number): RunRecord {
+  const base = normalRun();
+  const events: LaneEvent[] = [];
+  const bands: ViewBand[] = [...base.views];
+  for (let v = 1; v <= views; v++) {
+    const atMs = 1 + v * 0.0005;
+    events.push({ lane: 'r3', atMs, kind: 'enter-view', view: v, text: `ENTER-VIEW v=${v}` });
+    bands.push({ view: v, primary: v % 4, entered: { 3: atMs } });
+  }
+  return { ...base, events: [...base.events, ...events].sort((a, b) => a.atMs - b.atMs), views: bands };
+}
+
+interface Strip {
+  view: number;
+  startMs: number;
+  endMs: number;
+}
+
+async function strip(record: RunRecord): Promise<Strip[]> {
+  const data = (await import(pathToFileURL(`${process.cwd()}/src/picture/viewer/data.js`).href)) as { decodeRun(buffer: ArrayBuffer): unknown };
+  const spans = (await import(pathToFileURL(`${process.cwd()}/src/picture/viewer/lane-spans.js`).href)) as { viewStrip(run: unknown): Strip[] };
+  const bytes = encodeRun(record);
+  return spans.viewStrip(data.decodeRun(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer));
+}
+
+describe('picture page: hostile records', () => {
+  it('the view strip starts a view when f+1 replicas are in it: one faulty replica alone does not move the cluster', async () => {
+    const base = normalRun();
+    const views: ViewBand[] = [...base.views, { view: 7, primary: 3, entered: { 3: 5 } }, { view: 1, primary: 1, entered: { 1: 20, 2: 22, 3: 25 } }];
+    expect((await strip({ ...base, views })).map(({ view, startMs }) => ({ view, startMs }))).toEqual([
+      { view: 0, startMs: 0 },
+      // The second replica in (f = 1), not the first.
+      { view: 1, startMs: 22 },
+    ]);
+  });
+
+  it('a faulty replica entering 100,000 made-up views: the page opens, draws a glyph per pixel column, lists a bounded number of views', async () => {
+    const record = viewFlood(100_000);
+    const open = await browser.open(renderHtml(record));
+    const s = await stats(open.page);
+    expect(s.lanes).toBe(record.lanes.length);
+    // The flood's glyphs stand on r3's lane, at most one per pixel column; the run's own 32 events stay.
+    expect(s.events).toBeGreaterThan(32);
+    expect(s.events).toBeLessThan(32 + 2000);
+    expect(await open.page.locator('#filter-view option').count()).toBeLessThanOrEqual(1 + 1000 + 1);
+    expect(await open.page.locator('#filter-view option[disabled]').textContent()).toBe('… and 99,001 more views');
+    expect(open.errors).toEqual([]);
+  });
+
+  it('strings a log or an adversary chose stay text: no script runs, whatever is clicked', async () => {
+    const payload = `<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script>"'\``;
+    const base = violationRun();
+    const record: RunRecord = {
+      ...base,
+      title: payload,
+      auth: payload,
+      source: { kind: 'cluster', clusterId: payload, logs: [payload] },
+      lanes: base.lanes.map((lane) => ({ ...lane, faulty: { adversary: payload, options: payload } })),
+      messages: base.messages.map((message) => ({ ...message, text: payload, digest: payload, dropped: payload, dropDetail: payload })),
+      events: base.events.map((event) => ({ ...event, text: payload })),
+      operations: base.operations.map((operation) => ({ ...operation, operation: payload, result: payload, offending: true })),
+      verdict: { ok: false, linearizability: payload, violations: [{ property: payload, detail: payload, atMs: 3 }] },
+    };
+    const html = renderHtml(record);
+    // The page's own script is the only one.
+    expect(html.match(/<script/g)).toHaveLength(2);
+    expect(viewerScript()).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    const open = await browser.open(html);
+    for (const link of await open.page.locator('aside a').all()) await link.click();
+    for (let k = 0; k < 20; k++) {
+      const point = await open.page.evaluate((i) => (globalThis as unknown as { __picture: { messagePoint(i: number): { x: number; y: number } | null } }).__picture.messagePoint(i), k);
+      if (point !== null) await open.page.mouse.click(point.x, point.y);
+    }
+    expect(await open.page.locator('#selection [data-field="text"]').textContent()).toBe(payload);
+    expect(await open.page.title()).toBe(payload);
+    expect(await open.page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned ?? null)).toBeNull();
+    expect(open.errors).toEqual([]);
+  });
+});
