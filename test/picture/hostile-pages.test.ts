@@ -68,6 +68,31 @@ describe('picture page: hostile records', () => {
     expect(open.errors).toEqual([]);
   });
 
+  it('100,000 calls that never returned: a redraw paints a bar per pixel position, not one each', async () => {
+    const base = normalRun();
+    const calls = Array.from({ length: 100_000 }, (_, k) => ({ client: 1, callMs: 1 + k * 0.0005, operation: `put k${k}="v"` }));
+    const record: RunRecord = { ...base, operations: [...base.operations, ...calls] };
+    const open = await browser.open(renderHtml(record));
+    const painted = await open.page.evaluate(() => {
+      const g = globalThis as unknown as { CanvasRenderingContext2D: { prototype: { fillRect(...args: number[]): void } }; __picture: { window(): { startMs: number; endMs: number }; setWindow(a: number, b: number): { operations: number } } };
+      const proto = g.CanvasRenderingContext2D.prototype;
+      const fillRect = proto.fillRect;
+      let calls = 0;
+      proto.fillRect = function (...args: number[]) {
+        calls++;
+        fillRect.apply(this, args);
+      };
+      const win = g.__picture.window();
+      const drawn = g.__picture.setWindow(win.startMs, win.endMs).operations;
+      proto.fillRect = fillRect;
+      return { calls, drawn };
+    });
+    // Every bar in view is counted as drawn; few are painted (the plot is ~1,400 pixels wide, 4 rows a client).
+    expect(painted.drawn).toBe(record.operations.length);
+    expect(painted.calls).toBeLessThan(20_000);
+    expect(open.errors).toEqual([]);
+  });
+
   it('strings a log or an adversary chose stay text: no script runs, whatever is clicked', async () => {
     const payload = `<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script>"'\``;
     const base = violationRun();

@@ -55,6 +55,7 @@ export function drawOperations(ctx, scene, offendingOnly = false) {
     // Bars under 3 pixels wide (a zoomed-out run) are merged with the bar before them on the
     // same row when they touch it: one rectangle for a run of them, not one each.
     const merged = new Map();
+    const lastWide = new Map();
     const flush = (key) => {
       const [x1, x2, y, h] = merged.get(key);
       ctx.fillRect(x1, y, Math.max(1.5, x2 - x1), h);
@@ -75,6 +76,12 @@ export function drawOperations(ctx, scene, offendingOnly = false) {
         }
         continue;
       }
+      // A wide bar with the same pixel ends as the last one drawn on its row would cover it
+      // exactly (many calls that never returned, from one client or a faulty one).
+      const row = o.lane[i] * 256 + o.row[i];
+      const ends = `${Math.round(x)}:${Math.round(x + w)}`;
+      if (lastWide.get(row) === ends) continue;
+      lastWide.set(row, ends);
       ctx.fillRect(x, y, w, h);
       ctx.rect(x + 0.5, y + 0.5, w - 1, h - 1);
       if (w > 60 && h >= 9 && labels.length < 600) labels.push(i);
