@@ -8,7 +8,7 @@ import type { LaneEvent, RunRecord, ViewBand } from '../../src/picture/record.ts
 import { viewerScript } from '../../src/picture/viewer/bundle.ts';
 import { encodeRun } from '../../src/picture/viewer/encode.ts';
 import { launchBrowser, stats, type Browser } from './browser.ts';
-import { normalRun, violationRun } from './hand-made-runs.ts';
+import { lanes, normalRun, violationRun } from './hand-made-runs.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -90,6 +90,32 @@ describe('picture page: hostile records', () => {
     // Every bar in view is counted as drawn; few are painted (the plot is ~1,400 pixels wide, 4 rows a client).
     expect(painted.drawn).toBe(record.operations.length);
     expect(painted.calls).toBeLessThan(20_000);
+    expect(open.errors).toEqual([]);
+  });
+
+  it('20,000 client lanes zoomed out to density: the counts are kept for the cells that have messages, not for every lane and column', async () => {
+    // Every Float32Array the page makes, by length: the density table was lanes x columns x types.
+    await browser.context.addInitScript(() => {
+      const g = globalThis as unknown as { Float32Array: Float32ArrayConstructor; __largestFloat32?: number };
+      g.__largestFloat32 = 0;
+      g.Float32Array = new Proxy(g.Float32Array, {
+        construct(target, args: unknown[]) {
+          const made = Reflect.construct(target, args) as Float32Array;
+          g.__largestFloat32 = Math.max(g.__largestFloat32 ?? 0, made.length);
+          return made;
+        },
+      });
+    });
+    const base = normalRun();
+    const clients = 20_000;
+    const requests = Array.from({ length: clients }, (_, c) => ({ from: `c${c}` as const, to: 'r0' as const, type: 'request' as const, sentMs: (c % 600) * 0.1, receivedMs: (c % 600) * 0.1 + 1, signer: `c${c}` as const, text: 'REQUEST' }));
+    const record: RunRecord = { ...base, lanes: lanes(4, clients), messages: [...base.messages, ...requests] };
+    const open = await browser.open(renderHtml(record));
+    const s = await stats(open.page);
+    expect(s.mode).toBe('density');
+    expect(s.aggregated).toBeGreaterThanOrEqual(clients);
+    // Before: 20,004 lanes x ~700 columns x 17 types, 238 million floats (950 MB).
+    expect(await open.page.evaluate(() => (globalThis as unknown as { __largestFloat32: number }).__largestFloat32)).toBeLessThan(1_000_000);
     expect(open.errors).toEqual([]);
   });
 

@@ -37,21 +37,18 @@ export function splitMessages(run, indices, count, arrows) {
   return { arrowCount, dense };
 }
 
-/** Per (lane, column, type) counts of the dense types' messages sent in the window. */
+/**
+ * Per (lane, column, type) counts of the dense types' messages sent in the window, kept for
+ * the cells that have any: a dense table of every lane's every column would be lanes x
+ * columns x types (ten thousand clients: half a gigabyte), most of it zeros.
+ */
 export function densityOf(run, layout, win, indices, count, dense, cache) {
   const m = run.m;
   const types = run.types.length;
   const columns = Math.max(1, Math.ceil(layout.plot.width / DENSITY_PX));
-  const cells = run.lanes.length * columns;
-  if (cache.counts === undefined || cache.counts.length < cells * types) {
-    cache.counts = new Float32Array(cells * types);
-    cache.totals = new Float32Array(cells);
-    cache.troubled = new Float32Array(cells);
-  }
-  const { counts, totals, troubled } = cache;
-  counts.fill(0, 0, cells * types);
-  totals.fill(0, 0, cells);
-  troubled.fill(0, 0, cells);
+  const slotOf = (cache.slotOf ??= new Map());
+  slotOf.clear();
+  let cells = 0;
   let aggregated = 0;
   for (let k = 0; k < count; k++) {
     const i = indices[k];
@@ -59,59 +56,89 @@ export function densityOf(run, layout, win, indices, count, dense, cache) {
     aggregated++;
     const column = Math.floor((timeToX(win, layout.plot, m.sent[i]) - layout.plot.x) / DENSITY_PX);
     if (column < 0 || column >= columns) continue;
-    const cell = m.from[i] * columns + column;
-    counts[cell * types + m.type[i]]++;
-    totals[cell]++;
-    if (m.lost[i] !== 0 || m.dropped[i] !== 0) troubled[cell]++;
+    const key = m.from[i] * columns + column;
+    let slot = slotOf.get(key);
+    if (slot === undefined) {
+      slot = cells++;
+      slotOf.set(key, slot);
+      reserve(cache, cells, types);
+      cache.lane[slot] = m.from[i];
+      cache.column[slot] = column;
+      cache.counts.fill(0, slot * types, cells * types);
+      cache.totals[slot] = 0;
+      cache.troubled[slot] = 0;
+    }
+    cache.counts[slot * types + m.type[i]]++;
+    cache.totals[slot]++;
+    if (m.lost[i] !== 0 || m.dropped[i] !== 0) cache.troubled[slot]++;
   }
   // Replicas and clients each get their own scale: a replica sends many times what a client does.
   const peak = { replica: 1, client: 1 };
-  for (let lane = 0; lane < run.lanes.length; lane++) {
-    const kind = run.lanes[lane].kind === 'replica' ? 'replica' : 'client';
-    for (let c = 0; c < columns; c++) peak[kind] = Math.max(peak[kind], totals[lane * columns + c]);
+  for (let slot = 0; slot < cells; slot++) {
+    const kind = run.lanes[cache.lane[slot]].kind === 'replica' ? 'replica' : 'client';
+    peak[kind] = Math.max(peak[kind], cache.totals[slot]);
   }
-  return { columns, counts, totals, troubled, peak, aggregated, dense };
+  const { counts, totals, troubled, lane, column } = cache;
+  return { columns, cells, slotOf, lane, column, counts, totals, troubled, peak, aggregated, dense };
 }
 
-/** The height of lane `lane`'s bar in `column`, in pixels, and the lane's baseline. */
-function barOf(run, layout, density, lane, column) {
+/** Room for `cells` cells in the cache's columns, doubling as needed (kept between redraws). */
+function reserve(cache, cells, types) {
+  if (cache.totals !== undefined && cache.totals.length >= cells) return;
+  const size = Math.max(1024, cells * 2);
+  const grow = (old, Type, length) => {
+    const next = new Type(length);
+    if (old !== undefined) next.set(old);
+    return next;
+  };
+  cache.counts = grow(cache.counts, Float32Array, size * types);
+  cache.totals = grow(cache.totals, Float32Array, size);
+  cache.troubled = grow(cache.troubled, Float32Array, size);
+  cache.lane = grow(cache.lane, Int32Array, size);
+  cache.column = grow(cache.column, Int32Array, size);
+}
+
+/** The cell of `lane` and `column`, or -1 when nothing was sent there. */
+function slotAt(density, lane, column) {
+  return density.slotOf.get(lane * density.columns + column) ?? -1;
+}
+
+/** The height of the bar of cell `slot`, in pixels, and its lane's baseline. */
+function barOf(run, layout, density, slot) {
+  const lane = density.lane[slot];
   const height = layout.laneHeight[lane] * 0.84;
   const peak = density.peak[run.lanes[lane].kind === 'replica' ? 'replica' : 'client'];
-  return { base: layout.laneTop[lane] + layout.laneHeight[lane] * 0.92, height: height * Math.sqrt(density.totals[lane * density.columns + column] / peak) };
+  return { base: layout.laneTop[lane] + layout.laneHeight[lane] * 0.92, height: height * Math.sqrt(density.totals[slot] / peak) };
 }
 
 export function drawDensity(ctx, scene, density) {
   const { run, layout } = scene;
-  const { columns, counts, totals, troubled } = density;
+  const { cells, counts, totals, troubled } = density;
   const types = run.types.length;
-  const stacked = new Float32Array(run.lanes.length * columns);
+  const stacked = new Float32Array(cells);
+  const x = (slot) => layout.plot.x + density.column[slot] * DENSITY_PX;
   ctx.globalAlpha = 0.9;
   for (let t = 0; t < types; t++) {
     if (density.dense[t] === 0) continue;
     ctx.fillStyle = run.types[t].colour;
     ctx.beginPath();
-    for (const lane of layout.order) {
-      for (let c = 0; c < columns; c++) {
-        const cell = lane * columns + c;
-        const n = counts[cell * types + t];
-        if (n === 0) continue;
-        const { base, height } = barOf(run, layout, density, lane, c);
-        const h = (height * n) / totals[cell];
-        ctx.rect(layout.plot.x + c * DENSITY_PX, base - stacked[cell] - h, DENSITY_PX, h);
-        stacked[cell] += h;
-      }
+    for (let slot = 0; slot < cells; slot++) {
+      const n = counts[slot * types + t];
+      if (n === 0 || Number.isNaN(layout.laneTop[density.lane[slot]])) continue;
+      const { base, height } = barOf(run, layout, density, slot);
+      const h = (height * n) / totals[slot];
+      ctx.rect(x(slot), base - stacked[slot] - h, DENSITY_PX, h);
+      stacked[slot] += h;
     }
     ctx.fill();
   }
   ctx.globalAlpha = 1;
   ctx.fillStyle = '#dc2626';
   ctx.beginPath();
-  for (const lane of layout.order) {
-    for (let c = 0; c < columns; c++) {
-      if (troubled[lane * columns + c] === 0) continue;
-      const { base } = barOf(run, layout, density, lane, c);
-      ctx.rect(layout.plot.x + c * DENSITY_PX, base - stacked[lane * columns + c] - 3, DENSITY_PX, 2);
-    }
+  for (let slot = 0; slot < cells; slot++) {
+    if (troubled[slot] === 0 || Number.isNaN(layout.laneTop[density.lane[slot]])) continue;
+    const { base } = barOf(run, layout, density, slot);
+    ctx.rect(x(slot), base - stacked[slot] - 3, DENSITY_PX, 2);
   }
   ctx.fill();
 }
@@ -120,23 +147,25 @@ export function drawDensity(ctx, scene, density) {
 export function densityAt(run, layout, density, lane, x) {
   if (lane < 0) return null;
   const column = Math.floor((x - layout.plot.x) / DENSITY_PX);
-  if (column < 0 || column >= density.columns || density.totals[lane * density.columns + column] === 0) return null;
+  if (column < 0 || column >= density.columns || slotAt(density, lane, column) < 0) return null;
   return { lane, column };
 }
 
 /** What the column stands for: its time span and its counts by type. */
 export function densityFields(run, layout, win, density, lane, column) {
   const types = run.types.length;
-  const cell = lane * density.columns + column;
+  const slot = slotAt(density, lane, column);
   const perType = [];
-  for (let t = 0; t < types; t++) if (density.counts[cell * types + t] > 0) perType.push([t, density.counts[cell * types + t]]);
+  if (slot >= 0) for (let t = 0; t < types; t++) if (density.counts[slot * types + t] > 0) perType.push([t, density.counts[slot * types + t]]);
   const startMs = win.startMs + ((column * DENSITY_PX) / layout.plot.width) * (win.endMs - win.startMs);
   const endMs = win.startMs + (((column + 1) * DENSITY_PX) / layout.plot.width) * (win.endMs - win.startMs);
-  return { lane, startMs, endMs, messages: density.totals[cell], troubled: density.troubled[cell], perType };
+  return { lane, startMs, endMs, messages: slot < 0 ? 0 : density.totals[slot], troubled: slot < 0 ? 0 : density.troubled[slot], perType };
 }
 
 /** The column's outline, for the hovered or selected one. */
 export function densityBox(run, layout, density, lane, column) {
-  const { base, height } = barOf(run, layout, density, lane, column);
+  const slot = slotAt(density, lane, column);
+  if (slot < 0) return [layout.plot.x + column * DENSITY_PX, layout.laneTop[lane] + layout.laneHeight[lane] * 0.92, DENSITY_PX, 0];
+  const { base, height } = barOf(run, layout, density, slot);
   return [layout.plot.x + column * DENSITY_PX, base - height, DENSITY_PX, height];
 }
