@@ -10,6 +10,21 @@ import { encodeRun } from '../../src/picture/viewer/encode.ts';
 import { launchBrowser, stats, type Browser } from './browser.ts';
 import { lanes, normalRun, violationRun } from './hand-made-runs.ts';
 
+/** What the tests reach for in the page (they are type-checked without the DOM's types). */
+interface PageDom {
+  readonly devicePixelRatio: number;
+  readonly document: {
+    getElementById(id: string): {
+      scrollTop: number;
+      readonly scrollHeight: number;
+      readonly clientHeight: number;
+      readonly height: number;
+      getBoundingClientRect(): { left: number; top: number };
+      getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+    };
+  };
+}
+
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -116,6 +131,40 @@ describe('picture page: hostile records', () => {
     expect(s.aggregated).toBeGreaterThanOrEqual(clients);
     // Before: 20,004 lanes x ~700 columns x 17 types, 238 million floats (950 MB).
     expect(await open.page.evaluate(() => (globalThis as unknown as { __largestFloat32: number }).__largestFloat32)).toBeLessThan(1_000_000);
+    expect(open.errors).toEqual([]);
+  });
+
+  it("10,000 client lanes: the canvas is the window's height and the lanes scroll under it, drawn where they are scrolled to", async () => {
+    const clients = 10_000;
+    const base = normalRun();
+    const last = `c${clients - 1}` as const;
+    const record: RunRecord = { ...base, lanes: lanes(4, clients), operations: [...base.operations, { client: clients - 1, callMs: 10, returnMs: 30, operation: 'get k', result: 'ok ver=0' }] };
+    const open = await browser.open(renderHtml(record));
+    expect((await stats(open.page)).lanes).toBe(clients + 4);
+    const sizes = await open.page.evaluate(() => {
+      const { document: page, devicePixelRatio: dpr } = globalThis as unknown as PageDom;
+      const wrap = page.getElementById('plot-wrap');
+      wrap.scrollTop = wrap.scrollHeight;
+      return { canvas: page.getElementById('plot').height / dpr, window: wrap.clientHeight, lanes: wrap.scrollHeight };
+    });
+    // Before, the canvas was the lanes' height (90,000 pixels): past ~32,000 the browser paints none of it.
+    expect(sizes.canvas).toBeLessThanOrEqual(sizes.window + 1);
+    expect(sizes.lanes).toBeGreaterThan(clients * 8);
+    await stats(open.page); // the redraw the scroll asked for
+    const point = await open.page.evaluate((id) => (globalThis as unknown as { __picture: { lanePoint(id: string): { x: number; y: number } | null } }).__picture.lanePoint(id), last);
+    const box = (await open.page.locator('#plot').boundingBox())!;
+    expect(point!.y).toBeGreaterThan(box.y);
+    expect(point!.y).toBeLessThan(box.y + box.height);
+    // The last client's lane line is painted where its name is, and a click on its bar selects it.
+    const pixel = await open.page.evaluate(([x, y]) => {
+      const { document: page, devicePixelRatio: dpr } = globalThis as unknown as PageDom;
+      const canvas = page.getElementById('plot');
+      const r = canvas.getBoundingClientRect();
+      return Array.from(canvas.getContext('2d').getImageData(Math.round((x! - r.left) * dpr), Math.round((y! - r.top) * dpr), 1, 1).data);
+    }, [box.x + 400, point!.y]);
+    expect(pixel.slice(0, 3)).not.toEqual([255, 255, 255]);
+    const bar = await open.page.evaluate(([x, y]) => (globalThis as unknown as { __picture: { hitAt(x: number, y: number): { kind: string } | null } }).__picture.hitAt(x!, y!), [box.x + box.width * 0.3, point!.y]);
+    expect(bar?.kind).toBe('operation');
     expect(open.errors).toEqual([]);
   });
 

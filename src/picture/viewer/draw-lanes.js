@@ -41,7 +41,7 @@ function fillSpan(ctx, scene, lane, startMs, endMs, top = 0, height = 1) {
 export function drawLaneRows(ctx, scene) {
   const { run, layout, spans } = scene;
   const { plot } = layout;
-  for (const lane of layout.order) {
+  for (const lane of scene.rows) {
     ctx.fillStyle = run.lanes[lane].faulty ? '#fdf4ff' : lane % 2 === 0 ? '#ffffff' : '#fbfcfd';
     ctx.fillRect(plot.x, layout.laneTop[lane], plot.width, layout.laneHeight[lane]);
   }
@@ -59,7 +59,7 @@ export function drawLaneRows(ctx, scene) {
   ctx.fillStyle = PRIMARY_COLOUR;
   for (const span of spans.primaries) fillSpan(ctx, scene, span.lane, span.startMs, span.endMs, 0.04, 3 / Math.max(3, layout.laneHeight[span.lane]));
   drawGrid(ctx, scene);
-  for (const lane of layout.order) {
+  for (const lane of scene.rows) {
     const y = Math.round(layout.middle[lane]) + 0.5;
     ctx.strokeStyle = run.lanes[lane].faulty ? FAULTY_COLOUR : '#94a3b8';
     ctx.lineWidth = 1;
@@ -162,7 +162,7 @@ function drawGutter(ctx, scene) {
   const middleMs = (win.startMs + win.endMs) / 2;
   const primaryNow = new Set(spans.primaries.filter((span) => span.startMs <= middleMs && middleMs < span.endMs).map((span) => span.lane));
   ctx.textBaseline = 'middle';
-  for (const lane of layout.order) {
+  for (const lane of scene.rows) {
     const info = run.lanes[lane];
     const top = layout.laneTop[lane];
     const height = layout.laneHeight[lane];

@@ -11,9 +11,11 @@ import { fitWindow, panWindow, timeToX, xToTime, zoomWindow } from './scale.js';
 
 const CLICK_SLOP_PX = 4;
 
+/** The event's point on `canvas`; on the plot, in the lanes' coordinates (main.js: the canvas stays in view while the lanes scroll under it). */
 function localPoint(canvas, event) {
   const box = canvas.getBoundingClientRect();
-  return { x: event.clientX - box.left, y: event.clientY - box.top };
+  const scrolled = canvas.id === 'plot' ? canvas.parentElement.scrollTop : 0;
+  return { x: event.clientX - box.left, y: event.clientY - box.top + scrolled };
 }
 
 export function attachInteractions(app) {

@@ -39,6 +39,7 @@ function createApp(run) {
   const plotCanvas = document.getElementById('plot');
   const overviewCanvas = document.getElementById('overview');
   const wrap = document.getElementById('plot-wrap');
+  const rest = document.getElementById('plot-rest');
   const filters = defaultFilters(run);
   const spans = laneSpans(run);
   const overview = overviewData(run);
@@ -48,7 +49,9 @@ function createApp(run) {
     mask: messageMask(run, filters),
     kindMask: eventKindMask(filters, EVENT_KINDS),
     layout: null,
-    size: { width: 0, height: 0, overviewHeight: 0 },
+    /** The lanes in view, for the per-lane drawing (set by each redraw). */
+    rows: [],
+    size: { width: 0, height: 0, viewHeight: 0, overviewHeight: 0 },
     selection: null,
     hover: null,
     drawn: null,
@@ -56,19 +59,26 @@ function createApp(run) {
   };
   // Once, not per redraw: scene() is asked for on every pointer move too.
   const strip = viewStrip(run);
-  const scene = () => ({ run, layout: state.layout, win: state.win, spans, strip, filters, selection: state.selection });
+  const scene = () => ({ run, layout: state.layout, win: state.win, spans, strip, filters, selection: state.selection, rows: state.rows });
   const culpritLane = (r) => (Number.isInteger(r) ? replicaLane(run, r) : -1);
 
+  // The lanes can be far taller than the window (thousands of clients), and a canvas that
+  // tall is slow to paint or, past ~32,000 pixels, not painted at all. So the canvas is the
+  // window's height and stays in view (position: sticky), an empty block under it gives the
+  // wrapper the lanes' full height to scroll, and each redraw paints the lanes scrolled to.
   function relayout() {
     const width = wrap.clientWidth;
     const available = wrap.clientHeight;
     const probe = layoutLanes(run, filters.lanes, width, available);
-    const height = Math.max(available, probe.neededHeight);
-    state.layout = layoutLanes(run, filters.lanes, width, height);
+    state.layout = layoutLanes(run, filters.lanes, width, Math.max(available, probe.neededHeight));
+    // Given more room than the probe, replica lanes grow: the lanes' height is this layout's, or the last clients fall off the end.
+    const height = Math.max(available, state.layout.neededHeight);
     state.size.width = width;
     state.size.height = height;
+    state.size.viewHeight = available;
     state.size.overviewHeight = overviewCanvas.clientHeight;
-    sizeCanvas(plotCanvas, width, height, true);
+    sizeCanvas(plotCanvas, width, available, true);
+    rest.style.height = `${height - available}px`;
     // The overview's size is the style sheet's: only its backing store follows it.
     sizeCanvas(overviewCanvas, overviewCanvas.clientWidth, state.size.overviewHeight, false);
   }
@@ -77,12 +87,15 @@ function createApp(run) {
     const started = performance.now();
     const ctx = plotCanvas.getContext('2d', { alpha: false });
     const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const scrolled = Math.min(wrap.scrollTop, state.size.height - state.size.viewHeight);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, -scrolled * dpr);
+    // The lanes scrolled to: the rest are off the canvas, and there may be a hundred thousand.
+    state.rows = state.layout.order.filter((lane) => state.layout.laneTop[lane] + state.layout.laneHeight[lane] >= scrolled && state.layout.laneTop[lane] <= scrolled + state.size.viewHeight);
     const { width, height } = state.size;
     const s = scene();
     const { plot } = state.layout;
     ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, width, height);
+    ctx.fillRect(0, scrolled, width, state.size.viewHeight);
     ctx.save();
     ctx.beginPath();
     ctx.rect(plot.x, plot.y - 2, plot.width, height - plot.y + 2);
@@ -203,6 +216,7 @@ function createApp(run) {
   select(null);
   attachInteractions({ run, state, filters, plotCanvas, overviewCanvas, scene, setWindow, select, filtersChanged, zoom });
   new ResizeObserver(() => resize()).observe(wrap);
+  wrap.addEventListener('scroll', requestDraw, { passive: true });
 
   function resize() {
     relayout();
@@ -226,19 +240,19 @@ function createApp(run) {
       if (i === undefined || !state.drawn.messages.subarray(0, state.drawn.messageCount).includes(i)) return null;
       const [x1, y1, x2, y2] = messageSegment(run, state.layout, state.win, i, new Float64Array(4));
       const box = plotCanvas.getBoundingClientRect();
-      return { x: box.left + x1 + (x2 - x1) * along, y: box.top + y1 + (y2 - y1) * along };
+      return { x: box.left + x1 + (x2 - x1) * along, y: box.top - wrap.scrollTop + y1 + (y2 - y1) * along };
     },
     /** The page point of lane `id`'s name in the left gutter (a click there focuses the lane), or null. */
     lanePoint: (id) => {
       const lane = run.lanes.findIndex((info) => info.id === id);
       if (lane < 0 || Number.isNaN(state.layout.middle[lane])) return null;
       const box = plotCanvas.getBoundingClientRect();
-      return { x: box.left + 30, y: box.top + state.layout.middle[lane] };
+      return { x: box.left + 30, y: box.top - wrap.scrollTop + state.layout.middle[lane] };
     },
     /** What a click at page point (x, y) would select: { kind, index } (a message's index is the record's). */
     hitAt: (x, y) => {
       const box = plotCanvas.getBoundingClientRect();
-      const hit = hitTest(scene(), state.drawn, x - box.left, y - box.top);
+      const hit = hitTest(scene(), state.drawn, x - box.left, y - box.top + wrap.scrollTop);
       return hit !== null && hit.kind === 'message' ? { kind: 'message', index: run.m.record[hit.index] } : hit;
     },
   };

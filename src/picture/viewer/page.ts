@@ -31,7 +31,7 @@ export function pageHtml(record: RunRecord, payloadBase64: string, script: strin
 </header>
 <div id="toolbar"></div>
 <main>
-  <div id="plot-wrap"><canvas id="plot" aria-label="space-time diagram"></canvas><div id="brush" hidden></div></div>
+  <div id="plot-wrap"><canvas id="plot" aria-label="space-time diagram"></canvas><div id="plot-rest"></div><div id="brush" hidden></div></div>
   <canvas id="overview" aria-label="the whole run"></canvas>
   <div id="status">Loading the run…</div>
 </main>
@@ -95,7 +95,7 @@ details.lanes .menu { position: absolute; z-index: 5; background: #fff; border: 
 .lane-grid { display: grid; grid-template-columns: repeat(5, 1fr); gap: 2px 8px; margin: 6px 0; font-family: ui-monospace, monospace; font-size: 12px; }
 main { grid-column: 1; grid-row: 3; display: flex; flex-direction: column; min-height: 0; }
 #plot-wrap { flex: 1 1 0; min-height: 0; overflow-y: auto; overflow-x: hidden; position: relative; }
-#plot { display: block; cursor: grab; touch-action: none; }
+#plot { display: block; position: sticky; top: 0; cursor: grab; touch-action: none; }
 #brush { position: absolute; top: 0; bottom: 0; background: rgba(37,99,235,.12); border: 1px solid rgba(37,99,235,.5); pointer-events: none; }
 #overview { flex: none; display: block; width: 100%; height: 46px; min-height: 46px; border-top: 1px solid var(--line); cursor: pointer; touch-action: none; }
 #status { flex: none; font-size: 11px; color: var(--muted); padding: 2px 10px 4px; border-top: 1px solid var(--line); }
