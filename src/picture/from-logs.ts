@@ -130,6 +130,9 @@ export class RunRecordBuilder {
     switch (line.e) {
       case 'send':
         if (line.to.includes(member)) return false;
+        // Its sender signs a frame, but a request is its client's whoever relays it (message-fields.ts):
+        // a log's send "signed by" another replica would show a faulty sender's frame as that replica's.
+        if (line.signer !== member && (client || (line.type !== 'request' && line.type !== 'read') || !line.signer.startsWith('c'))) return false;
         this.sends.push({ from: member, line, faulty: session.start.adversary !== undefined });
         return true;
       case 'receive':

@@ -52,6 +52,15 @@ describe('pancydb picture: hostile message logs', () => {
     expect(record.messages.map((message) => message.to)).toEqual(['r1', 'r2']);
   });
 
+  it("a send signed by someone else is malformed: only a relayed client's request carries another's signature", () => {
+    const { record, summary } = build({
+      'r3.jsonl': [start(0, 'r3'), send(1, ['r1'], 1, { type: 'prepare', signer: 'r0' }), send(2, ['r0'], 2, { type: 'request', signer: 'c1' }), send(3, ['r1'], 3, { type: 'prepare', signer: 'r3' }), send(4, ['r1'], 4, { type: 'request', signer: 'r0' })],
+      'c0.jsonl': [start(0, 'c0'), send(1, ['r0'], 5, { type: 'request', signer: 'c1' }), send(2, ['r0'], 6, { type: 'request', signer: 'c0' })],
+    });
+    expect(summary.malformed).toEqual({ 'r3.jsonl': 2, 'c0.jsonl': 1 });
+    expect(record.messages.map(({ from, type, signer }) => `${from} ${type} ${signer}`)).toEqual(['r3 request c1', 'c0 request c0', 'r3 prepare r3']);
+  });
+
   it('two copies of one frame in flight at once arrive first to first (TCP keeps order): the arrows do not cross', () => {
     const { record } = build({
       'r0.jsonl': [start(0, 'r0'), send(10, ['r1'], 5), send(11, ['r1'], 5), send(30, ['r1'], 5)],
