@@ -5,9 +5,13 @@
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseFlags, required } from '../deploy/args.ts';
-import { loadClusterConfig } from '../deploy/cluster-config.ts';
+import { loadClusterConfig, type ClusterConfig } from '../deploy/cluster-config.ts';
+import { fromHexFrame } from '../check/evidence-file.ts';
+import { verifyEvidence } from '../check/evidence-verify.ts';
+import { createFastestCrypto } from '../crypto/index.ts';
 import { quorumsFor } from '../core/quorum.ts';
 import { LogRejected, RunRecordBuilder, type LogSummary } from '../picture/from-logs.ts';
+import type { ProveEvidence } from '../picture/log-evidence.ts';
 import { renderHtml } from '../picture/html.ts';
 import { LOG_LINE_MAX_CHARS } from '../picture/log-lines.ts';
 import { printable } from '../picture/message-log-format.ts';
@@ -23,6 +27,8 @@ Draws a real cluster's run from its message logs (pancydb replica --message-log,
 (matched by sender, receiver and frame id; a send no log received is drawn as lost,
 "unmatched"), the replicas' views, executions, view changes, crashes and restarts, and each
 client operation from call to return, with the linearizability checker's verdict on them.
+Evidence of equivocation a replica logged is drawn only if its frames convict with the
+cluster's public keys (as pancydb verify-evidence checks them).
 Times are ms since the earliest logged line, on each process's own clock.
   --cluster FILE   the cluster's cluster.json: every LOG must be of this cluster
   --html FILE      write the picture: one self-contained HTML page
@@ -52,7 +58,7 @@ export async function runPictureCommand(args: readonly string[], output: Output)
   checkOutputs({ '--html': values.html, '--record': values.record }, positionals);
   const cluster = loadClusterConfig(clusterFile);
   const n = cluster.parameters.n;
-  const builder = new RunRecordBuilder({ clusterId: cluster.clusterId, n, f: quorumsFor(n).f, auth: cluster.parameters.auth, clients: cluster.clients.length });
+  const builder = new RunRecordBuilder({ clusterId: cluster.clusterId, n, f: quorumsFor(n).f, auth: cluster.parameters.auth, clients: cluster.clients.length, proveEvidence: evidenceProver(cluster) });
   let built: ReturnType<RunRecordBuilder['build']>;
   try {
     for (const log of positionals) await readLog(builder, log);
@@ -94,6 +100,17 @@ function sameFile(a: string, b: string): boolean {
   };
   const [x, y] = [stat(a), stat(b)];
   return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
+}
+
+/** Checks evidence items as `pancydb verify-evidence --cluster` does: with the cluster's public keys, by their frames alone. */
+function evidenceProver(cluster: ClusterConfig): ProveEvidence {
+  const keys = { keyOf: (id: number) => cluster.replicas[id]?.publicKey, description: `cluster ${cluster.clusterId.slice(0, 16)}` };
+  const crypto = createFastestCrypto();
+  return (item) => {
+    const verdict = verifyEvidence([fromHexFrame(item.frames[0]), fromHexFrame(item.frames[1])], keys, crypto);
+    if ('problem' in verdict) return undefined;
+    return { culprit: verdict.culprit, kind: verdict.kind, ...(verdict.view === undefined ? {} : { view: verdict.view }), ...(verdict.seq === undefined ? {} : { seq: verdict.seq }) };
+  };
 }
 
 /** Feeds `file` to the builder line by line; a line longer than LOG_LINE_MAX_CHARS bytes is skipped unread. */
@@ -166,5 +183,6 @@ function describeSummary(record: RunRecord, summary: LogSummary): string[] {
   if (malformed.length > 0) lines.push(`malformed lines skipped: ${malformed.map(([file, count]) => `${file} ${count}`).join(', ')}`);
   if (summary.capped.length > 0) lines.push(`logs that reached their size cap (the run goes on past their end): ${summary.capped.join(', ')}`);
   if (summary.skippedLines > 0) lines.push(`lines the processes skipped while their disk fell behind: ${summary.skippedLines}`);
+  if (summary.unprovenEvidence > 0) lines.push(`evidence items left out, their frames not signed as they claim with the cluster's keys: ${summary.unprovenEvidence}`);
   return lines;
 }

@@ -12,6 +12,7 @@ import { primaryOf } from '../core/quorum.ts';
 import { describeOperation, describeResult } from '../sim/trace.ts';
 import { parseLogLine, type LaneBounds, type LogLine } from './log-lines.ts';
 import { clippedText, MESSAGE_LOG_FORMAT, printable } from './message-log-format.ts';
+import { keptEvidence, type ProveEvidence } from './log-evidence.ts';
 import { matchMessages, type SendLine, type ReceiveLine } from './match-messages.ts';
 import { RUN_RECORD_FORMAT, type Lane, type LaneEvent, type LaneId, type OperationRecord, type RunRecord, type Verdict, type ViewBand } from './record.ts';
 import type { EvidenceFileItem } from '../check/evidence-file.ts';
@@ -21,6 +22,13 @@ export interface ClusterFacts extends LaneBounds {
   readonly clusterId: string;
   readonly f: number;
   readonly auth: string;
+  /**
+   * What an evidence item's two frames prove, checked with the cluster's public keys
+   * (check/evidence-verify.ts), or undefined when they prove nothing. A holder's log may
+   * lie, and an item that does not verify would plant a flag on an honest replica's lane.
+   * Absent: items are drawn as logged.
+   */
+  readonly proveEvidence?: ProveEvidence;
 }
 
 /** A log that cannot be used at all: the message names the file. */
@@ -40,6 +48,8 @@ export interface LogSummary {
   /** Files that reached their size cap; lines their writers skipped as the disk fell behind. */
   readonly capped: readonly string[];
   readonly skippedLines: number;
+  /** Evidence items left out because their frames do not prove what they claim. */
+  readonly unprovenEvidence: number;
 }
 
 interface Session {
@@ -181,6 +191,7 @@ export class RunRecordBuilder {
     const verdict = judge(operations.history);
     const offending = new Set(verdict.offending);
     const endMs = Number.isFinite(this.latestAt) ? ms(this.latestAt) : 0;
+    const evidence = this.evidence(ms);
     const record: RunRecord = {
       format: RUN_RECORD_FORMAT,
       source: { kind: 'cluster', clusterId: this.cluster.clusterId, logs: [...this.files] },
@@ -195,7 +206,7 @@ export class RunRecordBuilder {
       views: this.views(ms),
       operations: operations.records.map((operation, id) => (offending.has(id) ? { ...operation, offending: true } : operation)),
       verdict: verdict.verdict,
-      evidence: this.evidence(ms),
+      evidence: evidence.items,
     };
     const summary: LogSummary = {
       lines: this.lines,
@@ -206,6 +217,7 @@ export class RunRecordBuilder {
       unmatchedReceives,
       capped: [...this.capped],
       skippedLines: this.skippedLines,
+      unprovenEvidence: evidence.unproven,
     };
     return { record, summary };
   }
@@ -330,17 +342,10 @@ export class RunRecordBuilder {
     return { records, history };
   }
 
-  /** One item per (holder, culprit, kind), the first found, as the simulator's EvidenceLog keeps them. */
-  private evidence(ms: (at: number) => number): EvidenceFileItem[] {
-    const items = new Map<string, EvidenceFileItem & { readonly atMs: number; readonly holder: number }>();
-    for (const { lane, line } of this.events) {
-      if (line.item === undefined) continue;
-      const item = { ...line.item, holder: Number(lane.slice(1)), atMs: ms(line.at) };
-      const key = `${item.holder}:${item.culprit}:${item.kind}`;
-      const kept = items.get(key);
-      if (kept === undefined || item.atMs < kept.atMs) items.set(key, item);
-    }
-    return [...items.values()].sort((a, b) => a.atMs - b.atMs || a.holder - b.holder);
+  /** The evidence items the logs hold, one per (holder, culprit, kind), proven where the cluster's keys are given. */
+  private evidence(ms: (at: number) => number): { items: EvidenceFileItem[]; unproven: number } {
+    const logged = this.events.flatMap(({ lane, line }) => (line.item === undefined ? [] : [{ item: line.item, holder: Number(lane.slice(1)), atMs: ms(line.at) }]));
+    return keptEvidence(logged, this.cluster.proveEvidence);
   }
 }
 

@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { createNativeCrypto } from '../../src/crypto/native.ts';
 import { generateTestnet } from '../../src/deploy/testnet.ts';
+import { hexFrames } from '../../src/check/evidence-file.ts';
+import { encodeSigned } from '../../src/core/encoding.ts';
+import type { Prepare } from '../../src/core/messages.ts';
+import { createCrypto, deriveSecretKey, type KeyPair } from '../../src/crypto/index.ts';
+import { readKeyFile } from '../../src/deploy/key-file.ts';
 import { MESSAGE_LOG_FORMAT } from '../../src/picture/message-log-format.ts';
+import type { RunRecord } from '../../src/picture/record.ts';
 
 let dir: string;
 let cluster: string;
@@ -75,5 +81,21 @@ describe('pancydb picture: hostile input', () => {
     const claims = Array.from({ length: 30 }, (_, k) => ({ at: 1001 + k, e: 'event', kind: 'enter-view', view: k + 1, text: 'ENTER-VIEW' }));
     const result = await picture(writeLog('r2-views.jsonl', [start(0, 'r2'), ...claims]), '--record', join(dir, 'views.json'));
     expect(result.out.split('\n')[2]).toBe('views: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … 30 (31 views); operations: 0 (0 returned); linearizable');
+  });
+  it("evidence in a replica's log is drawn only if its frames convict with the cluster's keys: a forged item is left out and counted", async () => {
+    const crypto = createCrypto('native');
+    const prepare = (keyPair: KeyPair, replica: number, label: string) =>
+      encodeSigned<Prepare>({ type: 'prepare', view: 0, seq: 5, digest: crypto.sha256(new TextEncoder().encode(label)), replica }, (bytes) => crypto.sign(keyPair, bytes)).frame;
+    const r0 = readKeyFile(join(dir, 'net', 'replica-0.key'), crypto);
+    const stranger = crypto.keyPair(deriveSecretKey(99, 'replica', 3));
+    const evidence = (at: number, culprit: number, frames: [Uint8Array, Uint8Array]) => ({ at: 1000 + at, e: 'event', kind: 'evidence', view: 0, seq: 5, text: `EVIDENCE against ${culprit}`, item: { holder: 9, culprit, kind: 'prepare', view: 0, seq: 5, frames: hexFrames(frames) } });
+    // r1 holds genuine evidence against r0; r2 "holds" evidence against r3 signed by a key not r3's.
+    const holder1 = writeLog('e1.jsonl', [start(0, 'r1'), evidence(3, 0, [prepare(r0, 0, 'a'), prepare(r0, 0, 'b')])]);
+    const holder2 = writeLog('e2.jsonl', [start(0, 'r2'), evidence(2, 3, [prepare(stranger, 3, 'a'), prepare(stranger, 3, 'b')])]);
+    const result = await picture(holder1, holder2, '--record', join(dir, 'evidence.json'));
+    expect(result.code).toBe(0);
+    expect(result.out).toContain("evidence items left out, their frames not signed as they claim with the cluster's keys: 1");
+    const record = JSON.parse(readFileSync(join(dir, 'evidence.json'), 'utf8')) as RunRecord;
+    expect(record.evidence.map(({ holder, culprit, kind, view, seq }) => ({ holder, culprit, kind, view, seq }))).toEqual([{ holder: 1, culprit: 0, kind: 'prepare', view: 0, seq: 5 }]);
   });
 });
