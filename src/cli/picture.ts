@@ -35,10 +35,13 @@ Times are ms since the earliest logged line, on each process's own clock.
   --record FILE    write the run record it draws (JSON, format pancydb-run/v1)
 The logs are held in memory while the record is built (about 20 bytes per byte of log: cap
 them with --message-log-max-bytes, or keep them short, for a picture of a long run).
-A malformed line is skipped and counted. Exit status: 0 the picture was written and the
-clients' history is linearizable, 1 written but it is not, 2 usage error (a LOG that cannot
-be read, or is of another cluster, or is not a message log; two logs showing one member
-running twice at once; --html or --record naming a LOG or each other).`;
+A malformed line is skipped and counted. A client that took part without its log given,
+or whose log lost lines, leaves operations out of the history: then a violation is reported
+but not counted (verdict unknown), since a missing write can explain a read. Exit status:
+0 the picture was written and the history is linearizable (or incomplete, as above), 1
+written and it is not, 2 usage error (a LOG that cannot be read, or is of another cluster,
+or is not a message log; two logs showing one member running twice at once; --html or
+--record naming a LOG or each other).`;
 
 export async function runPictureCommand(args: readonly string[], output: Output): Promise<number> {
   const { values, positionals } = parseFlags(
@@ -179,6 +182,10 @@ function describeSummary(record: RunRecord, summary: LogSummary): string[] {
   ];
   // A violation names operations, whose values are the clients' strings: printed, not obeyed, by the terminal.
   for (const violation of record.verdict.violations) lines.push(printable(`violation: ${violation.property}: ${violation.detail}`));
+  if (summary.historyGaps.length > 0) {
+    const found = summary.setAside === undefined ? '' : `; a violation in the operations there are is not a finding (an operation not logged may explain it): ${summary.setAside}`;
+    lines.push(printable(`the clients' history is incomplete: ${summary.historyGaps.join('; ')}${found}`));
+  }
   const malformed = Object.entries(summary.malformed).filter(([, count]) => count > 0);
   if (malformed.length > 0) lines.push(`malformed lines skipped: ${malformed.map(([file, count]) => `${file} ${count}`).join(', ')}`);
   if (summary.capped.length > 0) lines.push(`logs that reached their size cap (the run goes on past their end): ${summary.capped.join(', ')}`);

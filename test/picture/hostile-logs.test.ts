@@ -61,6 +61,24 @@ describe('pancydb picture: hostile message logs', () => {
     expect(record.messages.map(({ from, type, signer }) => `${from} ${type} ${signer}`)).toEqual(['r3 request c1', 'c0 request c0', 'r3 prepare r3']);
   });
 
+  it("a read of a write no given log holds is no violation when the history has gaps: a client's log not given, or lines of it lost", () => {
+    const get = [line(4, 'call', { op: 0, operation: { type: 'get', key: 'a' } }), line(6, 'return', { op: 0, result: { status: 'ok', version: 1, value: '1' } })];
+    // Nothing says anyone else took part: the read saw a write that never happened.
+    const alone = build({ 'c1.jsonl': [start(0, 'c1'), ...get] });
+    expect(alone.record.verdict).toMatchObject({ ok: false, linearizability: 'not-linearizable' });
+    expect(alone.summary.historyGaps).toEqual([]);
+    // r0 received c0's request, but c0's log was not given: its put is missing.
+    const unlogged = build({ 'c1.jsonl': [start(0, 'c1'), ...get], 'r0.jsonl': [start(0, 'r0'), receive(2, 'c0', 1)] });
+    expect(unlogged.record.verdict).toEqual({ ok: true, linearizability: 'unknown', violations: [] });
+    expect(unlogged.record.operations.some((operation) => operation.offending === true)).toBe(false);
+    expect(unlogged.summary.historyGaps).toEqual(['c0 took part but its log was not given']);
+    expect(unlogged.summary.setAside).toMatch(/"get"/);
+    // c0's log is there, but its writer skipped lines (the put's call among them).
+    const skipped = build({ 'c1.jsonl': [start(0, 'c1'), ...get], 'c0.jsonl': [start(0, 'c0'), line(3, 'skipped', { lines: 1 }), line(3.5, 'return', { op: 0, result: { status: 'ok', actual: '', previousVersion: 0, version: 1 } })] });
+    expect(skipped.record.verdict.linearizability).toBe('unknown');
+    expect(skipped.summary.historyGaps).toEqual(["c0's log lost lines (malformed, skipped or past its cap)"]);
+  });
+
   it('two copies of one frame in flight at once arrive first to first (TCP keeps order): the arrows do not cross', () => {
     const { record } = build({
       'r0.jsonl': [start(0, 'r0'), send(10, ['r1'], 5), send(11, ['r1'], 5), send(30, ['r1'], 5)],
