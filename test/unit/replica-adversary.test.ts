@@ -34,7 +34,7 @@ async function replica(...flags: string[]): Promise<{ status: number; err: strin
 
 describe('pancydb replica --adversary: usage errors exit 2 and name the flag', () => {
   it.each([
-    [['--adversary', 'nope'], 'pancydb: --adversary: no built-in adversary "nope" (built-ins: censor,'],
+    [['--adversary', 'nope'], 'pancydb: --adversary: no built-in adversary "nope" (built-ins: byzzfuzz, censor,'],
     [['--adversary', './no-such-adversary.ts'], 'pancydb: --adversary: no file ./no-such-adversary.ts'],
     [['--adversary', 'silent', '--adversary-options', '{fromS: 0}'], 'pancydb: --adversary-options: not valid JSON:'],
     [['--adversary', 'silent', '--adversary-options', '[0]'], 'pancydb: --adversary-options: must be a JSON object'],
