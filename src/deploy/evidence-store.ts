@@ -2,9 +2,8 @@
 // pancydb-evidence/v1 format of src/check/evidence-file.ts, holding what the replica's
 // EquivocationDetector keeps (src/core/evidence.ts): at most one item per culprit and kind.
 //
-// Written whole on every new item, atomically: a temporary file beside it, fsynced, renamed
-// over it, the directory fsynced. So a crash leaves the old file or the new one, never half
-// of one. New items are rare (at most 5 per other replica over the process's life) and the
+// Written whole on every new item, atomically (storage/atomic-file.ts): a crash leaves the
+// old file or the new one, never half of one. New items are rare (at most 5 per other replica over the process's life) and the
 // file small (bounded by evidenceByteBound), so the write is synchronous.
 //
 // Read back on start, and trusted no more than any evidence file: every item must pass the
@@ -14,12 +13,12 @@
 // aside to evidence.json.bad (one such file, the latest) and reported on the log; the
 // items that passed are kept and written back. Nothing here throws: evidence is a report,
 // and a replica must not stop over it.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { evidenceFileItem, evidenceFileText, fromHexFrame, parseEvidenceFile } from '../check/evidence-file.ts';
 import { verifyEvidence, type EvidenceKeys } from '../check/evidence-verify.ts';
 import { EVIDENCE_KINDS, evidenceByteBound, type Evidence, type EquivocationDetector } from '../core/evidence.ts';
 import type { Crypto } from '../crypto/crypto.ts';
+import { temporaryPathOf, writeFileAtomically } from '../storage/atomic-file.ts';
 import type { ClusterConfig } from './cluster-config.ts';
 
 /** A log line, as replica-node.ts's LogLine (not imported: that module imports this one). */
@@ -56,7 +55,7 @@ export class EvidenceStore {
   load(): Evidence[] {
     const { path } = this.options;
     // A temporary file left by a crash mid-write: the rename never happened, the file is the last whole one.
-    removeQuietly(`${path}.tmp`);
+    removeQuietly(temporaryPathOf(path));
     if (!existsSync(path)) return [];
     const { items, problems, total } = this.read();
     if (problems.length > 0) {
@@ -70,19 +69,10 @@ export class EvidenceStore {
   save(items: readonly Evidence[]): void {
     const { path, holder, cluster } = this.options;
     const text = evidenceFileText({ kind: 'cluster', clusterId: cluster.clusterId }, items.map((evidence) => evidenceFileItem(holder, evidence)));
-    const temporary = `${path}.tmp`;
     try {
-      const fd = openSync(temporary, 'w', 0o644);
-      try {
-        writeSync(fd, text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temporary, path);
-      syncDirectory(dirname(path));
+      writeFileAtomically(path, text, { fsync: true, mode: 0o644 });
     } catch (error) {
-      removeQuietly(temporary);
+      removeQuietly(temporaryPathOf(path));
       this.options.log({ event: 'evidence-save-failed', file: path, items: items.length, error: (error as Error).message });
     }
   }
@@ -159,14 +149,5 @@ function removeQuietly(path: string): void {
     rmSync(path, { force: true, recursive: true });
   } catch {
     // Left in place: the next write replaces it, or fails and says so.
-  }
-}
-
-function syncDirectory(directory: string): void {
-  const fd = openSync(directory, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

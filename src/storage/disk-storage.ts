@@ -7,6 +7,7 @@
 // fsynced too, so every such change is followed by one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fsyncDirectory, TEMPORARY_SUFFIX, writeFileAtomically } from './atomic-file.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
 import { checkCheckpointName, type RecoveredWal, type Storage } from './storage.ts';
 import { TruncationGuard } from './truncation-guard.ts';
@@ -19,7 +20,6 @@ export interface DiskStorageOptions {
 
 const SEGMENT_FILE = /^wal-(\d{10})\.log$/;
 const CHECKPOINT_SUFFIX = '.checkpoint';
-const TEMPORARY_SUFFIX = '.tmp';
 
 export class DiskStorage implements Storage {
   private readonly fsyncEnabled: boolean;
@@ -157,18 +157,8 @@ export class DiskStorage implements Storage {
   writeCheckpoint(name: string, bytes: Uint8Array): void {
     this.assertOpen('writeCheckpoint');
     checkCheckpointName(name);
-    const finalPath = path.join(this.directory, name + CHECKPOINT_SUFFIX);
-    const temporaryPath = finalPath + TEMPORARY_SUFFIX;
-    const fd = fs.openSync(temporaryPath, 'w');
-    try {
-      fs.writeFileSync(fd, encodeCheckpoint(bytes));
-      if (this.fsyncEnabled) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    // rename(2) replaces atomically: a crash leaves the old or the new file under finalPath.
-    fs.renameSync(temporaryPath, finalPath);
-    this.fsyncDirectory();
+    // A crash leaves the old or the new file under its name (atomic-file.ts).
+    writeFileAtomically(path.join(this.directory, name + CHECKPOINT_SUFFIX), encodeCheckpoint(bytes), { fsync: this.fsyncEnabled });
     this.guard.noteCheckpointWritten(this.currentSegment());
   }
 
@@ -245,13 +235,7 @@ export class DiskStorage implements Storage {
   }
 
   private fsyncDirectory(directory = this.directory): void {
-    if (!this.fsyncEnabled) return;
-    const fd = fs.openSync(directory, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    if (this.fsyncEnabled) fsyncDirectory(directory);
   }
 
   private assertOpen(method: string): void {
