@@ -17,7 +17,7 @@
 // Attacks: every check of the gateway and of certificates (OSDI'99 §4.2-§4.4: matching
 // votes from 2f or 2f+1 distinct replicas, proofs of stable checkpoints, V and O of a
 // NEW-VIEW recomputed), with at most f such replicas.
-import { defineAdversary, mapSends, peersOf, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
+import { defineAdversary, drawVictims, mapSends, peersOf, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
 import type { Peer } from '../src/core/gateway.ts';
 import type { Message, Signed } from '../src/core/messages.ts';
 
@@ -98,9 +98,7 @@ class Fuzzer {
     const known = this.decided.get(signed.frame);
     if (known !== undefined) return known;
     const { api } = this;
-    const others = peersOf(api);
-    const shuffled = others.map((id) => ({ id, key: api.rng.next() })).sort((a, b) => a.key - b.key).map(({ id }) => id);
-    const victims = new Set(shuffled.slice(0, api.rng.int(1, others.length)));
+    const victims = drawVictims(api);
     const changes = this.changesOf(signed.message, '', 0);
     let mutated: Signed | undefined;
     // A change whose re-encoding fails (a field the encoding bounds) is skipped for another.

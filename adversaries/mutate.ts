@@ -11,7 +11,7 @@
 // Attacks: the normal-case agreement of OSDI'99 §4.2 (a prepared certificate needs 2f
 // matching PREPAREs for one (v, n, d), so one replica's mutated votes cannot make one)
 // and the gateway's checks of view, watermarks and batch digest (§4.2, §4.3).
-import { defineAdversary, mapSends, peersOf, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
+import { defineAdversary, drawVictims, mapSends, peersOf, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
 import type { Peer } from '../src/core/gateway.ts';
 import type { Commit, Prepare, PrePrepare, Signed } from '../src/core/messages.ts';
 
@@ -85,10 +85,7 @@ class Mutator {
   private decide(signed: Signed<Voted>): { readonly victims: ReadonlySet<number>; readonly mutated: Signed | undefined } {
     const known = this.decided.get(signed.frame);
     if (known !== undefined) return known;
-    const others = peersOf(this.api);
-    // A random nonempty part of the receivers: 1..n-1 of them.
-    const shuffled = others.map((id) => ({ id, key: this.api.rng.next() })).sort((a, b) => a.key - b.key).map(({ id }) => id);
-    const victims = new Set(shuffled.slice(0, this.api.rng.int(1, others.length)));
+    const victims = drawVictims(this.api);
     const mutation = this.mutations[this.api.rng.int(0, this.mutations.length - 1)]!;
     const mutated = this.mutate(signed.message, mutation);
     const { type, view, seq } = signed.message;

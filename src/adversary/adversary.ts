@@ -16,7 +16,7 @@ import type { Peer } from '../core/gateway.ts';
 import type { ProtocolParameters } from '../core/config.ts';
 import type { Checkpoint, Message, PrePrepare, PrePrepareHeader, Signed, SignedRequest } from '../core/messages.ts';
 import type { Replica, ReplicaInput, ReplicaOutput } from '../core/replica.ts';
-import type { Rng } from './rng.ts';
+import { shuffled, type Rng } from './rng.ts';
 export type { Rng } from './rng.ts';
 import type { OptionSpecs, OptionValues } from './options.ts';
 
@@ -159,6 +159,15 @@ export function observeNotes<Specs extends OptionSpecs>(
 /** The other replicas, in id order (the order every loop over replicas uses). */
 export function peersOf(api: Pick<AdversaryApi, 'id' | 'n'>): number[] {
   return Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id);
+}
+
+/**
+ * A random nonempty part of the other replicas, 1..n-1 of them: those a split attack
+ * (mutate, byzzfuzz) sends its changed message to while the rest get the honest one.
+ */
+export function drawVictims(api: Pick<AdversaryApi, 'id' | 'n' | 'rng'>): Set<number> {
+  const others = peersOf(api);
+  return new Set(shuffled(api.rng, others).slice(0, api.rng.int(1, others.length)));
 }
 
 /** One message to one replica; held back `delayMs` by the driver when given. */

@@ -13,3 +13,11 @@ export interface Rng {
   /** An independent stream named `label`, derived from this stream's seed. */
   fork(label: string): Rng;
 }
+
+/** `items` in a random order: each drawn one key from `rng`, in order, then sorted by key. */
+export function shuffled<T>(rng: Pick<Rng, 'next'>, items: readonly T[]): T[] {
+  return items
+    .map((item) => ({ item, key: rng.next() }))
+    .sort((a, b) => a.key - b.key)
+    .map(({ item }) => item);
+}

@@ -6,6 +6,7 @@ import { requestAuthenticator, sessionKeysOf, type AuthMode } from '../core/auth
 import { decodeMessage, encodeMacRequest, encodeSigned, MAC_BYTES, SIGNATURE_BYTES } from '../core/encoding.ts';
 import type { ReadRequest, Request, Signed, SignedRequest } from '../core/messages.ts';
 import type { Operation } from '../core/operations.ts';
+import { shuffled } from '../adversary/rng.ts';
 import type { Rng } from './rng.ts';
 
 export type ByzantineClientKind =
@@ -185,9 +186,9 @@ export class ByzantineClients {
     const authenticator = genuine.authenticator;
     if (authenticator === undefined) return this.remember(state, genuine);
     const { n } = this.config;
-    const shuffled = Array.from({ length: n }, (_, id) => ({ id, key: state.rng.next() })).sort((a, b) => a.key - b.key).map(({ id }) => id);
+    const order = shuffled(state.rng, Array.from({ length: n }, (_, id) => id));
     const variant = state.rng.int(0, 2);
-    const right = variant === 0 ? [0] : shuffled.slice(0, variant === 1 ? Math.ceil(n / 2) : n - 1);
+    const right = variant === 0 ? [0] : order.slice(0, variant === 1 ? Math.ceil(n / 2) : n - 1);
     const frame = Uint8Array.from(genuine.frame);
     const start = frame.length - authenticator.length;
     for (let replica = 0; replica < n; replica++) {
@@ -226,9 +227,9 @@ export class ByzantineClients {
     const timestamp = this.nextTimestamp(state);
     const first = this.request(state, timestamp, 'a');
     const second = this.request(state, timestamp, 'b');
-    const order = Array.from({ length: this.config.n }, (_, id) => ({ id, key: state.rng.next() })).sort((a, b) => a.key - b.key);
+    const order = shuffled(state.rng, Array.from({ length: this.config.n }, (_, id) => id));
     const half = Math.ceil(this.config.n / 2);
-    return order.map(({ id }, index) => ({ to: id, signed: index < half ? first : second }));
+    return order.map((id, index) => ({ to: id, signed: index < half ? first : second }));
   }
 
   /**
