@@ -30,28 +30,13 @@ const MAX_RUNS = 80;
 /** Shrinks the scenario of `command` for `seed`, which must fail with `property`. */
 export async function shrinkScenario(command: LoadedSimCommand, seed: number, property: Property, output: Output): Promise<ShrinkResult> {
   const file = command.scenarioPath!;
-  let current = absoluteAdversaryPaths(JSON.parse(await readFile(file, 'utf8')) as Json, dirname(resolve(file)));
-  let report: SeedReport | undefined;
-  const steps: string[] = [];
-  let runs = 0;
-  let progressed = true;
-  while (progressed && runs < MAX_RUNS) {
-    progressed = false;
-    for (const candidate of candidates(current)) {
-      if (runs >= MAX_RUNS) break;
-      runs++;
-      const result = await failsWith(command, candidate.scenario, file, seed, property);
-      if (result === undefined) continue;
-      current = candidate.scenario;
-      report = result;
-      steps.push(candidate.step);
-      output.out(`  shrink: ${candidate.step} (still ${property} with seed ${seed})`);
-      progressed = true;
-      break;
-    }
-  }
-  report ??= (await failsWith(command, current, file, seed, property))!;
-  return { scenario: current, report, steps, runs };
+  const start = absoluteAdversaryPaths(JSON.parse(await readFile(file, 'utf8')) as Json, dirname(resolve(file)));
+  const shrunk = await shrinkGreedily(start, candidates, (scenario) => failsWith(command, scenario, file, seed, property), MAX_RUNS, (step) =>
+    output.out(`  shrink: ${step} (still ${property} with seed ${seed})`),
+  );
+  // No step taken: the report of the file as it was.
+  const report = shrunk.last ?? (await failsWith(command, shrunk.scenario, file, seed, property))!;
+  return { scenario: shrunk.scenario, report, steps: shrunk.steps, runs: shrunk.runs };
 }
 
 export async function writeShrunk(path: string, result: ShrinkResult): Promise<void> {
@@ -83,9 +68,44 @@ function absoluteAdversaryPaths(scenario: Json, directory: string): Json {
   return scenario.faulty === undefined ? scenario : { ...scenario, faulty: fixed };
 }
 
-interface Candidate {
+export interface Candidate {
   readonly step: string;
   readonly scenario: Json;
+}
+
+/**
+ * The greedy search both `sim --shrink` and the hunt (src/hunt/shrink.ts) use: take the
+ * first candidate that still fails (`stillFails` gives what it found, or undefined), start
+ * over from it, and stop when none does or `maxRuns` tries are spent.
+ */
+export async function shrinkGreedily<Found>(
+  start: Json,
+  candidatesOf: (scenario: Json) => Iterable<Candidate>,
+  stillFails: (scenario: Json) => Promise<Found | undefined>,
+  maxRuns: number,
+  onStep?: (step: string) => void,
+): Promise<{ readonly scenario: Json; readonly last: Found | undefined; readonly steps: readonly string[]; readonly runs: number }> {
+  let current = start;
+  let last: Found | undefined;
+  const steps: string[] = [];
+  let runs = 0;
+  let progressed = true;
+  while (progressed && runs < maxRuns) {
+    progressed = false;
+    for (const candidate of candidatesOf(current)) {
+      if (runs >= maxRuns) break;
+      runs++;
+      const found = await stillFails(candidate.scenario);
+      if (found === undefined) continue;
+      current = candidate.scenario;
+      last = found;
+      steps.push(candidate.step);
+      onStep?.(candidate.step);
+      progressed = true;
+      break;
+    }
+  }
+  return { scenario: current, last, steps, runs };
 }
 
 /** Smaller versions of `scenario`, the biggest cuts first. */

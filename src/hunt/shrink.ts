@@ -4,7 +4,7 @@
 // of MACs, no optimizations), each kept only if the same run seed still breaks the same
 // property. Greedy, one change at a time (Delta Debugging, Zeller & Hildebrandt 2002).
 import type { ProtocolFlaw } from '../core/flaws.ts';
-import { candidates } from '../cli/shrink.ts';
+import { candidates, shrinkGreedily, type Candidate } from '../cli/shrink.ts';
 import type { ScenarioJson } from './draw.ts';
 import { runSchedule, type Finding } from './run-schedule.ts';
 
@@ -18,11 +18,6 @@ export interface Shrunk {
   readonly runs: number;
 }
 
-interface Candidate {
-  readonly step: string;
-  readonly scenario: ScenarioJson;
-}
-
 function* huntCandidates(scenario: ScenarioJson): Generator<Candidate> {
   const without = (key: string): ScenarioJson => Object.fromEntries(Object.entries(scenario).filter(([other]) => other !== key));
   if (scenario['optimizations'] !== undefined) yield { step: 'optimizations removed', scenario: without('optimizations') };
@@ -34,26 +29,8 @@ function* huntCandidates(scenario: ScenarioJson): Generator<Candidate> {
 
 /** Shrinks `scenario`, which fails with `finding.property` on run seed `seed`. */
 export async function shrinkSchedule(scenario: ScenarioJson, seed: number, finding: Finding, flaws?: ReadonlySet<ProtocolFlaw>, maxRuns = MAX_SHRINK_RUNS): Promise<Shrunk> {
-  let current = scenario;
-  let kept = finding;
-  const steps: string[] = [];
-  let runs = 0;
-  let progressed = true;
-  while (progressed && runs < maxRuns) {
-    progressed = false;
-    for (const candidate of huntCandidates(current)) {
-      if (runs >= maxRuns) break;
-      runs++;
-      const same = await stillFails(candidate.scenario, seed, finding.property, flaws);
-      if (same === undefined) continue;
-      current = candidate.scenario;
-      kept = same;
-      steps.push(candidate.step);
-      progressed = true;
-      break;
-    }
-  }
-  return { scenario: current, finding: kept, steps, runs };
+  const shrunk = await shrinkGreedily(scenario, huntCandidates, (candidate) => stillFails(candidate, seed, finding.property, flaws), maxRuns);
+  return { scenario: shrunk.scenario, finding: shrunk.last ?? finding, steps: shrunk.steps, runs: shrunk.runs };
 }
 
 async function stillFails(scenario: ScenarioJson, seed: number, property: Finding['property'], flaws?: ReadonlySet<ProtocolFlaw>): Promise<Finding | undefined> {
