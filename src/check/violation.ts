@@ -19,4 +19,6 @@ export interface Violation {
   readonly replicas: readonly number[];
   readonly seq?: number;
   readonly atMs: number;
+  /** The client operations it names (ids in the run's history): the linearizability checker's. */
+  readonly operations?: readonly number[];
 }

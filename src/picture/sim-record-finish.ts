@@ -1,7 +1,6 @@
 // After the run: what the recorder heard (sim-recorder.ts), with what the run's options and
 // results say, becomes the run record: lanes, the static faults as lane events, view
 // bands, client operations and the checkers' verdict.
-import { checkPancydbVersions } from '../check/linearizability/index.ts';
 import { primaryOf, quorumsFor } from '../core/quorum.ts';
 import type { RunOptions, SeedRun } from '../sim/run.ts';
 import { describeOperation, describeResult } from '../sim/trace.ts';
@@ -111,14 +110,10 @@ function operationsOf(run: SeedRun): OperationRecord[] {
 }
 
 /**
- * The operations the linearizability checker names. run.ts keeps only its words, so the
- * same check runs again on the same history (deterministic, and only when it failed) for
- * the operations themselves: each violation names the few whose outcomes cannot all hold
- * (check/linearizability/pancydb-violation.ts). The other checkers name replicas and
- * sequence numbers, not operations, so their violations mark none.
+ * The operations the linearizability checker names: each of its violations names the few
+ * whose outcomes cannot all hold (check/linearizability/pancydb-violation.ts). The other
+ * checkers name replicas and sequence numbers, not operations, so their violations mark none.
  */
 function offendingOperations(run: SeedRun): ReadonlySet<number> {
-  if (run.report.linearizability !== 'not-linearizable') return new Set();
-  const result = checkPancydbVersions(run.context.history.operations, { maxViolations: 3 });
-  return new Set(result.violations.flatMap((violation) => violation.operations.map((operation) => operation.id)));
+  return new Set(run.violations.flatMap((violation) => violation.operations ?? []));
 }

@@ -121,7 +121,13 @@ function checkHistory(simulation: SimulationContext): SeedReport['linearizabilit
   const result = checkPancydbVersions(simulation.history.operations, { maxViolations: 3 });
   for (const violation of result.violations) {
     const operations = violation.operations.map(describePancydbOperation).join('; ');
-    simulation.checker.report({ property: 'linearizability', detail: `${violation.kind}: ${violation.detail} [operations: ${operations}]`, replicas: [], atMs: simulation.queue.nowMs });
+    simulation.checker.report({
+      property: 'linearizability',
+      detail: `${violation.kind}: ${violation.detail} [operations: ${operations}]`,
+      replicas: [],
+      atMs: simulation.queue.nowMs,
+      operations: violation.operations.map((operation) => operation.id),
+    });
   }
   return result.verdict;
 }
