@@ -2,22 +2,11 @@
 // sends matched to receives by (from, to, frame id), what matches nothing, malformed lines,
 // logs of another cluster, crashes and restarts, views, operations and their verdict.
 import { describe, expect, it } from 'vitest';
-import { LogRejected, recordFromLogs, type ClusterFacts } from '../../src/picture/from-logs.ts';
-import { MESSAGE_LOG_FORMAT } from '../../src/picture/message-log-format.ts';
+import { LogRejected } from '../../src/picture/from-logs.ts';
+import { build, CLUSTER, fid, line, receive, start } from './log-lines.ts';
 
-const CLUSTER = 'ab'.repeat(32);
-const FACTS: ClusterFacts = { clusterId: CLUSTER, n: 4, f: 1, auth: 'signed', clients: 2 };
-const T0 = 1_700_000_000_000;
-
-/** A frame id: 16 hex characters. */
-const fid = (n: number) => n.toString(16).padStart(16, '0');
-const line = (at: number, e: string, fields: Record<string, unknown> = {}) => JSON.stringify({ at: T0 + at, e, ...fields });
-const start = (at: number, member: string, fields: Record<string, unknown> = {}) => line(at, 'start', { format: MESSAGE_LOG_FORMAT, cluster: CLUSTER, member, pid: 1, ...fields });
 const send = (at: number, to: string[], id: number, type: string, fields: Record<string, unknown> = {}) =>
   line(at, 'send', { to, id: fid(id), type, signer: fields['signer'] ?? 'r0', text: `${type.toUpperCase()} …`, ...fields });
-const receive = (at: number, from: string, id: number, fields: Record<string, unknown> = {}) => line(at, 'receive', { from, id: fid(id), ...fields });
-
-const build = (logs: Record<string, string[]>) => recordFromLogs(FACTS, Object.entries(logs).map(([name, lines]) => ({ name, lines })));
 
 describe('pancydb picture from message logs', () => {
   it('matches each send to its receive by (from, to, frame id); a broadcast is one message per replica, a send no log received is unmatched', () => {

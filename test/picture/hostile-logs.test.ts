@@ -3,20 +3,10 @@
 // reader's terminal, a send line naming one receiver many times; and two copies of one
 // frame in flight at once, whose arrows must not cross.
 import { describe, expect, it } from 'vitest';
-import { LogRejected, recordFromLogs, type ClusterFacts } from '../../src/picture/from-logs.ts';
-import { MESSAGE_LOG_FORMAT } from '../../src/picture/message-log-format.ts';
+import { LogRejected } from '../../src/picture/from-logs.ts';
+import { build, CLUSTER, fid, line, receive, start } from './log-lines.ts';
 
-const CLUSTER = 'ab'.repeat(32);
-const FACTS: ClusterFacts = { clusterId: CLUSTER, n: 4, f: 1, auth: 'signed', clients: 2 };
-const T0 = 1_700_000_000_000;
-
-const fid = (n: number) => n.toString(16).padStart(16, '0');
-const line = (at: number, e: string, fields: Record<string, unknown> = {}) => JSON.stringify({ at: T0 + at, e, ...fields });
-const start = (at: number, member: string, fields: Record<string, unknown> = {}) => line(at, 'start', { format: MESSAGE_LOG_FORMAT, cluster: CLUSTER, member, pid: 1, ...fields });
 const send = (at: number, to: string[], id: number, fields: Record<string, unknown> = {}) => line(at, 'send', { to, id: fid(id), type: 'status', signer: 'r0', text: 'STATUS', ...fields });
-const receive = (at: number, from: string, id: number) => line(at, 'receive', { from, id: fid(id) });
-
-const build = (logs: Record<string, string[]>) => recordFromLogs(FACTS, Object.entries(logs).map(([name, lines]) => ({ name, lines })));
 
 describe('pancydb picture: hostile message logs', () => {
   it("refuses a log posing as a member whose own log shows it running then (it would steal the member's receives and make it look crashed)", () => {
