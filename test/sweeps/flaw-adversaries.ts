@@ -3,13 +3,27 @@
 // kind rewritten), not a schedule aimed at one flaw. Against the protocol as the paper
 // gives it every lie is refused; each matters only to a replica that skips the check the
 // lie is aimed at (src/core/flaws.ts).
-import { defineAdversary, mapSends, sendToReplica, type AdversaryOutput } from '../../src/adversary/adversary.ts';
+import { defineAdversary, mapSends, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../../src/adversary/adversary.ts';
 import type { ClientEntry, NewView, Signed, StateTransfer, ViewChange } from '../../src/core/messages.ts';
 import { planNewView } from '../../src/core/new-view.ts';
 
 /** An output with `signed` in place of the honest message, to the same destination. */
 function resent(to: Parameters<Parameters<typeof mapSends>[1]>[1], signed: Signed): AdversaryOutput {
   return to === 'all' ? { kind: 'broadcast', signed } : { kind: 'send', to, signed };
+}
+
+/** A replica that rewrites every STATE it sends with `lie` and signs it again with its own key. */
+function stateLiar(about: { readonly name: string; readonly faultModel: string; readonly attacks: string }, lie: (state: StateTransfer, api: AdversaryApi) => StateTransfer) {
+  return defineAdversary({
+    ...about,
+    options: {},
+    create(api) {
+      return {
+        step: (input) =>
+          mapSends(api.step(input), (signed, to) => [resent(to, signed.message.type === 'state' ? api.sign<StateTransfer>(lie(signed.message as StateTransfer, api)) : signed)]),
+      };
+    },
+  });
 }
 
 /**
@@ -47,23 +61,14 @@ export const stableCheckpointLiar = defineAdversary({
  * the state; one whose digest leaves the table out ('client-table-not-in-checkpoint')
  * installs it, and then skips every request of those clients as already executed.
  */
-export const clientTableLiar = defineAdversary({
-  name: 'client-table-liar',
-  faultModel: 'Byzantine: the STATE it sends carries a client table whose timestamps are raised',
-  attacks: 'state transfer: the state must hash to the digest 2f+1 CHECKPOINTs certify, client table included (OSDI\'99 §4.3)',
-  options: {},
-  create(api) {
-    return {
-      step: (input) =>
-        mapSends(api.step(input), (signed, to) => {
-          if (signed.message.type !== 'state') return [resent(to, signed)];
-          const message = signed.message as StateTransfer;
-          const clients = message.clients.map(([client, timestamp, result]): ClientEntry => [client, timestamp + 1000, result]);
-          return [resent(to, api.sign<StateTransfer>({ ...message, clients }))];
-        }),
-    };
+export const clientTableLiar = stateLiar(
+  {
+    name: 'client-table-liar',
+    faultModel: 'Byzantine: the STATE it sends carries a client table whose timestamps are raised',
+    attacks: 'state transfer: the state must hash to the digest 2f+1 CHECKPOINTs certify, client table included (OSDI\'99 §4.3)',
   },
-});
+  (state) => ({ ...state, clients: state.clients.map(([client, timestamp, result]): ClientEntry => [client, timestamp + 1000, result]) }),
+);
 
 /**
  * As a new primary, proposes every entry of its O a second time: once its NEW-VIEW is out,
@@ -104,19 +109,11 @@ export const oEquivocator = defineAdversary({
  * ('state-proof-on-f-plus-1') installs a state that is right (f+1 signers include a correct
  * one) under a proof no one else accepts, which its VIEW-CHANGEs then carry as C.
  */
-export const stateProofTrimmer = defineAdversary({
-  name: 'state-proof-trimmer',
-  faultModel: 'Byzantine: the STATE it sends carries only f+1 of the 2f+1 CHECKPOINTs of its proof',
-  attacks: 'state transfer: a STATE proves its checkpoint with 2f+1 CHECKPOINTs (OSDI\'99 §4.3)',
-  options: {},
-  create(api) {
-    return {
-      step: (input) =>
-        mapSends(api.step(input), (signed, to) => {
-          if (signed.message.type !== 'state') return [resent(to, signed)];
-          const message = signed.message as StateTransfer;
-          return [resent(to, api.sign<StateTransfer>({ ...message, proof: message.proof.slice(0, api.f + 1) }))];
-        }),
-    };
+export const stateProofTrimmer = stateLiar(
+  {
+    name: 'state-proof-trimmer',
+    faultModel: 'Byzantine: the STATE it sends carries only f+1 of the 2f+1 CHECKPOINTs of its proof',
+    attacks: 'state transfer: a STATE proves its checkpoint with 2f+1 CHECKPOINTs (OSDI\'99 §4.3)',
   },
-});
+  (state, api) => ({ ...state, proof: state.proof.slice(0, api.f + 1) }),
+);
