@@ -161,6 +161,9 @@ export const PROTOCOL_FLAWS: readonly ProtocolFlaw[] = [
   'view-change-timeout-not-doubled',
 ];
 
+/** The flaws no schedule with at most f faulty replicas can show (each one's comment above says why). */
+export const NOT_OBSERVABLE_FLAWS: readonly ProtocolFlaw[] = ['new-view-author-not-checked'];
+
 export interface Flawed {
   readonly flaws?: ReadonlySet<ProtocolFlaw>;
 }

@@ -15,7 +15,7 @@ import twin from '../../adversaries/twin.ts';
 import silent from '../../adversaries/silent.ts';
 import type { FaultySpec } from '../../src/adversary/host.ts';
 import type { Property } from '../../src/check/violation.ts';
-import { PROTOCOL_FLAWS, type ProtocolFlaw } from '../../src/core/flaws.ts';
+import { NOT_OBSERVABLE_FLAWS, PROTOCOL_FLAWS, type ProtocolFlaw } from '../../src/core/flaws.ts';
 import { DEFAULT_NETWORK, type NetworkOptions, type SlowLink } from '../../src/sim/network.ts';
 import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
 import { runSeed, type RunOptions } from '../../src/sim/run.ts';
@@ -159,8 +159,6 @@ const CAUGHT_ELSEWHERE: Readonly<Record<string, string>> = {
   'cas-as-put': 'test/sweeps/checkers-fire.test.ts',
   'pre-prepare-overwritten': 'test/sweeps/checkers-fire.test.ts',
 };
-/** Not observable with at most f faulty replicas: src/core/flaws.ts says why. */
-const NOT_OBSERVABLE: readonly ProtocolFlaw[] = ['new-view-author-not-checked'];
 
 describe('the catalogue is complete', () => {
   it('PROTOCOL_FLAWS lists every member of the ProtocolFlaw type once', () => {
@@ -172,7 +170,7 @@ describe('the catalogue is complete', () => {
   it.each([...PROTOCOL_FLAWS])('%s is caught by some test, or said to be unobservable', (flaw) => {
     const file = CAUGHT_ELSEWHERE[flaw];
     const where = [
-      ...(NOT_OBSERVABLE.includes(flaw) ? ['not observable'] : []),
+      ...(NOT_OBSERVABLE_FLAWS.includes(flaw) ? ['not observable'] : []),
       ...(CASES.some((entry) => entry.flaw === flaw) ? ['flaw-catalogue'] : []),
       ...(BROKEN_PROTOCOL_CATCHES.some(([caught]) => caught === flaw) ? ['broken-protocols'] : []),
       ...(file !== undefined && readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8').includes(`'${flaw}'`) ? [file] : []),
