@@ -27,8 +27,29 @@ type Type = (typeof TYPES)[number];
 const MAX_DEPTH = 4;
 
 type Value = unknown;
-/** One way to change the message: returns the changed copy, or undefined if it cannot be built. */
-type Change = { readonly path: string; readonly apply: () => Value };
+/**
+ * One way to change the message: returns the changed copy, or undefined if it cannot be
+ * built. `weight` is the chance of drawing it: each level of the message shares its
+ * weight equally among its fields (and a list among dropping, repeating and changing an
+ * entry), so a PRE-PREPARE's batch is as likely a target as its seq, however many fields
+ * its requests have. Drawn uniformly over every leaf instead, a NEW-VIEW's hundreds of
+ * nested fields would drown its few top-level ones.
+ */
+type Change = { readonly path: string; readonly apply: () => Value; readonly weight: number };
+
+/** `groups` as one list, each group's weights scaled to an equal share of 1. */
+export function shareEqually(groups: readonly (readonly Change[])[]): Change[] {
+  const nonEmpty = groups.filter((group) => group.length > 0);
+  return nonEmpty.flatMap((group) => {
+    const total = group.reduce((sum, change) => sum + change.weight, 0);
+    return group.map((change) => ({ ...change, weight: change.weight / total / nonEmpty.length }));
+  });
+}
+
+/** A leaf change, weight 1 before sharing. */
+const leaf = (path: string, apply: () => Value): Change => ({ path, apply, weight: 1 });
+/** `change` applied inside a field: same path and weight, the whole value rebuilt around it. */
+const within = (change: Change, wrap: (inner: Value) => Value): Change => ({ path: change.path, weight: change.weight, apply: () => wrap(change.apply()) });
 
 export default defineAdversary({
   name: 'byzzfuzz',
@@ -103,7 +124,7 @@ class Fuzzer {
     let mutated: Signed | undefined;
     // A change whose re-encoding fails (a field the encoding bounds) is skipped for another.
     for (let attempt = 0; attempt < 4 && mutated === undefined && changes.length > 0; attempt++) {
-      const change = changes[api.rng.int(0, changes.length - 1)]!;
+      const change = this.draw(changes);
       mutated = this.signed(change.apply() as Message);
       if (mutated !== undefined) api.note(`${signed.message.type}: ${change.path} changed, to [${[...victims].sort((a, b) => a - b).join(',')}]`);
     }
@@ -112,44 +133,52 @@ class Fuzzer {
     return decision;
   }
 
-  /** Every one-field change of `value` (a message or a part of one), as copies. */
+  /** A change drawn by weight. */
+  private draw(changes: readonly Change[]): Change {
+    let left = this.api.rng.next() * changes.reduce((sum, change) => sum + change.weight, 0);
+    for (const change of changes) if ((left -= change.weight) < 0) return change;
+    return changes[changes.length - 1]!;
+  }
+
+  /** Every one-field change of `value` (a message or a part of one), as copies, each field an equal share. */
   private changesOf(value: Value, path: string, depth: number): Change[] {
     if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return [];
     const record = value as Record<string, Value>;
-    const changes: Change[] = [];
+    const groups: Change[][] = [];
     for (const key of Object.keys(record)) {
       if (key === 'type' || key === 'signedBytes' || key === 'signature' || key === 'frame' || key === 'authenticator') continue;
       const field = record[key];
       const at = path === '' ? key : `${path}.${key}`;
       const withField = (next: Value) => ({ ...record, [key]: next });
-      if (typeof field === 'number') changes.push({ path: at, apply: () => withField(field === 0 || this.api.rng.chance(0.5) ? field + 1 : field - 1) });
-      else if (typeof field === 'boolean') changes.push({ path: at, apply: () => withField(!field) });
-      else if (field instanceof Uint8Array && field.length > 0) changes.push({ path: at, apply: () => withField(this.flipped(field)) });
-      else if (Array.isArray(field)) changes.push(...this.listChanges(field, at, depth).map((change) => ({ path: change.path, apply: () => withField(change.apply()) })));
-      else if (isSigned(field)) changes.push(...this.changesOf(field.message, at, depth + 1).map((change) => ({ path: change.path, apply: () => withField(this.signed(change.apply() as Message) ?? field) })));
-      else if (field !== null && typeof field === 'object') changes.push(...this.changesOf(field, at, depth + 1).map((change) => ({ path: change.path, apply: () => withField(change.apply()) })));
+      if (typeof field === 'number') groups.push([leaf(at, () => withField(field === 0 || this.api.rng.chance(0.5) ? field + 1 : field - 1))]);
+      else if (typeof field === 'boolean') groups.push([leaf(at, () => withField(!field))]);
+      else if (field instanceof Uint8Array && field.length > 0) groups.push([leaf(at, () => withField(this.flipped(field)))]);
+      else if (Array.isArray(field)) groups.push(this.listChanges(field, at, depth).map((change) => within(change, withField)));
+      else if (isSigned(field)) groups.push(this.changesOf(field.message, at, depth + 1).map((change) => within(change, (inner) => withField(this.signed(inner as Message) ?? field))));
+      else if (field !== null && typeof field === 'object') groups.push(this.changesOf(field, at, depth + 1).map((change) => within(change, withField)));
     }
-    return changes;
+    return shareEqually(groups);
   }
 
-  /** A list: one entry dropped, one repeated, or one entry changed inside. */
+  /** A list: one entry dropped, one repeated, or one entry changed inside; the three equally likely. */
   private listChanges(list: readonly Value[], path: string, depth: number): Change[] {
     if (list.length === 0) return [];
     const index = this.api.rng.int(0, list.length - 1);
     const entry = list[index];
-    const changes: Change[] = [
-      { path: `${path}[${index}] dropped`, apply: () => list.filter((_, other) => other !== index) },
-      { path: `${path}[${index}] repeated`, apply: () => [...list.slice(0, index + 1), entry, ...list.slice(index + 1)] },
-    ];
     const replace = (next: Value) => list.map((old, other) => (other === index ? next : old));
+    let inside: Change[] = [];
     if (isSigned(entry)) {
-      changes.push(...this.changesOf(entry.message, `${path}[${index}]`, depth + 1).map((change) => ({ path: change.path, apply: () => replace(this.signed(change.apply() as Message) ?? entry) })));
+      inside = this.changesOf(entry.message, `${path}[${index}]`, depth + 1).map((change) => within(change, (inner) => replace(this.signed(inner as Message) ?? entry)));
     } else if (typeof entry === 'number') {
-      changes.push({ path: `${path}[${index}]`, apply: () => replace(entry + 1) });
+      inside = [leaf(`${path}[${index}]`, () => replace(entry + 1))];
     } else if (entry !== null && typeof entry === 'object' && !(entry instanceof Uint8Array)) {
-      changes.push(...this.changesOf(entry, `${path}[${index}]`, depth + 1).map((change) => ({ path: change.path, apply: () => replace(change.apply()) })));
+      inside = this.changesOf(entry, `${path}[${index}]`, depth + 1).map((change) => within(change, replace));
     }
-    return changes;
+    return shareEqually([
+      [leaf(`${path}[${index}] dropped`, () => list.filter((_, other) => other !== index))],
+      [leaf(`${path}[${index}] repeated`, () => [...list.slice(0, index + 1), entry, ...list.slice(index + 1)])],
+      inside,
+    ]);
   }
 
   private flipped(bytes: Uint8Array): Uint8Array {

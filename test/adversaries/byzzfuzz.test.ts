@@ -2,7 +2,7 @@
 // re-signed with the faulty replica's own key. With at most f such replicas, safety holds;
 // the mutations reach inside certificates and proofs, and correct gateways drop them.
 import { describe, expect, it } from 'vitest';
-import byzzfuzz from '../../adversaries/byzzfuzz.ts';
+import byzzfuzz, { shareEqually } from '../../adversaries/byzzfuzz.ts';
 import { observeNotes } from '../../src/adversary/adversary.ts';
 import { adversaryRun } from '../support/adversary-run.ts';
 import { describeViolations } from '../support/simulate.ts';
@@ -35,5 +35,17 @@ describe('byzzfuzz', () => {
     }
     // Some change reached inside a message's parts: a certificate, a proof, a batch or a result.
     expect([...paths].some((path) => path.includes('.') || path.includes('['))).toBe(true);
+  });
+
+  it('a change is drawn per level: each field of a message gets an equal share, however many leaves it holds', () => {
+    const change = (path: string, weight = 1) => ({ path, weight, apply: () => undefined });
+    // seq: one leaf; batch: 1 + 1 + 40 leaves (dropped, repeated, 40 fields inside a request).
+    const batch = shareEqually([[change('batch[0] dropped')], [change('batch[0] repeated')], Array.from({ length: 40 }, (_, i) => change(`batch[0].f${i}`))]);
+    const message = shareEqually([[change('seq')], batch, []]);
+    const weightOf = (prefix: string) => message.filter((entry) => entry.path.startsWith(prefix)).reduce((sum, entry) => sum + entry.weight, 0);
+    expect(weightOf('seq')).toBeCloseTo(1 / 2);
+    expect(weightOf('batch[0] dropped')).toBeCloseTo(1 / 6);
+    expect(weightOf('batch[0].f')).toBeCloseTo(1 / 6);
+    expect(message.reduce((sum, entry) => sum + entry.weight, 0)).toBeCloseTo(1);
   });
 });
