@@ -3,15 +3,21 @@
 // schedule, writes it as an ordinary scenario file, runs that file exactly as
 // `pancydb sim --scenario FILE -S s -R 1` would, and prints that command only once it has
 // seen it fire the same property. Exit 0: nothing found within the budget; 1: a violation.
-import { writeFile } from 'node:fs/promises';
-import { hunt, type HuntFinding, type ScenarioJson } from '../hunt/index.ts';
+// With --shard I/K it runs one strided slice of the schedules and writes its results for
+// `pancydb merge` (hunt-shard.ts).
+import { readFile, writeFile } from 'node:fs/promises';
+import type { ProtocolFlaw } from '../core/flaws.ts';
+import { hunt, replayFires as scheduleReplayFires, type HuntFinding } from '../hunt/index.ts';
 import { MAX_WORKERS } from '../scenario/bounds.ts';
+import { findingLines, huntHeader, nothingFoundLine, replayLines, scenarioText } from './hunt-lines.ts';
+import { finishHuntShard, foundScenarioPath, shardHeader, type WrittenFinding } from './hunt-shard.ts';
 import { checkOutputFile } from './output-file.ts';
+import { parseShard, type Shard } from './shard.ts';
 import { loadSimCommand, runCommandSeed, type Output } from './sim-seed.ts';
 import { UsageError } from './usage-error.ts';
 
 export const HUNT_HELP = `Usage: pancydb hunt [--seed S] [--budget SECONDS] [--schedules N] [--workers N]
-                   [-n 4|7] [--out FILE]
+                   [-n 4|7] [--out FILE] [--shard I/K]
 
 Draws fault schedules from a seed and runs each in the simulator until a checker fires.
 A schedule has n = 4 or 7 replicas, at most f of them faulty: built-in adversaries with
@@ -29,14 +35,24 @@ Options:
   --schedules N     stop after N schedules
   --workers N       worker threads (default: one per core)
   -n 4|7            only 4 or only 7 replicas (default: drawn per schedule)
-  --out FILE        where the failing schedule goes (default hunt-<seed>.json)
+  --out FILE        where the failing schedule goes (default hunt-<seed>.json);
+                    with --shard, where the shard's results go (needed)
+  --shard I/K       run shard I (0-based) of K: the schedules I, I+K, I+2K, ...
+                    (strided, unlike sim's contiguous seed ranges: with a budget
+                    there is no N to cut into ranges, and so every shard climbs
+                    through the low indexes together). A failing schedule goes to
+                    found-FILE beside FILE; pancydb merge joins the K files into
+                    what one machine prints. Exit 0 once FILE is written.
   -h, --help        this text
 
-Exit status: 0 nothing found, 1 a violation found (file written), 2 usage error.
+Exit status: 0 nothing found (or a shard's file written), 1 a violation found (file
+written), 2 usage error.
 
 Examples:
   npx pancydb hunt --budget 600             ten minutes on every core
-  npx pancydb hunt --seed 7 --schedules 500 -n 7 --out found.json`;
+  npx pancydb hunt --seed 7 --schedules 500 -n 7 --out found.json
+  for i in 0 1; do npx pancydb hunt --seed 3 --schedules 40 --shard $i/2 --out h-$i.json; done
+  npx pancydb merge h-0.json h-1.json       what the hunt prints on one machine (docs/sharding.md)`;
 
 export interface HuntCommand {
   readonly seed: number;
@@ -45,7 +61,16 @@ export interface HuntCommand {
   readonly workers: number | undefined;
   readonly n: 4 | 7 | undefined;
   readonly out: string;
+  /** Shard I of K; `out` is then the results file. */
+  readonly shard: Shard | undefined;
   readonly help: boolean;
+}
+
+/** What the command line cannot set: benches and tests hunting a protocol broken on purpose (src/core/flaws.ts), shrinking off or bounded. */
+export interface HuntExtras {
+  readonly flaws?: ReadonlySet<ProtocolFlaw> | undefined;
+  readonly shrink?: boolean | undefined;
+  readonly maxShrinkRuns?: number | undefined;
 }
 
 const DEFAULT_BUDGET_S = 60;
@@ -66,7 +91,7 @@ export function parseHuntArgs(args: readonly string[]): HuntCommand {
   for (let index = 0; index < args.length; index++) {
     const flag = args[index]!;
     if (flag === '-h' || flag === '--help') help = true;
-    else if (['--seed', '--budget', '--schedules', '--workers', '-n', '--out'].includes(flag)) {
+    else if (['--seed', '--budget', '--schedules', '--workers', '-n', '--out', '--shard'].includes(flag)) {
       if (values.has(flag)) throw new UsageError(`${flag} is given twice`);
       values.set(flag, args[++index]);
     } else throw new UsageError(flag.startsWith('-') ? `unknown option ${flag}` : `unexpected argument ${flag}`);
@@ -82,6 +107,10 @@ export function parseHuntArgs(args: readonly string[]): HuntCommand {
   const nText = get('-n');
   if (values.has('-n') && nText !== '4' && nText !== '7') throw new UsageError(`-n must be 4 or 7, got ${nText ?? 'nothing'}`);
   const seed = values.has('--seed') ? whole('--seed', get('--seed'), 0, Number.MAX_SAFE_INTEGER) : 1;
+  const shard = values.has('--shard') ? parseShard('--shard', get('--shard')) : undefined;
+  if (shard !== undefined && !values.has('--out')) throw new UsageError('--shard needs --out FILE: the shard\'s results go there, for pancydb merge');
+  // A shard with no schedule below N would write a file that says nothing.
+  if (shard !== undefined && schedules !== undefined && shard.count > schedules) throw new UsageError(`--shard ${shard.index}/${shard.count}: ${shard.count} shards need at least ${shard.count} schedules, and --schedules is ${schedules}`);
   const out = values.has('--out') ? get('--out') : `hunt-${seed}.json`;
   if (out === undefined || out === '') throw new UsageError('--out needs a file name');
   return {
@@ -91,6 +120,7 @@ export function parseHuntArgs(args: readonly string[]): HuntCommand {
     workers: values.has('--workers') ? whole('--workers', get('--workers'), 1, MAX_WORKERS) : undefined,
     n: nText === undefined ? undefined : (Number(nText) as 4 | 7),
     out,
+    shard,
     help,
   };
 }
@@ -101,25 +131,33 @@ export async function runHuntCommand(args: readonly string[], output: Output): P
     output.out(HUNT_HELP);
     return 0;
   }
+  return await runHunt(command, output);
+}
+
+/** The hunt `command` asks for; `extras` only from code (tests, benches). */
+export async function runHunt(command: HuntCommand, output: Output, extras: HuntExtras = {}): Promise<number> {
   checkOutputFile('--out', command.out);
-  const limits = [command.budgetS === undefined ? '' : `budget ${command.budgetS} s`, command.schedules === undefined ? '' : `${command.schedules} schedules`].filter((part) => part !== '');
-  output.out(`pancydb hunt: seed ${command.seed}, n ${command.n ?? '4 or 7'}, ${limits.join(', ')}`);
+  const { shard } = command;
+  const scenarioPath = shard === undefined ? command.out : foundScenarioPath(command.out);
+  if (shard !== undefined) checkOutputFile('--out', scenarioPath);
+  output.out(`${huntHeader(command)}${shard === undefined ? '' : `; ${shardHeader(shard, command.schedules)}`}`);
   const result = await hunt({
     seed: command.seed,
     schedules: command.schedules,
+    shard,
     budgetMs: command.budgetS === undefined ? undefined : command.budgetS * 1000,
     workers: command.workers,
     n: command.n,
     onProgress: progressLine(output, command.budgetS),
+    ...extras,
   });
   output.progress?.('');
-  const rate = (result.schedulesRun / Math.max(0.001, result.searchMs / 1000)).toFixed(1);
-  if (result.finding === undefined) {
-    output.out(`nothing found: ${result.schedulesRun} schedules in ${(result.searchMs / 1000).toFixed(1)} s (${rate}/s), seed ${command.seed}`);
-    return 0;
-  }
-  await reportFinding(command, result.finding, output);
-  return 1;
+  const written = result.finding === undefined ? undefined : await reportFinding(scenarioPath, command.seed, result.finding, output, extras.flaws);
+  if (shard !== undefined) return await finishHuntShard(command, shard, command.out, result, written, output);
+  if (written !== undefined) return 1;
+  output.out(nothingFoundLine(result.prefixRun, command.seed));
+  output.out(`  searched in ${(result.searchMs / 1000).toFixed(1)} s (${(result.schedulesRun / Math.max(0.001, result.searchMs / 1000)).toFixed(1)}/s)`);
+  return 0;
 }
 
 function progressLine(output: Output, budgetS: number | undefined): ((done: number, elapsedMs: number) => void) | undefined {
@@ -131,21 +169,24 @@ function progressLine(output: Output, budgetS: number | undefined): ((done: numb
   };
 }
 
-export async function reportFinding(command: HuntCommand, finding: HuntFinding, output: Output): Promise<void> {
-  const { found, index, runSeed } = finding;
-  output.out(`FOUND ${found.property} in schedule ${index} (run seed ${runSeed}): ${firstLine(found.detail)}`);
-  output.out(`  schedule: ${describe(finding.drawn)}`);
-  if (finding.shrinkSteps.length > 0) output.out(`  shrunk in ${finding.shrinkSteps.length} steps (${finding.shrinkSteps.join('; ')}) to: ${describe(finding.scenario)}`);
+/** Prints the finding, writes its scenario to `path` and prints the replay once the written file was seen to fail again. */
+async function reportFinding(path: string, huntSeed: number, finding: HuntFinding, output: Output, flaws: ReadonlySet<ProtocolFlaw> | undefined): Promise<WrittenFinding> {
+  const { found, runSeed } = finding;
+  const lines = findingLines(finding);
+  for (const line of lines) output.out(line);
   // The shrunk file must fire as written; if it does not (it should), the drawn one is written instead.
-  for (const scenario of finding.shrinkSteps.length > 0 ? [finding.scenario, finding.drawn] : [finding.drawn]) {
-    await writeFile(command.out, `${JSON.stringify(scenario, null, 2)}\n`);
-    if (await replayFires(command.out, runSeed, found.property)) {
-      output.out(`wrote ${command.out}; replay (checked: it breaks ${found.property}):`);
-      output.out(`  npx pancydb sim --scenario ${command.out} -S ${runSeed} -R 1`);
-      return;
-    }
+  const candidates = finding.shrinkSteps.length > 0 ? [finding.scenario, finding.drawn] : [finding.drawn];
+  let written = candidates[0]!;
+  let checked = false;
+  for (const scenario of candidates) {
+    written = scenario;
+    await writeFile(path, scenarioText(scenario));
+    // A protocol broken on purpose (extras, from code) is not what pancydb sim runs: the schedule alone then checks it.
+    checked = flaws === undefined ? await replayFires(path, runSeed, found.property) : await scheduleReplayFires(await readFile(path, 'utf8'), runSeed, found.property, flaws);
+    if (checked) break;
   }
-  output.out(`wrote ${command.out}, but its replay did not break ${found.property} again: please report this with the hunt's seed ${command.seed}`);
+  for (const line of replayLines(path, found.property, runSeed, checked, huntSeed)) output.out(line);
+  return { lines, scenario: written, checked, path };
 }
 
 /** Runs the written file through `pancydb sim`'s own loader and runner, as the printed command will. */
@@ -156,20 +197,4 @@ async function replayFires(file: string, runSeed: number, property: string): Pro
   } catch {
     return property === 'exception';
   }
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]!.slice(0, 300);
-}
-
-/** One line: n, the faulty replicas and their adversaries, the network faults, the workload. */
-function describe(scenario: ScenarioJson): string {
-  const f = scenario['f'] as number;
-  const faulty = Object.entries((scenario['faulty'] ?? {}) as Record<string, { adversary: string }>).map(([id, entry]) => `${id}=${entry.adversary}`);
-  const network = (scenario['network'] ?? {}) as Record<string, unknown>;
-  const faults = Object.entries(network)
-    .filter(([, value]) => (Array.isArray(value) ? value.length > 0 : value !== 0))
-    .map(([key, value]) => (Array.isArray(value) ? `${value.length} ${key}` : `${key} ${String(value)}`));
-  const workload = scenario['workload'] as { kind: string; clients: number; byzantineClients?: unknown };
-  return [`n=${3 * f + 1}`, `faulty ${faulty.length === 0 ? 'none' : faulty.join(' ')}`, ...faults, `${workload.clients} ${workload.kind} clients${workload.byzantineClients === undefined ? '' : ' + Byzantine clients'}`].join(', ');
 }

@@ -29,8 +29,8 @@ Commands:
   verify-evidence
           check evidence of equivocation offline, with public keys only (pancydb verify-evidence --help)
   picture draw a real cluster's run from its message logs as one HTML page (pancydb picture --help)
-  merge   join the results of a sweep run in shards (sim --shard I/K --out FILE) into the
-          table one machine prints (pancydb merge --help; docs/sharding.md)
+  merge   join the results of a sweep or hunt run in shards (sim or hunt --shard I/K --out
+          FILE) into what one machine prints (pancydb merge --help; docs/sharding.md)
 
 Examples:
   npx pancydb sim -R 5 --profile ci        five seeds of the small workload

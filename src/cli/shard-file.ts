@@ -1,8 +1,9 @@
 // A shard's results file (`pancydb sim --shard I/K --out FILE`, format pancydb-shard/v1):
 // what defines the sweep, which slice this file holds, and per seed its report, the text
 // lines `pancydb sim` printed for it and, for a failing seed, its replay command.
-// `pancydb merge` reads these files; they come from elsewhere, so every field is checked
-// here and a bad file is a usage error naming it, never a crash.
+// `pancydb merge` reads these files (and `pancydb hunt --shard`'s, hunt-shard-file.ts); they
+// come from elsewhere, so every field is checked here and a bad file is a usage error naming
+// it, never a crash.
 import { open } from 'node:fs/promises';
 import type { SeedReport } from '../sim/run.ts';
 import { MAX_SEEDS } from '../scenario/bounds.ts';
@@ -44,8 +45,8 @@ export interface ShardFile {
   readonly results: readonly ShardSeed[];
 }
 
-/** Reads and checks one shard file; `path` names it in every error. */
-export async function readShardFile(path: string): Promise<ShardFile> {
+/** One results file of either kind (sim's, or hunt's: hunt-shard-file.ts), read within the bound and parsed, not yet checked. */
+export async function readResultsJson(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readBounded(path);
@@ -59,7 +60,7 @@ export async function readShardFile(path: string): Promise<ShardFile> {
   } catch (error) {
     throw new UsageError(`${path}: not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  return checkShardFile(path, json);
+  return json;
 }
 
 async function readBounded(path: string): Promise<string> {
@@ -82,9 +83,11 @@ async function readBounded(path: string): Promise<string> {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isString = (value: unknown): value is string => typeof value === 'string';
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+export const isString = (value: unknown): value is string => typeof value === 'string';
+/** A string printed as one line: a line break would smuggle in lines (a forged PASS) of its own. */
+export const isLine = (value: unknown): value is string => isString(value) && !/[\n\r]/.test(value);
 
 /** The structure, and that the slice is the one shard I of K must hold, seed by seed. */
 export function checkShardFile(path: string, json: unknown): ShardFile {
@@ -114,7 +117,6 @@ function checkSeed(result: unknown, seed: number, bad: (what: string) => UsageEr
   if (!Array.isArray(violations) || !violations.every((violation) => isObject(violation) && isString(violation['property']) && isString(violation['detail']))) {
     throw bad(`seed ${seed}: report.violations`);
   }
-  // One printed line each: a line break would smuggle in lines (a forged PASS) of its own.
-  if (!Array.isArray(lines) || lines.length === 0 || !lines.every((line) => isString(line) && !/[\n\r]/.test(line))) throw bad(`seed ${seed}: lines`);
+  if (!Array.isArray(lines) || lines.length === 0 || !lines.every(isLine)) throw bad(`seed ${seed}: lines`);
   if (violations.length > 0 ? !isString(replay) : replay !== undefined) throw bad(`seed ${seed}: replay`);
 }

@@ -11,6 +11,13 @@
 //
 // I is 0-based, 0 ≤ I < K, as a Kubernetes Indexed Job's JOB_COMPLETION_INDEX is.
 //
+// A hunt (`pancydb hunt --shard I/K`) is sliced the other way: shard I runs the schedule
+// indexes I, I+K, I+2K, … (strided). A hunt bounded by a time budget has no N to cut into
+// ranges, and it stops at its first failure, so what matters is the lowest failing index;
+// with strides every shard climbs through the low indexes at the same pace, the indexes run
+// by all shards together have no holes below the slowest shard's reach, and the K shards
+// of `--schedules N` reach each index below N exactly once. See strideLength.
+//
 //   const shard = parseShard('--shard', '1/3');   // { index: 1, count: 3 }
 //   checkShardFits('--shard', shard, 7);          // K ≤ N: no shard is empty
 //   shardRange(shard, 7);                         // { offset: 2, seeds: 2 }: seeds S+2, S+3
@@ -53,4 +60,12 @@ export function shardRange(shard: Shard, seeds: number): ShardRange {
   const start = Math.floor((shard.index * seeds) / shard.count);
   const end = Math.floor(((shard.index + 1) * seeds) / shard.count);
   return { offset: start, seeds: end - start };
+}
+
+/**
+ * How many schedule indexes below `schedules` shard I of K runs: those ≡ I mod K, i.e.
+ * ceil((N − I) / K). @example strideLength({ index: 1, count: 3 }, 10) // 3: indexes 1, 4, 7
+ */
+export function strideLength(shard: Shard, schedules: number): number {
+  return Math.ceil((schedules - shard.index) / shard.count);
 }

@@ -7,18 +7,23 @@
 // false. The first failing schedule is shrunk (shrink.ts) and checked to fail again from
 // its JSON text, exactly as written.
 //
+// `shard` runs one strided slice of the indexes (src/cli/hunt-shard.ts says why strided):
+// `pancydb merge` joins the slices into what one hunt would have found.
+//
 // `flaws` (src/core/flaws.ts) is for benches and tests that measure the hunter on broken
 // protocols; the command line never sets it.
 import type { ProtocolFlaw } from '../core/flaws.ts';
 import { drawSchedule, scheduleRunSeed, type ScenarioJson } from './draw.ts';
-import { defaultHuntWorkers, searchInWorkers, type SearchResult } from './pool.ts';
+import { defaultHuntWorkers, searchInWorkers, type SearchResult, type Stride } from './pool.ts';
 import { runSchedule, type Finding } from './run-schedule.ts';
 import { MAX_SHRINK_RUNS, shrinkSchedule } from './shrink.ts';
 
 export interface HuntOptions {
   readonly seed: number;
-  /** Schedules to run at most; unbounded (until the budget) when absent. */
+  /** Schedules to run at most (indexes 0..N-1; a shard runs its own of those); unbounded (until the budget) when absent. */
   readonly schedules?: number | undefined;
+  /** Shard I of K (0-based I): only the indexes ≡ I mod K. The whole hunt when absent. */
+  readonly shard?: { readonly index: number; readonly count: number } | undefined;
   /** Wall-clock budget in ms for the search (shrinking comes after it); unbounded when absent. */
   readonly budgetMs?: number | undefined;
   /** Worker threads; 0 runs in this thread (tests). Default: one per core. */
@@ -49,6 +54,12 @@ export interface HuntFinding {
 
 export interface HuntResult {
   readonly schedulesRun: number;
+  /**
+   * How many of the first indexes of the stride (0, 1, …; a shard's I, I+K, …) all ran:
+   * up to and with the finding, or, with none, every one run (the pool runs a gapless
+   * prefix, pool.ts). With a finding, schedulesRun may be more: higher ones that finished.
+   */
+  readonly prefixRun: number;
   readonly searchMs: number;
   readonly finding: HuntFinding | undefined;
 }
@@ -66,12 +77,17 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const deadlineMs = options.budgetMs === undefined ? Infinity : startedMs + options.budgetMs;
   const onDone = (done: number) => options.onProgress?.(done, performance.now() - startedMs);
   const workers = options.workers ?? defaultHuntWorkers();
+  const { shard } = options;
+  if (shard !== undefined && !(Number.isSafeInteger(shard.index) && Number.isSafeInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new RangeError(`hunt: shard needs whole numbers 0 ≤ index < count, got ${shard.index}/${shard.count}`);
+  }
+  const stride: Stride = shard === undefined ? { first: 0, step: 1 } : { first: shard.index, step: shard.count };
   const search: SearchResult =
     workers === 0
-      ? await searchHere(options, schedules, deadlineMs, onDone)
-      : await searchInWorkers({ huntSeed: options.seed, n: options.n, flaws: [...(options.flaws ?? [])] }, { schedules, deadlineMs, workers, onDone });
+      ? await searchHere(options, schedules, stride, deadlineMs, onDone)
+      : await searchInWorkers({ huntSeed: options.seed, n: options.n, flaws: [...(options.flaws ?? [])] }, { schedules, stride, deadlineMs, workers, onDone });
   const searchMs = performance.now() - startedMs;
-  if (search.failed === undefined) return { schedulesRun: search.done, searchMs, finding: undefined };
+  if (search.failed === undefined) return { schedulesRun: search.done, prefixRun: search.done, searchMs, finding: undefined };
   const { index, findings } = search.failed;
   const drawn = drawOf(options, index);
   const runSeed = scheduleRunSeed(options.seed, index);
@@ -80,6 +96,7 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   const scenario = shrunk === undefined ? drawn : tidy(shrunk.scenario);
   return {
     schedulesRun: search.done,
+    prefixRun: (index - stride.first) / stride.step + 1,
     searchMs,
     finding: { index, runSeed, found, drawn, scenario, finding: shrunk?.finding ?? found, shrinkSteps: shrunk?.steps ?? [] },
   };
@@ -104,9 +121,9 @@ function drawOf(options: HuntOptions, index: number): ScenarioJson {
 }
 
 /** The search in this thread, one schedule after another. */
-async function searchHere(options: HuntOptions, schedules: number, deadlineMs: number, onDone: (done: number) => void): Promise<SearchResult> {
+async function searchHere(options: HuntOptions, schedules: number, stride: Stride, deadlineMs: number, onDone: (done: number) => void): Promise<SearchResult> {
   let done = 0;
-  for (let index = 0; index < schedules && performance.now() < deadlineMs; index++) {
+  for (let index = stride.first; index < schedules && performance.now() < deadlineMs; index += stride.step) {
     let findings: Finding[];
     try {
       findings = await runSchedule(drawOf(options, index), scheduleRunSeed(options.seed, index), options.flaws);

@@ -1,8 +1,10 @@
-// The hunt's search over schedule indexes 0, 1, 2, … on worker threads, one per core by
-// default (as a sweep's, src/cli/sweep/pool.ts). Indexes are handed out in order, one at a
-// time; once one fails, no more are handed out and the search waits for the lower indexes
-// still running, so the failure it reports is the lowest failing index among those run:
-// the same whatever the thread timing, for a hunt that reaches it.
+// The hunt's search over schedule indexes 0, 1, 2, … (or, for shard I of K, I, I+K, I+2K, …)
+// on worker threads, one per core by default (as a sweep's, src/cli/sweep/pool.ts). Indexes
+// are handed out in order, one at a time; once one fails, no more are handed out and the
+// search waits for the lower indexes still running, so the failure it reports is the lowest
+// failing index among those run: the same whatever the thread timing, for a hunt that
+// reaches it. For the same reason the indexes run always include a gapless prefix of the
+// stride: every index below the failure, or, when nothing failed, every index handed out.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Finding } from './run-schedule.ts';
@@ -17,9 +19,16 @@ export interface HuntWorkerSetup {
 export type ToHuntWorker = { readonly kind: 'schedule'; readonly index: number } | { readonly kind: 'stop' };
 export type FromHuntWorker = { readonly kind: 'ready' } | { readonly kind: 'result'; readonly index: number; readonly findings: readonly Finding[] };
 
+/** The indexes a search visits: first, first + step, first + 2·step, … (shard I of K: I and K; a whole hunt: 0 and 1). */
+export interface Stride {
+  readonly first: number;
+  readonly step: number;
+}
+
 export interface SearchOptions {
-  /** Schedules to run at most. */
+  /** Run no index at or above this one (--schedules N: N). */
   readonly schedules: number;
+  readonly stride: Stride;
   /** Hand out no schedule after this performance.now() time. */
   readonly deadlineMs: number;
   readonly workers: number;
@@ -44,7 +53,7 @@ export async function searchInWorkers(setup: HuntWorkerSetup, options: SearchOpt
   const threads: Worker[] = [];
   const running = new Set<number>();
   const stopped = new Set<Worker>();
-  let nextIndex = 0;
+  let nextIndex = options.stride.first;
   let done = 0;
   let failed: SearchResult['failed'];
   try {
@@ -63,7 +72,8 @@ export async function searchInWorkers(setup: HuntWorkerSetup, options: SearchOpt
           return;
         }
         running.add(nextIndex);
-        thread.postMessage({ kind: 'schedule', index: nextIndex++ } satisfies ToHuntWorker);
+        thread.postMessage({ kind: 'schedule', index: nextIndex } satisfies ToHuntWorker);
+        nextIndex += options.stride.step;
       };
       for (let count = 0; count < options.workers; count++) {
         const thread = new Worker(BOOTSTRAP, { workerData: setup });

@@ -1,6 +1,6 @@
 // The `pancydb hunt` command line: usage errors exit 2 naming the flag, --help, and a
 // small hunt of the protocol as specified that finds nothing and exits 0.
-import { mkdtempSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,13 @@ describe('pancydb hunt: the command line', () => {
     [['--flaw', 'commit-on-2f'], '--flaw'],
     [['--scenario', 'x.json'], '--scenario'],
     [['extra'], 'extra'],
+    [['--shard', '2/2', '--out', 'h.json'], '--shard needs I/K'],
+    [['--shard', '0/0', '--out', 'h.json'], '--shard needs I/K'],
+    [['--shard', 'one/2', '--out', 'h.json'], '--shard needs I/K'],
+    [['--shard', '-1/2', '--out', 'h.json'], '--shard needs I/K'],
+    [['--shard', '0/2'], '--shard needs --out FILE'],
+    [['--schedules', '2', '--shard', '0/3', '--out', 'h.json'], '--shard 0/3: 3 shards need at least 3 schedules'],
+    [['--shard', '0/2', '--out', '/no/such/directory/h.json', '--schedules', '2'], '--out'],
   ])('%j is a usage error (exit 2) naming %s, and runs nothing', async (args, flag) => {
     const result = await huntCommand(args);
     expect(result.status).toBe(2);
@@ -45,7 +52,7 @@ describe('pancydb hunt: the command line', () => {
   it('--help prints the usage with every option and exits 0', async () => {
     const result = await huntCommand(['--help']);
     expect(result.status).toBe(0);
-    for (const option of ['--seed', '--budget', '--schedules', '--workers', '-n 4|7', '--out']) expect(result.out).toContain(option);
+    for (const option of ['--seed', '--budget', '--schedules', '--workers', '-n 4|7', '--out', '--shard I/K']) expect(result.out).toContain(option);
   });
 
   it('a hunt of the protocol as specified over 2 schedules finds nothing, exits 0 and writes no file', async () => {
@@ -55,6 +62,19 @@ describe('pancydb hunt: the command line', () => {
     expect(result.status).toBe(0);
     expect(result.out).toContain('nothing found: 2 schedules');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--shard 1/2 of 2 schedules on a worker thread runs schedule 1 alone and writes its results, exit 0', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hunt-cli-shard-')), 'shard-1.json');
+    const result = await huntCommand(['--seed', '3', '--schedules', '2', '--workers', '1', '-n', '4', '--shard', '1/2', '--out', out]);
+    expect(result.err).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.out).toContain('shard 1/2: schedules 1\n');
+    expect(result.out).toMatch(new RegExp(`shard 1/2: nothing found in 1 schedule \\([\\d.]+ s\\); results in ${out}; `));
+    const file = JSON.parse(readFileSync(out, 'utf8')) as { hunt: unknown; shard: { index: number; prefixRun: number }; finding: unknown };
+    expect(file.hunt).toEqual({ command: 'pancydb hunt --seed 3 --schedules 2 -n 4', seed: 3, n: 4, budgetS: null, schedules: 2, shards: 2 });
+    expect(file.shard).toMatchObject({ index: 1, prefixRun: 1 });
+    expect(file.finding).toBeNull();
   });
 
   it('a drawn schedule written as a file runs under pancydb sim --scenario FILE -S s -R 1 exactly as the hunt runs it', async () => {

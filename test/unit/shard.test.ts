@@ -1,9 +1,10 @@
 // Sharding a sweep (`--shard I/K`, src/cli/shard.ts): shard I of K takes a contiguous slice,
 // the K slices partition the seeds in order, and a bad --shard is a usage error naming it.
+// A hunt's shard I takes the strided indexes I, I+K, …, which partition 0..N-1 too.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { checkShardFits, parseShard, shardRange } from '../../src/cli/shard.ts';
+import { checkShardFits, parseShard, shardRange, strideLength } from '../../src/cli/shard.ts';
 import { UsageError } from '../../src/cli/usage-error.ts';
 
 async function run(args: string[]): Promise<{ status: number; out: string[]; err: string[] }> {
@@ -44,6 +45,26 @@ describe('shard selection: contiguous slices', () => {
       { offset: 2, seeds: 2 },
       { offset: 4, seeds: 3 },
     ]);
+  });
+});
+
+describe('hunt shards: strides (strideLength)', () => {
+  it('K strides of N schedules (indexes ≡ I mod K) take each index below N exactly once, and each at least one when K ≤ N', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2000 }).chain((schedules) => fc.tuple(fc.constant(schedules), fc.integer({ min: 1, max: schedules }))),
+        ([schedules, count]) => {
+          const indexes = Array.from({ length: count }, (_, index) => Array.from({ length: strideLength({ index, count }, schedules) }, (_, step) => index + step * count));
+          expect(indexes.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: schedules }, (_, index) => index));
+          expect(Math.min(...indexes.map((stride) => stride.length))).toBeGreaterThanOrEqual(1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('10 schedules in 3 shards: 0 3 6 9, 1 4 7, 2 5 8', () => {
+    expect([0, 1, 2].map((index) => strideLength({ index, count: 3 }, 10))).toEqual([4, 3, 3]);
   });
 });
 
