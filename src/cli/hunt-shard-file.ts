@@ -101,7 +101,17 @@ function checkFinding(finding: unknown, identity: HuntIdentity, shardIndex: numb
   // The lines hunt-lines.ts findingLines gives: FOUND naming this schedule, the schedule, perhaps the shrink.
   const found = `FOUND ${property} in schedule ${index} (run seed ${runSeed}): `;
   if (!Array.isArray(lines) || lines.length < 2 || lines.length > 3 || !lines.every(isLine) || !(lines[0] as string).startsWith(found)) throw bad('finding.lines');
-  if (!isObject(scenario)) throw bad('finding.scenario');
+  if (!isObject(scenario) || !writable(scenario)) throw bad('finding.scenario');
   if (typeof replayChecked !== 'boolean') throw bad('finding.replayChecked');
   if (!isLine(scenarioFile)) throw bad('finding.scenarioFile');
+}
+
+/** Whether merge can write it: JSON.parse accepts nesting that JSON.stringify then overflows the stack on. */
+function writable(scenario: Record<string, unknown>): boolean {
+  try {
+    JSON.stringify(scenario);
+    return true;
+  } catch {
+    return false;
+  }
 }

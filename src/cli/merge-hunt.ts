@@ -17,7 +17,8 @@ import type { Output } from './sim-seed.ts';
 /** The gapless prefix 0..M-1 of schedule indexes that the shards ran between them: M. */
 export function coveredSchedules(shards: readonly HuntShardFile[]): number {
   const { shards: count, schedules } = shards[0]!.hunt;
-  const reach = Math.min(...shards.map(({ shard }) => shard.index + shard.prefixRun * count));
+  // A reduce, not Math.min(...): a million shards would overflow the argument list.
+  const reach = shards.reduce((least, { shard }) => Math.min(least, shard.index + shard.prefixRun * count), Infinity);
   return schedules === null ? reach : Math.min(reach, schedules);
 }
 

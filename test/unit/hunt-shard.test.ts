@@ -197,6 +197,7 @@ describe('pancydb merge refuses hunt shards that are not one whole hunt (exit 2,
     ['a finding outside the shard\'s stride', { other: handMade({ index: 1, prefixRun: 2, schedules: 10, found: 4 }) }, 'finding.index: not a schedule of shard 1/2', ''],
     ['a line break smuggled into a line', { other: smuggled() }, 'finding.lines', ''],
     ['a shard that stopped early without a budget or a finding', { other: edit(one, 'shard', { prefixRun: 4, schedulesRun: 4 }) }, 'shard.prefixRun: 5 schedules expected', ''],
+    ['a scenario nested too deep to write', { other: `${JSON.stringify(handMade({ index: 1, prefixRun: 1, schedules: 10, found: 1 })).replace('{"name":"hunt-5-1"}', `{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`)}` }, 'finding.scenario', ''],
     ['more shards than schedules', { other: edit(one, 'hunt', { shards: 11 }) }, 'hunt.shards', ''],
   ])('%s', async (_, files, message, detail) => {
     const paths = writeAll({ zero, ...files });
