@@ -12,8 +12,15 @@
 // restart from disk or without memory; sometimes Byzantine clients. Replicas that crash for
 // good or come back without memory count against f with the faulty ones (README, "Scenario
 // files"); a restart from disk does not.
+//
+// About half the schedules end in a quiet tail (quiet-tail.ts): after the last fault
+// window the network is partially synchronous and the schedule expects liveness, so a
+// protocol that only stalls is found too. Some of those run on a network slower than the
+// view-change timeout throughout, which is no fault in partial synchrony (OSDI'99 §4.5)
+// but is where a timeout that does not double never lets a view change complete.
 import { createRng, type Rng } from '../sim/rng.ts';
 import { drawAdversary } from './adversaries.ts';
+import { withQuietTail } from './quiet-tail.ts';
 
 export type ScenarioJson = Record<string, unknown>;
 
@@ -49,7 +56,7 @@ export function drawSchedule(huntSeed: number, index: number, options: DrawOptio
     faulty[String(id)] = drawAdversary({ rng: rng.fork(`adversary/${id}`), id, n, others, workloadS, clients: workload.clients as number, readOnly: optimizations.includes('read-only') });
   }
   const network = drawNetwork(rng.fork('network'), n, f, faultyIds, workloadS);
-  return {
+  const scenario: ScenarioJson = {
     name: `hunt-${huntSeed}-${index}`,
     description: `pancydb hunt --seed ${huntSeed}: schedule ${index}`,
     f,
@@ -61,6 +68,34 @@ export function drawSchedule(huntSeed: number, index: number, options: DrawOptio
     durationS,
     parameters: drawParameters(rng.fork('parameters')),
     seeds: 1,
+  };
+  // A stream of its own, so that the schedules without a tail are drawn as they always were.
+  const tail = rng.fork('tail');
+  return tail.chance(TAIL_CHANCE) ? withQuietTail(tail.chance(SLOW_THROUGHOUT_CHANCE) ? slowThroughout(tail, scenario) : scenario) : scenario;
+}
+
+/** Schedules that end in a quiet tail, and of those, the ones on a network slower than T throughout. */
+const TAIL_CHANCE = 0.5;
+const SLOW_THROUGHOUT_CHANCE = 0.2;
+/** T of a slow-throughout schedule: the shortest drawn, so that the view changes it forces stay short. */
+const SLOW_THROUGHOUT_TIMEOUT_MS = 300;
+
+/**
+ * Every replica-to-replica message 1.2 to 1.5 T late for the whole run (a slow link into each
+ * replica; clients keep their links): a view change with the timeout T fails every time,
+ * and only the doubling of §4.5.2 gets one through.
+ */
+function slowThroughout(rng: Rng, scenario: ScenarioJson): ScenarioJson {
+  const n = 3 * (scenario['f'] as number) + 1;
+  const delayMs = Math.round(SLOW_THROUGHOUT_TIMEOUT_MS * pick(rng, [1.2, 1.5]));
+  const network = scenario['network'] as ScenarioJson;
+  const windows = (network['slowLinks'] ?? []) as ScenarioJson[];
+  const throughout = Array.from({ length: n }, (_, id) => ({ fromS: 0, untilS: scenario['durationS'], to: [id], delayMs }));
+  return {
+    ...scenario,
+    network: { ...network, slowLinks: [...windows, ...throughout] },
+    // Batches of up to 64, so that one view's O carries every waiting request (quiet-tail.ts).
+    parameters: { ...(scenario['parameters'] as ScenarioJson), viewChangeTimeoutMs: SLOW_THROUGHOUT_TIMEOUT_MS, maxBatch: 64 },
   };
 }
 

@@ -20,7 +20,8 @@ export interface Finding {
 export const SCHEDULE_FILE = 'hunt-schedule.json';
 
 /**
- * Runs `scenario` with run seed `seed`, every checker on but liveness (see index.ts), and
+ * Runs `scenario` with run seed `seed`, every checker on, liveness where the scenario
+ * expects it (a quiet tail, quiet-tail.ts; scenarioRunOptions passes the bound on), and
  * returns its violations (the first of each property, in the order the checkers reported them).
  */
 export async function runSchedule(scenario: ScenarioJson, seed: number, flaws?: ReadonlySet<ProtocolFlaw>): Promise<Finding[]> {

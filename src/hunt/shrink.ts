@@ -3,9 +3,16 @@
 // run), plus the hunt's own (back to the default protocol parameters, signatures instead
 // of MACs, no optimizations), each kept only if the same run seed still breaks the same
 // property. Greedy, one change at a time (Delta Debugging, Zeller & Hildebrandt 2002).
+//
+// A schedule with a quiet tail has its tail derived again after each step (quiet-tail.ts):
+// a step that drops a fault window moves GST earlier, one that drops loss or a slow link
+// shortens the bound, and the shrunk file still expects only what the protocol owes. The
+// steps that shorten the run or cut the workload before the tail undo themselves there,
+// and are skipped.
 import type { ProtocolFlaw } from '../core/flaws.ts';
 import { candidates, shrinkGreedily, type Candidate } from '../cli/shrink.ts';
 import type { ScenarioJson } from './draw.ts';
+import { withQuietTail } from './quiet-tail.ts';
 import { runSchedule, type Finding } from './run-schedule.ts';
 
 /** Most runs one shrink spends; each costs about as much as the failing run. */
@@ -19,6 +26,18 @@ export interface Shrunk {
 }
 
 function* huntCandidates(scenario: ScenarioJson): Generator<Candidate> {
+  if (scenario['expect'] === undefined) {
+    yield* smallerSchedules(scenario);
+    return;
+  }
+  const current = JSON.stringify(scenario);
+  for (const candidate of smallerSchedules(scenario)) {
+    const tailed = withQuietTail(candidate.scenario);
+    if (JSON.stringify(tailed) !== current) yield { step: candidate.step, scenario: tailed };
+  }
+}
+
+function* smallerSchedules(scenario: ScenarioJson): Generator<Candidate> {
   const without = (key: string): ScenarioJson => Object.fromEntries(Object.entries(scenario).filter(([other]) => other !== key));
   if (scenario['optimizations'] !== undefined) yield { step: 'optimizations removed', scenario: without('optimizations') };
   if (scenario['auth'] !== undefined) yield { step: 'auth back to signed', scenario: without('auth') };
