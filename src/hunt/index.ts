@@ -2,10 +2,11 @@
 // faulty replicas, under which some checker fires (issue 12). Each schedule is a scenario
 // drawn by draw.ts and run with every checker of `pancydb sim` on (agreement, state
 // agreement, exactly-once, validity, reply integrity, lockseq, memory bounds,
-// linearizability, signed-twice) except liveness: a drawn schedule may partition, crash or
-// silence replicas in ways that promise no bound, and a liveness alarm there would be
-// false. The first failing schedule is shrunk (shrink.ts) and checked to fail again from
-// its JSON text, exactly as written.
+// linearizability, signed-twice), and liveness where the schedule ends in a quiet tail
+// (quiet-tail.ts): during its fault windows a schedule promises no bound, but after them
+// the network is partially synchronous and the tail's bound holds. The first failing
+// schedule is shrunk (shrink.ts) and checked to fail again from its JSON text, exactly as
+// written.
 //
 // `shard` runs one strided slice of the indexes (src/cli/hunt-shard.ts says why strided):
 // `pancydb merge` joins the slices into what one hunt would have found.
