@@ -25,7 +25,8 @@ drawn options (byzzfuzz, mutate: ByzzFuzz-style mutations of any field in a few
 (view, seq, type) rounds, re-signed; twin: Twins-style twins; equivocate, replay, view-change-liar, censor, forge-replies, ...),
 partitions and slow links in a few time windows, loss, duplication, reordering, crashes
 with restart from disk or without memory, sometimes Byzantine clients. Every checker of
-pancydb sim runs but liveness (a drawn schedule promises no bound). The first failing
+pancydb sim runs; liveness too in the schedules (about half) that end in a quiet tail, a
+partially synchronous network after the last fault window. The first failing
 schedule is shrunk, written as a scenario file, and its replay command printed.
 
 Options:
