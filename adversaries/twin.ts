@@ -13,13 +13,32 @@
 // backup, the quorum intersection of commits and view changes (§4.4). With at most f
 // twinned replicas nothing may go wrong; with f+1 the intersection argument no longer
 // holds, and the simulator's checkers should see the split.
+//
+// Per-view partitions (`rounds`): Twins enumerates, per protocol round, a leader and a
+// partition of the nodes, and finds its bugs where consecutive rounds split differently.
+// PBFT's round is the view: primary(v) = v mod n (§4.1), so the leader of each round is
+// fixed by which views are reached. An entry { view, groupA, groupB } says which replicas
+// each twin talks to (sends to and accepts from) for that view; views not listed use the
+// fixed groupA and groupB. A message is judged by its own view: v of PRE-PREPARE, PREPARE
+// and COMMIT (§4.2: a replica accepts them only in view v, so v is the round whose quorums
+// they build), v+1 of VIEW-CHANGE and NEW-VIEW (§4.4: they elect the primary of v+1, so
+// they belong to that round), v of STATUS, REPLY and RECOVERY-REPLY. A message with no
+// view of its own (CHECKPOINT, FETCH-BATCH, BATCH, STATE, COMMIT-CERTIFICATE, relayed
+// REQUESTs) is judged by the view the twin is in now. Judging by the message rather than
+// the twin's view keeps a round's partition on that round's quorums even while the two
+// twins, or a twin and its peers, are in different views.
 import { defineAdversary, peersOf, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
+import { OptionError } from '../src/adversary/options.ts';
 import { bytesEqual } from '../src/core/bytes.ts';
 import type { Peer } from '../src/core/gateway.ts';
-import type { Signed } from '../src/core/messages.ts';
+import { assertNever, type Message, type Signed } from '../src/core/messages.ts';
 import type { Replica, ReplicaInput } from '../src/core/replica.ts';
 
 type Side = 'a' | 'b';
+type Groups = Record<Side, ReadonlySet<number>>;
+
+/** Twins' scenarios are small (a few rounds); a bound keeps an untrusted file small too. */
+const ROUNDS_MAX = 64;
 
 /** Keys in api.shared: which side sent each frame, and which replicas are twinned. */
 const SIDE_OF_FRAME = 'twin/side-of-frame';
@@ -39,13 +58,27 @@ export default defineAdversary({
       default: 'both',
       doc: "'both': a client's request reaches both twins; 'split': even clients reach twin A, odd clients twin B, so twin primaries order different batches at once",
     },
+    rounds: {
+      kind: 'records',
+      fields: {
+        view: { kind: 'integer', min: 0, doc: 'the view (round) this entry partitions; each view at most once' },
+        groupA: { kind: 'ids', doc: 'replicas twin A talks to for this view; empty: none' },
+        groupB: { kind: 'ids', doc: 'replicas twin B talks to for this view; empty: none' },
+      },
+      maxLength: ROUNDS_MAX,
+      default: [],
+      doc: "per-view groups (Twins' partition per round): for a listed view each twin talks only to its group of that view; other views use groupA and groupB",
+    },
   },
   create(api, options) {
     const others = peersOf(api);
     const groupA = options.groupA.length > 0 ? options.groupA : others.slice(0, Math.ceil(others.length / 2));
     const groupB = options.groupB.length > 0 ? options.groupB : others.filter((id) => !groupA.includes(id));
-    const twins = new Twins(api, { a: new Set(groupA), b: new Set(groupB) }, options.answerClients, options.requests === 'split');
+    const schedule = new Schedule({ a: new Set(groupA), b: new Set(groupB) }, readRounds(api, options.rounds));
+    const twins = new Twins(api, schedule, options.answerClients, options.requests === 'split');
     api.note(`twin A talks to [${groupA.join(',')}], twin B to [${groupB.join(',')}]`);
+    // Only with rounds, so that a run without them has the trace it always had.
+    for (const [view, groups] of schedule.rounds) api.note(`in view ${view}: twin A talks to [${[...groups.a].join(',')}], twin B to [${[...groups.b].join(',')}]`);
     return { step: (input) => twins.step(input) };
   },
 });
@@ -58,7 +91,7 @@ class Twins {
 
   constructor(
     private readonly api: AdversaryApi,
-    private readonly groups: Record<Side, ReadonlySet<number>>,
+    private readonly schedule: Schedule,
     private readonly answerClients: 'both' | Side,
     private readonly splitClients: boolean,
   ) {
@@ -84,32 +117,95 @@ class Twins {
     if (input.from.kind === 'client') return this.splitClients ? [input.from.id % 2 === 0 ? 'a' : 'b'] : ['a', 'b'];
     const tagged = this.twinned.has(input.from.id) ? this.sideOfFrame.get(input.frame) : undefined;
     if (tagged !== undefined) return [tagged];
-    return (['a', 'b'] as const).filter((side) => this.groups[side].has(input.from.id));
+    // Decoded only when some view has groups of its own: a frame that does not decode is judged by the twin's view.
+    const message = this.schedule.rounds.size > 0 ? this.api.decode(input.frame)?.message : undefined;
+    return (['a', 'b'] as const).filter((side) => this.groupOf(side, message).has(input.from.id));
+  }
+
+  /** The group `side` talks to for `message`: by its own view, else the view the twin is in (see the header). */
+  private groupOf(side: Side, message: Message | undefined): ReadonlySet<number> {
+    if (this.schedule.rounds.size === 0) return this.schedule.fixed[side];
+    const view = (message === undefined ? undefined : viewOf(message)) ?? (side === 'a' ? this.api.replica : this.twin.b).view;
+    return this.schedule.groupsIn(view)[side];
   }
 
   private route(side: Side, output: AdversaryOutput): AdversaryOutput[] {
     switch (output.kind) {
       case 'send':
-        return this.reaches(side, output.to) ? [this.tagged(side, output.to, output.signed)] : [];
+        return this.reaches(side, output.to, output.signed.message) ? [this.tagged(side, output.to, output.signed)] : [];
       case 'broadcast':
         return peersOf(this.api)
           .map((id): Peer => ({ kind: 'replica', id }))
-          .filter((to) => this.reaches(side, to))
+          .filter((to) => this.reaches(side, to, output.signed.message))
           .map((to) => this.tagged(side, to, output.signed));
       default:
         return [output];
     }
   }
 
-  private reaches(side: Side, to: Peer): boolean {
+  private reaches(side: Side, to: Peer, message: Message): boolean {
     if (to.kind === 'client') return this.answerClients === 'both' || this.answerClients === side;
-    return this.groups[side].has(to.id) || this.twinned.has(to.id);
+    return this.groupOf(side, message).has(to.id) || this.twinned.has(to.id);
   }
 
   /** Frames are delivered as the same object, so a colluding twin can tell which side sent one. */
   private tagged(side: Side, to: Peer, signed: Signed): AdversaryOutput {
     if (to.kind === 'replica' && this.twinned.has(to.id)) this.sideOfFrame.set(signed.frame, side);
     return { kind: 'send', to, signed };
+  }
+}
+
+/** The fixed groups, and the groups of each view listed in `rounds`. */
+class Schedule {
+  constructor(
+    readonly fixed: Groups,
+    readonly rounds: ReadonlyMap<number, Groups>,
+  ) {}
+
+  groupsIn(view: number): Groups {
+    return this.rounds.get(view) ?? this.fixed;
+  }
+}
+
+/** The rounds by view; ids must be other replicas of this run and views distinct, or create() fails naming the field. */
+function readRounds(api: AdversaryApi, rounds: readonly { readonly view: number; readonly groupA: readonly number[]; readonly groupB: readonly number[] }[]): Map<number, Groups> {
+  const byView = new Map<number, Groups>();
+  rounds.forEach((round, index) => {
+    if (byView.has(round.view)) throw new OptionError(`rounds.${index}.view`, `view ${round.view} is listed twice`);
+    for (const field of ['groupA', 'groupB'] as const) {
+      const wrong = round[field].find((id) => id >= api.n || id === api.id);
+      if (wrong !== undefined) throw new OptionError(`rounds.${index}.${field}`, `${wrong} is not another replica (0..${api.n - 1} but ${api.id})`);
+    }
+    byView.set(round.view, { a: new Set(round.groupA), b: new Set(round.groupB) });
+  });
+  return byView;
+}
+
+/** The view a message belongs to, if it carries one (see the header for why). */
+function viewOf(message: Message): number | undefined {
+  switch (message.type) {
+    case 'pre-prepare':
+    case 'prepare':
+    case 'commit':
+    case 'reply':
+    case 'reply-digest':
+    case 'status':
+    case 'recovery-reply':
+      return message.view;
+    case 'view-change':
+    case 'new-view':
+      return message.newView;
+    case 'request':
+    case 'read':
+    case 'checkpoint':
+    case 'fetch-batch':
+    case 'batch':
+    case 'state':
+    case 'commit-certificate':
+    case 'recovery-query':
+      return undefined;
+    default:
+      return assertNever(message);
   }
 }
 

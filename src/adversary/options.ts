@@ -8,11 +8,21 @@ export type OptionSpec =
   | { readonly kind: 'boolean'; readonly default: boolean; readonly doc: string }
   | { readonly kind: 'choice'; readonly values: readonly string[]; readonly default: string; readonly doc: string }
   /** A list of replica ids (or client ids), each a whole number. */
-  | { readonly kind: 'ids'; readonly default: readonly number[]; readonly doc: string };
+  | { readonly kind: 'ids'; readonly default: readonly number[]; readonly doc: string }
+  /**
+   * A list of at most maxLength records (objects), each giving every one of `fields`: a
+   * schedule such as twin's per-view groups. A record has no defaults, so a typo or a
+   * forgotten field is an error, not a silent default.
+   */
+  | { readonly kind: 'records'; readonly fields: RecordFields; readonly maxLength: number; readonly default: readonly []; readonly doc: string };
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
-type ValueOf<S extends OptionSpec> = S extends { readonly kind: 'number' | 'integer' }
+/** The fields of a record: any kind but records, without a default. */
+type FieldSpec<S = Exclude<OptionSpec, { readonly kind: 'records' }>> = S extends OptionSpec ? Omit<S, 'default'> : never;
+export type RecordFields = Readonly<Record<string, FieldSpec>>;
+
+type ValueOf<S extends FieldSpec | OptionSpec> = S extends { readonly kind: 'number' | 'integer' }
   ? number
   : S extends { readonly kind: 'boolean' }
     ? boolean
@@ -20,7 +30,9 @@ type ValueOf<S extends OptionSpec> = S extends { readonly kind: 'number' | 'inte
       ? V
       : S extends { readonly kind: 'ids' }
         ? readonly number[]
-        : never;
+        : S extends { readonly kind: 'records'; readonly fields: infer F extends RecordFields }
+          ? readonly { readonly [K in keyof F]: ValueOf<F[K]> }[]
+          : never;
 
 /** The checked options an adversary receives: every declared key, defaults filled in. */
 export type OptionValues<Specs extends OptionSpecs> = { readonly [K in keyof Specs]: ValueOf<Specs[K]> };
@@ -52,7 +64,7 @@ export function readOptions<Specs extends OptionSpecs>(specs: Specs, given: unkn
   return values as OptionValues<Specs>;
 }
 
-function readOne(field: string, spec: OptionSpec, value: unknown): unknown {
+function readOne(field: string, spec: FieldSpec | OptionSpec, value: unknown): unknown {
   switch (spec.kind) {
     case 'number':
     case 'integer': {
@@ -77,5 +89,24 @@ function readOne(field: string, spec: OptionSpec, value: unknown): unknown {
         throw new OptionError(field, `must be a list of whole numbers, got ${JSON.stringify(value)}`);
       }
       return [...(value as number[])];
+    case 'records':
+      if (!Array.isArray(value)) throw new OptionError(field, `must be a list of objects, got ${JSON.stringify(value)}`);
+      if (value.length > spec.maxLength) throw new OptionError(field, `must have at most ${spec.maxLength} entries, got ${value.length}`);
+      return value.map((record: unknown, index) => readRecord(`${field}.${index}`, spec.fields, record));
   }
+}
+
+/** One record of a records option; errors name the entry and field ("rounds.2.view"). */
+function readRecord(path: string, fields: RecordFields, record: unknown): unknown {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new OptionError(path, `must be an object, got ${JSON.stringify(record)}`);
+  const given = record as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(fields, key)) throw new OptionError(`${path}.${key}`, `unknown field (known: ${Object.keys(fields).join(', ')})`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(fields)) {
+    if (!Object.hasOwn(given, key)) throw new OptionError(`${path}.${key}`, 'missing');
+    values[key] = readOne(`${path}.${key}`, spec, given[key]);
+  }
+  return values;
 }

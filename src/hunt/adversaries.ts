@@ -38,6 +38,36 @@ function subset(rng: Rng, ids: readonly number[]): number[] {
   return chosen.length > 0 ? chosen : [pick(rng, ids)];
 }
 
+/** The views twin rounds are drawn over: small scope, as Twins; with n = 4 or 7 they cover several primaries. */
+const TWIN_VIEWS_MAX = 6;
+
+/**
+ * A partition per view for a few of views 0..6, each view once, in view order (Twins:
+ * bugs show where consecutive rounds split differently). Either the twins share one group,
+ * the rest cut off from both, or each other replica joins twin A's group, twin B's, or
+ * neither (a third group); a group may be empty, a twin cut off for that view.
+ */
+function twinRounds(rng: Rng, others: readonly number[]): Record<string, unknown>[] {
+  const views = new Set<number>();
+  for (const count = rng.int(2, 5); views.size < count; ) views.add(rng.int(0, TWIN_VIEWS_MAX));
+  return [...views]
+    .sort((a, b) => a - b)
+    .map((view) => {
+      if (rng.chance(0.25)) {
+        const group = others.filter(() => rng.chance(0.5));
+        return { view, groupA: group, groupB: group };
+      }
+      const groupA: number[] = [];
+      const groupB: number[] = [];
+      for (const id of others) {
+        const draw = rng.next();
+        if (draw < 0.4) groupA.push(id);
+        else if (draw < 0.8) groupB.push(id);
+      }
+      return { view, groupA, groupB };
+    });
+}
+
 const DRAWERS: Readonly<Record<string, Drawer>> = {
   silent: ({ rng, others, workloadS }) => {
     const fromS = seconds(rng, 0, workloadS);
@@ -60,7 +90,8 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
     const groupA = subset(rng, others);
     const rest = others.filter((id) => !groupA.includes(id));
     const groupB = rest.length > 0 && rng.chance(0.7) ? rest : subset(rng, others);
-    return { groupA, groupB, answerClients: pick(rng, ['both', 'a', 'b']), requests: pick(rng, ['both', 'split']) };
+    const fixed = { groupA, groupB, answerClients: pick(rng, ['both', 'a', 'b']), requests: pick(rng, ['both', 'split']) };
+    return rng.chance(0.8) ? { ...fixed, rounds: twinRounds(rng, others) } : fixed;
   },
   mutate: ({ rng }) => ({
     rounds: rng.int(1, 8),

@@ -21,7 +21,7 @@ export const BUILT_IN_ADVERSARIES_DIR = join(dirname(THIS_FILE), '..', '..', 'ad
 /** ".ts" run from the sources, ".js" compiled: the built-ins are whatever this file is. */
 const BUILT_IN_EXTENSION = extname(THIS_FILE);
 
-const OPTION_KINDS: readonly OptionSpec['kind'][] = ['number', 'integer', 'boolean', 'choice', 'ids'];
+const OPTION_KINDS: readonly OptionSpec['kind'][] = ['number', 'integer', 'boolean', 'choice', 'ids', 'records'];
 
 export interface LoadedAdversary {
   readonly definition: AdversaryDefinition;
@@ -115,6 +115,23 @@ export function definitionProblem(value: unknown): string | undefined {
     if (!OPTION_KINDS.includes(kind as OptionSpec['kind']) || !Object.hasOwn(spec as object, 'default')) {
       return `options.${key} must have a kind (${OPTION_KINDS.join(', ')}) and a default`;
     }
+    if (kind === 'records') {
+      const problem = recordsProblem(spec as Record<string, unknown>);
+      if (problem !== undefined) return `options.${key} ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+/** What is wrong with a records spec: its fields are checked when options are read, so they must be specs of a plain kind. */
+function recordsProblem(spec: Record<string, unknown>): string | undefined {
+  const maxLength = spec['maxLength'];
+  if (typeof maxLength !== 'number' || !Number.isSafeInteger(maxLength) || maxLength < 0) return 'must have a maxLength, a whole number';
+  const fields = spec['fields'];
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return 'must have fields, an object of option specs';
+  for (const [name, field] of Object.entries(fields)) {
+    const kind = typeof field === 'object' && field !== null ? (field as Record<string, unknown>)['kind'] : undefined;
+    if (kind === 'records' || !OPTION_KINDS.includes(kind as OptionSpec['kind'])) return `fields.${name} must have a kind (${OPTION_KINDS.filter((plain) => plain !== 'records').join(', ')})`;
   }
   return undefined;
 }
