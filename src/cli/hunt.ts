@@ -6,8 +6,7 @@
 // With --shard I/K it runs one strided slice of the schedules and writes its results for
 // `pancydb merge` (hunt-shard.ts).
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ProtocolFlaw } from '../core/flaws.ts';
-import { hunt, replayFires as scheduleReplayFires, type HuntFinding } from '../hunt/index.ts';
+import { brokenProtocolReplay, hunt, type HuntExtras, type HuntFinding } from '../hunt/index.ts';
 import { MAX_WORKERS } from '../scenario/bounds.ts';
 import { findingLines, huntHeader, nothingFoundLine, replayLines, scenarioText } from './hunt-lines.ts';
 import { finishHuntShard, foundScenarioPath, shardHeader, type WrittenFinding } from './hunt-shard.ts';
@@ -65,13 +64,6 @@ export interface HuntCommand {
   /** Shard I of K; `out` is then the results file. */
   readonly shard: Shard | undefined;
   readonly help: boolean;
-}
-
-/** What the command line cannot set: benches and tests hunting a protocol broken on purpose (src/core/flaws.ts), shrinking off or bounded. */
-export interface HuntExtras {
-  readonly flaws?: ReadonlySet<ProtocolFlaw> | undefined;
-  readonly shrink?: boolean | undefined;
-  readonly maxShrinkRuns?: number | undefined;
 }
 
 const DEFAULT_BUDGET_S = 60;
@@ -135,7 +127,7 @@ export async function runHuntCommand(args: readonly string[], output: Output): P
   return await runHunt(command, output);
 }
 
-/** The hunt `command` asks for; `extras` only from code (tests, benches). */
+/** The hunt `command` asks for; `extras` only from code (tests, benches): the command line cannot break the protocol. */
 export async function runHunt(command: HuntCommand, output: Output, extras: HuntExtras = {}): Promise<number> {
   checkOutputFile('--out', command.out);
   const { shard } = command;
@@ -153,7 +145,7 @@ export async function runHunt(command: HuntCommand, output: Output, extras: Hunt
     ...extras,
   });
   output.progress?.('');
-  const written = result.finding === undefined ? undefined : await reportFinding(scenarioPath, command.seed, result.finding, output, extras.flaws);
+  const written = result.finding === undefined ? undefined : await reportFinding(scenarioPath, command.seed, result.finding, output, brokenProtocolReplay(extras));
   if (shard !== undefined) return await finishHuntShard(command, shard, command.out, result, written, output);
   if (written !== undefined) return 1;
   output.out(nothingFoundLine(result.prefixRun, command.seed));
@@ -171,7 +163,7 @@ function progressLine(output: Output, budgetS: number | undefined): ((done: numb
 }
 
 /** Prints the finding, writes its scenario to `path` and prints the replay once the written file was seen to fail again. */
-async function reportFinding(path: string, huntSeed: number, finding: HuntFinding, output: Output, flaws: ReadonlySet<ProtocolFlaw> | undefined): Promise<WrittenFinding> {
+async function reportFinding(path: string, huntSeed: number, finding: HuntFinding, output: Output, replayBroken: ReturnType<typeof brokenProtocolReplay>): Promise<WrittenFinding> {
   const { found, runSeed } = finding;
   const lines = findingLines(finding);
   for (const line of lines) output.out(line);
@@ -183,7 +175,7 @@ async function reportFinding(path: string, huntSeed: number, finding: HuntFindin
     written = scenario;
     await writeFile(path, scenarioText(scenario));
     // A protocol broken on purpose (extras, from code) is not what pancydb sim runs: the schedule alone then checks it.
-    checked = flaws === undefined ? await replayFires(path, runSeed, found.property) : await scheduleReplayFires(await readFile(path, 'utf8'), runSeed, found.property, flaws);
+    checked = replayBroken === undefined ? await replayFires(path, runSeed, found.property) : await replayBroken(await readFile(path, 'utf8'), runSeed, found.property);
     if (checked) break;
   }
   for (const line of replayLines(path, found.property, runSeed, checked, huntSeed)) output.out(line);

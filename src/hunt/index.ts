@@ -103,6 +103,18 @@ export async function hunt(options: HuntOptions): Promise<HuntResult> {
   };
 }
 
+/** What only code sets (benches and tests, never the command line): a protocol broken on purpose, shrinking off or bounded. */
+export type HuntExtras = Pick<HuntOptions, 'flaws' | 'shrink' | 'maxShrinkRuns'>;
+
+/**
+ * For a hunt on a protocol broken on purpose, the replay check that runs the written schedule
+ * on that broken protocol (`pancydb sim` runs only the protocol as specified); undefined otherwise.
+ */
+export function brokenProtocolReplay(extras: HuntExtras): ((text: string, runSeed: number, property: Finding['property']) => Promise<boolean>) | undefined {
+  const { flaws } = extras;
+  return flaws === undefined ? undefined : async (text, runSeed, property) => await replayFires(text, runSeed, property, flaws);
+}
+
 /** Whether `text`, a written schedule, still breaks `property` on `runSeed`: the check before a replay command is printed. */
 export async function replayFires(text: string, runSeed: number, property: Finding['property'], flaws?: ReadonlySet<ProtocolFlaw>): Promise<boolean> {
   const findings = await runSchedule(JSON.parse(text) as ScenarioJson, runSeed, flaws);
