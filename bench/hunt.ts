@@ -152,14 +152,20 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The budgets the rows ran with (a resumed run may have added rows with another budget). */
+function budgets(rows: readonly Row[]): string {
+  const distinct = [...new Set(rows.map((row) => row.budgetS))].sort((a, b) => a - b);
+  return distinct.length === 0 ? '?' : distinct.join(' or ');
+}
+
 /** A row's time, or its budget with a '>' when not found: the median of a seed that did not find it is a lower bound. */
 function table(rows: readonly Row[], options: Options): string {
   const flaws = [...new Set(rows.map((row) => row.flaw))];
   const lines = [
     '# `pancydb hunt` against broken protocol variants',
     '',
-    `Written by \`npm run bench:hunt\` (bench/hunt.ts). Per flaw, ${options.seeds.length} independent hunt seed(s), each a search`,
-    `of at most ${options.budgetS} s on ${options.workers} worker threads (${availableParallelism()} cores), every checker on, then the`,
+    `Written by \`npm run bench:hunt\` (bench/hunt.ts). Per flaw, independent hunt seeds, each a search`,
+    `of at most ${budgets(rows)} s (the row's budget) on ${options.workers} worker threads (${availableParallelism()} cores), every checker on, then the`,
     'finding shrunk. Schedules: up to and including the first failing one (deterministic for a hunt',
     'seed); time: the search, wall clock, shrinking not included (it depends on the load: see',
     'load1, the 1-minute load average when the row ended). Faults: faulty replicas, fault',
@@ -182,10 +188,10 @@ function table(rows: readonly Row[], options: Options): string {
       continue;
     }
     const perSeed = of
-      .map((row) => (row.found ? `s${row.seed}: ${row.schedules} / ${row.searchS} / ${row.property} / ${row.drawnFaults}→${row.shrunkFaults} (${row.shrunkLines})` : `s${row.seed}: none in ${row.schedules} / ${row.searchS}`))
+      .map((row) => (row.found ? `s${row.seed}: ${row.schedules} / ${row.searchS} / ${row.property} / ${row.drawnFaults}→${row.shrunkFaults} (${row.shrunkLines})` : `s${row.seed}: none in ${row.schedules} / ${row.searchS} (budget ${row.budgetS})`))
       .join('; ');
     lines.push(
-      `| ${flaw} | ${found}/${of.length} | ${bound(schedules, `> ${Math.max(...of.map((row) => row.schedules))}`)} | ${bound(seconds, `> ${options.budgetS}`)} | ${perSeed} | ${of.map((row) => row.load1).join(', ')} | ${[...new Set(of.map((row) => row.commit))].join(', ')} |`,
+      `| ${flaw} | ${found}/${of.length} | ${bound(schedules, `> ${Math.max(...of.map((row) => row.schedules))}`)} | ${bound(seconds, `> ${Math.min(...of.map((row) => row.budgetS))}`)} | ${perSeed} | ${of.map((row) => row.load1).join(', ')} | ${[...new Set(of.map((row) => row.commit))].join(', ')} |`,
     );
   }
   return `${lines.join('\n')}\n`;
