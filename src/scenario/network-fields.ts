@@ -6,7 +6,7 @@ import { boolean, fieldPath, lossProbability, numberAboveAtMost, numberBetween, 
 
 const TIME_S = numberBetween(0, MAX_DURATION_S);
 
-const NETWORK_KEYS = ['loss', 'jitterMs', 'duplicate', 'reorder', 'partitions', 'slowLinks', 'crashes'];
+const NETWORK_KEYS = ['loss', 'lossUntilS', 'jitterMs', 'duplicate', 'reorder', 'partitions', 'slowLinks', 'crashes'];
 const PARTITION_KEYS = ['fromS', 'untilS', 'groups'];
 const SLOW_LINK_KEYS = ['fromS', 'untilS', 'to', 'delayMs'];
 const CRASH_KEYS = ['replica', 'atS', 'restartAtS', 'amnesia'];
@@ -21,6 +21,8 @@ export function readNetwork(fields: FieldReader, value: unknown, n: number): Net
   return {
     ...DEFAULT_NETWORK,
     loss: fields.optional(record, path, 'loss', lossProbability) ?? DEFAULT_NETWORK.loss,
+    // Left out when absent, so a run whose loss lasts throughout has the options it always had.
+    ...lossUntil(fields.optional(record, path, 'lossUntilS', TIME_S)),
     jitterMs: fields.optional(record, path, 'jitterMs', numberBetween(0, MAX_JITTER_MS)) ?? DEFAULT_NETWORK.jitterMs,
     duplicate: fields.optional(record, path, 'duplicate', probability) ?? DEFAULT_NETWORK.duplicate,
     reorder: fields.optional(record, path, 'reorder', probability) ?? DEFAULT_NETWORK.reorder,
@@ -29,6 +31,10 @@ export function readNetwork(fields: FieldReader, value: unknown, n: number): Net
     // Left out when empty, so a run without slow links has the options it always had.
     ...(slowLinks.length === 0 ? {} : { slowLinks: slowLinks.map((item, index) => readSlowLink(fields, `network.slowLinks.${index}`, item, n)) }),
   };
+}
+
+function lossUntil(untilS: number | undefined): { lossUntilMs?: number } {
+  return untilS === undefined ? {} : { lossUntilMs: untilS * 1000 };
 }
 
 /** `{"fromS": 1, "untilS": 4, "to": [2, 3], "delayMs": 40}`: links from the other replicas into 2 and 3 take 40 ms longer. */

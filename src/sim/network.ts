@@ -50,6 +50,8 @@ export interface NetworkOptions {
   readonly linkMs: number;
   readonly receiveMs: number;
   readonly loss: number;
+  /** Loss applies to messages sent before this time only (the whole run when absent): a lossy fault window that ends, after which the network is partially synchronous. */
+  readonly lossUntilMs?: number;
   readonly jitterMs: number;
   /** Probability that a message is held back by up to `reorderMs` more, overtaking order. */
   readonly reorder: number;
@@ -96,7 +98,8 @@ export class Network {
     if (this.isCrashed(from, nowMs)) return { lost: 'crashed' };
     if (this.isSilent(from, nowMs)) return { lost: 'silent' };
     if (this.partitioned(from, to, nowMs)) return { lost: 'partition' };
-    if (this.rng.chance(this.options.loss)) return { lost: 'loss' };
+    // No draw once loss has ended: the stream before then is the one a run without an end draws.
+    if ((this.options.lossUntilMs === undefined || nowMs < this.options.lossUntilMs) && this.rng.chance(this.options.loss)) return { lost: 'loss' };
     const slowMs = this.slowLinkMs(from, to, nowMs);
     const delivered = [nowMs + slowMs + this.delayMs()];
     if (this.rng.chance(this.options.duplicate)) delivered.push(nowMs + slowMs + this.delayMs());

@@ -110,7 +110,7 @@ describe('scenario file: each mistake names the file and the field', () => {
   type Json = Record<string, unknown>;
   const cases: [string, (json: Json) => unknown, string][] = [
     ['unknown top-level key', (json) => ({ ...json, nmae: 'x' }), 'nmae: unknown key (known: name, description, f, auth, optimizations, network, faulty, workload, durationS, parameters, seeds, expect)'],
-    ['unknown network key', (json) => ({ ...json, network: { los: 0.1 } }), 'network.los: unknown key (known: loss, jitterMs, duplicate, reorder, partitions, slowLinks, crashes)'],
+    ['unknown network key', (json) => ({ ...json, network: { los: 0.1 } }), 'network.los: unknown key (known: loss, lossUntilS, jitterMs, duplicate, reorder, partitions, slowLinks, crashes)'],
     ['unknown partition key', (json) => ({ ...json, network: { partitions: [{ from: 1, untilS: 2, groups: [[0], [1]] }] } }), 'network.partitions.0.from: unknown key (known: fromS, untilS, groups)'],
     ['unknown Byzantine-client key', (json) => ({ ...json, workload: { ...(json['workload'] as Json), byzantineClients: { count: 1, kinds: ['replay'], rate: 5 } } }), 'workload.byzantineClients.rate: unknown key (known: count, kinds, ratePerS)'],
     ['unknown expect key', (json) => ({ ...json, expect: { liveAfter: 1 } }), 'expect.liveAfter: unknown key'],
