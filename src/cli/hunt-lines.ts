@@ -3,6 +3,7 @@
 // the shards (merge-hunt.ts): the merge prints the same lines one machine does because
 // they come from the same functions, not from two copies kept in step.
 import type { HuntFinding, ScenarioJson } from '../hunt/index.ts';
+import { printable } from './shard-file.ts';
 
 /** The settings that decide which schedules a hunt runs (not how fast: --workers is not one). */
 export interface HuntSettings {
@@ -59,8 +60,9 @@ export function scenarioText(scenario: ScenarioJson): string {
   return `${JSON.stringify(scenario, null, 2)}\n`;
 }
 
+/** The detail's first line, cut short, with any control character escaped: a shard file holding it must pass merge's isLine. */
 function firstLine(text: string): string {
-  return text.split(/[\r\n]/)[0]!.slice(0, 300);
+  return printable(text.split(/[\r\n]/)[0]!.slice(0, 300));
 }
 
 /** One line: n, the faulty replicas and their adversaries, the network faults, the workload. */

@@ -4,10 +4,19 @@
 // scenario it wrote. `pancydb merge` reads these files from elsewhere, so every field is
 // checked here, against what the seed itself decides where it can be recomputed (the run
 // seed of a schedule), and a bad file is a usage error naming it.
+//
+// The scenario is run by merge (its replay check) and by whoever runs the replay command
+// merge prints, so it is held to what the hunt draws: built-in adversaries only (a path
+// would be a JavaScript module that the simulator imports, code from the file), and no
+// expected violation (which would let more than f replicas be faulty). Its replayChecked
+// is not believed: merge runs the replay itself (merge-hunt.ts).
 import { scheduleRunSeed, type ScenarioJson } from '../hunt/draw.ts';
+import { builtInAdversaryNames, isAdversaryPath } from '../scenario/adversary-module.ts';
 import { MAX_SEEDS } from '../scenario/bounds.ts';
+import { FieldReader } from '../scenario/fields.ts';
+import { checkScenario } from '../scenario/schema.ts';
 import { huntCommandLine, type HuntSettings } from './hunt-lines.ts';
-import { isCount, isLine, isObject, isString } from './shard-file.ts';
+import { isCount, isLine, isObject, isString, printable } from './shard-file.ts';
 import { strideLength } from './shard.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -32,7 +41,11 @@ export interface HuntShardFinding {
   readonly property: string;
   /** What the hunt prints for it before writing the scenario: FOUND, the schedule, the shrink. */
   readonly lines: readonly string[];
-  /** The scenario written (shrunk, or drawn if the shrunk one did not replay), and whether its replay was seen to break `property`. */
+  /**
+   * The scenario written (shrunk, or drawn if the shrunk one did not replay), and whether the
+   * shard saw its replay break `property`: for whoever reads the file; merge runs the replay
+   * again and believes only its own run.
+   */
   readonly scenario: ScenarioJson;
   readonly replayChecked: boolean;
   /** Where the shard wrote that scenario, for whoever reads this file by hand. */
@@ -57,6 +70,14 @@ export function settingsOf(identity: HuntIdentity): HuntSettings {
   return { seed: identity.seed, n: identity.n ?? undefined, budgetS: identity.budgetS ?? undefined, schedules: identity.schedules ?? undefined };
 }
 
+/** The path each checked file was read from, for merge's messages about it (merge.ts passes on the files alone). */
+const checkedPaths = new WeakMap<HuntShardFile, string>();
+
+/** Where `file` was read from, if checkHuntShardFile checked it. */
+export function shardFilePath(file: HuntShardFile): string | undefined {
+  return checkedPaths.get(file);
+}
+
 /** The structure, and that it is a shard that `pancydb hunt` could have written. */
 export function checkHuntShardFile(path: string, json: unknown): HuntShardFile {
   const bad = (what: string) => new UsageError(`${path}: not a pancydb hunt --shard results file (${what})`);
@@ -72,7 +93,9 @@ export function checkHuntShardFile(path: string, json: unknown): HuntShardFile {
   // Without a budget only a finding stops a shard before the end of its stride.
   if (finding === null && identity.budgetS === null && prefixRun !== stride) throw bad(`shard.prefixRun: ${stride} schedules expected, for a hunt without --budget that found nothing`);
   if (finding !== null) checkFinding(finding, identity, index, prefixRun, bad);
-  return json as unknown as HuntShardFile;
+  const file = json as unknown as HuntShardFile;
+  checkedPaths.set(file, path);
+  return file;
 }
 
 function checkIdentity(hunt: unknown, bad: (what: string) => UsageError): HuntIdentity {
@@ -102,8 +125,36 @@ function checkFinding(finding: unknown, identity: HuntIdentity, shardIndex: numb
   const found = `FOUND ${property} in schedule ${index} (run seed ${runSeed}): `;
   if (!Array.isArray(lines) || lines.length < 2 || lines.length > 3 || !lines.every(isLine) || !(lines[0] as string).startsWith(found)) throw bad('finding.lines');
   if (!isObject(scenario) || !writable(scenario)) throw bad('finding.scenario');
+  checkDrawable(scenario, bad);
   if (typeof replayChecked !== 'boolean') throw bad('finding.replayChecked');
   if (!isLine(scenarioFile)) throw bad('finding.scenarioFile');
+}
+
+/**
+ * That `scenario` is one the hunt could have drawn, as far as running it goes: every field
+ * as pancydb sim's loader checks it (the schema; the adversaries' options are checked when
+ * merge loads it), each faulty replica's adversary a built-in, and no expected violation.
+ */
+function checkDrawable(scenario: Record<string, unknown>, bad: (what: string) => UsageError): void {
+  const faulty = scenario['faulty'];
+  if (isObject(faulty)) {
+    const builtIns = builtInAdversaryNames();
+    for (const [id, entry] of Object.entries(faulty)) {
+      const adversary = isObject(entry) ? entry['adversary'] : undefined;
+      const field = `finding.scenario.faulty.${printable(JSON.stringify(id))}.adversary`;
+      if (isString(adversary) && isAdversaryPath(adversary)) {
+        throw bad(`${field} is a path, ${printable(JSON.stringify(adversary))}: a module the simulator would import and run; the hunt draws built-in adversaries only`);
+      }
+      if (!isString(adversary) || !builtIns.includes(adversary)) throw bad(`${field}: not a built-in adversary (built-ins: ${builtIns.join(', ')})`);
+    }
+  } else if (faulty !== undefined) throw bad('finding.scenario.faulty');
+  if (isObject(scenario['expect']) && scenario['expect']['violation'] !== undefined) throw bad('finding.scenario.expect.violation: the hunt never expects a violation (that would allow more than f faulty replicas)');
+  try {
+    checkScenario(new FieldReader('finding.scenario'), scenario);
+  } catch (error) {
+    if (error instanceof UsageError) throw bad(printable(error.message));
+    throw error;
+  }
 }
 
 /** Whether merge can write it: JSON.parse accepts nesting that JSON.stringify then overflows the stack on. */

@@ -182,8 +182,8 @@ async function reportFinding(path: string, huntSeed: number, finding: HuntFindin
   return { lines, scenario: written, checked, path };
 }
 
-/** Runs the written file through `pancydb sim`'s own loader and runner, as the printed command will. */
-async function replayFires(file: string, runSeed: number, property: string): Promise<boolean> {
+/** Runs the written file through `pancydb sim`'s own loader and runner, as the printed command will (pancydb merge too, merge-hunt.ts). */
+export async function replayFires(file: string, runSeed: number, property: string): Promise<boolean> {
   const sim = await loadSimCommand(['--scenario', file, '-S', String(runSeed), '-R', '1']);
   try {
     return runCommandSeed(sim, runSeed).report.violations.some((violation) => violation.property === property);

@@ -8,11 +8,24 @@
 //
 // "Covered" is only the gapless prefix 0..M-1 of indexes that some shard ran: shard I ran
 // its stride up to I + prefixRun·K (exclusive), so M is the least of those (at most N).
-import { writeFile } from 'node:fs/promises';
+//
+// The winning shard's scenario comes from a file made elsewhere, so its "replay checked"
+// is not taken on trust: merge runs the written file's replay itself, as the hunt does
+// (hunt.ts replayFires), and prints the replay command as checked only if its own run broke
+// the property. hunt-shard-file.ts has already refused adversaries given as module paths,
+// so that run imports no code from the file.
+import { rm, writeFile } from 'node:fs/promises';
+import type { ScenarioJson } from '../hunt/index.ts';
+import { replayFires } from './hunt.ts';
 import { huntHeader, nothingFoundLine, replayLines, scenarioText } from './hunt-lines.ts';
-import { settingsOf, type HuntShardFile } from './hunt-shard-file.ts';
+import { settingsOf, shardFilePath, type HuntShardFile } from './hunt-shard-file.ts';
 import { checkOutputFile } from './output-file.ts';
-import type { Output } from './sim-seed.ts';
+import { printable } from './shard-file.ts';
+import { loadSimCommand, type Output } from './sim-seed.ts';
+import { UsageError } from './usage-error.ts';
+
+/** Whether the scenario written at `path` breaks `property` on `runSeed`: hunt.ts replayFires, or (tests) a protocol broken on purpose. */
+export type ReplayCheck = (path: string, runSeed: number, property: string) => Promise<boolean>;
 
 /** The gapless prefix 0..M-1 of schedule indexes that the shards ran between them: M. */
 export function coveredSchedules(shards: readonly HuntShardFile[]): number {
@@ -22,15 +35,21 @@ export function coveredSchedules(shards: readonly HuntShardFile[]): number {
   return schedules === null ? reach : Math.min(reach, schedules);
 }
 
-/** `shards`: all K shards of one hunt, checked (merge.ts). Writes the winning scenario to `out` (default: where one machine would). */
-export async function mergeHunt(shards: readonly HuntShardFile[], out: string | undefined, output: Output): Promise<number> {
+/**
+ * `shards`: all K shards of one hunt, checked (merge.ts). Writes the winning scenario to `out`
+ * (default: where one machine would) and checks its replay with `replay`.
+ */
+export async function mergeHunt(shards: readonly HuntShardFile[], out: string | undefined, output: Output, replay: ReplayCheck = replayFires): Promise<number> {
   const { hunt } = shards[0]!;
   const path = out ?? `hunt-${hunt.seed}.json`;
   checkOutputFile('--out', path);
-  output.out(huntHeader(settingsOf(hunt)));
   const covered = coveredSchedules(shards);
-  const findings = shards.flatMap(({ finding }) => (finding === null ? [] : [finding]));
-  const winner = findings.reduce<(typeof findings)[number] | undefined>((lowest, finding) => (lowest === undefined || finding.index < lowest.index ? finding : lowest), undefined);
+  const winning = shards.reduce<HuntShardFile | undefined>((lowest, file) => (file.finding !== null && (lowest === undefined || file.finding.index < lowest.finding!.index) ? file : lowest), undefined);
+  const winner = winning?.finding ?? undefined;
+  // Before anything is printed: the scenario must load as `pancydb sim` loads it (its adversaries' options too).
+  const source = winning === undefined ? undefined : (shardFilePath(winning) ?? 'the winning shard file');
+  if (winner !== undefined) await writeLoadable(path, winner.scenario, source!);
+  output.out(huntHeader(settingsOf(hunt)));
   if (winner === undefined) {
     const run = shards.reduce((sum, { shard }) => sum + shard.schedulesRun, 0);
     const seconds = shards.reduce((sum, { shard }) => sum + shard.searchMs, 0) / 1000;
@@ -39,11 +58,24 @@ export async function mergeHunt(shards: readonly HuntShardFile[], out: string | 
     return 0;
   }
   for (const line of winner.lines) output.out(line);
-  // The shard checked this scenario's replay before it wrote its file; the merge writes the same bytes and reports that check.
-  await writeFile(path, scenarioText(winner.scenario));
-  for (const line of replayLines(path, winner.property, winner.runSeed, winner.replayChecked, hunt.seed)) output.out(line);
+  // The shard checked this replay too, but its word comes in a file: only this run counts.
+  const checked = await replay(path, winner.runSeed, winner.property);
+  for (const line of replayLines(path, winner.property, winner.runSeed, checked, hunt.seed)) output.out(line);
+  if (winner.replayChecked && !checked) output.out(`  note: ${source!} says its replay broke ${winner.property}; run here, it did not (an altered file, or another version of pancydb)`);
   if (covered < winner.index) {
     output.out(`  note: the shards' budgets ran out at different heights and only the schedules below ${covered} all ran, so one below ${winner.index} may fail too (a hunt with --schedules ${winner.index} and no --budget would tell)`);
   }
   return 1;
+}
+
+/** Writes `scenario` to `path` and loads it as the replay command will; a scenario that does not load is the shard file's fault (exit 2, naming it), and is removed. */
+async function writeLoadable(path: string, scenario: ScenarioJson, source: string): Promise<void> {
+  await writeFile(path, scenarioText(scenario));
+  try {
+    await loadSimCommand(['--scenario', path, '-R', '1']);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    await rm(path, { force: true });
+    throw new UsageError(`${source}: not a pancydb hunt --shard results file (finding.scenario does not load: ${printable(error.message)})`);
+  }
 }

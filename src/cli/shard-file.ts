@@ -86,17 +86,35 @@ async function readBounded(path: string): Promise<string> {
 export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 export const isString = (value: unknown): value is string => typeof value === 'string';
-/** A string printed as one line: a line break would smuggle in lines (a forged PASS) of its own. */
-export const isLine = (value: unknown): value is string => isString(value) && !/[\n\r]/.test(value);
+/**
+ * Characters a terminal acts on rather than shows: C0 controls (tab, line breaks, ESC of a
+ * cursor move or a screen clear), DEL, C1 controls (CSI U+009B alone starts an escape
+ * sequence) and the Unicode line and paragraph separators.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
+
+/**
+ * A string printed as one line, as it is: a line break would smuggle in lines (a forged PASS)
+ * of its own, and an escape sequence could move the cursor over the lines printed before it.
+ * Nothing pancydb prints holds such a character, tabs included.
+ */
+export const isLine = (value: unknown): value is string => isString(value) && !CONTROL.test(value);
+
+/** `text` with every character isLine refuses written as a \uXXXX escape: for messages that quote what a file holds. */
+export function printable(text: string): string {
+  return text.replace(CONTROLS, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** The structure, and that the slice is the one shard I of K must hold, seed by seed. */
 export function checkShardFile(path: string, json: unknown): ShardFile {
   const bad = (what: string) => new UsageError(`${path}: not a pancydb sim --shard results file (${what})`);
   if (!isObject(json) || json['format'] !== SHARD_FORMAT) throw bad(`format is not ${SHARD_FORMAT}`);
   const { sweep, shard, results } = json;
-  if (!isObject(sweep) || !isString(sweep['command']) || !(sweep['scenarioSha256'] === null || isString(sweep['scenarioSha256']))) throw bad('sweep');
+  // Every string here is printed, or quoted in a message (scenarioSha256, when two files differ in it).
+  if (!isObject(sweep) || !isLine(sweep['command']) || !(sweep['scenarioSha256'] === null || (isString(sweep['scenarioSha256']) && /^[0-9a-f]{64}$/.test(sweep['scenarioSha256'])))) throw bad('sweep');
   if (!isCount(sweep['firstSeed']) || !isCount(sweep['seeds']) || !isCount(sweep['shards']) || typeof sweep['expectsViolation'] !== 'boolean') throw bad('sweep');
-  if (!(sweep['header'] === null || isString(sweep['header']))) throw bad('sweep.header');
+  if (!(sweep['header'] === null || isLine(sweep['header']))) throw bad('sweep.header');
   const identity = sweep as unknown as SweepIdentity;
   // The bounds sim itself keeps (-R ≤ MAX_SEEDS, seeds ≤ 2^53-1): a forged count buys no unbounded work.
   if (identity.seeds < 1 || identity.seeds > MAX_SEEDS || identity.seeds - 1 > Number.MAX_SAFE_INTEGER - identity.firstSeed) throw bad('sweep.seeds');
@@ -118,5 +136,5 @@ function checkSeed(result: unknown, seed: number, bad: (what: string) => UsageEr
     throw bad(`seed ${seed}: report.violations`);
   }
   if (!Array.isArray(lines) || lines.length === 0 || !lines.every(isLine)) throw bad(`seed ${seed}: lines`);
-  if (violations.length > 0 ? !isString(replay) : replay !== undefined) throw bad(`seed ${seed}: replay`);
+  if (violations.length > 0 ? !isLine(replay) : replay !== undefined) throw bad(`seed ${seed}: replay`);
 }
