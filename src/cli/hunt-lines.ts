@@ -5,6 +5,10 @@
 import type { HuntFinding, ScenarioJson } from '../hunt/index.ts';
 import { printable } from './shard-file.ts';
 
+/** --budget's bounds, in seconds: below 1 s a hunt barely starts its workers; a longer hunt than a day is better run as several seeds. */
+export const MIN_BUDGET_S = 1;
+export const MAX_BUDGET_S = 86_400;
+
 /** The settings that decide which schedules a hunt runs (not how fast: --workers is not one). */
 export interface HuntSettings {
   readonly seed: number;

@@ -15,7 +15,7 @@ import { builtInAdversaryNames, isAdversaryPath } from '../scenario/adversary-mo
 import { MAX_SEEDS } from '../scenario/bounds.ts';
 import { FieldReader } from '../scenario/fields.ts';
 import { checkScenario } from '../scenario/schema.ts';
-import { huntCommandLine, type HuntSettings } from './hunt-lines.ts';
+import { huntCommandLine, MAX_BUDGET_S, MIN_BUDGET_S, type HuntSettings } from './hunt-lines.ts';
 import { isCount, isLine, isObject, isString, printable } from './shard-file.ts';
 import { strideLength } from './shard.ts';
 import { UsageError } from './usage-error.ts';
@@ -103,7 +103,7 @@ function checkIdentity(hunt: unknown, bad: (what: string) => UsageError): HuntId
   const { seed, n, budgetS, schedules, shards, command } = hunt;
   if (!isCount(seed)) throw bad('hunt.seed');
   if (n !== null && n !== 4 && n !== 7) throw bad('hunt.n');
-  if (budgetS !== null && !(typeof budgetS === 'number' && budgetS > 0 && budgetS < Infinity)) throw bad('hunt.budgetS');
+  if (budgetS !== null && !(typeof budgetS === 'number' && budgetS >= MIN_BUDGET_S && budgetS <= MAX_BUDGET_S)) throw bad('hunt.budgetS');
   if (schedules !== null && !(isCount(schedules) && schedules >= 1)) throw bad('hunt.schedules');
   if (budgetS === null && schedules === null) throw bad('hunt: neither budgetS nor schedules');
   // parseShard's bound, and with --schedules N no more shards than schedules (as the hunt checks).

@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { brokenProtocolReplay, hunt, type HuntExtras, type HuntFinding } from '../hunt/index.ts';
 import { MAX_WORKERS } from '../scenario/bounds.ts';
-import { findingLines, huntHeader, nothingFoundLine, replayLines, scenarioText } from './hunt-lines.ts';
+import { findingLines, huntHeader, MAX_BUDGET_S, MIN_BUDGET_S, nothingFoundLine, replayLines, scenarioText } from './hunt-lines.ts';
 import { finishHuntShard, foundScenarioPath, shardHeader, type WrittenFinding } from './hunt-shard.ts';
 import { checkOutputFile } from './output-file.ts';
 import { parseShard, type Shard } from './shard.ts';
@@ -31,7 +31,9 @@ schedule is shrunk, written as a scenario file, and its replay command printed.
 Options:
   --seed S          the hunt's seed (default 1): one seed, the same schedules
   --budget SECONDS  stop drawing after this much wall time (default 60, or none
-                    with --schedules alone)
+                    with --schedules alone; ${MIN_BUDGET_S} to ${MAX_BUDGET_S}, decimal). It bounds the
+                    search only: shrinking a failing schedule and checking its
+                    replay come after it, and may take a few minutes more
   --schedules N     stop after N schedules
   --workers N       worker threads (default: one per core)
   -n 4|7            only 4 or only 7 replicas (default: drawn per schedule)
@@ -67,8 +69,6 @@ export interface HuntCommand {
 }
 
 const DEFAULT_BUDGET_S = 60;
-/** A day: a longer hunt is better run as several seeds. */
-const MAX_BUDGET_S = 86_400;
 const MAX_SCHEDULES = 100_000_000;
 
 function whole(flag: string, text: string | undefined, minimum: number, maximum: number): number {
@@ -78,24 +78,41 @@ function whole(flag: string, text: string | undefined, minimum: number, maximum:
   return value;
 }
 
+/**
+ * The word after `flag`, which must be its value: not missing, and not another flag (`--out
+ * --schedules` would otherwise write to a file named --schedules). A word that starts with
+ * '-' and a digit is left to the flag's own check (`--schedules -3`: "needs a whole number"),
+ * and a lone '-' is no value either: nothing here reads stdin or writes stdout.
+ */
+function flagValue(flag: string, value: string | undefined): string {
+  if (value === undefined) throw new UsageError(`${flag} needs a value, and it is the last word`);
+  if (value === '-' || (value.startsWith('-') && !/^-\.?\d/.test(value))) throw new UsageError(`${flag} needs a value, got the flag ${value}`);
+  return value;
+}
+
+/** --budget's seconds: decimal digits, perhaps a fraction (not 0x10, ' 5' or 1e3), from MIN_BUDGET_S to MAX_BUDGET_S. */
+function budgetSeconds(text: string): number {
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds < MIN_BUDGET_S || seconds > MAX_BUDGET_S) {
+    throw new UsageError(`--budget needs seconds in decimal digits, at least ${MIN_BUDGET_S} and at most ${MAX_BUDGET_S}, got ${text}`);
+  }
+  return seconds;
+}
+
 export function parseHuntArgs(args: readonly string[]): HuntCommand {
-  const values = new Map<string, string | undefined>();
+  const values = new Map<string, string>();
   let help = false;
   for (let index = 0; index < args.length; index++) {
     const flag = args[index]!;
     if (flag === '-h' || flag === '--help') help = true;
     else if (['--seed', '--budget', '--schedules', '--workers', '-n', '--out', '--shard'].includes(flag)) {
       if (values.has(flag)) throw new UsageError(`${flag} is given twice`);
-      values.set(flag, args[++index]);
+      values.set(flag, flagValue(flag, args[++index]));
     } else throw new UsageError(flag.startsWith('-') ? `unknown option ${flag}` : `unexpected argument ${flag}`);
   }
   const get = (flag: string) => values.get(flag);
   const budgetText = get('--budget');
-  let budgetS: number | undefined;
-  if (values.has('--budget')) {
-    budgetS = Number(budgetText);
-    if (budgetText === undefined || budgetText.trim() === '' || !Number.isFinite(budgetS) || budgetS <= 0 || budgetS > MAX_BUDGET_S) throw new UsageError(`--budget needs seconds > 0 and ≤ ${MAX_BUDGET_S}, got ${budgetText ?? 'nothing'}`);
-  }
+  const budgetS = budgetText === undefined ? undefined : budgetSeconds(budgetText);
   const schedules = values.has('--schedules') ? whole('--schedules', get('--schedules'), 1, MAX_SCHEDULES) : undefined;
   const nText = get('-n');
   if (values.has('-n') && nText !== '4' && nText !== '7') throw new UsageError(`-n must be 4 or 7, got ${nText ?? 'nothing'}`);

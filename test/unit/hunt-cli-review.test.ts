@@ -1,13 +1,16 @@
 // Review findings on `pancydb hunt` and `pancydb merge`: a hunt shard file cannot make merge
 // (or the replay merge prints) run its code nor vouch for its own replay; no printed string
-// from a shard file carries a control character.
+// from a shard file carries a control character; hunt's flags take no other flag as their
+// value; --budget is decimal seconds from 1, and bounds the search only.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HUNT_HELP, parseHuntArgs } from '../../src/cli/hunt.ts';
 import { HUNT_SHARD_FORMAT } from '../../src/cli/hunt-shard-file.ts';
 import { main } from '../../src/cli/main.ts';
 import { isLine } from '../../src/cli/shard-file.ts';
+import { UsageError } from '../../src/cli/usage-error.ts';
 import { scheduleRunSeed } from '../../src/hunt/draw.ts';
 
 async function run(args: string[]): Promise<{ status: number; out: string[]; err: string[] }> {
@@ -156,5 +159,51 @@ describe('shard-file lines: no character a terminal acts on', () => {
     const result = await run(['merge', file]);
     expect(result.status).toBe(2);
     expect(result.err[0]).toContain(`${file}: not a pancydb sim --shard results file (sweep.header)`);
+  });
+});
+
+// Parsed only (a regression must not start a hunt): one case through main for the exit status.
+describe('pancydb hunt: a flag takes no other flag as its value', () => {
+  it('`hunt --shard 0/1 --out --schedules 4` is a usage error naming --out (it wrote a file named --schedules)', async () => {
+    const result = await run(['hunt', '--shard', '0/1', '--out', '--schedules', '4']);
+    expect(result.status).toBe(2);
+    expect(result.err).toEqual(['pancydb: --out needs a value, got the flag --schedules', "Try 'pancydb hunt --help'."]);
+    expect(result.out).toEqual([]);
+  });
+
+  it.each([
+    [['--out', '-'], '--out needs a value, got the flag -'],
+    [['--seed', '--budget', '5'], '--seed needs a value, got the flag --budget'],
+    [['--workers', '-n', '4'], '--workers needs a value, got the flag -n'],
+    [['--schedules', '2', '--out'], '--out needs a value, and it is the last word'],
+    [['--budget'], '--budget needs a value, and it is the last word'],
+    // A negative number is left to the flag's own check.
+    [['--schedules', '-3'], '--schedules needs a whole number'],
+  ])('%j: %s', (args, message) => {
+    expect(() => parseHuntArgs(args)).toThrow(UsageError);
+    expect(() => parseHuntArgs(args)).toThrow(message);
+  });
+});
+
+describe('pancydb hunt --budget: decimal seconds, at least 1', () => {
+  it.each([['0x10'], [' 5'], ['5 '], ['1e-9'], ['1e3'], ['0.5'], ['0'], ['+5'], ['5.'], ['.5'], ['86401'], ['Infinity'], ['']])('%j is a usage error naming --budget', (text) => {
+    expect(() => parseHuntArgs(['--budget', text])).toThrow(UsageError);
+    expect(() => parseHuntArgs(['--budget', text])).toThrow(`--budget needs seconds in decimal digits, at least 1 and at most 86400, got ${text}`);
+  });
+
+  it.each([
+    ['1', 1],
+    ['2.5', 2.5],
+    ['600', 600],
+    ['86400', 86_400],
+  ])('%j is %d seconds', (text, seconds) => {
+    expect(parseHuntArgs(['--budget', text]).budgetS).toBe(seconds);
+  });
+});
+
+describe('pancydb hunt --help', () => {
+  it('says --budget bounds the search only: shrinking and the replay check come after it', () => {
+    const text = HUNT_HELP.replace(/\s+/g, ' ');
+    expect(text).toContain('It bounds the search only: shrinking a failing schedule and checking its replay come after it, and may take a few minutes more');
   });
 });
