@@ -48,7 +48,8 @@ Options:
   -h, --help        this text
 
 Exit status: 0 nothing found (or a shard's file written), 1 a violation found (file
-written), 2 usage error.
+written), 2 usage error, 70 internal error (an unexpected exception, such as a worker
+thread that died: not a verdict on the protocol).
 
 Examples:
   npx pancydb hunt --budget 600             ten minutes on every core

@@ -1,5 +1,7 @@
 // The `pancydb` command line: dispatches to subcommands and maps errors to exit status
-// (0 success, 1 a check failed, 2 usage error).
+// (0 success, 1 a check failed, 2 usage error, 70 internal error: any other exception, a
+// bug in pancydb such as a worker thread that died, which must not read as 1, "a check
+// failed"; 70 is EX_SOFTWARE of sysexits.h. Some commands give 3 a meaning of their own).
 import { AdversaryFault } from '../adversary/host.ts';
 import { runBenchCommand } from './bench.ts';
 import { runClientCommand } from './client.ts';
@@ -13,6 +15,9 @@ import { runTestnetCommand } from './testnet.ts';
 import { runUpCommand } from './up.ts';
 import { runVerifyEvidenceCommand } from './verify-evidence.ts';
 import { UsageError } from './usage-error.ts';
+
+/** The exit status of an exception that is not a usage error: EX_SOFTWARE (sysexits.h), distinct from every status a command gives itself. */
+export const INTERNAL_ERROR_STATUS = 70;
 
 const HELP = `Usage: pancydb <command> [options]
 
@@ -44,7 +49,12 @@ Examples:
   npx pancydb client --cluster net/cluster.json put a 1
   npx pancydb sim --scenario adversaries/scenarios/twin.json -S 1 -R 1 --evidence ev.json
   npx pancydb verify-evidence ev.json --sim-seed 1
-                                           who equivocated, checked with public keys only`;
+                                           who equivocated, checked with public keys only
+
+Exit status (every command): 0 success, 1 a check failed, 2 usage error, 70 internal
+error (an unexpected exception, such as a worker thread that died); each command's
+--help says what 0 and 1 mean for it, and client and verify-evidence give 3 a meaning
+of their own.`;
 
 const consoleOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -53,32 +63,30 @@ const consoleOutput: Output = {
   ...(process.stderr.isTTY ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
 };
 
-export async function main(args: readonly string[], output: Output = consoleOutput): Promise<number> {
+type Subcommand = (args: readonly string[], output: Output) => number | Promise<number>;
+
+/** Each subcommand's runner, by name. */
+export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  sim: runSimCommand,
+  demo: runDemo,
+  testnet: runTestnetCommand,
+  replica: runReplicaCommand,
+  up: runUpCommand,
+  client: runClientCommand,
+  bench: runBenchCommand,
+  'verify-evidence': runVerifyEvidenceCommand,
+  picture: runPictureCommand,
+  merge: runMergeCommand,
+  hunt: runHuntCommand,
+};
+
+/** `subcommands`: SUBCOMMANDS, or (tests) some of them replaced, to see how main maps what they throw. */
+export async function main(args: readonly string[], output: Output = consoleOutput, subcommands: Readonly<Record<string, Subcommand>> = SUBCOMMANDS): Promise<number> {
   const [command, ...rest] = args;
   try {
+    const subcommand = command === undefined || !Object.hasOwn(subcommands, command) ? undefined : subcommands[command];
+    if (subcommand !== undefined) return await subcommand(rest, output);
     switch (command) {
-      case 'sim':
-        return await runSimCommand(rest, output);
-      case 'demo':
-        return runDemo(rest, output);
-      case 'testnet':
-        return await runTestnetCommand(rest, output);
-      case 'replica':
-        return await runReplicaCommand(rest, output);
-      case 'up':
-        return await runUpCommand(rest, output);
-      case 'client':
-        return await runClientCommand(rest, output);
-      case 'bench':
-        return await runBenchCommand(rest, output);
-      case 'verify-evidence':
-        return await runVerifyEvidenceCommand(rest, output);
-      case 'picture':
-        return await runPictureCommand(rest, output);
-      case 'merge':
-        return await runMergeCommand(rest, output);
-      case 'hunt':
-        return await runHuntCommand(rest, output);
       case undefined:
       case '-h':
       case '--help':
@@ -100,6 +108,13 @@ export async function main(args: readonly string[], output: Output = consoleOutp
       output.err(`Try 'pancydb ${helped ? `${command} ` : ''}--help'.`);
       return 2;
     }
-    throw error;
+    // Anything else is pancydb's own fault, not the check's verdict (1) nor the user's (2).
+    const [headline = '', ...detail] = (error instanceof Error ? error.message : String(error)).split('\n');
+    output.err(`pancydb: internal error: ${headline}`);
+    for (const line of detail) output.err(`  ${line}`);
+    const frames = error instanceof Error ? (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)) : [];
+    for (const line of frames) output.err(line);
+    output.err('An unexpected error: unless this machine is at fault (a full disk, a port in use), please report it as a bug in pancydb, with the command line and the lines above.');
+    return INTERNAL_ERROR_STATUS;
   }
 }

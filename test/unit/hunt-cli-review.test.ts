@@ -1,22 +1,23 @@
 // Review findings on `pancydb hunt` and `pancydb merge`: a hunt shard file cannot make merge
 // (or the replay merge prints) run its code nor vouch for its own replay; no printed string
 // from a shard file carries a control character; hunt's flags take no other flag as their
-// value; --budget is decimal seconds from 1, and bounds the search only.
+// value; --budget is decimal seconds from 1; an exception that is not a usage error exits
+// 70, not 1 ("a violation found").
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HUNT_HELP, parseHuntArgs } from '../../src/cli/hunt.ts';
 import { HUNT_SHARD_FORMAT } from '../../src/cli/hunt-shard-file.ts';
-import { main } from '../../src/cli/main.ts';
+import { INTERNAL_ERROR_STATUS, main, SUBCOMMANDS } from '../../src/cli/main.ts';
 import { isLine } from '../../src/cli/shard-file.ts';
 import { UsageError } from '../../src/cli/usage-error.ts';
 import { scheduleRunSeed } from '../../src/hunt/draw.ts';
 
-async function run(args: string[]): Promise<{ status: number; out: string[]; err: string[] }> {
+async function run(args: string[], subcommands = SUBCOMMANDS): Promise<{ status: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const status = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  const status = await main(args, { out: (line) => out.push(line), err: (line) => err.push(line) }, subcommands);
   return { status, out, err };
 }
 
@@ -198,6 +199,37 @@ describe('pancydb hunt --budget: decimal seconds, at least 1', () => {
     ['86400', 86_400],
   ])('%j is %d seconds', (text, seconds) => {
     expect(parseHuntArgs(['--budget', text]).budgetS).toBe(seconds);
+  });
+});
+
+describe('an internal error exits 70, not 1 (a violation) nor 2 (usage)', () => {
+  it("a subcommand that throws (a worker thread dying in the hunt's pool): pancydb: internal error, exit 70", async () => {
+    const crash = async (): Promise<number> => {
+      throw new Error('worker 1 exited with code 1\nwhile running schedule 3');
+    };
+    // An argument the real hunt would refuse (exit 2): only the replaced runner sees it.
+    const result = await run(['hunt', '--crash-here'], { ...SUBCOMMANDS, hunt: crash });
+    expect(INTERNAL_ERROR_STATUS).toBe(70);
+    expect(result.status).toBe(70);
+    expect(result.err[0]).toBe('pancydb: internal error: worker 1 exited with code 1');
+    expect(result.err[1]).toBe('  while running schedule 3');
+    expect(result.err.some((line) => /^\s+at /.test(line))).toBe(true);
+    expect(result.err.at(-1)).toContain('please report it as a bug in pancydb');
+    expect(result.out).toEqual([]);
+  });
+
+  it('a thrown non-Error, from any subcommand (sim, merge)', async () => {
+    for (const command of ['sim', 'merge']) {
+      const result = await run([command, '--crash-here'], { ...SUBCOMMANDS, [command]: () => Promise.reject('no stack') });
+      expect(result.status).toBe(70);
+      expect(result.err[0]).toBe('pancydb: internal error: no stack');
+    }
+  });
+
+  it('usage errors still exit 2, and --help documents 70', async () => {
+    expect((await run(['hunt', '--bogus'])).status).toBe(2);
+    expect(HUNT_HELP).toMatch(/70 internal error/);
+    expect((await run(['--help'])).out.join('\n')).toMatch(/70 internal\s+error/);
   });
 });
 
