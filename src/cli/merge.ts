@@ -38,7 +38,8 @@ missing shards (merge names them: rerun those). See docs/sharding.md.
 
 Exit status: 0 all seeds passed (for a scenario expecting a violation: some seed found
 one) or the hunt found nothing, 1 a seed failed (or none found the expected violation)
-or the hunt found a schedule, 2 usage error.
+or the hunt found a schedule, 2 usage error, 70 internal error (a bug in pancydb, never
+a verdict).
 
 Examples:
   for i in 0 1 2; do npx pancydb sim -R 300 --profile ci --shard $i/3 --out shard-$i.json; done

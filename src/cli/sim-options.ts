@@ -112,6 +112,7 @@ one), 1 a seed failed (or none found the expected violation), 2 usage error, inc
 any problem in a scenario file and an adversary whose create() or step() throws or
 returns something that is not a list of outputs. With --shard: 0 once the results file is
 written, whatever its seeds found (pancydb merge gives the sweep's verdict), 2 usage error.
+70: an internal error (an unexpected exception: a bug in pancydb, never a verdict).
 
 Scenario files have the same bounds: f ≤ 10, workload.clients ≤ 10000, times ≤ 3600 s,
 seeds ≤ 1000000, workload.byzantineClients.count ≤ 1000 and ratePerS ≤ 10000,
