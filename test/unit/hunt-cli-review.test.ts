@@ -13,6 +13,7 @@ import { INTERNAL_ERROR_STATUS, main, SUBCOMMANDS } from '../../src/cli/main.ts'
 import { isLine } from '../../src/cli/shard-file.ts';
 import { UsageError } from '../../src/cli/usage-error.ts';
 import { scheduleRunSeed } from '../../src/hunt/draw.ts';
+import { silentPrimaryScenario } from '../support/silent-primary.ts';
 
 async function run(args: string[], subcommands = SUBCOMMANDS): Promise<{ status: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -21,18 +22,8 @@ async function run(args: string[], subcommands = SUBCOMMANDS): Promise<{ status:
   return { status, out, err };
 }
 
-/** The silent primary of test/fixtures, with the bound it meets (4 s) or one it misses on every run seed here (50 ms). */
-function silentPrimary(completeWithinS: number): Record<string, unknown> {
-  return {
-    name: 'silent-primary',
-    f: 1,
-    faulty: { '0': { adversary: 'silent', options: { fromS: 1 } } },
-    workload: { kind: 'lockseq', clients: 2, durationS: 3, profile: 'ci' },
-    durationS: 6,
-    seeds: 1,
-    expect: { liveAfterS: 0, completeWithinS },
-  };
-}
+/** The silent primary, with the bound it meets (4 s) or one it misses on every run seed here (50 ms). */
+const silentPrimary = (completeWithinS: number): Record<string, unknown> => silentPrimaryScenario('silent-primary', completeWithinS);
 
 /** Shards 0 and 1 of `pancydb hunt --seed 5 --schedules 4`: shard 1 found schedule 1 with `scenario`, and says its replay was checked. */
 function shardPair(scenario: Record<string, unknown>, lines?: string[]): { zero: string; one: string; directory: string } {

@@ -17,6 +17,7 @@ import { main } from '../../src/cli/main.ts';
 import { mergeHunt } from '../../src/cli/merge-hunt.ts';
 import type { Output } from '../../src/cli/sim-seed.ts';
 import { brokenProtocolReplay, hunt, scheduleRunSeed } from '../../src/hunt/index.ts';
+import { silentPrimaryScenario } from '../support/silent-primary.ts';
 
 const FLAWS = new Set(['cas-as-put'] as const);
 
@@ -122,19 +123,8 @@ describe('pancydb hunt --shard I/K, merged: what one machine prints', () => {
   });
 });
 
-/**
- * A scenario whose replay breaks liveness on every run seed used here: the silent primary
- * of test/fixtures with a 50 ms bound no request meets across the view change.
- */
-const TIGHT = {
-  name: 'tight',
-  f: 1,
-  faulty: { '0': { adversary: 'silent', options: { fromS: 1 } } },
-  workload: { kind: 'lockseq', clients: 2, durationS: 3, profile: 'ci' },
-  durationS: 6,
-  seeds: 1,
-  expect: { liveAfterS: 0, completeWithinS: 0.05 },
-};
+/** A scenario whose replay breaks liveness on every run seed used here. */
+const TIGHT = silentPrimaryScenario('tight', 0.05);
 
 /** A shard file as `pancydb hunt` writes it, for a hunt of seed 5 in 2 shards; `finding` at `index` if given, a liveness failure of TIGHT. */
 function handMade(options: { index: number; prefixRun: number; budgetS?: number; schedules?: number; found?: number }): Record<string, unknown> {
