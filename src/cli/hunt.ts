@@ -21,11 +21,11 @@ export const HUNT_HELP = `Usage: pancydb hunt [--seed S] [--budget SECONDS] [--s
 Draws fault schedules from a seed and runs each in the simulator until a checker fires.
 A schedule has n = 4 or 7 replicas, at most f of them faulty: built-in adversaries with
 drawn options (byzzfuzz, mutate: ByzzFuzz-style mutations of any field in a few
-(view, seq, type) rounds, re-signed; twin: Twins-style twins; equivocate, replay, view-change-liar, censor, forge-replies, ...),
+(view, seq, type) rounds, re-signed; twin: Twins-style twins, a partition per view; equivocate, replay, view-change-liar, censor, forge-replies, ...),
 partitions and slow links in a few time windows, loss, duplication, reordering, crashes
 with restart from disk or without memory, sometimes Byzantine clients. Every checker of
 pancydb sim runs; liveness too in the schedules (about half) that end in a quiet tail, a
-partially synchronous network after the last fault window. The first failing
+partially synchronous, lossless network after the last fault window. The first failing
 schedule is shrunk, written as a scenario file, and its replay command printed.
 
 Options:
