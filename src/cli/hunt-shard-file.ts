@@ -70,14 +70,6 @@ export function settingsOf(identity: HuntIdentity): HuntSettings {
   return { seed: identity.seed, n: identity.n ?? undefined, budgetS: identity.budgetS ?? undefined, schedules: identity.schedules ?? undefined };
 }
 
-/** The path each checked file was read from, for merge's messages about it (merge.ts passes on the files alone). */
-const checkedPaths = new WeakMap<HuntShardFile, string>();
-
-/** Where `file` was read from, if checkHuntShardFile checked it. */
-export function shardFilePath(file: HuntShardFile): string | undefined {
-  return checkedPaths.get(file);
-}
-
 /** The structure, and that it is a shard that `pancydb hunt` could have written. */
 export function checkHuntShardFile(path: string, json: unknown): HuntShardFile {
   const bad = (what: string) => new UsageError(`${path}: not a pancydb hunt --shard results file (${what})`);
@@ -93,9 +85,7 @@ export function checkHuntShardFile(path: string, json: unknown): HuntShardFile {
   // Without a budget only a finding stops a shard before the end of its stride.
   if (finding === null && identity.budgetS === null && prefixRun !== stride) throw bad(`shard.prefixRun: ${stride} schedules expected, for a hunt without --budget that found nothing`);
   if (finding !== null) checkFinding(finding, identity, index, prefixRun, bad);
-  const file = json as unknown as HuntShardFile;
-  checkedPaths.set(file, path);
-  return file;
+  return json as unknown as HuntShardFile;
 }
 
 function checkIdentity(hunt: unknown, bad: (what: string) => UsageError): HuntIdentity {

@@ -18,7 +18,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import type { ScenarioJson } from '../hunt/index.ts';
 import { replayFires } from './hunt.ts';
 import { huntHeader, nothingFoundLine, replayLines, scenarioText } from './hunt-lines.ts';
-import { settingsOf, shardFilePath, type HuntShardFile } from './hunt-shard-file.ts';
+import { settingsOf, type HuntShardFile } from './hunt-shard-file.ts';
 import { checkOutputFile } from './output-file.ts';
 import { printable } from './shard-file.ts';
 import { loadSimCommand, type Output } from './sim-seed.ts';
@@ -36,18 +36,20 @@ export function coveredSchedules(shards: readonly HuntShardFile[]): number {
 }
 
 /**
- * `shards`: all K shards of one hunt, checked (merge.ts). Writes the winning scenario to `out`
- * (default: where one machine would) and checks its replay with `replay`.
+ * `entries`: all K shards of one hunt, checked, with the paths they were read from (merge.ts).
+ * Writes the winning scenario to `out` (default: where one machine would) and checks its
+ * replay with `replay`.
  */
-export async function mergeHunt(shards: readonly HuntShardFile[], out: string | undefined, output: Output, replay: ReplayCheck = replayFires): Promise<number> {
+export async function mergeHunt(entries: readonly { readonly path: string; readonly file: HuntShardFile }[], out: string | undefined, output: Output, replay: ReplayCheck = replayFires): Promise<number> {
+  const shards = entries.map(({ file }) => file);
   const { hunt } = shards[0]!;
   const path = out ?? `hunt-${hunt.seed}.json`;
   checkOutputFile('--out', path);
   const covered = coveredSchedules(shards);
-  const winning = shards.reduce<HuntShardFile | undefined>((lowest, file) => (file.finding !== null && (lowest === undefined || file.finding.index < lowest.finding!.index) ? file : lowest), undefined);
-  const winner = winning?.finding ?? undefined;
+  const winning = entries.reduce<(typeof entries)[number] | undefined>((lowest, entry) => (entry.file.finding !== null && (lowest === undefined || entry.file.finding.index < lowest.file.finding!.index) ? entry : lowest), undefined);
+  const winner = winning?.file.finding ?? undefined;
+  const source = winning?.path;
   // Before anything is printed: the scenario must load as `pancydb sim` loads it (its adversaries' options too).
-  const source = winning === undefined ? undefined : (shardFilePath(winning) ?? 'the winning shard file');
   if (winner !== undefined) await writeLoadable(path, winner.scenario, source!);
   output.out(huntHeader(settingsOf(hunt)));
   if (winner === undefined) {

@@ -93,7 +93,7 @@ export async function runMergeCommand(args: readonly string[], output: Output): 
   }
   if (out !== undefined) throw new UsageError('--out is for the files of pancydb hunt --shard; sim shards write no file when merged');
   const sims = read.map(({ path, json: file }) => ({ path, file: checkShardFile(path, file) }));
-  const shards = wholeSet(sims, (file) => file.sweep, 'sweep');
+  const shards = wholeSet(sims, (file) => file.sweep, 'sweep').map(({ file }) => file);
   printSweep(shards, json, output);
   const first = shards[0]!.sweep;
   const violating = shards.flatMap((shard) => shard.results.filter((result) => result.report.violations.length > 0).map((result) => result.report.seed));
@@ -104,8 +104,8 @@ export async function runMergeCommand(args: readonly string[], output: Output): 
 
 const isHuntFile = (json: unknown): boolean => typeof json === 'object' && json !== null && (json as { format?: unknown }).format === HUNT_SHARD_FORMAT;
 
-/** The checked files of one sweep or hunt (`identity` equal in all), each shard once, all K present, in shard order. */
-function wholeSet<File extends ShardFile | HuntShardFile>(entries: readonly Entry<File>[], identityOf: (file: File) => { readonly shards: number }, noun: 'sweep' | 'hunt'): File[] {
+/** The checked files of one sweep or hunt (`identity` equal in all) with their paths, each shard once, all K present, in shard order. */
+function wholeSet<File extends ShardFile | HuntShardFile>(entries: readonly Entry<File>[], identityOf: (file: File) => { readonly shards: number }, noun: 'sweep' | 'hunt'): Entry<File>[] {
   const byIndex = new Map<number, Entry<File>>();
   const reference = { path: entries[0]!.path, identity: JSON.stringify(identityOf(entries[0]!.file)) };
   for (const entry of entries) {
@@ -123,7 +123,7 @@ function wholeSet<File extends ShardFile | HuntShardFile>(entries: readonly Entr
     const listed = missing.length > 10 ? `${missing.slice(0, 10).join(', ')} and ${missing.length - 10} more` : missing.join(', ');
     throw new UsageError(`shards ${listed} of ${shards} missing (from the ${noun} of ${reference.path}); run them, then merge all ${shards}`);
   }
-  return [...byIndex.values()].sort((a, b) => a.file.shard.index - b.file.shard.index).map(({ file }) => file);
+  return [...byIndex.values()].sort((a, b) => a.file.shard.index - b.file.shard.index);
 }
 
 /** Which fields of the sweep differ, to say why two files do not belong together. */

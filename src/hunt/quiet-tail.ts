@@ -163,8 +163,7 @@ export function tailBound(scenario: Json): TailBound {
  * @example withQuietTail(drawn)['expect'] // hunt seed 1, schedule 7: { liveAfterS: 3.1, completeWithinS: 3.7 }
  */
 export function withQuietTail(drawn: Json): Json {
-  const lossEnded = withLossEnded(drawn);
-  const scenario = Object.keys(lossEnded).length === 0 && drawn['network'] === undefined ? drawn : { ...drawn, network: lossEnded };
+  const scenario = drawn['network'] === undefined ? drawn : { ...drawn, network: withLossEnded(drawn) };
   const parameters = { ...((scenario['parameters'] ?? {}) as Json), maxViewChangeTimeoutMs: tailMaxTimeoutMs(scenario) };
   const capped = { ...scenario, parameters };
   const { liveAfterS, completeWithinS } = tailBound(capped);

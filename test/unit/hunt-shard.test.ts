@@ -80,7 +80,7 @@ describe('pancydb hunt --shard I/K, merged: what one machine prints', () => {
     // The merge checks the replay itself, here on the same broken protocol (merge's own check is code-only, as the hunt's).
     const mergedPath = join(directory, 'merged.json');
     const { output, out, err } = capture();
-    const checked = [files[2]!, files[0]!, files[1]!].map((file) => checkHuntShardFile(file, read(file))).sort((a, b) => a.shard.index - b.shard.index);
+    const checked = [files[2]!, files[0]!, files[1]!].map((path) => ({ path, file: checkHuntShardFile(path, read(path)) })).sort((a, b) => a.file.shard.index - b.file.shard.index);
     const broken = brokenProtocolReplay({ flaws: FLAWS })!;
     const status = await mergeHunt(checked, mergedPath, output, async (path, seed, property) => await broken(readFileSync(path, 'utf8'), seed, property as 'linearizability'));
     expect(err).toEqual([]);
