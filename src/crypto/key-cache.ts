@@ -2,8 +2,9 @@
 // the key rules): keyed by the key's bytes and bounded in entries, since a Byzantine
 // sender cycling through fresh keys only evicts the oldest entries and cannot grow memory.
 // session-keys.ts keeps its pairwise keys in one too, for the same reason.
-// Per secret seed (an OpenSSL private KeyObject, libsodium's expanded signing key): keyed
-// by the seed's buffer, which only this process's own key pairs reach.
+// Per secret seed (an OpenSSL private KeyObject, libsodium's expanded signing key) and per
+// HMAC key (sodium.ts's precomputed pad states): keyed by the secret's buffer, which only
+// this process's own key pairs and session keys reach.
 
 /** Enough for every replica and client of a simulated cluster. */
 export const KEY_CACHE_CAPACITY = 4096;

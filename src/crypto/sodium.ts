@@ -26,8 +26,14 @@
 // libsodium's crypto_sign_ed25519_pk_to_curve25519, as built here, accepts points of
 // order 2L (a prime-order point plus the order-2 point), because its subgroup test only
 // asks whether [L]P has x = 0, which the order-2 point (0, -1) has too; the other
-// backends refuse those keys (test/unit/session-keys.test.ts found one). sodium-native
-// binds only crypto_auth (HMAC-SHA512-256), not HMAC-SHA256, so HMAC is node:crypto's.
+// backends refuse those keys (test/unit/session-keys.test.ts found one).
+//
+// HMAC-SHA256 (RFC 2104) is built here on libsodium's SHA-256, since sodium-native binds
+// only crypto_auth (HMAC-SHA512-256). A MAC is the hot path of the MAC-authenticator mode:
+// every request carries n of them and every reply one, always under the same few session
+// keys. So the SHA-256 states after the key's inner and outer pad block are computed once
+// per key and copied per MAC, which halves its cost (about 2.4 against 5 µs for 250 bytes
+// here) and leaves each MAC two native calls per hash instead of three buffers.
 
 import { createRequire } from 'node:module';
 import { assertBytes, assertKeyPair, isBytes, SECRET_KEY_BYTES } from './arguments.ts';
@@ -36,7 +42,13 @@ import { KeyCache, SeedCache } from './key-cache.ts';
 import { isAllZero, montgomeryPublicKey } from './montgomery.ts';
 import { createNativeCrypto, isRejectedPublicKey } from './native.ts';
 
-type Sodium = typeof import('sodium-native');
+/** sodium-native with the streaming SHA-256 it binds and @types/sodium-native omits. */
+type Sodium = typeof import('sodium-native') & {
+  readonly crypto_hash_sha256_STATEBYTES: number;
+  crypto_hash_sha256_init(state: Buffer): void;
+  crypto_hash_sha256_update(state: Buffer, input: Buffer): void;
+  crypto_hash_sha256_final(state: Buffer, output: Buffer): void;
+};
 
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
@@ -91,6 +103,28 @@ export function createSodiumCrypto(): Crypto {
   // a millisecond, so it runs once per key.
   const x25519PublicKeys = new KeyCache<Uint8Array | null>();
 
+  // Per HMAC key (a session key, held by its SessionKeys for as long as it is used): the
+  // SHA-256 states after its padded key block, copied and compared on every hit like a seed.
+  const hmacPads = new SeedCache<{ readonly inner: Buffer; readonly outer: Buffer }>();
+  // Scratch for one MAC at a time: hmacSha256 runs to completion and calls nothing re-entrant.
+  const hashState = Buffer.alloc(lib.crypto_hash_sha256_STATEBYTES);
+  const innerDigest = Buffer.alloc(SHA256_BYTES);
+
+  function padStatesOf(key: Uint8Array): { inner: Buffer; outer: Buffer } {
+    const block = Buffer.alloc(SHA256_BLOCK_BYTES);
+    if (key.length > SHA256_BLOCK_BYTES) lib.crypto_hash_sha256(block.subarray(0, SHA256_BYTES), key as Buffer);
+    else block.set(key);
+    const stateAfter = (pad: number): Buffer => {
+      const padded = Buffer.alloc(SHA256_BLOCK_BYTES);
+      for (let index = 0; index < SHA256_BLOCK_BYTES; index++) padded[index] = block[index]! ^ pad;
+      const state = Buffer.alloc(lib.crypto_hash_sha256_STATEBYTES);
+      lib.crypto_hash_sha256_init(state);
+      lib.crypto_hash_sha256_update(state, padded);
+      return state;
+    };
+    return { inner: stateAfter(0x36), outer: stateAfter(0x5c) };
+  }
+
   function signingKeyOf(seed: Uint8Array): Uint8Array {
     return signingKeys.get(seed, (ownSeed) => expand(ownSeed).secretKey);
   }
@@ -144,19 +178,15 @@ export function createSodiumCrypto(): Crypto {
     hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
       assertBytes(key, 'key');
       assertBytes(data, 'data');
-      const block = new Uint8Array(SHA256_BLOCK_BYTES);
-      if (key.length > SHA256_BLOCK_BYTES) lib.crypto_hash_sha256(block.subarray(0, SHA256_BYTES) as Buffer, key as Buffer);
-      else block.set(key);
-      const inner = new Uint8Array(SHA256_BLOCK_BYTES + data.length);
-      const outer = new Uint8Array(SHA256_BLOCK_BYTES + SHA256_BYTES);
-      for (let index = 0; index < SHA256_BLOCK_BYTES; index++) {
-        inner[index] = block[index]! ^ 0x36;
-        outer[index] = block[index]! ^ 0x5c;
-      }
-      inner.set(data, SHA256_BLOCK_BYTES);
-      lib.crypto_hash_sha256(outer.subarray(SHA256_BLOCK_BYTES) as Buffer, inner as Buffer);
+      const pads = hmacPads.get(key, padStatesOf);
+      // H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ data)), resuming from the states after each pad block.
+      hashState.set(pads.inner);
+      lib.crypto_hash_sha256_update(hashState, data as Buffer);
+      lib.crypto_hash_sha256_final(hashState, innerDigest);
+      hashState.set(pads.outer);
+      lib.crypto_hash_sha256_update(hashState, innerDigest);
       const mac = new Uint8Array(SHA256_BYTES);
-      lib.crypto_hash_sha256(mac as Buffer, outer as Buffer);
+      lib.crypto_hash_sha256_final(hashState, mac as Buffer);
       return mac;
     },
     sharedSecret(keyPair: KeyPair, peerPublicKey: Uint8Array): Uint8Array | undefined {

@@ -1,6 +1,7 @@
 // The building blocks of PBFT's MAC mode: HMAC-SHA256 and X25519 in every backend, and
 // the pairwise session keys and authenticators built on them (src/crypto/session-keys.ts).
 
+import { createHmac } from 'node:crypto';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -66,6 +67,19 @@ describe('hmacSha256', () => {
       }),
       { numRuns: 50 },
     );
+  });
+
+  // sodium.ts keeps each key's pad states by the key's buffer: a key changed in place must
+  // not be served the old key's states.
+  it.each(BACKENDS)('%s: a key changed in place MACs as the new key, the same buffer reused', (_name, crypto) => {
+    const key = new Uint8Array(32).fill(1);
+    const data = utf8('request bytes');
+    const before = toHex(crypto.hmacSha256(key, data));
+    key[31] = 2;
+    const after = toHex(crypto.hmacSha256(key, data));
+    expect(after).not.toBe(before);
+    expect(after).toBe(toHex(crypto.hmacSha256(Uint8Array.from(key), data)));
+    expect(after).toBe(createHmac('sha256', key).update(data).digest('hex'));
   });
 
   it.each(BACKENDS)('%s: a key or data that is not bytes throws, naming it', (_name, crypto) => {
