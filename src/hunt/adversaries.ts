@@ -3,10 +3,11 @@
 // ordinary scenario-file entry, {"adversary": name, "options": {...}}, so the failing
 // schedule the hunt writes is a file anyone can read and replay.
 //
-// Left out: `split-brain`, a scripted attack of the two colluding primaries of views 0 and
-// 1 that needs partitions written for it. `hidden-prepare` (the primary of view 0) and
+// `split-brain`, the attack of the colluding primaries of views 0 and 1, is drawn for all
+// faulty replicas at once (drawCollusion), since they must agree on one attack, with the
+// partition its header says the attack needs. `hidden-prepare` (the primary of view 0) and
 // `stale-reads` (it lies only on the read-only path) are drawn only where they fit (see
-// drawAdversary).
+// drawAdversary), and more often where the schedule turns on the optimization they attack.
 import type { Rng } from '../sim/rng.ts';
 
 export interface DrawnFaulty {
@@ -24,6 +25,10 @@ export interface DrawContext {
   readonly workloadS: number;
   readonly clients: number;
   readonly readOnly: boolean;
+  /** Tentative execution is on (OSDI'99 §5.1). */
+  readonly tentative?: boolean;
+  /** The schedule is aimed at its optimizations: draw the adversary that attacks them more often. */
+  readonly aimed?: boolean;
 }
 
 type Drawer = (context: DrawContext) => Record<string, unknown>;
@@ -150,15 +155,69 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
 /** Adversaries any faulty replica may run. */
 const GENERAL = ['silent', 'equivocate', 'twin', 'twin', 'mutate', 'mutate', 'byzzfuzz', 'byzzfuzz', 'byzzfuzz', 'replay', 'view-change-liar', 'censor', 'corrupt-state', 'forge-replies', 'recovery-liar', 'slow-primary'] as const;
 
-export const HUNT_ADVERSARIES: readonly string[] = Object.keys(DRAWERS);
+export const HUNT_ADVERSARIES: readonly string[] = [...Object.keys(DRAWERS), 'split-brain'];
 
 /** An adversary for replica `context.id` and its options. */
 export function drawAdversary(context: DrawContext): DrawnFaulty {
   const { rng, id } = context;
+  // hidden-prepare attacks as primary of view 0 and matters to tentative execution; stale-reads lies only on the read-only path.
+  const aimedAt = [...(context.readOnly ? ['stale-reads'] : []), ...(id === 0 && context.tentative === true ? ['hidden-prepare'] : [])];
+  if (context.aimed === true && aimedAt.length > 0 && rng.chance(0.7)) return drawn(pick(rng, aimedAt), context);
   const choices: string[] = [...GENERAL];
-  // hidden-prepare attacks as primary of view 0; stale-reads lies only on the read-only path.
   if (id === 0) choices.push('hidden-prepare');
   if (context.readOnly) choices.push('stale-reads', 'stale-reads');
-  const adversary = pick(rng, choices);
-  return { adversary, options: DRAWERS[adversary]!(context) };
+  return drawn(pick(rng, choices), context);
+}
+
+const drawn = (adversary: string, context: DrawContext): DrawnFaulty => ({ adversary, options: DRAWERS[adversary]!(context) });
+
+/** A network partition in scenario-file form. */
+export interface PartitionJson {
+  readonly fromS: number;
+  readonly untilS: number;
+  readonly groups: readonly (readonly number[])[];
+}
+
+const tenths = (value: number): number => Math.round(value * 10) / 10;
+
+/**
+ * hidden-prepare's partition (adversaries/hidden-prepare.ts): the late backups cut off from
+ * the other correct replicas just after the attacked PRE-PREPARE, so that the first backups
+ * never see a late one's PREPARE and the next view is built without the late ones.
+ */
+export function hiddenPreparePartition(rng: Rng, options: Record<string, unknown>, correct: readonly number[]): PartitionJson {
+  const late = (options['late'] as number[]).filter((id) => correct.includes(id));
+  const fromS = tenths((options['atS'] as number) + 0.1);
+  return { fromS, untilS: tenths(fromS + 1 + rng.next()), groups: [late, correct.filter((id) => !late.includes(id))] };
+}
+
+/** split-brain's attacks (adversaries/split-brain.ts); all but digest-mismatch need primary(1) to collude with primary(0). */
+const COLLUDING_ATTACKS = ['commit-split', 'prepare-split', 'fake-prepared', 'wrong-o', 'digest-mismatch'] as const;
+const ALONE_ATTACKS = ['digest-mismatch'] as const;
+
+/**
+ * split-brain for every faulty replica, with one attack they agree on, and the partition
+ * the attack needs: otherwise the correct replicas catch up by retransmission before view 1
+ * (the adversary's header). `faultyIds` holds primary(0) = 0; the attacks that need
+ * primary(1) are drawn only if replica 1 is faulty too, which f = 2 allows at n = 7.
+ */
+export function drawCollusion(rng: Rng, n: number, faultyIds: readonly number[], workloadS: number): { faulty: Record<string, DrawnFaulty>; partitions: PartitionJson[] } {
+  const attack = pick(rng, faultyIds.includes(1) ? COLLUDING_ATTACKS : ALONE_ATTACKS);
+  const correct = Array.from({ length: n }, (_, id) => id).filter((id) => !faultyIds.includes(id));
+  // At least two correct replicas outside the target: a witness and one more.
+  const shuffled = correct.map((id) => ({ id, key: rng.next() })).sort((a, b) => a.key - b.key).map(({ id }) => id);
+  const target = shuffled.slice(0, rng.int(1, correct.length - 2)).sort((a, b) => a - b);
+  const outside = correct.filter((id) => !target.includes(id));
+  const witnesses = [pick(rng, outside)];
+  const atS = seconds(rng, 0.3, Math.max(0.4, workloadS - 1));
+  const options = { attack, target, witnesses, atS, commitAtS: tenths(atS + pick(rng, [0.2, 0.3, 0.5])) };
+  const faulty = Object.fromEntries(faultyIds.map((id) => [String(id), { adversary: 'split-brain', options }]));
+  const untilS = tenths(atS + 2 + rng.next());
+  const partitions: PartitionJson[] =
+    attack === 'fake-prepared' || attack === 'wrong-o'
+      ? [{ fromS: tenths(atS + 0.1), untilS, groups: [witnesses, correct.filter((id) => !witnesses.includes(id))] }]
+      : attack === 'prepare-split'
+        ? [{ fromS: tenths(Math.max(0, atS - 0.1)), untilS, groups: [target, outside] }]
+        : [];
+  return { faulty, partitions };
 }

@@ -19,7 +19,7 @@
 // view-change timeout throughout, which is no fault in partial synchrony (OSDI'99 §4.5)
 // but is where a timeout that does not double never lets a view change complete.
 import { createRng, type Rng } from '../sim/rng.ts';
-import { drawAdversary } from './adversaries.ts';
+import { drawAdversary, drawCollusion, hiddenPreparePartition, type DrawnFaulty, type PartitionJson } from './adversaries.ts';
 import { withQuietTail } from './quiet-tail.ts';
 
 export type ScenarioJson = Record<string, unknown>;
@@ -48,14 +48,21 @@ export function drawSchedule(huntSeed: number, index: number, options: DrawOptio
   const workloadS = pick(rng, [2, 3, 4]);
   const durationS = workloadS + pick(rng, [2, 3, 4]);
   const optimizations = drawOptimizations(rng);
-  const workload = drawWorkload(rng, workloadS, optimizations.includes('read-only'));
-  const faultyIds = drawIds(rng, n, rng.chance(0.15) ? 0 : rng.int(1, f));
-  const faulty: Record<string, unknown> = {};
-  for (const id of faultyIds) {
+  const readOnly = optimizations.includes('read-only');
+  // An optimization is attacked only by some interleavings (OSDI'99 §5.1): contention on one
+  // key, correct replicas a state apart, and the adversary that lies on its path.
+  const aimed = optimizations.length > 0 && rng.chance(AIMED_CHANCE);
+  const workload = aimed ? contendedWorkload(rng, workloadS, readOnly) : drawWorkload(rng, workloadS, readOnly);
+  const faultyIds = drawFaultyIds(rng, n, f);
+  const collusion = faultyIds.includes(0) && rng.chance(faultyIds.includes(1) ? COLLUSION_CHANCE : ALONE_CHANCE) ? drawCollusion(rng.fork('collusion'), n, faultyIds, workloadS) : undefined;
+  const faulty: Record<string, unknown> = collusion?.faulty ?? {};
+  const context = { n, workloadS, clients: workload.clients as number, readOnly, tentative: optimizations.includes('tentative'), aimed };
+  for (const id of collusion === undefined ? faultyIds : []) {
     const others = Array.from({ length: n }, (_, other) => other).filter((other) => other !== id);
-    faulty[String(id)] = drawAdversary({ rng: rng.fork(`adversary/${id}`), id, n, others, workloadS, clients: workload.clients as number, readOnly: optimizations.includes('read-only') });
+    faulty[String(id)] = drawAdversary({ ...context, rng: rng.fork(`adversary/${id}`), id, others });
   }
-  const network = drawNetwork(rng.fork('network'), n, f, faultyIds, workloadS);
+  const drawnNetwork = drawNetwork(rng.fork('network'), n, f, faultyIds, workloadS);
+  const network = withAttackWindows(rng.fork('attack-windows'), drawnNetwork, n, faultyIds, faulty, collusion?.partitions ?? [], aimed, workloadS);
   const scenario: ScenarioJson = {
     name: `hunt-${huntSeed}-${index}`,
     description: `pancydb hunt --seed ${huntSeed}: schedule ${index}`,
@@ -72,6 +79,59 @@ export function drawSchedule(huntSeed: number, index: number, options: DrawOptio
   // A stream of its own, so that the schedules without a tail are drawn as they always were.
   const tail = rng.fork('tail');
   return tail.chance(TAIL_CHANCE) ? withQuietTail(tail.chance(SLOW_THROUGHOUT_CHANCE) ? slowThroughout(tail, scenario) : scenario) : scenario;
+}
+
+/** Schedules with an optimization on that are aimed at it (contendedWorkload, a lagging group, its adversary). */
+const AIMED_CHANCE = 0.5;
+/** Schedules whose faulty replicas include primary(0) and primary(1) that run split-brain together. */
+const COLLUSION_CHANCE = 0.7;
+/** Schedules whose faulty replicas include primary(0) but not primary(1) that run split-brain's attack of one. */
+const ALONE_CHANCE = 0.1;
+/** Faulty sets drawn among the primaries of the first views. */
+const EARLY_PRIMARIES_CHANCE = 0.5;
+
+/**
+ * Up to f faulty replicas. Half the time they are the primaries of the first views, or
+ * drawn among those of views 0..f (primary(v) = v mod n, §4.1): most attacks need a
+ * faulty primary, and a run sees few view changes, so a faulty replica with a high id
+ * rarely leads one.
+ */
+function drawFaultyIds(rng: Rng, n: number, f: number): number[] {
+  const count = rng.chance(0.15) ? 0 : rng.int(1, f);
+  if (!rng.chance(EARLY_PRIMARIES_CHANCE)) return drawIds(rng, n, count);
+  const earlyPrimaries = Array.from({ length: f + 1 }, (_, view) => view);
+  return rng.chance(0.5) ? earlyPrimaries.slice(0, count) : drawIds(rng, n, count, earlyPrimaries);
+}
+
+/**
+ * Many clients on one key, reads among the writes (as read-only-lagging.json): the read or
+ * tentative quorum is tested only when requests race on the key.
+ */
+function contendedWorkload(rng: Rng, durationS: number, readOnly: boolean): ScenarioJson {
+  return { kind: 'random', clients: rng.int(4, 6), durationS, keys: 1, mix: readOnly ? pick(rng, ['get=3,put=2', 'get=1,put=1']) : 'get=1,put=2,cas=1' };
+}
+
+/**
+ * The windows an attack needs beside the drawn ones: split-brain's partition; for a
+ * schedule aimed at its optimizations, hidden-prepare's partition and a lagging group of
+ * correct replicas (slow links into them, as stale-reads.json) for most of the workload.
+ */
+function withAttackWindows(rng: Rng, network: ScenarioJson, n: number, faultyIds: readonly number[], faulty: Record<string, unknown>, collusionPartitions: readonly PartitionJson[], aimed: boolean, workloadS: number): ScenarioJson {
+  const correct = Array.from({ length: n }, (_, id) => id).filter((id) => !faultyIds.includes(id));
+  const partitions: PartitionJson[] = [...collusionPartitions];
+  const slowLinks: ScenarioJson[] = [];
+  if (aimed) {
+    for (const entry of Object.values(faulty) as DrawnFaulty[]) if (entry.adversary === 'hidden-prepare') partitions.push(hiddenPreparePartition(rng, entry.options, correct));
+    // Leave at least one correct replica fast, so that some correct replicas run a state ahead.
+    const lagging = drawIds(rng, n, rng.int(1, correct.length - 1), correct);
+    slowLinks.push({ fromS: 0.2, untilS: workloadS, to: lagging, delayMs: pick(rng, [20, 40, 80]) });
+  }
+  if (partitions.length === 0 && slowLinks.length === 0) return network;
+  return {
+    ...network,
+    ...(partitions.length > 0 ? { partitions: [...((network['partitions'] ?? []) as PartitionJson[]), ...partitions] } : {}),
+    ...(slowLinks.length > 0 ? { slowLinks: [...((network['slowLinks'] ?? []) as ScenarioJson[]), ...slowLinks] } : {}),
+  };
 }
 
 /** Schedules that end in a quiet tail, and of those, the ones on a network slower than T throughout. */
@@ -145,17 +205,36 @@ function drawNetwork(rng: Rng, n: number, f: number, faultyIds: readonly number[
   if (rng.chance(0.4)) network['duplicate'] = pick(rng, [0.05, 0.2, 0.5]);
   if (rng.chance(0.4)) network['reorder'] = pick(rng, [0.1, 0.3, 0.6]);
   if (rng.chance(0.3)) network['jitterMs'] = pick(rng, [1, 5, 20]);
-  const partitions = Array.from({ length: rng.chance(0.5) ? rng.int(1, 3) : 0 }, () => {
+  const partitions: PartitionJson[] = Array.from({ length: rng.chance(0.5) ? rng.int(1, 3) : 0 }, () => {
     const side = drawIds(rng, n, rng.int(1, n - 1));
     const rest = Array.from({ length: n }, (_, id) => id).filter((id) => !side.includes(id));
     return { ...drawWindow(rng, workloadS), groups: [side, rest] };
   });
+  if (rng.chance(ISOLATION_CHANCE)) partitions.push(drawIsolation(rng, n, faultyIds, workloadS));
   if (partitions.length > 0) network['partitions'] = partitions;
   if (rng.chance(0.2)) network['slowLinks'] = [{ ...drawWindow(rng, workloadS), to: drawIds(rng, n, rng.int(1, f + 1)), delayMs: pick(rng, [20, 40, 200]) }];
   const crashes = drawCrashes(rng, n, f, faultyIds, workloadS);
   if (crashes.length > 0) network['crashes'] = crashes;
   return network;
 }
+
+/** Schedules with a correct replica cut off long enough to fall a log window behind. */
+const ISOLATION_CHANCE = 0.2;
+
+/**
+ * One correct replica cut off from all others for most of the workload: it falls more than
+ * a log window L behind, and must fetch a checkpoint's state to catch up (§4.3), from
+ * whoever answers, a faulty replica among them.
+ */
+function drawIsolation(rng: Rng, n: number, faultyIds: readonly number[], workloadS: number): PartitionJson {
+  const correct = Array.from({ length: n }, (_, id) => id).filter((id) => !faultyIds.includes(id));
+  const isolated = pick(rng, correct);
+  const fromS = tenths(rng.next() * Math.min(1, workloadS / 4));
+  return { fromS, untilS: tenths(fromS + workloadS * (0.6 + 0.3 * rng.next())), groups: [[isolated], Array.from({ length: n }, (_, id) => id).filter((id) => id !== isolated)] };
+}
+
+/** Crashes whose replica stays down for up to the whole workload. */
+const LONG_CRASH_CHANCE = 0.3;
 
 /**
  * Crashes within the fault budget: a faulty replica may crash and restart (it always
@@ -168,7 +247,9 @@ function drawCrashes(rng: Rng, n: number, f: number, faultyIds: readonly number[
   const crashes: ScenarioJson[] = [];
   for (const replica of drawIds(rng, n, rng.int(1, 2))) {
     const atS = tenths(rng.next() * workloadS);
-    const restartAtS = tenths(atS + 0.3 + rng.next() * 2);
+    // Some crashes last long, so that a replica restarted from its disk or without memory
+    // returns after view changes and checkpoints it missed (TOCS 2002 §4.3, §6.2).
+    const restartAtS = tenths(atS + 0.3 + rng.next() * (rng.chance(LONG_CRASH_CHANCE) ? workloadS : 2));
     const faulty = faultyIds.includes(replica);
     const mayLose = !faulty && budget > 0;
     const kind = faulty ? 'restart' : pick(rng, mayLose ? ['restart', 'amnesia', 'stop'] : ['restart']);

@@ -81,6 +81,82 @@ describe('hunt: the schedule drawer', () => {
     expect(slowThroughout).toBeGreaterThan(tails / 10);
   });
 
+  it('split-brain is drawn for every faulty replica at once, one attack; primary(1) colludes only when faulty; the witness or the target group is cut off', () => {
+    const attacks = new Set<string>();
+    for (let index = 0; index < 3000; index++) {
+      const scenario = drawSchedule(12, index);
+      const entries = Object.entries(scenario['faulty'] as Record<string, { adversary: string; options: Record<string, unknown> }>);
+      const colluders = entries.filter(([, entry]) => entry.adversary === 'split-brain');
+      if (colluders.length === 0) continue;
+      expect(colluders.length).toBe(entries.length);
+      const ids = entries.map(([id]) => Number(id));
+      expect(ids).toContain(0);
+      const options = colluders[0]![1].options;
+      for (const [, entry] of colluders) expect(entry.options).toEqual(options);
+      const attack = options['attack'] as string;
+      attacks.add(attack);
+      if (attack !== 'digest-mismatch') expect(ids).toContain(1);
+      const correct = Array.from({ length: 3 * (scenario['f'] as number) + 1 }, (_, id) => id).filter((id) => !ids.includes(id));
+      const target = options['target'] as number[];
+      const witnesses = options['witnesses'] as number[];
+      for (const id of [...target, ...witnesses]) expect(correct).toContain(id);
+      expect(target).not.toContain(witnesses[0]);
+      const partitions = ((scenario['network'] as Record<string, unknown>)['partitions'] ?? []) as { fromS: number; untilS: number; groups: number[][] }[];
+      const cut = (group: number[]) => partitions.some((p) => JSON.stringify(p.groups[0]) === JSON.stringify(group) && p.fromS <= (options['atS'] as number) + 0.15 && p.untilS >= (options['atS'] as number) + 1.95);
+      if (attack === 'fake-prepared' || attack === 'wrong-o') expect(cut(witnesses)).toBe(true);
+      if (attack === 'prepare-split') expect(cut(target)).toBe(true);
+    }
+    expect([...attacks].sort()).toEqual(['commit-split', 'digest-mismatch', 'fake-prepared', 'prepare-split', 'wrong-o']);
+  });
+
+  it('faulty replicas are the primaries of the first views more often than chance: replica 0 in over a third of one-faulty schedules at n = 4', () => {
+    const single = Array.from({ length: 600 }, (_, index) => drawSchedule(13, index, { n: 4 })).map((scenario) => Object.keys(scenario['faulty'] as object)).filter((ids) => ids.length === 1);
+    // Uniform would be 1/4; the drawer's bias makes it about 1/2.
+    expect(single.filter(([id]) => id === '0').length).toBeGreaterThan(single.length / 3);
+  });
+
+  it('a schedule aimed at its optimizations contends on one key, keeps one correct replica fast and the others lagging, and draws the adversary that attacks them more often', () => {
+    let aimed = 0;
+    let aimedAdversaries = 0;
+    let aimedFaulty = 0;
+    for (let index = 0; index < 1500; index++) {
+      const scenario = drawSchedule(14, index);
+      const workload = scenario['workload'] as Record<string, unknown>;
+      const optimizations = (scenario['optimizations'] ?? []) as string[];
+      if (optimizations.length === 0 || workload['keys'] !== 1 || workload['mix'] === undefined) continue;
+      aimed++;
+      const faulty = scenario['faulty'] as Record<string, { adversary: string }>;
+      const n = 3 * (scenario['f'] as number) + 1;
+      const correct = Array.from({ length: n }, (_, id) => id).filter((id) => faulty[String(id)] === undefined);
+      const slowLinks = ((scenario['network'] as Record<string, unknown>)['slowLinks'] ?? []) as { fromS: number; to: number[] }[];
+      const lagging = slowLinks.find((link) => link.fromS === 0.2 && link.to.every((id) => correct.includes(id)));
+      expect(lagging).toBeDefined();
+      expect(lagging!.to.length).toBeLessThan(correct.length);
+      for (const [id, entry] of Object.entries(faulty)) {
+        const aimedAt = (optimizations.includes('read-only') ? ['stale-reads'] : []).concat(id === '0' && optimizations.includes('tentative') ? ['hidden-prepare'] : []);
+        if (aimedAt.length === 0 || entry.adversary === 'split-brain') continue;
+        aimedFaulty++;
+        if (aimedAt.includes(entry.adversary)) aimedAdversaries++;
+      }
+    }
+    expect(aimed).toBeGreaterThan(50);
+    // Drawn at 0.7 plus their share of the general list; unaimed, stale-reads is 2 of 18.
+    expect(aimedAdversaries).toBeGreaterThan(aimedFaulty / 2);
+  });
+
+  it('some schedules cut one correct replica off for most of the workload, so that it must fetch state (§4.3)', () => {
+    let isolated = 0;
+    for (let index = 0; index < 300; index++) {
+      const scenario = drawSchedule(15, index);
+      const workloadS = (scenario['workload'] as { durationS: number }).durationS;
+      const faulty = Object.keys(scenario['faulty'] as object).map(Number);
+      const partitions = ((scenario['network'] as Record<string, unknown>)['partitions'] ?? []) as { fromS: number; untilS: number; groups: number[][] }[];
+      const long = partitions.filter((p) => p.groups[0]!.length === 1 && p.groups[1]!.length === 3 * (scenario['f'] as number) && p.untilS - p.fromS >= 0.6 * workloadS - 0.1);
+      for (const p of long) if (!faulty.includes(p.groups[0]![0]!)) isolated++;
+    }
+    expect(isolated).toBeGreaterThan(300 / 10);
+  });
+
   it('-n fixes the size of every schedule', () => {
     for (let index = 0; index < 100; index++) expect(drawSchedule(5, index, { n: 7 })['f']).toBe(2);
   });
