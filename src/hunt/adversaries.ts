@@ -204,9 +204,11 @@ const ALONE_ATTACKS = ['digest-mismatch'] as const;
 export function drawCollusion(rng: Rng, n: number, faultyIds: readonly number[], workloadS: number): { faulty: Record<string, DrawnFaulty>; partitions: PartitionJson[] } {
   const attack = pick(rng, faultyIds.includes(1) ? COLLUDING_ATTACKS : ALONE_ATTACKS);
   const correct = Array.from({ length: n }, (_, id) => id).filter((id) => !faultyIds.includes(id));
-  // At least two correct replicas outside the target: a witness and one more.
+  // Outside the target, 2f-1 correct replicas (and at least two: a witness and one more),
+  // so that with primary(1) they make the 2f PREPAREs that prepare s there (§4.2).
+  const f = (n - 1) / 3;
   const shuffled = correct.map((id) => ({ id, key: rng.next() })).sort((a, b) => a.key - b.key).map(({ id }) => id);
-  const target = shuffled.slice(0, rng.int(1, correct.length - 2)).sort((a, b) => a - b);
+  const target = shuffled.slice(0, rng.int(1, Math.max(1, correct.length - Math.max(2, 2 * f - 1)))).sort((a, b) => a - b);
   const outside = correct.filter((id) => !target.includes(id));
   const witnesses = [pick(rng, outside)];
   const atS = seconds(rng, 0.3, Math.max(0.4, workloadS - 1));
@@ -215,7 +217,7 @@ export function drawCollusion(rng: Rng, n: number, faultyIds: readonly number[],
   const untilS = tenths(atS + 2 + rng.next());
   const partitions: PartitionJson[] =
     attack === 'fake-prepared' || attack === 'wrong-o'
-      ? [{ fromS: tenths(atS + 0.1), untilS, groups: [witnesses, correct.filter((id) => !witnesses.includes(id))] }]
+      ? [{ fromS: tenths(atS + pick(rng, [0.1, 0.2, 0.3])), untilS, groups: [witnesses, correct.filter((id) => !witnesses.includes(id))] }]
       : attack === 'prepare-split'
         ? [{ fromS: tenths(Math.max(0, atS - 0.1)), untilS, groups: [target, outside] }]
         : [];

@@ -13,6 +13,12 @@
 // good or come back without memory count against f with the faulty ones (README, "Scenario
 // files"); a restart from disk does not.
 //
+// The mix leans towards what attacks need and chance rarely lines up: faulty replicas among
+// the first views' primaries; the colluding primaries of views 0 and 1 (split-brain) with
+// the partition their attack needs; for an optimization, one contended key, a lagging group
+// and the adversary that lies on its path; a correct replica cut off for most of the run,
+// so that it must fetch state; crashes that last. None of it knows which flaw is hunted.
+//
 // About half the schedules end in a quiet tail (quiet-tail.ts): after the last fault
 // window the network is partially synchronous and the schedule expects liveness, so a
 // protocol that only stalls is found too. Some of those run on a network slower than the
@@ -61,7 +67,10 @@ export function drawSchedule(huntSeed: number, index: number, options: DrawOptio
     const others = Array.from({ length: n }, (_, other) => other).filter((other) => other !== id);
     faulty[String(id)] = drawAdversary({ ...context, rng: rng.fork(`adversary/${id}`), id, others });
   }
-  const drawnNetwork = drawNetwork(rng.fork('network'), n, f, faultyIds, workloadS);
+  // An attack that needs its own timing (a script, a lagging group) is drowned by other
+  // windows as often as not, so half the time it runs on a network with jitter only.
+  const quiet = (collusion !== undefined || aimed) && rng.chance(QUIET_ATTACK_CHANCE);
+  const drawnNetwork = quiet ? { jitterMs: 2 } : drawNetwork(rng.fork('network'), n, f, faultyIds, workloadS);
   const network = withAttackWindows(rng.fork('attack-windows'), drawnNetwork, n, faultyIds, faulty, collusion?.partitions ?? [], aimed, workloadS);
   const scenario: ScenarioJson = {
     name: `hunt-${huntSeed}-${index}`,
@@ -87,6 +96,8 @@ const AIMED_CHANCE = 0.5;
 const COLLUSION_CHANCE = 0.7;
 /** Schedules whose faulty replicas include primary(0) but not primary(1) that run split-brain's attack of one. */
 const ALONE_CHANCE = 0.1;
+/** Scripted or aimed attacks drawn on a network with no other fault windows. */
+const QUIET_ATTACK_CHANCE = 0.5;
 /** Faulty sets drawn among the primaries of the first views. */
 const EARLY_PRIMARIES_CHANCE = 0.5;
 

@@ -102,7 +102,7 @@ describe('hunt: the schedule drawer', () => {
       for (const id of [...target, ...witnesses]) expect(correct).toContain(id);
       expect(target).not.toContain(witnesses[0]);
       const partitions = ((scenario['network'] as Record<string, unknown>)['partitions'] ?? []) as { fromS: number; untilS: number; groups: number[][] }[];
-      const cut = (group: number[]) => partitions.some((p) => JSON.stringify(p.groups[0]) === JSON.stringify(group) && p.fromS <= (options['atS'] as number) + 0.15 && p.untilS >= (options['atS'] as number) + 1.95);
+      const cut = (group: number[]) => partitions.some((p) => JSON.stringify(p.groups[0]) === JSON.stringify(group) && p.fromS <= (options['atS'] as number) + 0.35 && p.untilS >= (options['atS'] as number) + 1.95);
       if (attack === 'fake-prepared' || attack === 'wrong-o') expect(cut(witnesses)).toBe(true);
       if (attack === 'prepare-split') expect(cut(target)).toBe(true);
     }
