@@ -151,10 +151,12 @@ describe('hunt: the schedule drawer', () => {
       const workloadS = (scenario['workload'] as { durationS: number }).durationS;
       const faulty = Object.keys(scenario['faulty'] as object).map(Number);
       const partitions = ((scenario['network'] as Record<string, unknown>)['partitions'] ?? []) as { fromS: number; untilS: number; groups: number[][] }[];
-      const long = partitions.filter((p) => p.groups[0]!.length === 1 && p.groups[1]!.length === 3 * (scenario['f'] as number) && p.untilS - p.fromS >= 0.6 * workloadS - 0.1);
+      // Longer than any other drawn window (2 s at most), and most of the workload.
+      const long = partitions.filter((p) => p.groups[0]!.length === 1 && p.groups[1]!.length === 3 * (scenario['f'] as number) && p.untilS - p.fromS > 2.05 && p.untilS - p.fromS >= 0.6 * workloadS - 0.1);
       for (const p of long) if (!faulty.includes(p.groups[0]![0]!)) isolated++;
     }
-    expect(isolated).toBeGreaterThan(300 / 10);
+    // Drawn in a fifth of them, over 2 s long in about half of those; a quiet tail lengthens the workload, so fewer count here.
+    expect(isolated).toBeGreaterThan(300 / 30);
   });
 
   it('-n fixes the size of every schedule', () => {
