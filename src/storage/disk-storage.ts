@@ -57,10 +57,16 @@ export class DiskStorage implements Storage {
         // Cut the torn record durably, so the next append follows the last whole record
         // instead of leaving garbage in the middle of the log (etcd's wal.Repair).
         fs.truncateSync(filePath, scanned.validBytes);
-        this.fsyncFile(filePath);
         tornTail = true;
       }
+      // A process killed while its fsync ran (kill -9 keeps the page cache) left records
+      // that read back whole but are not durable. The replica re-sends what they hold with
+      // nothing new to sync (its VIEW-CHANGE, a certified batch's replies), so they, and
+      // the directory entries of their segments, are made durable before it can (as
+      // PostgreSQL fsyncs its data directory before crash recovery).
+      this.fsyncFile(filePath);
     }
+    this.fsyncDirectory();
     this.segmentFd = fs.openSync(this.segmentPath(this.currentSegment()), 'a');
     this.state = 'open';
     return { records, tornTail };

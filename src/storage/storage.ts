@@ -25,6 +25,7 @@ export interface Storage {
   /**
    * Reads the WAL at start-up, cutting off a torn last record (durably, so later appends
    * follow the last whole record) and throwing WalCorruptError on damage anywhere else.
+   * Every record it returns is durable, even one a killed process wrote and never synced.
    * Call it once, before any other method.
    */
   recover(): RecoveredWal;
