@@ -52,7 +52,8 @@ export class DiskStorage implements Storage {
     for (const [index, segment] of this.liveSegments.entries()) {
       const filePath = this.segmentPath(segment);
       const scanned = scanSegment(fs.readFileSync(filePath), filePath, index === this.liveSegments.length - 1);
-      records.push(...scanned.records);
+      // One by one: a segment may hold more records than a call takes as arguments.
+      for (const record of scanned.records) records.push(record);
       if (scanned.tornTail) {
         // Cut the torn record durably, so the next append follows the last whole record
         // instead of leaving garbage in the middle of the log (etcd's wal.Repair).

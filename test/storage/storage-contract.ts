@@ -31,6 +31,23 @@ export function describeStorageContract(implementation: string, harness: Storage
       expect(storage.segments()).toEqual([1]);
     });
 
+    it('a segment of more records than one call may take as arguments comes back whole', () => {
+      // A segment spans the records between two stable checkpoints; every restart re-logs
+      // the entries above h and every view may re-propose L of them, so its length has no
+      // bound. Spreading them into one push() threw RangeError at ~150,000 in the CLI.
+      const storage = open();
+      const count = argumentLimit();
+      for (let i = 0; i < count; i++) {
+        storage.append(new Uint8Array(0));
+        if (i % 10_000 === 0) storage.sync(); // one event-loop turn's records per sync
+      }
+      storage.append(bytesOf('last'));
+      storage.sync();
+      const { records } = harness.restart(storage).recover();
+      expect(records).toHaveLength(count + 1);
+      expect(textOf(records.slice(count))).toEqual(['last']);
+    });
+
     it('synced records come back after a restart, in order and byte for byte', () => {
       const storage = open();
       const big = new Uint8Array(64 * 1024).map((_, i) => (i * 31) & 0xff);
@@ -171,4 +188,15 @@ export function describeStorageContract(implementation: string, harness: Storage
       expect(() => storage.recover()).toThrow(/already open/);
     });
   });
+}
+
+/** The smallest power of two of arguments this thread's stack refuses in one call. */
+function argumentLimit(): number {
+  for (let count = 1 << 16; ; count *= 2) {
+    try {
+      ([] as unknown[]).push(...new Array<undefined>(count));
+    } catch {
+      return count;
+    }
+  }
 }
