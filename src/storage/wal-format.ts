@@ -61,7 +61,7 @@ export interface ScannedSegment {
  * last segment a bad record is a torn tail when
  *   - its header is shorter than RECORD_HEADER_BYTES, or
  *   - its header is whole and right but the payload is short, or fails its CRC as the very
- *     last bytes of the file (a write cut part-way), or
+ *     last bytes of the file or with only zeros after it (a write cut part-way), or
  *   - every byte from it to the end is zero (the filesystem grew the file, never wrote it).
  * Anything else — a header that fails its CRC, a bad record with data after it — is refused.
  */
@@ -88,7 +88,7 @@ export function scanSegment(bytes: Uint8Array, filePath: string, isLastSegment: 
 
 interface RecordProblem {
   readonly reason: string;
-  /** The bad record, as far as its header tells, extends to or past the end of the file. */
+  /** The bad record, as far as its header tells, extends to or past the end of the file, or only zeros follow it. */
   readonly reachesEnd: boolean;
 }
 
@@ -112,7 +112,9 @@ function checkRecordAt(bytes: Uint8Array, view: DataView, offsetBytes: number): 
   const expected = view.getUint32(offsetBytes + 8);
   const actual = payloadChecksum(bytes.subarray(offsetBytes + RECORD_HEADER_BYTES, endBytes));
   if (actual !== expected) {
-    return { reason: `payload CRC mismatch (stored ${hex(expected)}, computed ${hex(actual)})`, reachesEnd: endBytes === bytes.length };
+    // Zeros after it are the file grown but never written, as for a tail of zeros alone:
+    // the write was cut inside this record's payload all the same.
+    return { reason: `payload CRC mismatch (stored ${hex(expected)}, computed ${hex(actual)})`, reachesEnd: isAllZero(bytes, endBytes) };
   }
   return undefined;
 }

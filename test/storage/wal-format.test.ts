@@ -100,4 +100,15 @@ describe('WAL recovery scan', () => {
     const garbage = concat([segment, new Uint8Array(100).fill(0), bytesOf('x'), new Uint8Array(20)]);
     expect(() => scanSegment(garbage, 'f', true)).toThrow(`f at byte offset ${segment.length}`);
   });
+
+  it('a last record written only as far as its header, in a file grown with zeros past it, is a torn tail', () => {
+    // The grown-file crash of the test above, with the first unsynced record's first page
+    // written: its header is whole, its payload ends in zeros, and zeros follow it.
+    const next = encodeRecord(new Uint8Array(200).fill(7));
+    const written = concat([segment, next.subarray(0, RECORD_HEADER_BYTES + 50), new Uint8Array(next.length - RECORD_HEADER_BYTES - 50 + 4096)]);
+    expect(scanSegment(written, 'f', true)).toEqual({ records, validBytes: segment.length, tornTail: true });
+    // Not in an earlier segment, and not with data after the zeros.
+    expect(() => scanSegment(written, 'f', false)).toThrow(`f at byte offset ${segment.length}: payload CRC mismatch`);
+    expect(() => scanSegment(concat([written, bytesOf('x')]), 'f', true)).toThrow(`f at byte offset ${segment.length}: payload CRC mismatch`);
+  });
 });
