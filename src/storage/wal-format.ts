@@ -62,8 +62,9 @@ export interface ScannedSegment {
  *   - its header is shorter than RECORD_HEADER_BYTES, or
  *   - its header is whole and right but the payload is short, or fails its CRC as the very
  *     last bytes of the file or with only zeros after it (a write cut part-way), or
- *   - every byte from it to the end is zero (the filesystem grew the file, never wrote it).
- * Anything else — a header that fails its CRC, a bad record with data after it — is refused.
+ *   - every byte from it, or from part-way into its header or payload, to the end is zero
+ *     (the filesystem grew the file and wrote only the start of it).
+ * Anything else — a whole header that fails its CRC, a bad record with data after it — is refused.
  */
 export function scanSegment(bytes: Uint8Array, filePath: string, isLastSegment: boolean): ScannedSegment {
   const records: Uint8Array[] = [];
@@ -99,8 +100,9 @@ function checkRecordAt(bytes: Uint8Array, view: DataView, offsetBytes: number): 
   }
   const length = view.getUint32(offsetBytes);
   if (view.getUint32(offsetBytes + 4) !== crc32(bytes.subarray(offsetBytes, offsetBytes + 4))) {
-    // Our own torn write leaves a whole, right header or a short one: this is damage.
-    return { reason: `header CRC mismatch (length field ${length})`, reachesEnd: false };
+    // Our own torn write leaves a whole, right header, a short one, or, in a file grown
+    // with zeros, one that turns to zeros part-way with nothing but zeros after: else damage.
+    return { reason: `header CRC mismatch (length field ${length})`, reachesEnd: lastNonZero(bytes) < offsetBytes + RECORD_HEADER_BYTES - 1 };
   }
   if (length > MAX_RECORD_BYTES) {
     return { reason: `length ${length} exceeds ${MAX_RECORD_BYTES}`, reachesEnd: false };
@@ -117,6 +119,13 @@ function checkRecordAt(bytes: Uint8Array, view: DataView, offsetBytes: number): 
     return { reason: `payload CRC mismatch (stored ${hex(expected)}, computed ${hex(actual)})`, reachesEnd: isAllZero(bytes, endBytes) };
   }
   return undefined;
+}
+
+/** The offset of the last non-zero byte (-1 if none). */
+function lastNonZero(bytes: Uint8Array): number {
+  let offset = bytes.length - 1;
+  while (offset >= 0 && bytes[offset] === 0) offset--;
+  return offset;
 }
 
 function isAllZero(bytes: Uint8Array, fromBytes: number): boolean {

@@ -111,4 +111,17 @@ describe('WAL recovery scan', () => {
     expect(() => scanSegment(written, 'f', false)).toThrow(`f at byte offset ${segment.length}: payload CRC mismatch`);
     expect(() => scanSegment(concat([written, bytesOf('x')]), 'f', true)).toThrow(`f at byte offset ${segment.length}: payload CRC mismatch`);
   });
+
+  it('a last header written part-way, in a file grown with zeros past it, is a torn tail', () => {
+    const next = encodeRecord(bytesOf('delta'));
+    const written = concat([segment, next.subarray(0, 6), new Uint8Array(4096)]);
+    expect(scanSegment(written, 'f', true)).toEqual({ records, validBytes: segment.length, tornTail: true });
+    expect(() => scanSegment(written, 'f', false)).toThrow(`f at byte offset ${segment.length}: header CRC mismatch`);
+    expect(() => scanSegment(concat([written, bytesOf('x')]), 'f', true)).toThrow(`f at byte offset ${segment.length}: header CRC mismatch`);
+    // A whole header that fails its CRC is damage, zeros after it or not.
+    expect(next[RECORD_HEADER_BYTES - 1]).not.toBe(0);
+    const rotted = next.slice(0, RECORD_HEADER_BYTES);
+    rotted[0]! ^= 0x01;
+    expect(() => scanSegment(concat([segment, rotted, new Uint8Array(4096)]), 'f', true)).toThrow(`f at byte offset ${segment.length}: header CRC mismatch`);
+  });
 });
