@@ -2,17 +2,27 @@
 // peers against their configured keys). Each side sends HELLO with the clusterId, the role
 // and id it claims and a fresh 32-byte nonce; on the other's HELLO it checks the clusterId
 // and answers with PROOF: its Ed25519 signature over
-//   (domain, clusterId, signer role, signer id, verifier's nonce, signer's nonce).
+//   (domain, clusterId, signer, whether the signer dialed, verifier, verifier's nonce, signer's nonce).
 // The verifier's nonce makes the proof fresh (no replay of an old handshake), the signer's
 // role and id bind it to the claim (no reflection of the peer's own proof), and the
 // clusterId keeps a key reused in two clusters from vouching across them. The proof is
 // checked against the public key cluster.json gives that role and id, and nothing else.
+//
+// A side signs its PROOF before it has checked the peer's, so anyone can obtain a proof
+// over a nonce of their choice: connect to replica 1 and read its nonce, connect to
+// replica 0 claiming to be replica 1 with that nonce, and replica 0 signs over it. Naming
+// the verifier and the direction keeps such a proof from opening any other link: replica
+// 0's proof above says "accepted, to replica 1", while replica 1, accepting, wants
+// "dialed, to replica 1"; and a proof a client signs when it dials a Byzantine replica
+// names that replica, not the one the Byzantine replica would show it to.
+import type { Member } from './link.ts';
 import type { Role } from '../deploy/key-file.ts';
 
 export const NONCE_BYTES = 32;
 /** HELLO and PROOF are a few hundred bytes; anything bigger before authentication is refused. */
 export const HANDSHAKE_FRAME_MAX_BYTES = 1024;
-const DOMAIN = 'pancydb-bft/handshake/v1';
+// v2: the proof names the verifier and the direction (v1 did not, and could be relayed).
+const DOMAIN = 'pancydb-bft/handshake/v2';
 
 export interface Hello {
   readonly clusterId: string;
@@ -61,8 +71,18 @@ export function decodeProof(frame: Uint8Array): Uint8Array | string {
   return new Uint8Array(Buffer.from(value.proof, 'hex'));
 }
 
+/** Who signs a PROOF, whether it dialed the link, and whom it proves itself to. */
+export interface ProofContext {
+  readonly clusterId: string;
+  readonly signer: Member;
+  readonly signerDialed: boolean;
+  readonly verifier: Member;
+}
+
 /** The bytes a PROOF signs: fixed-format fields separated by newlines, so no two inputs share an encoding. */
-export function proofBytes(clusterId: string, signerRole: Role, signerId: number, verifierNonce: Uint8Array, signerNonce: Uint8Array): Uint8Array {
+export function proofBytes(context: ProofContext, verifierNonce: Uint8Array, signerNonce: Uint8Array): Uint8Array {
   const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-  return encoder.encode([DOMAIN, clusterId, signerRole, String(signerId), hex(verifierNonce), hex(signerNonce)].join('\n'));
+  const { clusterId, signer, signerDialed, verifier } = context;
+  const fields = [DOMAIN, clusterId, signer.role, String(signer.id), signerDialed ? 'dialer' : 'acceptor', verifier.role, String(verifier.id), hex(verifierNonce), hex(signerNonce)];
+  return encoder.encode(fields.join('\n'));
 }

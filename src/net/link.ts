@@ -26,7 +26,7 @@ export interface LinkOptions {
   readonly self: Member;
   readonly keyPair: KeyPair;
   readonly crypto: Crypto;
-  /** Set by the dialer: the member it dialed. */
+  /** Set by the dialer, and only by it: the member it dialed. Also marks this side as the dialer in the PROOF (handshake.ts). */
   readonly expected?: Member;
   /** The public key cluster.json gives a member, or undefined for no such member. */
   readonly publicKeyOf: (member: Member) => Uint8Array | undefined;
@@ -153,7 +153,8 @@ export class Link {
     }
     this.peerHello = hello;
     this.state = 'proof';
-    const signed = proofBytes(options.clusterId, options.self.role, options.self.id, hello.nonce, this.nonce);
+    const dialed = options.expected !== undefined;
+    const signed = proofBytes({ clusterId: options.clusterId, signer: options.self, signerDialed: dialed, verifier: hello }, hello.nonce, this.nonce);
     this.write(encodeProof(options.crypto.sign(options.keyPair, signed)));
   }
 
@@ -161,7 +162,9 @@ export class Link {
     const signature = decodeProof(frame);
     if (typeof signature === 'string') return this.close(signature);
     const hello = this.peerHello!;
-    const signed = proofBytes(this.options.clusterId, hello.role, hello.id, this.nonce, hello.nonce);
+    // The peer dialed if and only if we accepted: a proof signed for the other direction was relayed.
+    const peerDialed = this.options.expected === undefined;
+    const signed = proofBytes({ clusterId: this.options.clusterId, signer: hello, signerDialed: peerDialed, verifier: this.options.self }, this.nonce, hello.nonce);
     if (!this.options.crypto.verify(this.options.publicKeyOf(hello)!, signed, signature)) {
       return this.close(`bad proof: ${hello.role} ${hello.id} does not hold the key cluster.json names for it`);
     }

@@ -1,0 +1,170 @@
+// The transport under attack: what someone who can open TCP connections to replicas (an
+// outsider with no key, or a Byzantine replica with its own) can make a correct link do.
+// Real loopback sockets on ports the OS picks; the attacker speaks the wire format by hand.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createNativeCrypto } from '../../src/crypto/native.ts';
+import type { KeyPair } from '../../src/crypto/crypto.ts';
+import type { ClusterConfig } from '../../src/deploy/cluster-config.ts';
+import { readKeyFile } from '../../src/deploy/key-file.ts';
+import { generateTestnet } from '../../src/deploy/testnet.ts';
+import { encodeFrame, FrameReader } from '../../src/net/framing.ts';
+import { decodeHello, encodeHello, type Hello } from '../../src/net/handshake.ts';
+import { Link, type LinkOptions, type Member } from '../../src/net/link.ts';
+import { linkOptions } from '../../src/net/members.ts';
+
+const crypto = createNativeCrypto();
+let dir: string;
+let cluster: ClusterConfig;
+const key = (name: string): KeyPair => readKeyFile(join(dir, name), crypto);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pancydb-net-review-'));
+  ({ config: cluster } = await generateTestnet({ n: 4, out: dir, hosts: ['127.0.0.1'], clients: 2, crypto }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** How a correct side's link ended: opened as some member, or closed with a reason. */
+type Outcome = { readonly opened: Member } | { readonly closed: string };
+
+/** A correct member's link on one end of `socket`; resolves when it opens or closes. */
+function correctLink(socket: Socket, options: LinkOptions): Promise<Outcome> {
+  return new Promise((resolve) => {
+    new Link(socket, options, {
+      onOpen: (link) => resolve({ opened: link.peer }),
+      onFrame: () => {},
+      onClose: (_link, reason) => resolve({ closed: reason }),
+    });
+  });
+}
+
+/** A correct member accepting on an OS-picked port; `accepted` settles with its first link. */
+async function listen(options: LinkOptions): Promise<{ port: number; accepted: Promise<Outcome> }> {
+  let settle!: (outcome: Outcome) => void;
+  const accepted = new Promise<Outcome>((resolve) => (settle = resolve));
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    void correctLink(socket, options).then(settle);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, accepted };
+}
+
+/** The attacker's end of a connection: raw frames, no Link, no key. */
+class RawEnd {
+  private readonly reader = new FrameReader(1 << 20);
+  private readonly frames: Uint8Array[] = [];
+  private waiting: ((frame: Uint8Array) => void) | undefined;
+
+  constructor(readonly socket: Socket) {
+    sockets.push(socket);
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of this.reader.push(chunk)) this.frames.push(frame);
+      this.deliver();
+    });
+  }
+
+  static dial(port: number): RawEnd {
+    return new RawEnd(netConnect({ host: '127.0.0.1', port }));
+  }
+
+  next(): Promise<Uint8Array> {
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.deliver();
+    });
+  }
+
+  async hello(): Promise<Hello> {
+    const hello = decodeHello(await this.next());
+    if (typeof hello === 'string') throw new Error(hello);
+    return hello;
+  }
+
+  send(payload: Uint8Array): void {
+    this.socket.write(encodeFrame(payload));
+  }
+
+  private deliver(): void {
+    const waiting = this.waiting;
+    if (waiting === undefined || this.frames.length === 0) return;
+    this.waiting = undefined;
+    waiting(this.frames.shift()!);
+  }
+}
+
+const replicaOptions = (id: number): LinkOptions => ({
+  ...linkOptions(cluster, { role: 'replica', id }, key(`replica-${id}.key`), crypto),
+  // ReplicaNetwork's dial rule: an incoming replica link must come from a lower id.
+  refuse: (peer) => (peer.role === 'replica' && peer.id >= id ? `wrong dialer: replica ${peer.id}` : undefined),
+});
+
+describe('handshake relay', () => {
+  it('an outsider with no key cannot pass as replica 0 to replica 1 by relaying replica 0\'s own proof', async () => {
+    const one = await listen(replicaOptions(1));
+    const zero = await listen(replicaOptions(0));
+    // 1. Connect to replica 1 and learn its nonce (its HELLO comes first, unasked).
+    const toOne = RawEnd.dial(one.port);
+    const helloOne = await toOne.hello();
+    // 2. Connect to replica 0 claiming to be replica 1 with replica 1's nonce: replica 0
+    //    answers with its HELLO and then its PROOF, signed over replica 1's nonce.
+    const toZero = RawEnd.dial(zero.port);
+    toZero.send(encodeHello({ clusterId: helloOne.clusterId, role: 'replica', id: 1, nonce: helloOne.nonce }));
+    const helloZero = await toZero.hello();
+    const proofZero = await toZero.next();
+    // 3. Claim to be replica 0 to replica 1 with replica 0's nonce, and hand over its proof.
+    toOne.send(encodeHello({ clusterId: helloOne.clusterId, role: 'replica', id: 0, nonce: helloZero.nonce }));
+    toOne.send(proofZero);
+    const outcome = await one.accepted;
+    expect(outcome).toEqual({ closed: 'bad proof: replica 0 does not hold the key cluster.json names for it' });
+  });
+
+  it('a Byzantine replica that a client dials cannot pass as that client to another replica', async () => {
+    // Replica 3 is Byzantine; client 0 dials it (clients always dial) and signs a proof
+    // over whatever nonce replica 3 sends it: replica 1's, fetched by claiming client 0 there.
+    const one = await listen(replicaOptions(1));
+    const toOne = RawEnd.dial(one.port);
+    const helloOne = await toOne.hello();
+    const byzantine = createServer((socket) => {
+      const fromClient = new RawEnd(socket);
+      void (async () => {
+        const helloClient = await fromClient.hello();
+        fromClient.send(encodeHello({ clusterId: helloOne.clusterId, role: 'replica', id: 3, nonce: helloOne.nonce }));
+        const proofClient = await fromClient.next();
+        toOne.send(encodeHello({ clusterId: helloOne.clusterId, role: 'client', id: 0, nonce: helloClient.nonce }));
+        toOne.send(proofClient);
+      })();
+    });
+    servers.push(byzantine);
+    await new Promise<void>((resolve) => byzantine.listen(0, '127.0.0.1', resolve));
+    const clientSocket = netConnect({ host: '127.0.0.1', port: (byzantine.address() as { port: number }).port });
+    sockets.push(clientSocket);
+    void correctLink(clientSocket, {
+      ...linkOptions(cluster, { role: 'client', id: 0 }, key('client-0.key'), crypto),
+      expected: { role: 'replica', id: 3 },
+    });
+    const outcome = await one.accepted;
+    expect(outcome).toEqual({ closed: 'bad proof: client 0 does not hold the key cluster.json names for it' });
+  });
+
+  it('a correct dialer and acceptor still authenticate each other', async () => {
+    const one = await listen(replicaOptions(1));
+    const socket = netConnect({ host: '127.0.0.1', port: one.port });
+    sockets.push(socket);
+    const dialer = correctLink(socket, { ...linkOptions(cluster, { role: 'replica', id: 0 }, key('replica-0.key'), crypto), expected: { role: 'replica', id: 1 } });
+    expect(await one.accepted).toEqual({ opened: { role: 'replica', id: 0 } });
+    expect(await dialer).toEqual({ opened: { role: 'replica', id: 1 } });
+  });
+});
