@@ -8,6 +8,7 @@ import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
 import { loadReplica } from '../deploy/load-member.ts';
 import { ReplicaNode, type LogLine } from '../deploy/replica-node.ts';
 import { CrashPoints } from '../deploy/crash-points.ts';
+import { DataDirInUseError, lockDataDir } from '../deploy/data-lock.ts';
 import { DEFAULT_MESSAGE_LOG_MAX_BYTES, MessageLogFile } from '../deploy/message-log.ts';
 import { ReplicaMessageLog } from '../deploy/replica-message-log.ts';
 import { DiskStateError, type DiskContents } from '../core/durability.ts';
@@ -36,7 +37,9 @@ digest-replies, tentative), come from FILE alone; the ready line names both.
                before it is sent, so after a crash (kill -9 included) it restarts where it
                was and never signs anything different (src/core/durability.ts). The
                evidence of equivocation it caught (GET /evidence) is kept in
-               DIR/evidence.json and shown again after a restart.
+               DIR/evidence.json and shown again after a restart. DIR/lock holds its
+               pid while it runs: a second replica on DIR exits 2 (kill -9 leaves the
+               lock behind, and the next start takes it over).
   --durability fsync|none
                fsync (default) as above. none writes nothing and comes back blank after a
                restart, believing it is new: an acknowledged write can be lost and the
@@ -100,6 +103,9 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
   const crypto = memoizeVerify(createFastestCrypto());
   const { cluster, keyPair } = loadReplica(clusterFile, id, values.key, crypto);
   const dataDir = required('--data', values.data);
+  // Before anything in the directory is read: recovery must never run beside a live writer.
+  const releaseData = lockData(dataDir);
+  process.once('exit', releaseData);
   const ranBefore = markStarted(dataDir, durability, values.amnesia === true, id, cluster.clusterId);
   const disk = durability === 'fsync' ? openDisk(dataDir, values.amnesia === true, crashPoints) : undefined;
   const restarted = disk?.amnesia === true;
@@ -150,6 +156,7 @@ export async function runReplicaCommand(args: readonly string[], output: Output)
     faulted,
   ]);
   await node.stop();
+  releaseData();
   messageLog?.stop(signal instanceof Error ? 'adversary-fault' : signal);
   await messageLog?.file.close();
   if (signal instanceof Error) {
@@ -202,6 +209,15 @@ function newNode(dataDir: string, create: () => ReplicaNode): ReplicaNode {
 function describeDisk(contents: DiskContents, tornTail: boolean): string {
   if (contents.checkpoint === undefined && contents.records.length === 0) return 'new';
   return `from disk (${contents.checkpoint === undefined ? 'no checkpoint' : 'a checkpoint'}, ${contents.records.length} records${tornTail ? ', torn last record cut off' : ''})`;
+}
+
+/** `--data`'s lock (src/deploy/data-lock.ts): exit 2 naming the directory while another replica process uses it. */
+function lockData(dataDir: string): () => void {
+  try {
+    return lockDataDir(dataDir);
+  } catch (error) {
+    throw new UsageError(`--data ${error instanceof DataDirInUseError ? '' : `${dataDir}: `}${(error as Error).message}`);
+  }
 }
 
 /**

@@ -105,7 +105,8 @@ export function restoreFromDisk(replica: Replica, disk: DiskContents): void {
   if (disk.checkpoint !== undefined) {
     const file = decodeCheckpointFile(disk.checkpoint);
     installCheckpoint(replica, file.state);
-    records.push(...file.records);
+    // One by one: a checkpoint may carry more records than a call takes as arguments.
+    for (const record of file.records) records.push(record);
   }
   for (const bytes of disk.records) records.push(decodeRecord(bytes));
   const h = replica.lowWatermark;

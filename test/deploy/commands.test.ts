@@ -1,5 +1,5 @@
 // The deployment commands as a user calls them: pancydb testnet, up and client's exit statuses.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,13 +30,16 @@ describe('pancydb testnet, up and client', () => {
     expect(await run(['client', '--cluster', file, '--timeout', '1', 'get', 'a'])).toMatchObject({ code: 3, stdout: expect.stringContaining('the outcome is unknown') });
   });
 
-  it("replica --data: refuses another replica's directory, a directory whose WAL is gone, bad --durability and PANCYDB_CRASH_AT (exit 2)", async () => {
+  it("replica --data: refuses a directory in use, another replica's directory, a directory whose WAL is gone, bad --durability and PANCYDB_CRASH_AT (exit 2)", async () => {
     const out = join(tempDir(), 'net');
     expect((await run(['testnet', '--out', out, '--clients', '1'])).code).toBe(0);
     const file = join(out, 'cluster.json');
     const data = join(out, 'data-0');
     const first = start(['replica', '--cluster', file, '--id', '0', '--data', data]);
     await first.waitFor(/^replica 0 ready: .*durability fsync, started new/, 20_000);
+    // A second process on a directory in use is refused before it reads the log.
+    expect(await run(['replica', '--cluster', file, '--id', '0', '--data', data])).toMatchObject({ code: 2, stdout: expect.stringContaining(`--data ${data} is in use by process ${first.child.pid}`) });
+    // kill -9 leaves the lock behind; every start below takes it over.
     first.child.kill('SIGKILL');
     await first.exited;
     expect(await run(['replica', '--cluster', file, '--id', '1', '--data', data])).toMatchObject({ code: 2, stdout: expect.stringContaining("this directory is replica 0's") });
@@ -62,8 +65,11 @@ describe('pancydb testnet, up and client', () => {
     expect((await getJson(`http://${host}:${metricsPort}/status`))?.lastExecuted).toBeGreaterThanOrEqual(1);
     // Each replica got a data directory under the testnet's, so a restart by hand is recognised.
     expect(readFileSync(join(out, 'data', 'replica-2', 'started'), 'utf8')).toMatch(/^\d{4}-/);
+    expect(readFileSync(join(out, 'data', 'replica-2', 'lock'), 'utf8')).toMatch(/^\d+\n$/);
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
+    // A clean stop releases each directory's lock.
+    expect(existsSync(join(out, 'data', 'replica-2', 'lock'))).toBe(false);
     expect(up.lines.filter((line) => /^\[r\d\] exited \(status 0\)$/.test(line))).toHaveLength(4);
   });
 });
