@@ -6,7 +6,13 @@
 // reconnects while the old connection still looks alive here (half-open after a kill -9),
 // the newer authenticated link replaces the older one. Clients always dial; a client's
 // newest link replaces its older one.
-import { createServer, type Server, type Socket } from 'node:net';
+//
+// Authenticated links are bounded by cluster.json (one per member), but anyone who can
+// reach the port can open links that never finish the handshake, each holding a socket
+// (a file descriptor) for the handshake timeout. Incoming links still in their handshake
+// are capped; past the cap the oldest is dropped, not the newest, so a flood churns its
+// own connections while a member's handshake, a round trip long, still completes.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Peer } from '../core/gateway.ts';
 import type { Crypto, KeyPair } from '../crypto/crypto.ts';
 import type { ClusterConfig } from '../deploy/cluster-config.ts';
@@ -32,11 +38,15 @@ export interface ReplicaNetworkOptions {
   /** Per replica peer; must hold at least one largest replica frame (8 MiB by default). */
   readonly replicaQueueBytes?: number;
   readonly clientQueueBytes?: number;
+  /** Incoming links still in their handshake, at most; DEFAULT_HANDSHAKES_IN_PROGRESS_MAX by default. */
+  readonly handshakesInProgressMax?: number;
   readonly backoff?: BackoffOptions;
 }
 
 export const DEFAULT_REPLICA_QUEUE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CLIENT_QUEUE_BYTES = 1024 * 1024;
+/** Far above n replicas and a bench's 100 clients connecting at once, far below a process's file descriptors. */
+export const DEFAULT_HANDSHAKES_IN_PROGRESS_MAX = 256;
 
 export class ReplicaNetwork {
   private readonly server: Server;
@@ -44,6 +54,8 @@ export class ReplicaNetwork {
   private readonly clientQueues = new Map<number, OutboundQueue>();
   private readonly dialers = new Map<number, Dialer>();
   private readonly links = new Set<Link>();
+  /** Incoming links not yet authenticated, oldest first (a Set iterates in insertion order). */
+  private readonly handshaking = new Set<Link>();
   /** Frames not sent, by reason. */
   readonly drops = new Map<string, number>();
   private closed = false;
@@ -60,7 +72,7 @@ export class ReplicaNetwork {
     }
   }
 
-  /** Listens on this replica's host and port from cluster.json, then starts dialing. */
+  /** Listens on this replica's host and port from cluster.json, then starts dialing; returns the port bound (the OS's pick for port 0). */
   async start(): Promise<{ host: string; port: number }> {
     const { host, port } = this.options.config.replicas[this.options.id]!;
     await new Promise<void>((resolve, reject) => {
@@ -68,7 +80,7 @@ export class ReplicaNetwork {
       this.server.listen(port, host, () => resolve());
     });
     for (const dialer of this.dialers.values()) dialer.start();
-    return { host, port };
+    return { host, port: (this.server.address() as AddressInfo).port };
   }
 
   /** Sends to one peer; a frame that does not fit its queue is dropped and counted. */
@@ -110,7 +122,11 @@ export class ReplicaNetwork {
 
   private accept(socket: Socket): void {
     if (this.closed) return void socket.destroy();
-    this.track(new Link(socket, { ...this.baseOptions(), refuse: (peer) => this.refuse(peer) }, this.handlers('in', undefined)));
+    const max = this.options.handshakesInProgressMax ?? DEFAULT_HANDSHAKES_IN_PROGRESS_MAX;
+    if (this.handshaking.size >= max) this.handshaking.values().next().value!.close(`too many handshakes in progress (at most ${max}): the oldest is dropped`);
+    const link = new Link(socket, { ...this.baseOptions(), refuse: (peer) => this.refuse(peer) }, this.handlers('in', undefined));
+    this.handshaking.add(link);
+    this.track(link);
   }
 
   private connect(socket: Socket, id: number): void {
@@ -138,6 +154,7 @@ export class ReplicaNetwork {
   private handlers(direction: 'in' | 'out', dialer: Dialer | undefined): LinkHandlers {
     return {
       onOpen: (link) => {
+        this.handshaking.delete(link);
         dialer?.opened();
         const peer = link.peer;
         const queue = this.queueFor(peer);
@@ -149,6 +166,7 @@ export class ReplicaNetwork {
       onFrame: (link, frame) => this.options.onFrame({ kind: link.peer.role, id: link.peer.id }, frame),
       onClose: (link, reason, authenticated) => {
         this.links.delete(link);
+        this.handshaking.delete(link);
         if (authenticated) {
           this.queueFor(link.peer).detach(link);
           if (!this.closed && link.peer.role === 'replica') this.options.log({ event: 'peer-disconnected', peer: memberName(link.peer), reason });

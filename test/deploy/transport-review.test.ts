@@ -15,6 +15,7 @@ import { encodeFrame, FrameReader } from '../../src/net/framing.ts';
 import { decodeHello, encodeHello, type Hello } from '../../src/net/handshake.ts';
 import { Link, type LinkOptions, type Member } from '../../src/net/link.ts';
 import { linkOptions } from '../../src/net/members.ts';
+import { ReplicaNetwork } from '../../src/net/replica-network.ts';
 
 const crypto = createNativeCrypto();
 let dir: string;
@@ -167,4 +168,46 @@ describe('handshake relay', () => {
     expect(await one.accepted).toEqual({ opened: { role: 'replica', id: 0 } });
     expect(await dialer).toEqual({ opened: { role: 'replica', id: 1 } });
   });
+});
+
+describe('handshakes in progress', () => {
+  const networks: ReplicaNetwork[] = [];
+  afterEach(async () => {
+    await Promise.all(networks.splice(0).map((network) => network.close()));
+  });
+
+  it('a flood of connections that never finish their handshake holds at most the cap, oldest dropped first, and a member still gets in', async () => {
+    // Replica 1 on a port the OS picks; its peers are not running (their dials just back off).
+    const config: ClusterConfig = { ...cluster, replicas: cluster.replicas.map((replica) => (replica.id === 1 ? { ...replica, port: 0 } : replica)) };
+    let refused!: (reason: string) => void;
+    const firstRefusal = new Promise<string>((resolve) => (refused = resolve));
+    const network = new ReplicaNetwork({
+      config,
+      id: 1,
+      keyPair: key('replica-1.key'),
+      crypto,
+      onFrame: () => {},
+      log: (event) => {
+        if (event.event === 'link-refused') refused(event.reason);
+      },
+      handshakesInProgressMax: 3,
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+    });
+    networks.push(network);
+    const { port } = await network.start();
+    // Three silent connections, each accepted (its HELLO read) before the next is opened.
+    const silent: RawEnd[] = [];
+    for (let i = 0; i < 3; i++) {
+      silent.push(RawEnd.dial(port));
+      await silent[i]!.hello();
+    }
+    const firstClosed = new Promise<void>((resolve) => silent[0]!.socket.once('close', () => resolve()));
+    const socket = netConnect({ host: '127.0.0.1', port });
+    sockets.push(socket);
+    const member = correctLink(socket, { ...linkOptions(cluster, { role: 'client', id: 0 }, key('client-0.key'), crypto), expected: { role: 'replica', id: 1 } });
+    expect(await firstRefusal).toBe('too many handshakes in progress (at most 3): the oldest is dropped');
+    await firstClosed;
+    expect(silent.slice(1).map((end) => end.socket.destroyed)).toEqual([false, false]);
+    expect(await member).toEqual({ opened: { role: 'replica', id: 1 } });
+  }, 15_000);
 });
