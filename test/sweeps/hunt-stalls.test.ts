@@ -9,7 +9,7 @@ import { withQuietTail } from '../../src/hunt/quiet-tail.ts';
 
 /** Each flaw, the hunt seed, and the schedules within which that seed finds it (measured once; the search is deterministic). */
 const STALLS: readonly (readonly [ProtocolFlaw, number, number, string])[] = [
-  ['checkpoint-stable-on-2f', 3, 1, 'checkpoints stable on 2f CHECKPOINTs: VIEW-CHANGEs carry proofs correct replicas refuse'],
+  ['checkpoint-stable-on-2f', 14, 2, 'checkpoints stable on 2f CHECKPOINTs: VIEW-CHANGEs carry proofs correct replicas refuse'],
   ['view-change-timeout-not-doubled', 1, 14, 'a view-change timeout that never doubles, on a network slower than T throughout'],
 ];
 
