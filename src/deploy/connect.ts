@@ -9,6 +9,8 @@ import { createFastestCrypto } from '../crypto/index.ts';
 import { ClientNetwork } from '../net/client-network.ts';
 import { clientOptimizations } from '../sim/optimizations.ts';
 import { toHex } from '../core/bytes.ts';
+import { encodeMacRequest, encodeSigned, MAC_BYTES } from '../core/encoding.ts';
+import { CLIENT_FRAME_MAX_BYTES } from '../core/limits.ts';
 import { validateOperation, type Operation, type OperationResult } from '../core/operations.ts';
 import { authDomainOf, type ClusterConfig } from './cluster-config.ts';
 import { ClientMessageLog, LoggedClient } from './client-message-log.ts';
@@ -42,6 +44,8 @@ const CLIENT_TICK_MS = 50;
 
 /** A PancydbClient whose close() also closes its TCP links. */
 export class ConnectedClient extends PancydbClient {
+  private readonly clientConfig: ClientConfig;
+
   constructor(
     core: Client,
     readonly network: ClientNetwork,
@@ -49,9 +53,12 @@ export class ConnectedClient extends PancydbClient {
     private readonly messageLog?: ClientMessageLog,
   ) {
     super(core, network, clock, CLIENT_TICK_MS);
+    this.clientConfig = core.config;
   }
 
   override execute(operation: Operation): Promise<OperationResult> {
+    const tooLarge = requestTooLarge(this.clientConfig, operation);
+    if (tooLarge !== undefined) return Promise.reject(new RangeError(tooLarge));
     const log = this.messageLog;
     if (log === undefined) return super.execute(operation);
     try {
@@ -75,6 +82,29 @@ export class ConnectedClient extends PancydbClient {
     super.close();
     this.network.close();
   }
+}
+
+/**
+ * Why the REQUEST for `operation` is larger than a replica accepts from a client
+ * (CLIENT_FRAME_MAX_BYTES), or undefined if it fits. A replica closes a link that sends a
+ * larger frame, so such a request would never be answered: the client would redial and
+ * retransmit until its caller gave up, with an outcome reported unknown that is certain.
+ * Sized exactly: encoded as the client encodes it, with the widest t and stand-in
+ * signature and MACs. An operation that is not valid at all is left to validateOperation.
+ * @example requestTooLarge(clientConfigOf(cluster, key), { type: 'put', key: 'a', value: 'x'.repeat(70_000) }) // 'operation: ...'
+ */
+export function requestTooLarge(config: Pick<ClientConfig, 'id' | 'n' | 'auth'>, operation: Operation): string | undefined {
+  let frameBytes: number;
+  try {
+    const request = { type: 'request', operation, timestamp: Number.MAX_SAFE_INTEGER, client: config.id } as const;
+    const signature = () => new Uint8Array(64);
+    const frame = config.auth === 'mac' ? encodeMacRequest(request, signature, () => new Uint8Array(MAC_BYTES * config.n)).frame : encodeSigned(request, signature).frame;
+    frameBytes = frame.length;
+  } catch {
+    return undefined;
+  }
+  if (frameBytes <= CLIENT_FRAME_MAX_BYTES) return undefined;
+  return `operation: its request would be ${frameBytes} bytes, and replicas accept at most ${CLIENT_FRAME_MAX_BYTES} from a client (shorten the key or value)`;
 }
 
 const wallClock: ClientClock = {

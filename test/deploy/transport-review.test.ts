@@ -16,6 +16,9 @@ import { decodeHello, encodeHello, type Hello } from '../../src/net/handshake.ts
 import { Link, type LinkOptions, type Member } from '../../src/net/link.ts';
 import { linkOptions } from '../../src/net/members.ts';
 import { ReplicaNetwork } from '../../src/net/replica-network.ts';
+import { encodeMacRequest, encodeSigned } from '../../src/core/encoding.ts';
+import { CLIENT_FRAME_MAX_BYTES, frameMaxBytes } from '../../src/core/limits.ts';
+import { connect, requestTooLarge } from '../../src/deploy/connect.ts';
 
 const crypto = createNativeCrypto();
 let dir: string;
@@ -210,4 +213,35 @@ describe('handshakes in progress', () => {
     expect(silent.slice(1).map((end) => end.socket.destroyed)).toEqual([false, false]);
     expect(await member).toEqual({ opened: { role: 'replica', id: 1 } });
   }, 15_000);
+});
+
+describe('connect(): a request larger than replicas accept', () => {
+  it('is refused at once, naming the operation, instead of being retransmitted unanswered forever', async () => {
+    // No replica runs: a request that fits would wait (and be retransmitted); one too large
+    // for any replica must not, since every replica would close the link it came on.
+    const client = connect(cluster, key('client-0.key'), { crypto });
+    try {
+      const tooLarge = client.put('k', 'x'.repeat(CLIENT_FRAME_MAX_BYTES));
+      await expect(tooLarge).rejects.toThrow(/^operation: its request would be \d+ bytes, and replicas accept at most 65536 from a client/);
+    } finally {
+      client.close();
+    }
+  }, 15_000);
+
+  it('draws the line exactly at the cap a replica link puts on client frames, in both auth modes', () => {
+    const cap = frameMaxBytes('client', cluster.parameters);
+    for (const auth of ['signed', 'mac'] as const) {
+      const config = { id: 0, n: 4, auth };
+      const frameBytes = (value: string) => {
+        const request = { type: 'request', operation: { type: 'put', key: 'k', value }, timestamp: Number.MAX_SAFE_INTEGER, client: 0 } as const;
+        const signature = () => new Uint8Array(64);
+        return (auth === 'mac' ? encodeMacRequest(request, signature, () => new Uint8Array(16 * 4)) : encodeSigned(request, signature)).frame.length;
+      };
+      // Between 60,000 and 70,000 characters the value's length prefix keeps its width: one more character, one more byte.
+      const longest = 'x'.repeat(60_000 + cap - frameBytes('x'.repeat(60_000)));
+      expect(frameBytes(longest)).toBe(cap);
+      expect(requestTooLarge(config, { type: 'put', key: 'k', value: longest })).toBeUndefined();
+      expect(requestTooLarge(config, { type: 'put', key: 'k', value: `${longest}x` })).toBe(`operation: its request would be ${cap + 1} bytes, and replicas accept at most ${cap} from a client (shorten the key or value)`);
+    }
+  });
 });
