@@ -245,3 +245,36 @@ describe('connect(): a request larger than replicas accept', () => {
     }
   });
 });
+
+describe('frame reader: a stream sent a byte at a time', () => {
+  // Each socket read is its own buffer (and ArrayBuffer): 20,000 one-byte reads cost about
+  // 21 MB of memory in Node 20, so holding reads one by one made a capped frame cost
+  // about a thousand times its bytes.
+  it('holds a frame arriving in one-byte reads in a few pieces, not one object per read', () => {
+    const payload = new Uint8Array(100_000).map((_, i) => i % 251);
+    const stream = encodeFrame(payload);
+    const reader = new FrameReader(1 << 20);
+    const held = () => (reader as unknown as { chunks: Buffer[] }).chunks.length;
+    let frames: Uint8Array[] = [];
+    let mostHeld = 0;
+    for (let i = 0; i < stream.length; i++) {
+      frames = [...frames, ...reader.push(stream.subarray(i, i + 1))];
+      mostHeld = Math.max(mostHeld, held());
+    }
+    expect(frames).toHaveLength(1);
+    expect(Buffer.from(frames[0]!).equals(Buffer.from(payload))).toBe(true);
+    expect(mostHeld).toBeLessThanOrEqual(10);
+  });
+
+  it('returns the frames written whatever mix of small and large reads carries them', () => {
+    const payloads = [5, 0, 70_000, 3, 20_000, 1, 4096, 4095].map((length, k) => new Uint8Array(length).fill(k + 1));
+    const stream = Buffer.concat(payloads.map((payload) => encodeFrame(payload)));
+    const reads = [1, 2, 3, 4095, 4096, 5000, 1, 70_000, 7, 16_384, 3000];
+    const reader = new FrameReader(1 << 20);
+    const frames: Uint8Array[] = [];
+    for (let offset = 0, k = 0; offset < stream.length; offset += reads[k % reads.length]!, k++) {
+      frames.push(...reader.push(stream.subarray(offset, offset + reads[k % reads.length]!)));
+    }
+    expect(frames.map((frame) => Buffer.from(frame).toString('hex'))).toEqual(payloads.map((payload) => Buffer.from(payload).toString('hex')));
+  });
+});
