@@ -24,7 +24,14 @@ import { OutboundQueue } from './outbound-queue.ts';
 export type NetLogEvent =
   | { readonly event: 'peer-connected'; readonly peer: string; readonly direction: 'in' | 'out' }
   | { readonly event: 'peer-disconnected'; readonly peer: string; readonly reason: string }
-  | { readonly event: 'link-refused'; readonly peer: string; readonly remote: string; readonly reason: string };
+  | {
+      readonly event: 'link-refused';
+      readonly peer: string;
+      readonly remote: string;
+      readonly reason: string;
+      /** Refusals left out of the log since the previous line (over REFUSED_LINES_PER_SECOND). */
+      readonly suppressed?: number;
+    };
 
 export interface ReplicaNetworkOptions {
   readonly config: ClusterConfig;
@@ -41,7 +48,16 @@ export interface ReplicaNetworkOptions {
   /** Incoming links still in their handshake, at most; DEFAULT_HANDSHAKES_IN_PROGRESS_MAX by default. */
   readonly handshakesInProgressMax?: number;
   readonly backoff?: BackoffOptions;
+  /** The wall clock, for the refusal log's rate; Date.now by default. */
+  readonly nowMs?: () => number;
 }
+
+/**
+ * link-refused lines per second, at most: anyone who reaches the port can open links that
+ * fail their handshake as fast as the network allows, and one line each would let them
+ * fill the log's disk. The first refusals of each second still name their reason.
+ */
+export const REFUSED_LINES_PER_SECOND = 10;
 
 export const DEFAULT_REPLICA_QUEUE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CLIENT_QUEUE_BYTES = 1024 * 1024;
@@ -56,6 +72,8 @@ export class ReplicaNetwork {
   private readonly links = new Set<Link>();
   /** Incoming links not yet authenticated, oldest first (a Set iterates in insertion order). */
   private readonly handshaking = new Set<Link>();
+  /** The refusal log's current one-second window. */
+  private readonly refusedLog = { windowStartMs: -Infinity, lines: 0, suppressed: 0 };
   /** Frames not sent, by reason. */
   readonly drops = new Map<string, number>();
   private closed = false;
@@ -172,11 +190,28 @@ export class ReplicaNetwork {
           if (!this.closed && link.peer.role === 'replica') this.options.log({ event: 'peer-disconnected', peer: memberName(link.peer), reason });
         } else if (!this.closed && (direction === 'in' || !reason.startsWith('socket error'))) {
           // Failed dials (connection refused while a peer is down) repeat every backoff; not logged.
-          this.options.log({ event: 'link-refused', peer: dialer === undefined ? 'incoming' : 'outgoing', remote: `${link.socket.remoteAddress}:${link.socket.remotePort}`, reason });
+          this.logRefused({ event: 'link-refused', peer: dialer === undefined ? 'incoming' : 'outgoing', remote: `${link.socket.remoteAddress}:${link.socket.remotePort}`, reason });
         }
         dialer?.closed();
       },
     };
+  }
+
+  private logRefused(event: Extract<NetLogEvent, { event: 'link-refused' }>): void {
+    const nowMs = (this.options.nowMs ?? Date.now)();
+    const window = this.refusedLog;
+    if (nowMs - window.windowStartMs >= 1000) {
+      window.windowStartMs = nowMs;
+      window.lines = 0;
+    }
+    if (window.lines >= REFUSED_LINES_PER_SECOND) {
+      window.suppressed++;
+      return;
+    }
+    window.lines++;
+    const suppressed = window.suppressed;
+    window.suppressed = 0;
+    this.options.log(suppressed === 0 ? event : { ...event, suppressed });
   }
 
   private queueFor(peer: Member): OutboundQueue {

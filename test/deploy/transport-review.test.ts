@@ -278,3 +278,45 @@ describe('frame reader: a stream sent a byte at a time', () => {
     expect(frames.map((frame) => Buffer.from(frame).toString('hex'))).toEqual(payloads.map((payload) => Buffer.from(payload).toString('hex')));
   });
 });
+
+describe('refused links in the log', () => {
+  const networks: ReplicaNetwork[] = [];
+  afterEach(async () => {
+    await Promise.all(networks.splice(0).map((network) => network.close()));
+  });
+
+  it('a flood of failed handshakes costs at most 10 log lines a second, the next line counting those left out', async () => {
+    const config: ClusterConfig = { ...cluster, replicas: cluster.replicas.map((replica) => (replica.id === 1 ? { ...replica, port: 0 } : replica)) };
+    const refused: { reason: string; suppressed?: number }[] = [];
+    let nowMs = 0;
+    const network = new ReplicaNetwork({
+      config,
+      id: 1,
+      keyPair: key('replica-1.key'),
+      crypto,
+      onFrame: () => {},
+      log: (event) => {
+        if (event.event === 'link-refused') refused.push(event);
+      },
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+      nowMs: () => nowMs,
+    });
+    networks.push(network);
+    const { port } = await network.start();
+    /** `count` connections, each sending a HELLO that is not JSON (refused at once); resolves when all are closed. */
+    const flood = (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, () => {
+          const end = RawEnd.dial(port);
+          end.send(new TextEncoder().encode('not a hello'));
+          return new Promise<void>((resolve) => end.socket.once('close', () => resolve()));
+        }),
+      );
+    await flood(40);
+    expect(refused).toHaveLength(10);
+    expect(refused.every((event) => event.reason === 'malformed HELLO: not JSON' && event.suppressed === undefined)).toBe(true);
+    nowMs += 1000;
+    await flood(1);
+    expect(refused.slice(10)).toEqual([expect.objectContaining({ reason: 'malformed HELLO: not JSON', suppressed: 30 })]);
+  }, 15_000);
+});
