@@ -3,39 +3,46 @@
 // Fault model: a Byzantine replica that runs the protocol honestly but rewrites every
 // VIEW-CHANGE and NEW-VIEW it sends. In VIEW-CHANGE it puts fabricated prepared
 // certificates into P (a seq it never saw, a digest nobody prepared, forged PREPAREs) or
-// partial ones (too few PREPAREs, PREPAREs for another seq, one PREPARE counted twice).
+// partial ones (too few PREPAREs, PREPAREs for another seq, one PREPARE counted twice), or
+// it names a stable checkpoint L beyond its own under its real proof C, P left out.
 // As the new primary its NEW-VIEW carries an O that V does not imply (another digest, a
-// missing or an extra seq), or a V of fewer than 2f+1 VIEW-CHANGEs. It also sends lying
-// VIEW-CHANGEs on its own, unprompted, so that its lies reach the others in any view.
+// missing or an extra seq), or a V of fewer than 2f+1 VIEW-CHANGEs; or, its NEW-VIEW
+// honest, it pre-prepares every O entry a second time with another digest. It also sends
+// lying VIEW-CHANGEs on its own, unprompted, so that its lies reach the others in any view.
 // Attacks: safety across views (OSDI'99 §4.4; TOCS 2002 §2.4.5): a forged P entry or a
 // wrong O could make a new view re-order a committed request. Every certificate inside
-// VIEW-CHANGE and V is checked (§4.4), and backups recompute O from V and reject a
-// primary whose O differs (§4.4), then vote it out by moving to v+2 (§4.5.2).
-import { defineAdversary, mapSends, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
+// VIEW-CHANGE and V is checked, C included (§4.4), backups recompute O from V and reject a
+// primary whose O differs (§4.4), then vote it out by moving to v+2 (§4.5.2); an O entry
+// holds its (v, n) like any accepted PRE-PREPARE, so a second digest there is refused (§4.2).
+import { defineAdversary, mapSends, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
 import { headerOf } from '../src/core/encoding.ts';
 import type { NewView, PreparedCertificate, Prepare, PrePrepare, PrePrepareHeader, Signed, ViewChange } from '../src/core/messages.ts';
 import { planNewView } from '../src/core/new-view.ts';
 
-type Lie = 'fabricated-p' | 'partial-p' | 'wrong-o' | 'short-v';
-const VIEW_CHANGE_LIES: readonly Lie[] = ['fabricated-p', 'partial-p'];
-const NEW_VIEW_LIES: readonly Lie[] = ['fabricated-p', 'partial-p', 'wrong-o', 'short-v'];
+type Lie = 'fabricated-p' | 'partial-p' | 'wrong-o' | 'short-v' | 'unproven-checkpoint' | 'second-o';
+/** The lies 'all' picks from: the later ones are drawn only by name, so 'all' attacks as it always did. */
+const ANY_LIES: readonly Lie[] = ['fabricated-p', 'partial-p', 'wrong-o', 'short-v'];
+const VIEW_CHANGE_LIES: readonly Lie[] = ['fabricated-p', 'partial-p', 'unproven-checkpoint'];
+const NEW_VIEW_LIES: readonly Lie[] = ['fabricated-p', 'partial-p', 'wrong-o', 'short-v', 'unproven-checkpoint'];
 
 export default defineAdversary({
   name: 'view-change-liar',
-  faultModel: 'lies in VIEW-CHANGE (fabricated or partial prepared certificates) and, as new primary, in NEW-VIEW (wrong O, short V)',
+  faultModel: 'lies in VIEW-CHANGE (fabricated or partial prepared certificates, an unproven stable checkpoint) and, as new primary, in NEW-VIEW (wrong O, short V) or after it (O entries pre-prepared again)',
   attacks: 'safety across views: certificates in VIEW-CHANGE and V are checked and O is recomputed from V (§4.4); a lying primary is voted out (§4.5.2)',
   options: {
     lie: {
       kind: 'choice',
-      values: ['fabricated-p', 'partial-p', 'wrong-o', 'short-v', 'all'] as const,
+      values: ['fabricated-p', 'partial-p', 'wrong-o', 'short-v', 'unproven-checkpoint', 'second-o', 'all'] as const,
       default: 'all',
-      doc: "which lie: 'fabricated-p' and 'partial-p' lie in P (in VIEW-CHANGE, and in its own VIEW-CHANGE inside V); 'wrong-o' and 'short-v' lie in NEW-VIEW only; 'all' picks one at random per message",
+      doc:
+        "which lie: 'fabricated-p' and 'partial-p' lie in P (in VIEW-CHANGE, and in its own VIEW-CHANGE inside V); 'unproven-checkpoint' names a stable checkpoint L beyond its own under its real C, P left out (in the same places); " +
+        "'wrong-o' and 'short-v' lie in NEW-VIEW only; 'second-o', as new primary, sends each backup a PRE-PREPARE of the null request for every other O entry of its honest NEW-VIEW; 'all' picks one of the first four at random per message",
     },
     proactiveEveryS: {
       kind: 'number',
       default: 1,
       min: 0,
-      doc: "also broadcast an unprompted lying VIEW-CHANGE for the next view this often (0: never; only for lies in P, 'all' included)",
+      doc: "also broadcast an unprompted lying VIEW-CHANGE for the next view this often (0: never; only for lies in VIEW-CHANGE: P, 'unproven-checkpoint', 'all')",
     },
   },
   create(api, options) {
@@ -45,6 +52,7 @@ export default defineAdversary({
     return {
       step(input) {
         const outputs = liar.rewrite(api.step(input));
+        if (options.lie === 'second-o') outputs.push(...liar.secondO(outputs));
         if (everyMs > 0 && input.kind === 'tick' && input.nowMs >= proactiveAtMs) {
           proactiveAtMs = input.nowMs + everyMs;
           const unprompted = liar.unpromptedViewChange();
@@ -98,15 +106,38 @@ class Liar {
     return lied;
   }
 
+  /**
+   * For every O entry of a NEW-VIEW of ours among `outputs` that orders a real batch, a
+   * second PRE-PREPARE for its (v, n), of the null request, to each backup. Sent 1 ms late,
+   * so that it arrives after the NEW-VIEW, while a backup may still be fetching the batch.
+   */
+  secondO(outputs: readonly AdversaryOutput[]): AdversaryOutput[] {
+    const { api } = this;
+    const extra: AdversaryOutput[] = [];
+    for (const output of outputs) {
+      if (output.kind !== 'broadcast' || output.signed.message.type !== 'new-view' || output.signed.message.replica !== api.id) continue;
+      for (const header of output.signed.message.prePrepares) {
+        const { view, seq, digest } = header.message;
+        const nullRequest = api.prePrepare(view, seq, []);
+        if (nullRequest.message.digest.every((byte, index) => byte === digest[index])) continue;
+        api.note(`second PRE-PREPARE v=${view} n=${seq}: the null request`);
+        for (let backup = 0; backup < api.n; backup++) if (backup !== api.id) extra.push(sendToReplica(backup, nullRequest, 1));
+      }
+    }
+    return extra;
+  }
+
   /** The configured lie if it fits this message, a random fitting one for 'all'. */
   private pick(fitting: readonly Lie[]): Lie | undefined {
     if (this.lie !== 'all') return fitting.includes(this.lie) ? this.lie : undefined;
-    return fitting[this.api.rng.int(0, fitting.length - 1)];
+    const any = fitting.filter((lie) => ANY_LIES.includes(lie));
+    return any[this.api.rng.int(0, any.length - 1)];
   }
 
   // --- VIEW-CHANGE: P ---------------------------------------------------------------------
 
   private lieInViewChange(viewChange: ViewChange, lie: Lie): ViewChange {
+    if (lie === 'unproven-checkpoint') return this.unprovenCheckpoint(viewChange);
     const partial = lie === 'partial-p' ? this.partialCertificate(viewChange) : undefined;
     const certificate = partial ?? this.fabricatedCertificate(viewChange);
     const seq = certificate.prePrepare.message.seq;
@@ -114,6 +145,16 @@ class Liar {
     prepared.sort((a, b) => a.prePrepare.message.seq - b.prePrepare.message.seq);
     this.api.note(`VIEW-CHANGE v=${viewChange.newView}: ${partial === undefined ? 'fabricated' : 'partial'} certificate for n=${seq}`);
     return { ...viewChange, prepared };
+  }
+
+  /**
+   * A stable checkpoint L beyond the one C proves, P left out: min-s of the next view would
+   * be a checkpoint no replica can have executed to, unless C is checked (§4.4).
+   */
+  private unprovenCheckpoint(viewChange: ViewChange): ViewChange {
+    const stableSeq = viewChange.stableSeq + this.api.parameters.logWindow;
+    this.api.note(`VIEW-CHANGE v=${viewChange.newView}: stable checkpoint ${stableSeq} under the proof of ${viewChange.stableSeq}`);
+    return { ...viewChange, stableSeq, prepared: [] };
   }
 
   /**
@@ -167,11 +208,14 @@ class Liar {
     switch (lie) {
       case 'fabricated-p':
       case 'partial-p':
+      case 'unproven-checkpoint':
         return this.withLyingViewChange(newView);
       case 'wrong-o':
         return this.withWrongO(newView);
       case 'short-v':
         return this.withShortV(newView);
+      case 'second-o':
+        return newView;
     }
   }
 

@@ -5,7 +5,9 @@
 //
 // `split-brain`, the attack of the colluding primaries of views 0 and 1, is drawn for all
 // faulty replicas at once (drawCollusion), since they must agree on one attack, with the
-// partition its header says the attack needs. `hidden-prepare` (the primary of view 0) and
+// partition its header says the attack needs; `state-liar` lies only to a replica fetching
+// state, so draw.ts cuts a correct replica off for most of the workload where it runs.
+// `hidden-prepare` (the primary of view 0) and
 // `stale-reads` (it lies only on the read-only path) are drawn only where they fit (see
 // drawAdversary), and more often where the schedule turns on the optimization they attack.
 import type { Rng } from '../sim/rng.ts';
@@ -119,7 +121,7 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
     types: pick(rng, ['all', 'all', 'normal-case', 'view-change', 'checkpoint']),
   }),
   'view-change-liar': ({ rng }) => ({
-    lie: pick(rng, ['fabricated-p', 'partial-p', 'wrong-o', 'short-v', 'all']),
+    lie: pick(rng, ['fabricated-p', 'partial-p', 'wrong-o', 'short-v', 'unproven-checkpoint', 'second-o', 'all']),
     proactiveEveryS: pick(rng, [0, 0.5, 1]),
   }),
   censor: ({ rng, clients, workloadS }) => ({
@@ -142,7 +144,10 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
     breakSignatures: rng.chance(0.5),
     probability: pick(rng, [0.3, 1]),
   }),
-  'recovery-liar': ({ rng }) => ({ lie: pick(rng, ['low', 'high', 'alternate']), statusLie: rng.chance(0.5) }),
+  'recovery-liar': ({ rng }) => ({ lie: pick(rng, ['low', 'high', 'alternate']), statusLie: rng.chance(0.5), repropose: rng.chance(0.5) }),
+  // Half the time it falls silent after its first lie, so that the state it served is all a
+  // lagging replica has from it (a faulty primary's silence also forces a view change).
+  'state-liar': ({ rng }) => ({ lie: pick(rng, ['client-table', 'short-proof', 'alternate']), silentAfterS: pick(rng, [0, 0.3, 1]) }),
   'slow-primary': ({ rng }) => ({ delayFraction: pick(rng, [0.5, 0.9, 0.99]) }),
   'stale-reads': ({ rng, workloadS }) => ({ fromS: seconds(rng, 0, workloadS / 2) }),
   'hidden-prepare': ({ rng, others, workloadS }) => {
@@ -153,7 +158,7 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
 };
 
 /** Adversaries any faulty replica may run. */
-const GENERAL = ['silent', 'equivocate', 'twin', 'twin', 'mutate', 'mutate', 'byzzfuzz', 'byzzfuzz', 'byzzfuzz', 'replay', 'view-change-liar', 'censor', 'corrupt-state', 'forge-replies', 'recovery-liar', 'slow-primary'] as const;
+const GENERAL = ['silent', 'equivocate', 'twin', 'twin', 'mutate', 'mutate', 'byzzfuzz', 'byzzfuzz', 'byzzfuzz', 'replay', 'view-change-liar', 'censor', 'corrupt-state', 'forge-replies', 'recovery-liar', 'slow-primary', 'state-liar', 'state-liar'] as const;
 
 export const HUNT_ADVERSARIES: readonly string[] = [...Object.keys(DRAWERS), 'split-brain'];
 

@@ -17,7 +17,8 @@
 // the first views' primaries; the colluding primaries of views 0 and 1 (split-brain) with
 // the partition their attack needs; for an optimization, one contended key, a lagging group
 // and the adversary that lies on its path; a correct replica cut off for most of the run,
-// so that it must fetch state; crashes that last. None of it knows which flaw is hunted.
+// so that it must fetch state (always where a faulty replica lies in the state it serves);
+// crashes that last. None of it knows which flaw is hunted.
 //
 // About half the schedules end in a quiet tail (quiet-tail.ts): after the last fault
 // window the network is partially synchronous and the schedule expects liveness, so a
@@ -131,6 +132,9 @@ function withAttackWindows(rng: Rng, network: ScenarioJson, n: number, faultyIds
   const correct = Array.from({ length: n }, (_, id) => id).filter((id) => !faultyIds.includes(id));
   const partitions: PartitionJson[] = [...collusionPartitions];
   const slowLinks: ScenarioJson[] = [];
+  // state-liar lies only in STATE, which only a replica a log window behind asks for (§4.3).
+  const servesState = Object.values(faulty).some((entry) => (entry as DrawnFaulty).adversary === 'state-liar');
+  if (servesState && correct.length > 0) partitions.push(drawIsolation(rng, n, faultyIds, workloadS));
   if (aimed) {
     for (const entry of Object.values(faulty) as DrawnFaulty[]) if (entry.adversary === 'hidden-prepare') partitions.push(hiddenPreparePartition(rng, entry.options, correct));
     // Leave at least one correct replica fast, so that some correct replicas run a state ahead.

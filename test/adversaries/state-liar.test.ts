@@ -1,0 +1,87 @@
+// The lies a faulty replica can tell at a protocol point that a replica catching up or
+// restarting depends on, against the protocol as the paper gives it: a doctored client table
+// or a short proof in STATE (state-liar, OSDI'99 §4.3), an unproven stable checkpoint in
+// VIEW-CHANGE and O entries pre-prepared again by a new primary (view-change-liar, §4.4,
+// §4.2), a low view to a restarted replica followed by second PRE-PREPAREs (recovery-liar,
+// TOCS 2002 §4.3). Each must be told (the liar's notes count it) and break no guarantee.
+import { describe, expect, it } from 'vitest';
+import recoveryLiar from '../../adversaries/recovery-liar.ts';
+import stateLiar from '../../adversaries/state-liar.ts';
+import viewChangeLiar from '../../adversaries/view-change-liar.ts';
+import { observeNotes, type AdversaryDefinition } from '../../src/adversary/adversary.ts';
+import type { OptionSpecs } from '../../src/adversary/options.ts';
+import type { NetworkOptions } from '../../src/sim/network.ts';
+import { adversaryRun, LIGHTLY_LOSSY } from '../support/adversary-run.ts';
+import { describeViolations } from '../support/simulate.ts';
+
+/** Checkpoints every 4 batches (L = 8), so that a replica cut off for 1.5 s falls a log window behind. */
+const OFTEN = { checkpointInterval: 4, logWindow: 8 };
+const SEEDS = [1, 2, 3];
+
+/** Replica 3 cut off from 1 s to 2.5 s: it must fetch a checkpoint's state (§4.3). */
+const LAGGING_3: Partial<NetworkOptions> = { partitions: [{ fromMs: 1_000, untilMs: 2_500, groups: [[3], [0, 1, 2]] }] };
+/** Primary 0 cut off from 1.5 s to 3 s: the backups move to view 1. */
+const PRIMARY_CUT_OFF: Partial<NetworkOptions> = { partitions: [{ fromMs: 1_500, untilMs: 3_000, groups: [[0], [1, 2, 3]] }] };
+
+interface LieCase {
+  readonly lie: string;
+  readonly definition: AdversaryDefinition<OptionSpecs>;
+  readonly options: Record<string, unknown>;
+  readonly liar: number;
+  /** The start of the note the liar writes each time it tells the lie. */
+  readonly told: string;
+  readonly network: Partial<NetworkOptions>;
+}
+
+const CASES: readonly LieCase[] = [
+  { lie: "state-liar 'client-table' at replica 2, replica 3 fetching state", definition: stateLiar, options: { lie: 'client-table' }, liar: 2, told: 'STATE', network: LAGGING_3 },
+  { lie: "state-liar 'short-proof', silent 0.6 s later, at primary 0, replica 3 fetching state", definition: stateLiar, options: { lie: 'short-proof', silentAfterS: 0.6 }, liar: 0, told: 'STATE', network: LAGGING_3 },
+  {
+    lie: "view-change-liar 'unproven-checkpoint' at replica 3, the primary cut off",
+    definition: viewChangeLiar,
+    options: { lie: 'unproven-checkpoint', proactiveEveryS: 0 },
+    liar: 3,
+    told: 'VIEW-CHANGE',
+    network: PRIMARY_CUT_OFF,
+  },
+  {
+    lie: "view-change-liar 'second-o' at replica 1 (primary of view 1), replica 3 lagging, the primary cut off",
+    definition: viewChangeLiar,
+    options: { lie: 'second-o', proactiveEveryS: 0 },
+    liar: 1,
+    told: 'second PRE-PREPARE',
+    network: {
+      partitions: [
+        { fromMs: 1_000, untilMs: 3_100, groups: [[3], [0, 1, 2]] },
+        { fromMs: 2_000, untilMs: 5_000, groups: [[0], [1, 2, 3]] },
+      ],
+    },
+  },
+  {
+    lie: "recovery-liar 'low' with repropose at replica 1 (primary of view 1), replica 2 restarted without memory",
+    definition: recoveryLiar,
+    options: { lie: 'low', statusLie: false, repropose: true },
+    liar: 1,
+    told: 'second PRE-PREPARE',
+    network: { ...PRIMARY_CUT_OFF, crashes: [{ replica: 2, atMs: 4_000, restartAtMs: 4_500, amnesia: true }] },
+  },
+];
+
+describe('lies to a replica catching up or restarting, n=4, f=1: told, and refused by the protocol as specified', () => {
+  it.each(CASES.map((entry) => [entry.lie, entry] as const))('%s: no violation on seeds 1..3', (_lie, entry) => {
+    let told = 0;
+    const definition = observeNotes(entry.definition, (_, line) => {
+      if (line.startsWith(entry.told)) told++;
+    });
+    for (const seed of SEEDS) {
+      const run = adversaryRun({
+        seed,
+        parameters: OFTEN,
+        network: { ...LIGHTLY_LOSSY, ...entry.network },
+        faulty: new Map([[entry.liar, { definition, options: entry.options }]]),
+      });
+      expect(describeViolations(run)).toEqual([]);
+    }
+    expect(told, `${entry.lie}: the lie was never told`).toBeGreaterThan(0);
+  });
+});
