@@ -159,6 +159,22 @@ describe('hunt: the schedule drawer', () => {
     expect(isolated).toBeGreaterThan(300 / 30);
   });
 
+  it('a schedule with a state-liar always cuts one correct replica off from all others for most of the workload, so that it asks for state (§4.3)', () => {
+    let liars = 0;
+    for (let index = 0; index < DRAWS; index++) {
+      const scenario = drawSchedule(16, index);
+      const faulty = scenario['faulty'] as Record<string, { adversary: string }>;
+      if (!Object.values(faulty).some((entry) => entry.adversary === 'state-liar')) continue;
+      liars++;
+      const n = 3 * (scenario['f'] as number) + 1;
+      const partitions = ((scenario['network'] as Record<string, unknown>)['partitions'] ?? []) as { fromS: number; untilS: number; groups: number[][] }[];
+      // The shortest workload is 2 s, and the isolation lasts at least 0.6 of it.
+      const isolations = partitions.filter((p) => p.groups[0]!.length === 1 && !(p.groups[0]![0]! in faulty) && p.groups[1]!.length === n - 1 && p.untilS - p.fromS >= 1.2 - 0.05);
+      expect(isolations, `schedule ${index}`).not.toEqual([]);
+    }
+    expect(liars).toBeGreaterThan(5);
+  });
+
   it('-n fixes the size of every schedule', () => {
     for (let index = 0; index < 100; index++) expect(drawSchedule(5, index, { n: 7 })['f']).toBe(2);
   });
