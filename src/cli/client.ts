@@ -2,10 +2,10 @@
 // client's key. Exit status: 0 ok, 1 the store said no (no_match, not_found), 2 usage
 // error, 3 timed out with the outcome unknown (the request may still execute).
 import type { Operation, OperationResult } from '../core/operations.ts';
-import { isWriteResult } from '../core/operations.ts';
+import { isWriteResult, validateOperation } from '../core/operations.ts';
 import { createFastestCrypto } from '../crypto/index.ts';
 import { parseFlags, required, wholeFlag } from '../deploy/args.ts';
-import { connect } from '../deploy/connect.ts';
+import { connect, requestTooLarge } from '../deploy/connect.ts';
 import { DEFAULT_MESSAGE_LOG_MAX_BYTES, MessageLogFile } from '../deploy/message-log.ts';
 import { loadClient } from '../deploy/load-member.ts';
 import type { Output } from './sim.ts';
@@ -61,6 +61,15 @@ export async function runClientCommand(args: readonly string[], output: Output):
   const timeoutS = wholeFlag('--timeout', values.timeout, 1, 3600) ?? 10;
   const crypto = createFastestCrypto();
   const { cluster, keyPair, id } = loadClient(clusterFile, values.key, wholeFlag('--client-id', values['client-id'], 0, 1_000_000), crypto);
+  // What the store's own rules refuse (a versionMatch above its range, a request over the
+  // client frame cap) is the caller's mistake: exit 2 before connecting, not 70 or 3 after.
+  try {
+    validateOperation(operation);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const tooLarge = requestTooLarge({ id, n: cluster.parameters.n, auth: cluster.parameters.auth }, operation);
+  if (tooLarge !== undefined) throw new UsageError(tooLarge);
   const log = values.verbose === true ? (line: string) => output.err(`client ${id}: ${line}`) : undefined;
   const messageLog = openMessageLog(values['message-log'], output);
   const client = connect(cluster, keyPair, { clientId: id, crypto, ...(log === undefined ? {} : { log }), ...(messageLog === undefined ? {} : { messageLog }) });

@@ -24,6 +24,9 @@ describe('pancydb testnet, up and client', () => {
     const file = join(out, 'cluster.json');
     expect(JSON.parse(readFileSync(file, 'utf8')).replicas).toHaveLength(7);
     expect(await run(['client', '--cluster', file, 'put', 'onlykey'])).toMatchObject({ code: 2, stdout: expect.stringContaining('put: expects 2 operand(s), got 1') });
+    // What the store refuses is refused before connecting, as a usage error (it exited 70, then 3).
+    expect(await run(['client', '--cluster', file, 'put', 'k', 'v', '--version-match', String(Number.MAX_SAFE_INTEGER)])).toMatchObject({ code: 2, stdout: expect.stringContaining('versionMatch') });
+    expect(await run(['client', '--cluster', file, 'put', 'k', 'v'.repeat(70_000)])).toMatchObject({ code: 2, stdout: expect.stringContaining('its request would be') });
     // A replica must be able to tell whether it ran before: --data is required.
     expect(await run(['replica', '--cluster', file, '--id', '0'])).toMatchObject({ code: 2, stdout: expect.stringContaining('--data') });
     // Nobody listens: the outcome is unknown after the timeout.
