@@ -36,6 +36,11 @@ import { ReplicaMetrics } from './metrics.ts';
 import { restoreEvidence, type EvidenceStore } from './evidence-store.ts';
 import type { ReplicaMessageObserver } from './replica-message-log.ts';
 
+/** The metrics port's limits: a scraper and an operator's curl need a handful of connections and well under a second. */
+const HTTP_MAX_CONNECTIONS = 64;
+const HTTP_HEADERS_TIMEOUT_MS = 5_000;
+const HTTP_REQUEST_TIMEOUT_MS = 10_000;
+
 export type LogLine = Record<string, unknown> & { readonly event: string };
 
 export interface ReplicaNodeOptions {
@@ -142,7 +147,11 @@ export class ReplicaNode {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers: [this.metrics.registry],
     });
-    this.http = createServer((request, response) => void this.serveHttp(request, response));
+    this.http = createServer({ headersTimeout: HTTP_HEADERS_TIMEOUT_MS, requestTimeout: HTTP_REQUEST_TIMEOUT_MS }, (request, response) => void this.serveHttp(request, response));
+    // Whoever reaches the metrics port is untrusted: few connections, each given seconds, not
+    // Node's minutes, to send its request (a slow-headers client otherwise holds a socket and
+    // up to 16 KiB for a minute, as many times as it likes).
+    this.http.maxConnections = HTTP_MAX_CONNECTIONS;
   }
 
   /** Listens for peers and for HTTP, then starts ticking; returns where. */
@@ -151,7 +160,12 @@ export class ReplicaNode {
     await this.network.start();
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(self.metricsPort, self.host, () => resolve());
+      this.http.listen(self.metricsPort, self.host, () => {
+        this.http.off('error', reject);
+        // Listening, an error on the metrics port is logged, never a crash of the replica.
+        this.http.on('error', (error) => this.options.log({ event: 'metrics-error', reason: error.message }));
+        resolve();
+      });
     });
     this.tickTimer = setInterval(() => this.step({ kind: 'tick', nowMs: Date.now() }), this.options.tickMs ?? 10);
     this.summaryTimer = setInterval(() => this.summarizeDrops(), this.options.dropSummaryMs ?? 10_000);
