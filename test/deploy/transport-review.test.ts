@@ -115,6 +115,18 @@ const replicaOptions = (id: number): LinkOptions => ({
   refuse: (peer) => (peer.role === 'replica' && peer.id >= id ? `wrong dialer: replica ${peer.id}` : undefined),
 });
 
+/** Replica 1's network on a port the OS picks, its peers not running (their dials back off for a minute); closed after each test. */
+const networks: ReplicaNetwork[] = [];
+afterEach(async () => {
+  await Promise.all(networks.splice(0).map((network) => network.close()));
+});
+async function replicaOneOnFreePort(options: Partial<ConstructorParameters<typeof ReplicaNetwork>[0]>): Promise<number> {
+  const config: ClusterConfig = { ...cluster, replicas: cluster.replicas.map((replica) => (replica.id === 1 ? { ...replica, port: 0 } : replica)) };
+  const network = new ReplicaNetwork({ config, id: 1, keyPair: key('replica-1.key'), crypto, onFrame: () => {}, log: () => {}, backoff: { baseMs: 60_000, maxMs: 60_000 }, ...options });
+  networks.push(network);
+  return (await network.start()).port;
+}
+
 describe('handshake relay', () => {
   it('an outsider with no key cannot pass as replica 0 to replica 1 by relaying replica 0\'s own proof', async () => {
     const one = await listen(replicaOptions(1));
@@ -174,30 +186,15 @@ describe('handshake relay', () => {
 });
 
 describe('handshakes in progress', () => {
-  const networks: ReplicaNetwork[] = [];
-  afterEach(async () => {
-    await Promise.all(networks.splice(0).map((network) => network.close()));
-  });
-
   it('a flood of connections that never finish their handshake holds at most the cap, oldest dropped first, and a member still gets in', async () => {
-    // Replica 1 on a port the OS picks; its peers are not running (their dials just back off).
-    const config: ClusterConfig = { ...cluster, replicas: cluster.replicas.map((replica) => (replica.id === 1 ? { ...replica, port: 0 } : replica)) };
     let refused!: (reason: string) => void;
     const firstRefusal = new Promise<string>((resolve) => (refused = resolve));
-    const network = new ReplicaNetwork({
-      config,
-      id: 1,
-      keyPair: key('replica-1.key'),
-      crypto,
-      onFrame: () => {},
+    const port = await replicaOneOnFreePort({
       log: (event) => {
         if (event.event === 'link-refused') refused(event.reason);
       },
       handshakesInProgressMax: 3,
-      backoff: { baseMs: 60_000, maxMs: 60_000 },
     });
-    networks.push(network);
-    const { port } = await network.start();
     // Three silent connections, each accepted (its HELLO read) before the next is opened.
     const silent: RawEnd[] = [];
     for (let i = 0; i < 3; i++) {
@@ -280,29 +277,15 @@ describe('frame reader: a stream sent a byte at a time', () => {
 });
 
 describe('refused links in the log', () => {
-  const networks: ReplicaNetwork[] = [];
-  afterEach(async () => {
-    await Promise.all(networks.splice(0).map((network) => network.close()));
-  });
-
   it('a flood of failed handshakes costs at most 10 log lines a second, the next line counting those left out', async () => {
-    const config: ClusterConfig = { ...cluster, replicas: cluster.replicas.map((replica) => (replica.id === 1 ? { ...replica, port: 0 } : replica)) };
     const refused: { reason: string; suppressed?: number }[] = [];
     let nowMs = 0;
-    const network = new ReplicaNetwork({
-      config,
-      id: 1,
-      keyPair: key('replica-1.key'),
-      crypto,
-      onFrame: () => {},
+    const port = await replicaOneOnFreePort({
       log: (event) => {
         if (event.event === 'link-refused') refused.push(event);
       },
-      backoff: { baseMs: 60_000, maxMs: 60_000 },
       nowMs: () => nowMs,
     });
-    networks.push(network);
-    const { port } = await network.start();
     /** `count` connections, each sending a HELLO that is not JSON (refused at once); resolves when all are closed. */
     const flood = (count: number) =>
       Promise.all(
