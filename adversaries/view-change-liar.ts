@@ -36,7 +36,7 @@ export default defineAdversary({
       default: 'all',
       doc:
         "which lie: 'fabricated-p' and 'partial-p' lie in P (in VIEW-CHANGE, and in its own VIEW-CHANGE inside V); 'unproven-checkpoint' names a stable checkpoint L beyond its own under its real C, P left out (in the same places); " +
-        "'wrong-o' and 'short-v' lie in NEW-VIEW only; 'second-o', as new primary, sends each backup a PRE-PREPARE of the null request for every other O entry of its honest NEW-VIEW; 'all' picks one of the first four at random per message",
+        "'wrong-o' and 'short-v' lie in NEW-VIEW only; 'second-o', as new primary, sends with every NEW-VIEW (honest) a PRE-PREPARE of the null request for every other O entry, to each replica the NEW-VIEW goes to; 'all' picks one of the first four at random per message",
     },
     proactiveEveryS: {
       kind: 'number',
@@ -108,20 +108,24 @@ class Liar {
 
   /**
    * For every O entry of a NEW-VIEW of ours among `outputs` that orders a real batch, a
-   * second PRE-PREPARE for its (v, n), of the null request, to each backup. Sent 1 ms late,
-   * so that it arrives after the NEW-VIEW, while a backup may still be fetching the batch.
+   * second PRE-PREPARE for its (v, n), of the null request, to each replica the NEW-VIEW
+   * goes to: every backup when it is broadcast, one when the honest core resends it to a
+   * replica still changing views (the one most likely to be fetching O's batches). Sent
+   * 1 ms late, so that it arrives after the NEW-VIEW, while a backup may still be fetching.
    */
   secondO(outputs: readonly AdversaryOutput[]): AdversaryOutput[] {
     const { api } = this;
     const extra: AdversaryOutput[] = [];
     for (const output of outputs) {
-      if (output.kind !== 'broadcast' || output.signed.message.type !== 'new-view' || output.signed.message.replica !== api.id) continue;
+      if ((output.kind !== 'broadcast' && output.kind !== 'send') || output.signed.message.type !== 'new-view' || output.signed.message.replica !== api.id) continue;
+      if (output.kind === 'send' && output.to.kind !== 'replica') continue;
+      const backups = output.kind === 'send' ? [output.to.id] : Array.from({ length: api.n }, (_, id) => id).filter((id) => id !== api.id);
       for (const header of output.signed.message.prePrepares) {
         const { view, seq, digest } = header.message;
         const nullRequest = api.prePrepare(view, seq, []);
         if (nullRequest.message.digest.every((byte, index) => byte === digest[index])) continue;
-        api.note(`second PRE-PREPARE v=${view} n=${seq}: the null request`);
-        for (let backup = 0; backup < api.n; backup++) if (backup !== api.id) extra.push(sendToReplica(backup, nullRequest, 1));
+        api.note(`second PRE-PREPARE v=${view} n=${seq}: the null request, to ${backups.join(', ')}`);
+        for (const backup of backups) extra.push(sendToReplica(backup, nullRequest, 1));
       }
     }
     return extra;
