@@ -52,6 +52,7 @@ export default defineAdversary({
 
 function lieInState(api: AdversaryApi, state: StateTransfer, lie: Lie): Signed<StateTransfer> {
   if (lie === 'short-proof') return api.sign<StateTransfer>({ ...state, proof: state.proof.slice(0, api.f + 1) });
-  const clients = state.clients.map(([client, timestamp, result]): ClientEntry => [client, timestamp + TIMESTAMP_RAISE, result]);
+  // A Byzantine client's t may already be near 2^53 (huge-timestamp): stay a safe integer, which the encoding requires.
+  const clients = state.clients.map(([client, timestamp, result]): ClientEntry => [client, Math.min(timestamp + TIMESTAMP_RAISE, Number.MAX_SAFE_INTEGER), result]);
   return api.sign<StateTransfer>({ ...state, clients });
 }
