@@ -26,6 +26,9 @@ export interface ChaosClusterOptions {
 
 export type Status = Record<string, any>;
 
+/** A replica's start-up deadline, as the other process tests give it: tsx compiles the sources while vitest runs other files on both cores. */
+const START_UP_MS = 60_000;
+
 export class ChaosCluster {
   /** The running process of each replica; undefined while it is killed. */
   readonly processes: (Running | undefined)[];
@@ -71,9 +74,9 @@ export class ChaosCluster {
       env: { PANCYDB_CHAOS_ADVERTISED_PORT: String(this.config.replicas[id]!.port) },
     });
     this.processes[id] = running;
-    const [, host, port] = LISTENER_LINE.exec(await running.waitFor(LISTENER_LINE, 20_000))!;
+    const [, host, port] = LISTENER_LINE.exec(await running.waitFor(LISTENER_LINE, START_UP_MS))!;
     this.proxy.setUpstream(id, { host: host!, port: Number(port) });
-    this.readyLines.push(await running.waitFor(new RegExp(`^replica ${id} ready: `), 20_000));
+    this.readyLines.push(await running.waitFor(new RegExp(`^replica ${id} ready: `), START_UP_MS));
     return running;
   }
 
