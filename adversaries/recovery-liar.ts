@@ -11,6 +11,7 @@
 // Attacks: safety of a replica restarted without memory (it must not vote twice for one
 // (v, n), OSDI'99 §4.2, TOCS 2002 §4.3: its view estimate needs 2f+1 fresh replies) and the
 // liveness of its return to voting.
+import { bytesEqual } from '../src/core/bytes.ts';
 import { defineAdversary, mapSends, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
 import type { RecoveryReply, Signed, Status } from '../src/core/messages.ts';
 
@@ -65,7 +66,7 @@ function reproposals(api: AdversaryApi, to: number): AdversaryOutput[] {
   for (const entry of replica.log.ordered()) {
     if (entry.view !== replica.view || entry.prePrepare === undefined) continue;
     const second = api.prePrepare(entry.view, entry.seq, []);
-    if (second.message.digest.every((byte, index) => byte === entry.prePrepare!.message.digest[index])) continue;
+    if (bytesEqual(second.message.digest, entry.prePrepare.message.digest)) continue;
     api.note(`second PRE-PREPARE v=${entry.view} n=${entry.seq} to replica ${to}, told view 0`);
     outputs.push(sendToReplica(to, second, 1));
   }

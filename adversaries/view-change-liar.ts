@@ -14,6 +14,7 @@
 // VIEW-CHANGE and V is checked, C included (§4.4), backups recompute O from V and reject a
 // primary whose O differs (§4.4), then vote it out by moving to v+2 (§4.5.2); an O entry
 // holds its (v, n) like any accepted PRE-PREPARE, so a second digest there is refused (§4.2).
+import { bytesEqual } from '../src/core/bytes.ts';
 import { defineAdversary, mapSends, sendToReplica, type AdversaryApi, type AdversaryOutput } from '../src/adversary/adversary.ts';
 import { headerOf } from '../src/core/encoding.ts';
 import type { NewView, PreparedCertificate, Prepare, PrePrepare, PrePrepareHeader, Signed, ViewChange } from '../src/core/messages.ts';
@@ -123,7 +124,7 @@ class Liar {
       for (const header of output.signed.message.prePrepares) {
         const { view, seq, digest } = header.message;
         const nullRequest = api.prePrepare(view, seq, []);
-        if (nullRequest.message.digest.every((byte, index) => byte === digest[index])) continue;
+        if (bytesEqual(nullRequest.message.digest, digest)) continue;
         api.note(`second PRE-PREPARE v=${view} n=${seq}: the null request, to ${backups.join(', ')}`);
         for (const backup of backups) extra.push(sendToReplica(backup, nullRequest, 1));
       }

@@ -93,5 +93,5 @@ function isZombie(pid: number): boolean {
     return false;
   }
   // The state follows the command name, which is in parentheses and may itself hold spaces or ')'.
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  return stat[stat.lastIndexOf(')') + 2] === 'Z';
 }

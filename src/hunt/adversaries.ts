@@ -35,9 +35,11 @@ export interface DrawContext {
 
 type Drawer = (context: DrawContext) => Record<string, unknown>;
 
-const pick = <T>(rng: Rng, values: readonly T[]): T => values[rng.int(0, values.length - 1)]!;
-/** Seconds with one decimal, so the written file reads as a person would write it. */
-const seconds = (rng: Rng, low: number, high: number): number => Math.round((low + rng.next() * (high - low)) * 10) / 10;
+export const pick = <T>(rng: Rng, values: readonly T[]): T => values[rng.int(0, values.length - 1)]!;
+/** Seconds rounded to one decimal, as a person writes them in a scenario file. */
+export const tenths = (value: number): number => Math.round(value * 10) / 10;
+/** A time in [low, high) seconds, in tenths. */
+const seconds = (rng: Rng, low: number, high: number): number => tenths(low + rng.next() * (high - low));
 
 /** A non-empty subset of `ids`, in id order. */
 function subset(rng: Rng, ids: readonly number[]): number[] {
@@ -183,7 +185,6 @@ export interface PartitionJson {
   readonly groups: readonly (readonly number[])[];
 }
 
-const tenths = (value: number): number => Math.round(value * 10) / 10;
 
 /**
  * hidden-prepare's partition (adversaries/hidden-prepare.ts): the late backups cut off from

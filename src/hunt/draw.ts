@@ -26,7 +26,7 @@
 // view-change timeout throughout, which is no fault in partial synchrony (OSDI'99 §4.5)
 // but is where a timeout that does not double never lets a view change complete.
 import { createRng, type Rng } from '../sim/rng.ts';
-import { drawAdversary, drawCollusion, hiddenPreparePartition, type DrawnFaulty, type PartitionJson } from './adversaries.ts';
+import { drawAdversary, drawCollusion, hiddenPreparePartition, pick, tenths, type DrawnFaulty, type PartitionJson } from './adversaries.ts';
 import { withQuietTail } from './quiet-tail.ts';
 
 export type ScenarioJson = Record<string, unknown>;
@@ -36,8 +36,6 @@ export interface DrawOptions {
   readonly n?: 4 | 7;
 }
 
-const pick = <T>(rng: Rng, values: readonly T[]): T => values[rng.int(0, values.length - 1)]!;
-const tenths = (value: number): number => Math.round(value * 10) / 10;
 
 /** The seed a schedule's run uses (`-S` of its replay): drawn with it, so it is part of the schedule. */
 export function scheduleRunSeed(huntSeed: number, index: number): number {

@@ -102,7 +102,7 @@ function checkRecordAt(bytes: Uint8Array, view: DataView, offsetBytes: number): 
   if (view.getUint32(offsetBytes + 4) !== crc32(bytes.subarray(offsetBytes, offsetBytes + 4))) {
     // Our own torn write leaves a whole, right header, a short one, or, in a file grown
     // with zeros, one that turns to zeros part-way with nothing but zeros after: else damage.
-    return { reason: `header CRC mismatch (length field ${length})`, reachesEnd: lastNonZero(bytes) < offsetBytes + RECORD_HEADER_BYTES - 1 };
+    return { reason: `header CRC mismatch (length field ${length})`, reachesEnd: isAllZero(bytes, offsetBytes + RECORD_HEADER_BYTES - 1) };
   }
   if (length > MAX_RECORD_BYTES) {
     return { reason: `length ${length} exceeds ${MAX_RECORD_BYTES}`, reachesEnd: false };
@@ -119,13 +119,6 @@ function checkRecordAt(bytes: Uint8Array, view: DataView, offsetBytes: number): 
     return { reason: `payload CRC mismatch (stored ${hex(expected)}, computed ${hex(actual)})`, reachesEnd: isAllZero(bytes, endBytes) };
   }
   return undefined;
-}
-
-/** The offset of the last non-zero byte (-1 if none). */
-function lastNonZero(bytes: Uint8Array): number {
-  let offset = bytes.length - 1;
-  while (offset >= 0 && bytes[offset] === 0) offset--;
-  return offset;
 }
 
 function isAllZero(bytes: Uint8Array, fromBytes: number): boolean {
