@@ -100,12 +100,12 @@ const LIAR = 2;
 const LAGGING = 3;
 
 describe('the shipped scenario state-liar.json, n=4, f=1', () => {
-  it('seeds 1..10: the liar sends a doctored STATE on most, the lagging replica refuses it on some, and fetches state and catches up on every one', async () => {
+  it('seeds 1..6: the liar sends a doctored STATE on most, the lagging replica refuses it on some, and fetches state and catches up on every one', async () => {
     const scenario = await loadScenario(SHIPPED);
     expect([...scenario.faulty.keys()]).toEqual([LIAR]);
     let lied = 0;
     let refused = 0;
-    for (let seed = 1; seed <= 10; seed++) {
+    for (let seed = 1; seed <= 6; seed++) {
       let lies = 0;
       // The liar's note(line) reaches the run's trace (-V) as "<time> 2 ADVERSARY state-liar: <line>".
       const trace = (line: string) => {
@@ -119,8 +119,8 @@ describe('the shipped scenario state-liar.json, n=4, f=1', () => {
       if (lies > 0) lied++;
       if ((report.drops['bad-state'] ?? 0) > 0) refused++;
     }
-    // Measured: the liar lies on all 10 seeds; its STATE reaches replica 3 before a correct one's on 5.
-    expect(lied).toBeGreaterThanOrEqual(8);
+    // Measured: the liar lies on all 6 seeds (45 of 1..45); its STATE reaches replica 3 before a correct one's on 2 (23 of 45).
+    expect(lied).toBeGreaterThanOrEqual(5);
     expect(refused).toBeGreaterThan(0);
   });
 
@@ -148,10 +148,10 @@ describe('the shipped scenario state-liar.json, n=4, f=1', () => {
     const scenario: Scenario = {
       ...shipped,
       faulty: new Map([[LIAR, { ...shipped.faulty.get(LIAR)!, definition: watched, options: { lie: 'client-table' } }]]),
-      // Its timestamps go to within 1000 of 2^53-1 in the workload's last second (3 s to 4 s).
+      // Its timestamps go to within 1000 of 2^53-1 in the workload's last second (2 s to 3 s).
       byzantineClients: { count: 1, kinds: ['huge-timestamp'], ratePerS: 10 },
-      // Replica 3 cut off from 2.5 s to 4.5 s: the state it fetches holds that client's t.
-      network: { ...shipped.network, partitions: [{ fromMs: 2_500, untilMs: 4_500, groups: [[LAGGING], [0, 1, LIAR]] }] },
+      // Replica 3 cut off from 2 s to 3.5 s: the state it fetches holds that client's t.
+      network: { ...shipped.network, partitions: [{ fromMs: 2_000, untilMs: 3_500, groups: [[LAGGING], [0, 1, LIAR]] }] },
     };
     let seedsCapped = 0;
     for (let seed = 1; seed <= 3; seed++) {
@@ -162,7 +162,7 @@ describe('the shipped scenario state-liar.json, n=4, f=1', () => {
       expect(report.lastExecuted[String(LAGGING)], `seed ${seed}`).toBe(report.executedSeq);
       if (capped > before) seedsCapped++;
     }
-    // Measured: seeds 1 and 3 both serve a STATE with a capped t.
+    // Measured: a STATE with a capped t on each of the 3 (and on each of seeds 1..10).
     expect(seedsCapped).toBeGreaterThanOrEqual(2);
   });
 });
