@@ -6,7 +6,7 @@
 // partial ones (too few PREPAREs, PREPAREs for another seq, one PREPARE counted twice), or
 // it names a stable checkpoint L beyond its own under its real proof C, P left out.
 // As the new primary its NEW-VIEW carries an O that V does not imply (another digest, a
-// missing or an extra seq), or a V of fewer than 2f+1 VIEW-CHANGEs; or, its NEW-VIEW
+// missing or an extra seq, the null request for a batch), or a V of fewer than 2f+1 VIEW-CHANGEs; or, its NEW-VIEW
 // honest, it pre-prepares every O entry a second time with another digest. It also sends
 // lying VIEW-CHANGEs on its own, unprompted, so that its lies reach the others in any view.
 // Attacks: safety across views (OSDI'99 §4.4; TOCS 2002 §2.4.5): a forged P entry or a
@@ -235,22 +235,28 @@ class Liar {
     return { ...newView, viewChanges, prePrepares: this.o(newView.newView, viewChanges) };
   }
 
-  /** V as is, O changed: one entry with another digest, one missing, or one extra past max-s. */
+  /**
+   * V as is, O changed: one entry with another digest (one nobody can fetch, or the null
+   * request's, which every replica can execute), one missing, or one extra past max-s. The
+   * null request in place of a batch that committed in the last view is the dangerous one
+   * (§4.4): a backup that takes O on trust and lacks that batch executes null there.
+   */
   private withWrongO(newView: NewView): NewView {
     const { api } = this;
     const o = [...newView.prePrepares];
-    const variant = o.length === 0 ? 2 : api.rng.int(0, 2);
+    const variant = o.length === 0 ? 2 : api.rng.int(0, 3);
     const digest = api.sha256(Uint8Array.from({ length: 16 }, () => api.rng.int(0, 255)));
-    if (variant === 0) {
+    if (variant === 0 || variant === 3) {
       const index = api.rng.int(0, o.length - 1);
-      o[index] = this.header(newView.newView, o[index]!.message.seq, digest);
+      const { seq } = o[index]!.message;
+      o[index] = this.header(newView.newView, seq, variant === 3 ? api.prePrepare(newView.newView, seq, []).message.digest : digest);
     } else if (variant === 1) {
       o.splice(api.rng.int(0, o.length - 1), 1);
     } else {
       const maxS = o.at(-1)?.message.seq ?? planNewView(newView.viewChanges.map((viewChange) => viewChange.message)).maxS;
       o.push(this.header(newView.newView, maxS + 1, digest));
     }
-    api.note(`NEW-VIEW v=${newView.newView}: O ${['with another digest', 'missing an entry', 'with an extra entry'][variant]}`);
+    api.note(`NEW-VIEW v=${newView.newView}: O ${['with another digest', 'missing an entry', 'with an extra entry', 'with the null request for a batch'][variant]}`);
     return { ...newView, prePrepares: o };
   }
 

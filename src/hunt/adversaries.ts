@@ -47,6 +47,10 @@ function subset(rng: Rng, ids: readonly number[]): number[] {
   return chosen.length > 0 ? chosen : [pick(rng, ids)];
 }
 
+/** view-change-liar's lies (its `lie` option) told as a new primary, and those any replica tells in VIEW-CHANGE ('all' mixes both). */
+const NEW_PRIMARY_LIES = ['wrong-o', 'short-v', 'second-o'];
+const VIEW_CHANGE_LIES = ['fabricated-p', 'partial-p', 'unproven-checkpoint', 'all'];
+
 /** The views twin rounds are drawn over: small scope, as Twins; with n = 4 or 7 they cover several primaries. */
 const TWIN_VIEWS_MAX = 6;
 
@@ -122,8 +126,10 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
     maxView: rng.int(0, 2),
     types: pick(rng, ['all', 'all', 'normal-case', 'view-change', 'checkpoint']),
   }),
-  'view-change-liar': ({ rng }) => ({
-    lie: pick(rng, ['fabricated-p', 'partial-p', 'wrong-o', 'short-v', 'unproven-checkpoint', 'second-o', 'all']),
+  // Only a new primary tells the lies in or after NEW-VIEW, and draw.ts's windows make
+  // primary(1) or primary(2) one (viewChangeWindows); any replica lies in VIEW-CHANGE.
+  'view-change-liar': ({ rng, id }) => ({
+    lie: (id === 1 || id === 2) && rng.chance(0.5) ? pick(rng, NEW_PRIMARY_LIES) : pick(rng, VIEW_CHANGE_LIES),
     proactiveEveryS: pick(rng, [0, 0.5, 1]),
   }),
   censor: ({ rng, clients, workloadS }) => ({
@@ -160,7 +166,7 @@ const DRAWERS: Readonly<Record<string, Drawer>> = {
 };
 
 /** Adversaries any faulty replica may run. */
-const GENERAL = ['silent', 'equivocate', 'twin', 'twin', 'mutate', 'mutate', 'byzzfuzz', 'byzzfuzz', 'byzzfuzz', 'replay', 'view-change-liar', 'censor', 'corrupt-state', 'forge-replies', 'recovery-liar', 'slow-primary', 'state-liar', 'state-liar'] as const;
+const GENERAL = ['silent', 'equivocate', 'twin', 'twin', 'mutate', 'mutate', 'byzzfuzz', 'byzzfuzz', 'byzzfuzz', 'replay', 'view-change-liar', 'censor', 'corrupt-state', 'forge-replies', 'recovery-liar', 'slow-primary', 'state-liar', 'state-liar', 'view-change-liar'] as const;
 
 export const HUNT_ADVERSARIES: readonly string[] = [...Object.keys(DRAWERS), 'split-brain'];
 
@@ -228,4 +234,32 @@ export function drawCollusion(rng: Rng, n: number, faultyIds: readonly number[],
         ? [{ fromS: tenths(Math.max(0, atS - 0.1)), untilS, groups: [target, outside] }]
         : [];
   return { faulty, partitions };
+}
+
+
+/**
+ * The windows view-change-liar needs (adversaries/view-change-liar.ts): it lies only in a
+ * view change, and a run without faults may see none. So the correct primaries of the
+ * views before the liar's (at most two: 0, then 1) are cut off in turn, and the backups
+ * move view by view towards the liar (§4.5.2), its VIEW-CHANGEs in every V; where the liar
+ * is primary(0) itself, primary(1) is cut off after it, so that its VIEW-CHANGE for view 2
+ * reaches a new primary. For the lies a new primary tells in O, a correct backup is also
+ * cut off from before the last of these view changes until just after it starts: O's
+ * batches are what it lacks, and a backup still fetching them is where O is checked (§4.4).
+ */
+export function viewChangeWindows(rng: Rng, liar: number, lie: string, correct: readonly number[], workloadS: number): PartitionJson[] {
+  const everyone = [...correct, liar].sort((a, b) => a - b);
+  const cutOff = (replica: number, fromS: number, untilS: number): PartitionJson => ({ fromS, untilS, groups: [[replica], everyone.filter((id) => id !== replica)] });
+  const primaries = (liar === 0 ? [0, 1] : [0, 1].filter((id) => id < liar)).filter((id) => correct.includes(id) || id === liar);
+  const windowS = tenths(1.2 + rng.next() * 0.8);
+  let fromS = seconds(rng, 0.3, Math.max(0.4, workloadS / 2));
+  const windows: PartitionJson[] = [];
+  for (const primary of primaries) {
+    windows.push(cutOff(primary, fromS, tenths(fromS + windowS)));
+    fromS = tenths(fromS + windowS);
+  }
+  const lastFromS = windows.at(-1)?.fromS ?? fromS;
+  const backups = correct.filter((id) => !primaries.includes(id));
+  if ([...NEW_PRIMARY_LIES, 'all'].includes(lie) && backups.length > 0) windows.push(cutOff(pick(rng, backups), tenths(Math.max(0, lastFromS - 1)), tenths(lastFromS + 0.3 + rng.next() * 0.8)));
+  return windows;
 }

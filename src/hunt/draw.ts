@@ -18,6 +18,8 @@
 // the partition their attack needs; for an optimization, one contended key, a lagging group
 // and the adversary that lies on its path; a correct replica cut off for most of the run,
 // so that it must fetch state (always where a faulty replica lies in the state it serves);
+// where a replica lies in view changes, the view changes it needs, towards it as the new
+// primary, with a correct backup lagging behind them (adversaries.ts, viewChangeWindows);
 // crashes that last. None of it knows which flaw is hunted.
 //
 // About half the schedules end in a quiet tail (quiet-tail.ts): after the last fault
@@ -26,7 +28,7 @@
 // view-change timeout throughout, which is no fault in partial synchrony (OSDI'99 §4.5)
 // but is where a timeout that does not double never lets a view change complete.
 import { createRng, type Rng } from '../sim/rng.ts';
-import { drawAdversary, drawCollusion, hiddenPreparePartition, pick, tenths, type DrawnFaulty, type PartitionJson } from './adversaries.ts';
+import { drawAdversary, drawCollusion, hiddenPreparePartition, pick, tenths, viewChangeWindows, type DrawnFaulty, type PartitionJson } from './adversaries.ts';
 import { withQuietTail } from './quiet-tail.ts';
 
 export type ScenarioJson = Record<string, unknown>;
@@ -66,9 +68,10 @@ export function drawSchedule(huntSeed: number, index: number, options: DrawOptio
     const others = Array.from({ length: n }, (_, other) => other).filter((other) => other !== id);
     faulty[String(id)] = drawAdversary({ ...context, rng: rng.fork(`adversary/${id}`), id, others });
   }
-  // An attack that needs its own timing (a script, a lagging group) is drowned by other
-  // windows as often as not, so half the time it runs on a network with jitter only.
-  const quiet = (collusion !== undefined || aimed) && rng.chance(QUIET_ATTACK_CHANCE);
+  // An attack that needs its own timing (a script, a lagging group, the windows a liar's
+  // lie needs) is drowned by other windows as often as not, so half the time it runs on a
+  // network with jitter only.
+  const quiet = (collusion !== undefined || aimed || hasTriggeredLiar(faulty)) && rng.chance(QUIET_ATTACK_CHANCE);
   const drawnNetwork = quiet ? { jitterMs: 2 } : drawNetwork(rng.fork('network'), n, f, faultyIds, workloadS);
   const network = withAttackWindows(rng.fork('attack-windows'), drawnNetwork, n, faultyIds, faulty, collusion?.partitions ?? [], aimed, workloadS);
   const scenario: ScenarioJson = {
@@ -88,6 +91,10 @@ export function drawSchedule(huntSeed: number, index: number, options: DrawOptio
   const tail = rng.fork('tail');
   return tail.chance(TAIL_CHANCE) ? withQuietTail(tail.chance(SLOW_THROUGHOUT_CHANCE) ? slowThroughout(tail, scenario) : scenario) : scenario;
 }
+
+/** Liars whose lie needs its own trigger (draw.ts adds its windows): STATE to a lagging replica, a view change. */
+const TRIGGERED_LIARS = ['state-liar', 'view-change-liar'];
+const hasTriggeredLiar = (faulty: Record<string, unknown>): boolean => Object.values(faulty).some((entry) => TRIGGERED_LIARS.includes((entry as DrawnFaulty).adversary));
 
 /** Schedules with an optimization on that are aimed at it (contendedWorkload, a lagging group, its adversary). */
 const AIMED_CHANCE = 0.5;
@@ -133,6 +140,10 @@ function withAttackWindows(rng: Rng, network: ScenarioJson, n: number, faultyIds
   // state-liar lies only in STATE, which only a replica a log window behind asks for (§4.3).
   const servesState = Object.values(faulty).some((entry) => (entry as DrawnFaulty).adversary === 'state-liar');
   if (servesState && correct.length > 0) partitions.push(drawIsolation(rng, n, faultyIds, workloadS));
+  // view-change-liar lies only in a view change, so it gets one (adversaries.ts).
+  for (const [id, entry] of Object.entries(faulty) as [string, DrawnFaulty][]) {
+    if (entry.adversary === 'view-change-liar') partitions.push(...viewChangeWindows(rng, Number(id), entry.options['lie'] as string, correct, workloadS));
+  }
   if (aimed) {
     for (const entry of Object.values(faulty) as DrawnFaulty[]) if (entry.adversary === 'hidden-prepare') partitions.push(hiddenPreparePartition(rng, entry.options, correct));
     // Leave at least one correct replica fast, so that some correct replicas run a state ahead.
