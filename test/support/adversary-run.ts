@@ -1,6 +1,6 @@
 // The adversary tests' common run: 4 lockseq clients (`ci` profile) for 8 s on a lightly
 // lossy network, n = 4, 4 s to settle. It is longer than the shipped scenarios in
-// adversaries/scenarios/ (3 clients for 4 s) so each test sees more rounds of its attack.
+// adversaries/scenarios/ (most run 3 clients for 4 s) so each test sees more rounds of its attack.
 import { DEFAULT_NETWORK, type NetworkOptions } from '../../src/sim/network.ts';
 import { lockseqWorkloadOf } from '../../src/sim/profiles.ts';
 import { runSeed, type RunOptions, type SeedRun } from '../../src/sim/run.ts';
