@@ -5,9 +5,10 @@
 // certificates into P (a seq it never saw, a digest nobody prepared, forged PREPAREs) or
 // partial ones (too few PREPAREs, PREPAREs for another seq, one PREPARE counted twice), or
 // it names a stable checkpoint L beyond its own under its real proof C, P left out.
-// As the new primary its NEW-VIEW carries an O that V does not imply (another digest, a
-// missing or an extra seq, the null request for a batch), or a V of fewer than 2f+1 VIEW-CHANGEs; or, its NEW-VIEW
-// honest, it pre-prepares every O entry a second time with another digest. It also sends
+// As the new primary its NEW-VIEW carries an O that V does not imply (another digest, the
+// null request for a batch, a missing or an extra seq), or a V of fewer than 2f+1
+// VIEW-CHANGEs; or, its NEW-VIEW honest, it pre-prepares every O entry a second time with
+// another digest. It also sends
 // lying VIEW-CHANGEs on its own, unprompted, so that its lies reach the others in any view.
 // Attacks: safety across views (OSDI'99 §4.4; TOCS 2002 §2.4.5): a forged P entry or a
 // wrong O could make a new view re-order a committed request. Every certificate inside

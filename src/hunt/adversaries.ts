@@ -236,7 +236,6 @@ export function drawCollusion(rng: Rng, n: number, faultyIds: readonly number[],
   return { faulty, partitions };
 }
 
-
 /**
  * The windows view-change-liar needs (adversaries/view-change-liar.ts): it lies only in a
  * view change, and a run without faults may see none. So the correct primaries of the
@@ -247,8 +246,10 @@ export function drawCollusion(rng: Rng, n: number, faultyIds: readonly number[],
  * cut off from before the last of these view changes until just after it starts: O's
  * batches are what it lacks, and a backup still fetching them is where O is checked (§4.4).
  */
-export function viewChangeWindows(rng: Rng, liar: number, lie: string, correct: readonly number[], workloadS: number): PartitionJson[] {
-  const everyone = [...correct, liar].sort((a, b) => a - b);
+export function viewChangeWindows(rng: Rng, n: number, liar: number, lie: string, correct: readonly number[], workloadS: number): PartitionJson[] {
+  // Every replica in some group: one in no group keeps its links (src/sim/network.ts), so
+  // another faulty replica left out would still reach the one cut off.
+  const everyone = Array.from({ length: n }, (_, id) => id);
   const cutOff = (replica: number, fromS: number, untilS: number): PartitionJson => ({ fromS, untilS, groups: [[replica], everyone.filter((id) => id !== replica)] });
   const primaries = (liar === 0 ? [0, 1] : [0, 1].filter((id) => id < liar)).filter((id) => correct.includes(id) || id === liar);
   const windowS = tenths(1.2 + rng.next() * 0.8);

@@ -142,7 +142,7 @@ function withAttackWindows(rng: Rng, network: ScenarioJson, n: number, faultyIds
   if (servesState && correct.length > 0) partitions.push(drawIsolation(rng, n, faultyIds, workloadS));
   // view-change-liar lies only in a view change, so it gets one (adversaries.ts).
   for (const [id, entry] of Object.entries(faulty) as [string, DrawnFaulty][]) {
-    if (entry.adversary === 'view-change-liar') partitions.push(...viewChangeWindows(rng, Number(id), entry.options['lie'] as string, correct, workloadS));
+    if (entry.adversary === 'view-change-liar') partitions.push(...viewChangeWindows(rng, n, Number(id), entry.options['lie'] as string, correct, workloadS));
   }
   if (aimed) {
     for (const entry of Object.values(faulty) as DrawnFaulty[]) if (entry.adversary === 'hidden-prepare') partitions.push(hiddenPreparePartition(rng, entry.options, correct));
