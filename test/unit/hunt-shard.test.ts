@@ -71,9 +71,9 @@ describe('pancydb hunt --shard I/K, merged: what one machine prints', () => {
     expect(one.status).toBe(1);
     expect(one.out[1]).toMatch(/^FOUND (linearizability|lockseq) in schedule 1 \(run seed \d+\): /);
     const files = await shards(directory, args, 3, FLAWS);
-    // Every shard found one (3, 1 and 5: each the lowest of its stride), so the merge has to pick.
-    expect(files.map((file) => read(file).finding?.index)).toEqual([3, 1, 5]);
-    expect(files.map((file) => read(file).shard.prefixRun)).toEqual([2, 1, 2]);
+    // Every shard found one (3, 1 and 11: each the lowest of its stride), so the merge has to pick.
+    expect(files.map((file) => read(file).finding?.index)).toEqual([3, 1, 11]);
+    expect(files.map((file) => read(file).shard.prefixRun)).toEqual([2, 1, 4]);
     expect(read(files[1]!).finding!.runSeed).toBe(scheduleRunSeed(1, 1));
     expect(JSON.parse(readFileSync(join(directory, 'found-shard-1.json'), 'utf8'))).toEqual(read(files[1]!).finding!.scenario);
 
