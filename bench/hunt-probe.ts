@@ -60,12 +60,11 @@ function matches(scenario: ScenarioJson, options: Options): boolean {
 async function main(options: Options): Promise<number> {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const started = performance.now();
-  let drawn = 0;
+  const drawn = options.seeds.length * options.schedules;
   let matched = 0;
   const hits: string[] = [];
   for (const seed of options.seeds) {
     for (let index = 0; index < options.schedules; index++) {
-      drawn++;
       const scenario = drawSchedule(seed, index);
       if (!matches(scenario, options)) continue;
       matched++;

@@ -247,20 +247,25 @@ export function drawCollusion(rng: Rng, n: number, faultyIds: readonly number[],
  * batches are what it lacks, and a backup still fetching them is where O is checked (§4.4).
  */
 export function viewChangeWindows(rng: Rng, n: number, liar: number, lie: string, correct: readonly number[], workloadS: number): PartitionJson[] {
-  // Every replica in some group: one in no group keeps its links (src/sim/network.ts), so
-  // another faulty replica left out would still reach the one cut off.
-  const everyone = Array.from({ length: n }, (_, id) => id);
-  const cutOff = (replica: number, fromS: number, untilS: number): PartitionJson => ({ fromS, untilS, groups: [[replica], everyone.filter((id) => id !== replica)] });
-  const primaries = (liar === 0 ? [0, 1] : [0, 1].filter((id) => id < liar)).filter((id) => correct.includes(id) || id === liar);
+  const primaries = [0, 1].filter((id) => (liar === 0 ? id === 0 || correct.includes(id) : id < liar && correct.includes(id)));
   const windowS = tenths(1.2 + rng.next() * 0.8);
   let fromS = seconds(rng, 0.3, Math.max(0.4, workloadS / 2));
   const windows: PartitionJson[] = [];
   for (const primary of primaries) {
-    windows.push(cutOff(primary, fromS, tenths(fromS + windowS)));
+    windows.push(cutOff(n, primary, fromS, tenths(fromS + windowS)));
     fromS = tenths(fromS + windowS);
   }
   const lastFromS = windows.at(-1)?.fromS ?? fromS;
   const backups = correct.filter((id) => !primaries.includes(id));
-  if ([...NEW_PRIMARY_LIES, 'all'].includes(lie) && backups.length > 0) windows.push(cutOff(pick(rng, backups), tenths(Math.max(0, lastFromS - 1)), tenths(lastFromS + 0.3 + rng.next() * 0.8)));
+  if ([...NEW_PRIMARY_LIES, 'all'].includes(lie) && backups.length > 0) windows.push(cutOff(n, pick(rng, backups), tenths(Math.max(0, lastFromS - 1)), tenths(lastFromS + 0.3 + rng.next() * 0.8)));
   return windows;
+}
+
+/**
+ * `replica` cut off from the other n - 1 over [fromS, untilS). Every replica is in a group:
+ * one in no group keeps its links (src/sim/network.ts), so a faulty replica left out would
+ * still reach the one cut off.
+ */
+export function cutOff(n: number, replica: number, fromS: number, untilS: number): PartitionJson {
+  return { fromS, untilS, groups: [[replica], Array.from({ length: n }, (_, id) => id).filter((id) => id !== replica)] };
 }

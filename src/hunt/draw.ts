@@ -28,7 +28,7 @@
 // view-change timeout throughout, which is no fault in partial synchrony (OSDI'99 §4.5)
 // but is where a timeout that does not double never lets a view change complete.
 import { createRng, type Rng } from '../sim/rng.ts';
-import { drawAdversary, drawCollusion, hiddenPreparePartition, pick, tenths, viewChangeWindows, type DrawnFaulty, type PartitionJson } from './adversaries.ts';
+import { cutOff, drawAdversary, drawCollusion, hiddenPreparePartition, pick, tenths, viewChangeWindows, type DrawnFaulty, type PartitionJson } from './adversaries.ts';
 import { withQuietTail } from './quiet-tail.ts';
 
 export type ScenarioJson = Record<string, unknown>;
@@ -254,7 +254,7 @@ function drawIsolation(rng: Rng, n: number, faultyIds: readonly number[], worklo
   const correct = Array.from({ length: n }, (_, id) => id).filter((id) => !faultyIds.includes(id));
   const isolated = pick(rng, correct);
   const fromS = tenths(rng.next() * Math.min(1, workloadS / 4));
-  return { fromS, untilS: tenths(fromS + workloadS * (0.6 + 0.3 * rng.next())), groups: [[isolated], Array.from({ length: n }, (_, id) => id).filter((id) => id !== isolated)] };
+  return cutOff(n, isolated, fromS, tenths(fromS + workloadS * (0.6 + 0.3 * rng.next())));
 }
 
 /** Crashes whose replica stays down for up to the whole workload. */
