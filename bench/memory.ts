@@ -16,12 +16,12 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../src/cli/usage-error.ts';
-import { runBenchScript, withTimeout } from './script.ts';
+import { runBenchScript } from './script.ts';
 import type { AuthMode } from '../src/core/auth.ts';
 import { createFastestCrypto } from '../src/crypto/index.ts';
 import { parseFlags, wholeFlag } from '../src/deploy/args.ts';
 import { PUT_ONLY, runClosedLoop, type Execute } from '../src/deploy/bench/closed-loop.ts';
-import { startPancydb, stopProcess, type ServerProcess } from '../src/deploy/bench/processes.ts';
+import { allReady, startPancydb, stopProcess, type ServerProcess } from '../src/deploy/bench/processes.ts';
 import { waitUntil } from '../src/deploy/bench/tcp-bench.ts';
 import { connect, type ConnectedClient } from '../src/deploy/connect.ts';
 import { keyFileName, readKeyFile } from '../src/deploy/key-file.ts';
@@ -165,7 +165,7 @@ async function run(options: Options, dir: string, replicas: ServerProcess[], cli
     const args = ['replica', '--cluster', testnet.file, '--id', String(id), '--data', join(dir, 'data', `replica-${id}`), '--durability', options.durability];
     replicas.push(startPancydb(`replica ${id}`, args, /^replica \d+ ready:/, [], PANCYDB));
   }
-  outcome.readyLine = (await withTimeout(Promise.all(replicas.map((replica) => replica.ready)), READY_MS, 'the replicas\' ready lines'))[0];
+  outcome.readyLine = (await allReady(replicas, READY_MS))[0];
   for (let id = 0; id < options.clients; id++) clients.push(connect(testnet.config, readKeyFile(join(dir, keyFileName('client', id)), crypto), { clientId: id, crypto }));
   await waitUntil(() => clients.every((client) => client.network.connectedReplicas().length === N), CONNECT_MS, `${options.clients} clients connected to every replica`);
   process.stderr.write(`memory: 4 replicas ready, ${options.clients} clients connected; running to ${options.ops.toLocaleString('en-US')} ops\n`);

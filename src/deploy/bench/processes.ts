@@ -15,6 +15,8 @@ export interface ServerProcess {
   readonly exited: Promise<void>;
   /** Last lines printed, newest last. */
   readonly tail: string[];
+  /** Whether it has printed its ready line. */
+  readonly isReady: () => boolean;
 }
 
 const TAIL_LINES = 30;
@@ -27,13 +29,17 @@ const TAIL_LINES = 30;
 export function startPancydb(name: string, args: readonly string[], readyPattern: RegExp, nodeFlags: readonly string[] = [], entry: readonly string[] = [...process.execArgv, process.argv[1]!]): ServerProcess {
   const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
+  let readyLine: string | undefined;
   let settle: { resolve: (line: string) => void; reject: (error: Error) => void } | undefined;
   const ready = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
   ready.catch(() => {}); // Observed by the caller; never an unhandled rejection.
   const keep = (line: string) => {
     tail.push(line);
     if (tail.length > TAIL_LINES) tail.shift();
-    if (readyPattern.test(line)) settle?.resolve(line);
+    if (readyLine === undefined && readyPattern.test(line)) {
+      readyLine = line;
+      settle?.resolve(line);
+    }
   };
   createInterface({ input: child.stdout! }).on('line', keep);
   createInterface({ input: child.stderr! }).on('line', keep);
@@ -43,7 +49,48 @@ export function startPancydb(name: string, args: readonly string[], readyPattern
       resolve();
     }),
   );
-  return { name, child, ready, exited, tail };
+  return { name, child, ready, exited, tail, isReady: () => readyLine !== undefined };
+}
+
+/**
+ * Every server's ready line, in order. A server that neither prints it nor exits within
+ * `timeoutMs` fails the wait with an error naming it, with what it printed and its state
+ * from /proc: a process hung while starting (a module-loader deadlock, a lost disk) must
+ * not hang the benchmark with it.
+ */
+export async function allReady(servers: readonly ServerProcess[], timeoutMs: number): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs / 1000} s:\n${stalled(servers).join('\n')}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.all(servers.map((server) => server.ready)), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The servers still starting: name, pid, process state and thread count, and their last lines. */
+function stalled(servers: readonly ServerProcess[]): string[] {
+  const lines: string[] = [];
+  for (const server of servers) {
+    if (server.isReady() || server.child.exitCode !== null || server.child.signalCode !== null) continue;
+    const pid = server.child.pid;
+    lines.push(`- ${server.name}, pid ${pid ?? 'none'}${procState(pid)}: ${server.tail.length === 0 ? 'printed nothing' : `last lines:\n${server.tail.map((line) => `    ${line}`).join('\n')}`}`);
+  }
+  return lines;
+}
+
+/** ", state S (sleeping), 11 threads" from /proc/PID/status, or '' without /proc. */
+function procState(pid: number | undefined): string {
+  if (pid === undefined) return '';
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(status)?.[1]?.trim();
+    return `, state ${field('State') ?? '?'}, ${field('Threads') ?? '?'} threads`;
+  } catch {
+    return '';
+  }
 }
 
 /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */

@@ -17,7 +17,7 @@ import { connect, type ConnectedClient } from '../connect.ts';
 import { keyFileName, readKeyFile } from '../key-file.ts';
 import { generateTestnet } from '../testnet.ts';
 import { GET_PUT_HALF, PUT_ONLY, runClosedLoop, type Execute, type Mix } from './closed-loop.ts';
-import { cpuSecondsOf, startPancydb, stopProcess, type ServerProcess } from './processes.ts';
+import { allReady, cpuSecondsOf, startPancydb, stopProcess, type ServerProcess } from './processes.ts';
 import { BASELINE, type BenchRow } from './report.ts';
 import { UnreplicatedClient } from './unreplicated-client.ts';
 
@@ -88,6 +88,8 @@ function countSends(network: { send(to: number, frame: Uint8Array): void }, coun
 }
 
 const CONNECT_TIMEOUT_MS = 60_000;
+/** Every server started at once prints its ready line within this (seconds each when the machine is busy). */
+const READY_TIMEOUT_MS = 90_000;
 
 /** What the run started: its directory, crypto, and every process and client to stop at the end. */
 interface Run {
@@ -119,7 +121,7 @@ export async function runTcpBench(options: TcpBenchOptions): Promise<BenchRow[]>
         for (const optimizations of settings) started.push(await startCluster(run, { auth, durability, optimizations }, options));
       }
     }
-    await Promise.all(run.servers.map((process) => process.ready));
+    await allReady(run.servers, READY_TIMEOUT_MS);
     const clusters = options.auths.length * options.durabilities.length * settings.length;
     options.log(`servers ready: ${run.servers.length} processes (${clusters} × ${options.n} replicas, ${options.auths.length} unreplicated server${options.auths.length === 1 ? '' : 's'}) in ${run.dir}`);
     const systems: System[] = [];
