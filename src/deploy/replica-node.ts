@@ -157,16 +157,26 @@ export class ReplicaNode {
   /** Listens for peers and for HTTP, then starts ticking; returns where. */
   async start(): Promise<{ readonly listen: string; readonly metrics: string }> {
     const self = this.options.cluster.replicas[this.options.id]!;
-    await this.network.start();
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(self.metricsPort, self.host, () => {
-        this.http.off('error', reject);
-        // Listening, an error on the metrics port is logged, never a crash of the replica.
-        this.http.on('error', (error) => this.options.log({ event: 'metrics-error', reason: error.message }));
-        resolve();
+    try {
+      // The metrics port first: the peer port's start also starts dialing, and a dial's
+      // ephemeral local port could be the very metrics port not yet bound.
+      await new Promise<void>((resolve, reject) => {
+        this.http.once('error', reject);
+        this.http.listen(self.metricsPort, self.host, () => {
+          this.http.off('error', reject);
+          // Listening, an error on the metrics port is logged, never a crash of the replica.
+          this.http.on('error', (error) => this.options.log({ event: 'metrics-error', reason: error.message }));
+          resolve();
+        });
       });
-    });
+      await this.network.start();
+    } catch (error) {
+      // A replica that cannot listen exits (status 2): nothing it opened may keep the
+      // process alive, connected to its peers but never ready.
+      this.stopped = true;
+      await Promise.all([this.network.close(), new Promise<void>((resolve) => this.http.close(() => resolve()))]);
+      throw error;
+    }
     this.tickTimer = setInterval(() => this.step({ kind: 'tick', nowMs: Date.now() }), this.options.tickMs ?? 10);
     this.summaryTimer = setInterval(() => this.summarizeDrops(), this.options.dropSummaryMs ?? 10_000);
     const host = self.host.includes(':') ? `[${self.host}]` : self.host;

@@ -1,8 +1,11 @@
 // `pancydb testnet`: a fresh cluster.json and one private key file per replica and client.
-// Ports are free ports found by binding port 0 at generation time (unless a base port is
-// given), so tests and parallel testnets never collide on fixed numbers.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// Ports are free ports found at generation time (unless a base port is given), so tests
+// and parallel testnets never collide on fixed numbers. They are drawn below the kernel's
+// ephemeral range: a port there is free until the replica binds it, whereas a port of that
+// range (what binding port 0 gives) can meanwhile become the local end of any outgoing
+// connection on the machine, and the replica then cannot listen.
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { UsageError } from '../cli/usage-error.ts';
@@ -72,21 +75,57 @@ function fixedPorts(n: number, basePort: number): { port: number; metricsPort: n
   return Array.from({ length: n }, (_, id) => ({ port: basePort + 2 * id, metricsPort: basePort + 2 * id + 1 }));
 }
 
-/** Two free ports per host, found by binding port 0; all are held until all are found, so none repeats. */
+/** Two free ports per host, drawn below the ephemeral range; all are held until all are found, so none repeats. */
 async function freePorts(hosts: readonly string[]): Promise<{ port: number; metricsPort: number }[]> {
+  const range = drawRange();
   const servers: ReturnType<typeof createServer>[] = [];
-  const bind = (host: string) =>
-    new Promise<number>((resolve, reject) => {
+  const listen = (host: string, port: number) =>
+    new Promise<number | undefined>((resolve, reject) => {
       const server = createServer();
-      servers.push(server);
-      server.once('error', (error) => reject(new UsageError(`cannot bind a port on ${host}: ${error.message}`)));
-      server.listen(0, host, () => resolve((server.address() as { port: number }).port));
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        if (port !== 0 && (error.code === 'EADDRINUSE' || error.code === 'EACCES')) resolve(undefined);
+        else reject(new UsageError(`cannot bind a port on ${host}: ${error.message}`));
+      });
+      server.listen(port, host, () => {
+        servers.push(server);
+        resolve((server.address() as { port: number }).port);
+      });
     });
+  const bind = async (host: string) => {
+    if (range !== undefined) {
+      for (let attempt = 0; attempt < DRAW_ATTEMPTS; attempt++) {
+        const port = await listen(host, randomInt(range.low, range.high));
+        if (port !== undefined) return port;
+      }
+    }
+    return (await listen(host, 0))!;
+  };
   try {
     const result = [];
     for (const host of hosts) result.push({ port: await bind(host), metricsPort: await bind(host) });
     return result;
   } finally {
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))));
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
+}
+
+/** Draws of a port in use before falling back to port 0 (an ephemeral port). */
+const DRAW_ATTEMPTS = 20;
+/** The lowest port drawn: clear of the well-known and most commonly configured ports. */
+const DRAW_LOW = 10_000;
+
+/**
+ * [DRAW_LOW, the ephemeral range's start): Linux's is in /proc (32768 by default); where
+ * there is no /proc, 32768 is below the other kernels' default (49152). Undefined if the
+ * range left is too narrow to draw from.
+ */
+function drawRange(): { low: number; high: number } | undefined {
+  let ephemeralLow = 32_768;
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isSafeInteger(first) && first > 0) ephemeralLow = Math.min(ephemeralLow, first);
+  } catch {
+    // No /proc: the default above.
+  }
+  return ephemeralLow - DRAW_LOW >= 1000 ? { low: DRAW_LOW, high: ephemeralLow } : undefined;
 }

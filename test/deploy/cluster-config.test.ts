@@ -1,6 +1,7 @@
 // cluster.json validation: every mistake exits 2 naming the file and the field.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/usage-error.ts';
@@ -71,6 +72,39 @@ describe('cluster.json validation', () => {
     ['an optimization named twice', (json: any) => { json.parameters.optimizations = ['tentative', 'tentative']; }, 'cluster.json: parameters.optimizations.1: "tentative" is named twice; name each optimization once'],
   ])('refuses %s', (_name, edit, message) => {
     expect(errorOf(variant(edit))).toContain(message);
+  });
+
+  it('ports: testnet draws 2n distinct ports below the ephemeral range (which outgoing connections take from), and skips one in use', async () => {
+    const ephemeralLow = existsSync('/proc/sys/net/ipv4/ip_local_port_range') ? Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) : 32_768;
+    const ports = (good.replicas as { port: number; metricsPort: number }[]).flatMap((replica) => [replica.port, replica.metricsPort]);
+    expect(new Set(ports).size).toBe(8);
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(10_000);
+      expect(port).toBeLessThan(Math.min(32_768, ephemeralLow));
+    }
+    // Hold every fourth port of 10000-32767: about one draw in four lands on a held port
+    // and is drawn again; no testnet gets a held port.
+    const held: Server[] = [];
+    try {
+      for (let port = 10_000; port < 32_768; port += 4) {
+        const server = createServer();
+        const bound = await new Promise<boolean>((resolve) => {
+          server.once('error', () => resolve(false));
+          server.listen(port, '127.0.0.1', () => resolve(true));
+        });
+        if (bound) held.push(server);
+      }
+      const heldPorts = new Set(held.map((server) => (server.address() as AddressInfo).port));
+      for (let round = 0; round < 5; round++) {
+        const out = join(dir, `held-${round}`);
+        const { config } = await generateTestnet({ n: 4, out, hosts: ['127.0.0.1'], clients: 1, crypto });
+        const drawn = config.replicas.flatMap((replica) => [replica.port, replica.metricsPort]);
+        expect(new Set(drawn).size).toBe(8);
+        for (const port of drawn) expect(heldPorts.has(port), `port ${port} is held`).toBe(false);
+      }
+    } finally {
+      await Promise.all(held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    }
   });
 
   it("auth: testnet writes 'signed' by default; a file without it (written before the MAC mode) is 'signed'; 'mac' is read back", () => {

@@ -1,6 +1,7 @@
 // The deployment commands as a user calls them: pancydb testnet, up and client's exit statuses.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getJson, killAll, run, start } from './processes.ts';
@@ -55,6 +56,26 @@ describe('pancydb testnet, up and client', () => {
     expect(await run(['replica', '--cluster', file, '--id', '0', '--data', data])).toMatchObject({ code: 2, stdout: expect.stringContaining('wal is gone; start it with --amnesia') });
     const amnesiac = start(['replica', '--cluster', file, '--id', '0', '--data', data, '--amnesia']);
     await amnesiac.waitFor(/^replica 0 ready: .*started without memory/, 20_000);
+  });
+
+  it('replica: a port in use (its metrics port, or its peer port) exits 2 naming the address, instead of running on connected to its peers but never ready', async () => {
+    const out = join(tempDir(), 'net');
+    expect((await run(['testnet', '--out', out, '--clients', '1'])).code).toBe(0);
+    const file = join(out, 'cluster.json');
+    const { host, port, metricsPort } = JSON.parse(readFileSync(file, 'utf8')).replicas[0];
+    // Replica 1 runs, so replica 0's dialer connects as it did in the run that hung.
+    const peer = start(['replica', '--cluster', file, '--id', '1', '--data', join(out, 'data-1'), '--durability', 'none']);
+    await peer.waitFor(/^replica 1 ready:/, 20_000);
+    for (const taken of [metricsPort, port]) {
+      const holder = createServer();
+      await new Promise<void>((resolve) => holder.listen(taken, host, resolve));
+      try {
+        const result = await run(['replica', '--cluster', file, '--id', '0', '--data', join(out, `data-0-${taken}`), '--durability', 'none'], 60_000);
+        expect(result, result.stdout).toMatchObject({ code: 2, stdout: expect.stringContaining(`replica 0: cannot listen: listen EADDRINUSE: address already in use ${host}:${taken}`) });
+      } finally {
+        await new Promise<void>((resolve) => holder.close(() => resolve()));
+      }
+    }
   });
 
   it('up starts every replica, serves a client, and stops them all on SIGTERM (exit 0)', async () => {
