@@ -34,6 +34,11 @@ Options:
 Exit status: 0 ok, 1 the store said no (no_match, not_found), 2 usage error,
 3 timed out: the outcome is unknown (the operation may still take effect).`;
 
+/** How long a client waits for links to 2f+1 replicas before it sends anyway (frames wait in their queues). */
+const LINKS_WAIT_MS = 2000;
+/** And then for the other links. */
+const LATE_LINKS_GRACE_MS = 250;
+
 const ARITY: Record<string, number> = { get: 1, put: 2, cas: 3, remove: 1 };
 
 export async function runClientCommand(args: readonly string[], output: Output): Promise<number> {
@@ -75,7 +80,15 @@ export async function runClientCommand(args: readonly string[], output: Output):
   const client = connect(cluster, keyPair, { clientId: id, crypto, ...(log === undefined ? {} : { log }), ...(messageLog === undefined ? {} : { messageLog }) });
   let timer: NodeJS.Timeout | undefined;
   try {
+    // A new process has no links yet: the request waits for them (a bounded while), so that
+    // the client's retransmission timer, and a read-only request's fallback (§5.1), start
+    // when its frames can leave rather than during the handshakes.
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutS * 1000)));
+    // First the 2f+1 links any answer needs, then a short grace for the others (a replica
+    // that is down costs that grace, not the whole wait).
+    const n = cluster.parameters.n;
+    await client.network.untilConnected(n - (n - 1) / 3, Math.min(LINKS_WAIT_MS, timeoutS * 1000));
+    await client.network.untilConnected(n, LATE_LINKS_GRACE_MS);
     const result = await Promise.race([client.execute(operation), timedOut]);
     if (result === 'timeout') {
       output.err(`pancydb client: no answer from f+1 replicas within ${timeoutS} s; the outcome is unknown (connected to replicas [${client.network.connectedReplicas().join(', ')}])`);

@@ -28,6 +28,8 @@ export class ClientNetwork implements ClientTransport {
   private readonly links = new Set<Link>();
   private handler: ((from: number, frame: Uint8Array) => void) | undefined;
   private closed = false;
+  /** Callers of untilConnected, each waiting for a number of links. */
+  private readonly waiting = new Set<{ readonly count: number; readonly resolve: (connected: boolean) => void }>();
   /** Frames dropped because a replica's queue was full. */
   dropped = 0;
 
@@ -52,8 +54,32 @@ export class ClientNetwork implements ClientTransport {
     return this.queues.flatMap((queue, id) => (queue.connected ? [id] : []));
   }
 
+  /**
+   * Resolves true once `count` replicas have authenticated links, or false after
+   * `timeoutMs` (or on close). A caller that must not start a timer before its frames can
+   * leave waits here first: a read-only request (§5.1) falls back to the ordered path if
+   * 2f+1 answers take longer than the client's timeout, link set-up included.
+   */
+  untilConnected(count: number, timeoutMs: number): Promise<boolean> {
+    if (this.connectedReplicas().length >= count) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = {
+        count,
+        resolve: (connected: boolean) => {
+          clearTimeout(timer);
+          this.waiting.delete(waiter);
+          resolve(connected);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve(false), timeoutMs);
+      this.waiting.add(waiter);
+    });
+  }
+
   close(): void {
     this.closed = true;
+    for (const waiter of [...this.waiting]) waiter.resolve(false);
     for (const dialer of this.dialers) dialer.stop();
     for (const link of [...this.links]) link.close('client closed');
   }
@@ -66,6 +92,8 @@ export class ClientNetwork implements ClientTransport {
       onOpen: (opened) => {
         dialer.opened();
         this.queues[id]!.attach(opened);
+        const connected = this.connectedReplicas().length;
+        for (const waiter of [...this.waiting]) if (connected >= waiter.count) waiter.resolve(true);
       },
       onFrame: (_link, frame) => this.handler?.(id, frame),
       onClose: (closedLink, reason, authenticated) => {

@@ -1,5 +1,5 @@
 // The TCP transport: framing, the frame cap, the key-checked handshake, bounded queues,
-// and replica links over real loopback sockets (ports picked by the OS).
+// and replica and client links over real loopback sockets (ports from pancydb testnet).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { backoffDelayMs } from '../../src/net/dialer.ts';
 import { encodeFrame, encodeFrames, FrameReader, FrameTooLargeError } from '../../src/net/framing.ts';
 import { Link, type LinkOptions, type Member } from '../../src/net/link.ts';
 import { linkOptions } from '../../src/net/members.ts';
+import { ClientNetwork } from '../../src/net/client-network.ts';
 import { OutboundQueue } from '../../src/net/outbound-queue.ts';
 import { ReplicaNetwork } from '../../src/net/replica-network.ts';
 import type { KeyPair } from '../../src/crypto/crypto.ts';
@@ -249,6 +250,29 @@ describe('replica network', () => {
     all[0]!.send({ kind: 'replica', id: 3 }, new TextEncoder().encode('held'));
     await start(3);
     await until(() => received.includes('replica 0 -> 3: held'));
+  });
+
+  it('a client waits for links: untilConnected resolves true once that many replicas are linked, false after its timeout or on close', async () => {
+    for (const id of [0, 1, 2]) {
+      const network = new ReplicaNetwork({ config: cluster, id, keyPair: key(`replica-${id}.key`), crypto, onFrame: () => {}, log: () => {}, backoff: { baseMs: 20, maxMs: 200 } });
+      networks.push(network);
+      await network.start();
+    }
+    const client = new ClientNetwork({ config: cluster, id: 0, keyPair: key('client-0.key'), crypto, backoff: { baseMs: 20, maxMs: 200 } });
+    try {
+      expect(client.connectedReplicas()).toEqual([]);
+      expect(await client.untilConnected(3, 20_000)).toBe(true);
+      expect(client.connectedReplicas()).toEqual([0, 1, 2]);
+      // Replica 3 is not running: the wait for all four ends at its timeout.
+      const startedAt = Date.now();
+      expect(await client.untilConnected(4, 300)).toBe(false);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
+      const pending = client.untilConnected(4, 60_000);
+      client.close();
+      expect(await pending).toBe(false);
+    } finally {
+      client.close();
+    }
   });
 
   it('frames sent in one turn leave together at its end, in order, and count against the queue until then', async () => {
