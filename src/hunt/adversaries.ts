@@ -191,16 +191,20 @@ export interface PartitionJson {
   readonly groups: readonly (readonly number[])[];
 }
 
-
 /**
  * hidden-prepare's partition (adversaries/hidden-prepare.ts): the late backups cut off from
  * the other correct replicas just after the attacked PRE-PREPARE, so that the first backups
  * never see a late one's PREPARE and the next view is built without the late ones.
  */
-export function hiddenPreparePartition(rng: Rng, options: Record<string, unknown>, correct: readonly number[]): PartitionJson {
+export function hiddenPreparePartition(rng: Rng, options: Record<string, unknown>, correct: readonly number[]): PartitionJson | undefined {
   const late = (options['late'] as number[]).filter((id) => correct.includes(id));
   const fromS = tenths((options['atS'] as number) + 0.1);
-  return { fromS, untilS: tenths(fromS + 1 + rng.next()), groups: [late, correct.filter((id) => !late.includes(id))] };
+  const untilS = tenths(fromS + 1 + rng.next());
+  // Every late replica faulty: no correct one to keep apart, and a group with nobody in it
+  // is no scenario at all (the loader refuses it). The draw above is made either way, so
+  // that every other schedule stays as it was.
+  if (late.length === 0) return undefined;
+  return { fromS, untilS, groups: [late, correct.filter((id) => !late.includes(id))] };
 }
 
 /** split-brain's attacks (adversaries/split-brain.ts); all but digest-mismatch need primary(1) to collude with primary(0). */

@@ -145,7 +145,10 @@ function withAttackWindows(rng: Rng, network: ScenarioJson, n: number, faultyIds
     if (entry.adversary === 'view-change-liar') partitions.push(...viewChangeWindows(rng, n, Number(id), entry.options['lie'] as string, correct, workloadS));
   }
   if (aimed) {
-    for (const entry of Object.values(faulty) as DrawnFaulty[]) if (entry.adversary === 'hidden-prepare') partitions.push(hiddenPreparePartition(rng, entry.options, correct));
+    for (const entry of Object.values(faulty) as DrawnFaulty[]) {
+      const partition = entry.adversary === 'hidden-prepare' ? hiddenPreparePartition(rng, entry.options, correct) : undefined;
+      if (partition !== undefined) partitions.push(partition);
+    }
     // Leave at least one correct replica fast, so that some correct replicas run a state ahead.
     const lagging = drawIds(rng, n, rng.int(1, correct.length - 1), correct);
     slowLinks.push({ fromS: 0.2, untilS: workloadS, to: lagging, delayMs: pick(rng, [20, 40, 80]) });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { drawSchedule, faultyReplicasOf } from '../../src/hunt/draw.ts';
 import { isThroughout, TAIL_WORKLOAD_S } from '../../src/hunt/quiet-tail.ts';
 import type { Scenario } from '../../src/scenario/scenario.ts';
-import { HUNT_ADVERSARIES } from '../../src/hunt/adversaries.ts';
+import { HUNT_ADVERSARIES, hiddenPreparePartition } from '../../src/hunt/adversaries.ts';
+import { createRng } from '../../src/sim/rng.ts';
 import { loadScenarioText } from '../../src/scenario/load.ts';
 
 /** 2000 passed once by hand (14 s); 300 keep the test fast. */
@@ -173,6 +174,15 @@ describe('hunt: the schedule drawer', () => {
       expect(isolations, `schedule ${index}`).not.toEqual([]);
     }
     expect(liars).toBeGreaterThan(5);
+  });
+
+  it("hidden-prepare's partition keeps its late correct replicas apart, and is left out when every late replica is faulty: hunt seed 2's schedule 941 (n = 7) drew a group with nobody in it, which the scenario loader refused, and the hunt reported an exception against a protocol variant", async () => {
+    const rng = createRng(5);
+    expect(hiddenPreparePartition(rng, { atS: 1.5, late: [3, 6] }, [1, 2, 3, 4, 5])).toMatchObject({ fromS: 1.6, groups: [[3], [1, 2, 4, 5]] });
+    expect(hiddenPreparePartition(rng, { atS: 1.5, late: [6] }, [1, 2, 3, 4, 5])).toBeUndefined();
+    const scenario = drawSchedule(2, 941);
+    expect(Object.values(scenario['faulty'] as Record<string, { adversary: string }>).map((entry) => entry.adversary)).toContain('hidden-prepare');
+    await expect(loadScenarioText(JSON.stringify(scenario), 'draw-941.json')).resolves.toBeDefined();
   });
 
   it('-n fixes the size of every schedule', () => {
