@@ -200,11 +200,12 @@ export function hiddenPreparePartition(rng: Rng, options: Record<string, unknown
   const late = (options['late'] as number[]).filter((id) => correct.includes(id));
   const fromS = tenths((options['atS'] as number) + 0.1);
   const untilS = tenths(fromS + 1 + rng.next());
-  // Every late replica faulty: no correct one to keep apart, and a group with nobody in it
-  // is no scenario at all (the loader refuses it). The draw above is made either way, so
-  // that every other schedule stays as it was.
-  if (late.length === 0) return undefined;
-  return { fromS, untilS, groups: [late, correct.filter((id) => !late.includes(id))] };
+  const first = correct.filter((id) => !late.includes(id));
+  // Every late replica faulty, or every correct one late: nobody to keep apart, and a group
+  // with nobody in it is no scenario at all (the loader refuses it). The draw above is made
+  // either way, so that every other schedule stays as it was.
+  if (late.length === 0 || first.length === 0) return undefined;
+  return { fromS, untilS, groups: [late, first] };
 }
 
 /** split-brain's attacks (adversaries/split-brain.ts); all but digest-mismatch need primary(1) to collude with primary(0). */

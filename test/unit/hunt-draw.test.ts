@@ -176,13 +176,17 @@ describe('hunt: the schedule drawer', () => {
     expect(liars).toBeGreaterThan(5);
   });
 
-  it("hidden-prepare's partition keeps its late correct replicas apart, and is left out when every late replica is faulty: hunt seed 2's schedule 941 (n = 7) drew a group with nobody in it, which the scenario loader refused, and the hunt reported an exception against a protocol variant", async () => {
+  it("hidden-prepare's partition keeps its late correct replicas apart, and is left out when no correct replica is late or none is first: hunt seed 2's schedules 941 (n = 7) and 1719 (n = 4) drew a group with nobody in it, which the scenario loader refused, and the hunt reported an exception against a protocol variant", async () => {
     const rng = createRng(5);
     expect(hiddenPreparePartition(rng, { atS: 1.5, late: [3, 6] }, [1, 2, 3, 4, 5])).toMatchObject({ fromS: 1.6, groups: [[3], [1, 2, 4, 5]] });
     expect(hiddenPreparePartition(rng, { atS: 1.5, late: [6] }, [1, 2, 3, 4, 5])).toBeUndefined();
-    const scenario = drawSchedule(2, 941);
-    expect(Object.values(scenario['faulty'] as Record<string, { adversary: string }>).map((entry) => entry.adversary)).toContain('hidden-prepare');
-    await expect(loadScenarioText(JSON.stringify(scenario), 'draw-941.json')).resolves.toBeDefined();
+    // And when every correct replica is late (schedule 1719, n = 4): nobody is left to be first.
+    expect(hiddenPreparePartition(rng, { atS: 0.7, late: [1, 2, 3] }, [1, 2, 3])).toBeUndefined();
+    for (const index of [941, 1719]) {
+      const scenario = drawSchedule(2, index);
+      expect(Object.values(scenario['faulty'] as Record<string, { adversary: string }>).map((entry) => entry.adversary)).toContain('hidden-prepare');
+      await expect(loadScenarioText(JSON.stringify(scenario), `draw-${index}.json`)).resolves.toBeDefined();
+    }
   });
 
   it('-n fixes the size of every schedule', () => {
