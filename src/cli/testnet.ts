@@ -17,7 +17,8 @@ clusterId hashing it all), DIR/replica-<i>.key and DIR/client-<c>.key (mode 0600
   --n N           replicas, 3f+1 (4, 7, 10, ...; default 4, at most 31)
   --host HOST     every replica on HOST (default 127.0.0.1)
   --hosts LIST    one host per replica, comma-separated (e.g. 127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5)
-  --base-port P   replica i on P+2i, its metrics on P+2i+1 (default: free ports picked now)
+  --base-port P   replica i on P+2i, its metrics on P+2i+1 (default: free ports drawn now,
+                  below the ephemeral range that outgoing connections take theirs from)
   --clients C     client keys to make (default 4)
   --auth MODE     how messages are authenticated, recorded in cluster.json's parameters
                   (replicas and clients take it from there): signed (default), every
