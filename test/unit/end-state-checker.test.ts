@@ -42,4 +42,16 @@ describe('state-agreement across prefixes', () => {
     const details = compareAcrossPrefixes([lower, higher]).map((problem) => problem.detail);
     expect(details).toEqual([expect.stringMatching(/"a" is "1"@1 at the lower replica and gone/), expect.stringMatching(/client 0's last t went back from 3 to 2/)]);
   });
+
+  it("a result whose fields come in another order (decoded from a transferred client table) is the same result; another value is not", () => {
+    const lower = replicaAfter(0, 3);
+    const withRow = (id: number, lastExecuted: number, result: Record<string, unknown>) =>
+      endStateOf({ id, lastExecuted, store: createPancydb(), clients: { rows: () => [[2, 1, result]] } } as unknown as Parameters<typeof endStateOf>[0]);
+    // Hunt seed 2, schedule 2000: replica 1 executed client 2's get; replica 2 had the row from a STATE.
+    const executed = withRow(1, 68, { status: 'ok', value: '', version: 0 });
+    const transferred = withRow(2, 57, { status: 'ok', version: 0, value: '' });
+    const other = withRow(2, 57, { status: 'ok', version: 0, value: 'x' });
+    expect(compareAcrossPrefixes([{ ...transferred, store: lower.store }, { ...executed, store: lower.store }])).toEqual([]);
+    expect(compareAcrossPrefixes([{ ...other, store: lower.store }, { ...executed, store: lower.store }]).map((problem) => problem.detail)).toEqual([expect.stringMatching(/client 2 t=1 has different results/)]);
+  });
 });
