@@ -14,6 +14,8 @@
 //     nextVersion), or gone, which takes a remove after L's prefix (H's nextVersion above L's);
 //   - per client, H's last executed t is at least L's, with the same result when equal.
 // It reads only snapshots: it shares no code with the store it checks.
+import { toHex } from '../core/bytes.ts';
+import { encodeResult } from '../core/operation-encoding.ts';
 import type { PancydbSnapshot } from '../core/pancydb.ts';
 import type { Replica } from '../core/replica.ts';
 
@@ -75,24 +77,13 @@ function describe(entry: { readonly value: string; readonly version: number }): 
   return `${JSON.stringify(entry.value)}@${entry.version}`;
 }
 
-/** What the comparison reads from a replica: its store and client table, nothing it computed about them. */
-export function endStateOf(replica: Pick<Replica, 'id' | 'lastExecuted' | 'store' | 'clients'>): ReplicaEndState {
-  const clients = new Map(replica.clients.rows().map(([client, timestamp, result]) => [client, [timestamp, sortedJson(result)] as const]));
-  return { replica: replica.id, lastExecuted: replica.lastExecuted, store: replica.store.snapshot(), clients };
-}
-
 /**
- * JSON with every object's keys in sorted order. A result a replica executed itself and the
- * same result decoded from a transferred client table (§4.3) hold their fields in different
- * orders; plain JSON.stringify told them apart, and the hunt's seed 2, schedule 2000,
- * reported the protocol as specified for it.
- * @example sortedJson({ status: 'ok', version: 0, value: '' }) === sortedJson({ status: 'ok', value: '', version: 0 })
+ * What the comparison reads from a replica: its store and client table, nothing it computed
+ * about them. Results are compared in their canonical encoding, as the safety checker's are:
+ * a result decoded from a transferred client table (§4.3) holds its fields in another order
+ * than one executed, and JSON text told them apart (hunt seed 2, schedule 2000).
  */
-export function sortedJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, field]) => field !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${sortedJson(field)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
+export function endStateOf(replica: Pick<Replica, 'id' | 'lastExecuted' | 'store' | 'clients'>): ReplicaEndState {
+  const clients = new Map(replica.clients.rows().map(([client, timestamp, result]) => [client, [timestamp, toHex(encodeResult(result))] as const]));
+  return { replica: replica.id, lastExecuted: replica.lastExecuted, store: replica.store.snapshot(), clients };
 }
